@@ -1,0 +1,36 @@
+// The decider pattern: pure functions from (command, state) to events and from (state, event) to state.
+import type { Event } from '../events-schema/event.ts';
+
+export type Command<Type extends string = string, Data extends Record<string, unknown> = Record<string, unknown>> = Readonly<{
+  type: Type;
+  data: Readonly<Data>;
+}>;
+
+export type Decider<State, C extends Command, E extends Event> = {
+  decide(command: C, state: State): E[];
+  evolve(state: State, event: E): State;
+  initialState(): State;
+};
+
+/**
+ * A business rule refused the command. `code` is stable and mapped to an HTTP status by the gateway's
+ * error registry; `details` carries the facts that explain the refusal.
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}
+
+export function fold<State, E extends Event>(decider: Pick<Decider<State, never, E>, 'evolve' | 'initialState'>, events: readonly E[]): State {
+  return events.reduce(decider.evolve, decider.initialState());
+}

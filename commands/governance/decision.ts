@@ -1,0 +1,88 @@
+// A governance decision: opened with its options, closed by hand or by its deadline.
+// Votes do not live here (see ballot.ts): a decision's stream stays tiny however many people vote.
+import type { ClassWeights, DecisionClosed, DecisionCreated } from '../../events-schema/governance/events.ts';
+import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
+
+/** Default class weights of a vote: an expert's counts three times a citizen's, a community's twice. */
+export const defaultWeights: ClassWeights = { citizen: 1, expert: 3, community: 2 };
+
+export type CreateDecision = Command<
+  'CreateDecision',
+  { decisionId: string; title: string; options: string[]; closesAt: number | null; now: number }
+>;
+export type CloseDecision = Command<'CloseDecision', { decisionId: string; now: number }>;
+export type DecisionCommand = CreateDecision | CloseDecision;
+export type DecisionEvent = DecisionCreated | DecisionClosed;
+
+export type DecisionState =
+  | { status: 'none' }
+  | {
+      status: 'open' | 'closed';
+      decisionId: string;
+      options: readonly string[];
+      closesAt: number | null;
+      weights: ClassWeights;
+    };
+
+export const decisionStreamId = (decisionId: string) => `decision-${decisionId}`;
+
+/** Open means: not closed by an event and its deadline, if any, not yet reached. */
+export function isOpenAt(state: DecisionState, now: number): boolean {
+  return state.status === 'open' && (state.closesAt === null || now < state.closesAt);
+}
+
+export function decide(command: DecisionCommand, state: DecisionState): DecisionEvent[] {
+  switch (command.type) {
+    case 'CreateDecision': {
+      const { decisionId, title, options, closesAt, now } = command.data;
+      if (state.status !== 'none') {
+        throw new DomainError('decision_exists', `decision ${decisionId} already exists`, { decisionId });
+      }
+      if (new Set(options).size !== options.length) {
+        throw new DomainError('duplicate_options', 'options must be distinct', { options });
+      }
+      if (options.length < 2 || options.length > 20) {
+        throw new DomainError('invalid_option_count', 'a decision has 2 to 20 options', { count: options.length });
+      }
+      if (closesAt !== null && closesAt <= now) {
+        throw new DomainError('closes_at_in_past', 'closesAt must be in the future', { closesAt, now });
+      }
+      return [
+        { type: 'DecisionCreated', data: { decisionId, title, options: [...options], closesAt, weights: defaultWeights, createdAt: now } },
+      ];
+    }
+    case 'CloseDecision': {
+      const { decisionId, now } = command.data;
+      if (state.status === 'none') throw new DomainError('decision_not_found', `decision ${decisionId} does not exist`, { decisionId });
+      if (state.status === 'closed') throw new DomainError('decision_closed', `decision ${decisionId} is already closed`, { decisionId });
+      const deadlinePassed = state.closesAt !== null && now >= state.closesAt;
+      return [
+        {
+          type: 'DecisionClosed',
+          data: deadlinePassed
+            ? { decisionId, closedAt: state.closesAt!, reason: 'deadline' }
+            : { decisionId, closedAt: now, reason: 'manual' },
+        },
+      ];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolve(state: DecisionState, event: DecisionEvent): DecisionState {
+  switch (event.type) {
+    case 'DecisionCreated': {
+      const { decisionId, options, closesAt, weights } = event.data;
+      return { status: 'open', decisionId, options, closesAt, weights };
+    }
+    case 'DecisionClosed':
+      return state.status === 'none' ? state : { ...state, status: 'closed' };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const initialState = (): DecisionState => ({ status: 'none' });
+
+export const decisionDecider: Decider<DecisionState, DecisionCommand, DecisionEvent> = { decide, evolve, initialState };

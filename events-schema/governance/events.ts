@@ -1,0 +1,43 @@
+import type { Event } from '../event.ts';
+
+export type VoterClass = 'citizen' | 'expert' | 'community';
+export const voterClasses: readonly VoterClass[] = ['citizen', 'expert', 'community'];
+
+export type ClassWeights = Readonly<Record<VoterClass, number>>;
+
+/** Times are epoch milliseconds (Avro long). */
+export type DecisionCreated = Event<
+  'DecisionCreated',
+  {
+    decisionId: string;
+    title: string;
+    options: string[];
+    closesAt: number | null;
+    /** The weights in force when the decision opened, so results never depend on today's defaults. */
+    weights: ClassWeights;
+    createdAt: number;
+  }
+>;
+
+export type VoteCast = Event<
+  'VoteCast',
+  {
+    decisionId: string;
+    voterId: string;
+    option: string;
+    voterClass: VoterClass;
+    weight: number;
+    castAt: number;
+  }
+>;
+
+export type DecisionClosed = Event<
+  'DecisionClosed',
+  {
+    decisionId: string;
+    closedAt: number;
+    reason: 'manual' | 'deadline';
+  }
+>;
+
+export type GovernanceEvent = DecisionCreated | VoteCast | DecisionClosed;

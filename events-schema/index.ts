@@ -1,0 +1,32 @@
+// Public API of the event encoding layer.
+export type { Event } from './event.ts';
+export * from './governance/events.ts';
+export {
+  contextOf,
+  decodeEvent,
+  encodeEvent,
+  eventTypes,
+  schemaVersions,
+  type ProoflineEvent,
+  type ProoflineEventType,
+} from './registry.ts';
+export { createEventRegistry, type EventRegistry, type SchemaVersionInfo } from './event-registry.ts';
+export { checkCompatibility, type Compatibility } from './compatibility.ts';
+export type { Upcaster } from './upcasters.ts';
+export {
+  EventDecodingError,
+  EventEncodingError,
+  SchemaRegistryError,
+  UnknownEventTypeError,
+  UnknownSchemaError,
+  type EncodingIssue,
+} from './errors.ts';
+export { crc64Avro, fingerprint64, parsingCanonicalForm } from './avro/fingerprint.ts';
+export {
+  avroBody,
+  encodeSingleObject,
+  HEADER_LENGTH,
+  schemaFingerprintHex,
+  SingleObjectFormatError,
+  splitSingleObject,
+} from './avro/single-object.ts';

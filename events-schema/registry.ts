@@ -1,0 +1,35 @@
+// The platform's event registry: every events-schema/<context>/<EventType>.v<N>.avsc, found at module load.
+import { createEventRegistry, type SchemaVersionInfo } from './event-registry.ts';
+import type { GovernanceEvent } from './governance/events.ts';
+import { readSchemaFiles } from './schema-files.ts';
+import { upcasters } from './upcasters.ts';
+
+/** Every domain event of the platform; each context adds its union here. */
+export type ProoflineEvent = GovernanceEvent;
+export type ProoflineEventType = ProoflineEvent['type'];
+
+const registry = createEventRegistry<ProoflineEvent>(readSchemaFiles(new URL('./', import.meta.url)), upcasters);
+
+/** Avro single-object encoding with the latest schema of the event's type; throws EventEncodingError naming the bad fields. */
+export function encodeEvent(event: ProoflineEvent): Buffer {
+  return registry.encode(event);
+}
+
+/** Decodes any registered version into the latest shape; throws UnknownSchemaError for a fingerprint it does not know. */
+export function decodeEvent(bytes: Uint8Array): ProoflineEvent {
+  return registry.decode(bytes);
+}
+
+/** The bounded context (schema folder) an event type belongs to, e.g. 'governance'. */
+export function contextOf(type: string): string {
+  return registry.contextOf(type);
+}
+
+export function eventTypes(): string[] {
+  return registry.eventTypes();
+}
+
+/** Every registered version of a type, oldest first. */
+export function schemaVersions(type: string): SchemaVersionInfo[] {
+  return registry.schemaVersions(type);
+}

