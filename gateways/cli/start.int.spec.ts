@@ -1,5 +1,5 @@
 // `npm start` end to end: a real process on embedded PostgreSQL, stopped by SIGTERM and started again.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,15 +16,17 @@ afterAll(async () => {
 async function startOn(port: number) {
   const proc = startProofline(['start'], { PORT: String(port), PROOFLINE_DATA_DIR: dataDir, DATABASE_URL: undefined, EVENTSTORE_URL: undefined, LOG_LEVEL: 'warn' });
   running.push(proc);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 60_000, () => `proofline did not become ready:\n${proc.output()}`);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 45_000, () => `proofline did not become ready:\n${proc.output()}`);
   return proc;
 }
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('proofline start (embedded PostgreSQL)', () => {
-  it('shuts down cleanly on SIGTERM and finds every event after a restart on the same data directory', async () => {
+  it('shuts down cleanly on SIGTERM and finds every event after a restart on the same data directory', { timeout: 120_000 }, async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-start-'));
+    // As root, PostgreSQL runs as the postgres user, which must be able to reach the data directory.
+    await chmod(dataDir, 0o755);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
 

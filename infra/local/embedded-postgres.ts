@@ -33,6 +33,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: PASSWORD,
     port,
     persistent: true,
+    // PostgreSQL refuses to run as root: as root, run it as a `postgres` user that owns the data directory.
+    createPostgresUser: process.getuid?.() === 0,
     onLog: (message: unknown) => onLog(String(message).trimEnd()),
     onError: (message: unknown) => onLog(String(message).trimEnd()),
   });

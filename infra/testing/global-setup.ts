@@ -1,6 +1,6 @@
 // Finds a real PostgreSQL for the integration tests: PROOFLINE_TEST_DATABASE_URL, else the machine's own
 // server on 127.0.0.1:5432, else an embedded one started here. Tests never skip for want of a server.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -38,6 +38,7 @@ export default async function setup(project: TestProject) {
     url = MACHINE_POSTGRES;
   } else {
     dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-test-pg-'));
+    await chmod(dataDir, 0o755); // as root, the server runs as the postgres user
     embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data') });
     url = embedded.url;
   }
