@@ -14,6 +14,12 @@ export type HandleOptions = {
   idempotencyKey?: string;
   /** How many times to reload and decide again when another writer moved the stream meanwhile. */
   maxRetries?: number;
+  /**
+   * For commands that almost always start a stream (a ballot): decide against the initial state and append
+   * with `no_stream` without reading first. If the stream exists after all, the conflict sends the
+   * command down the normal path: load, decide again (which then refuses or replays).
+   */
+  assumeNewStream?: boolean;
 };
 
 export type CommandResult<State, E> = {
@@ -52,7 +58,10 @@ export async function handleCommand<State, C extends Command, E extends Prooflin
 
   for (let attempt = 0; ; attempt++) {
     // 1. Load and fold the stream.
-    const loaded = await aggregateStream(eventStore, decider, streamId);
+    const loaded: LoadedStream<State> =
+      options.assumeNewStream && attempt === 0
+        ? { state: decider.initialState(), revision: null, recorded: [] }
+        : await aggregateStream(eventStore, decider, streamId);
 
     // 2. A retry of a command that already went through answers as the first time did.
     const replay = options.idempotencyKey ? replayOf(loaded, idFor(0)) : undefined;

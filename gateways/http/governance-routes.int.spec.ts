@@ -158,6 +158,16 @@ describe('POST /v1/decisions/:id/close', () => {
   });
 });
 
+describe('concurrent commands on one stream', () => {
+  it('retries a command that lost the race: of 20 simultaneous closes one succeeds, the others see it closed', async () => {
+    const decisionId = await openDecision();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(`/v1/decisions/${decisionId}/close`)));
+    expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.statusCode !== 200).map((a) => a.json().error)).toEqual(Array(19).fill('decision_closed'));
+    expect((await fixture.eventStore.readStream(`decision-${decisionId}`)).events).toHaveLength(2);
+  });
+});
+
 describe('event metadata', () => {
   it('carries correlation id, causation id, actor and traceparent from the request', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
