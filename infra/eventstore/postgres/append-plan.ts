@@ -40,8 +40,8 @@ export type AppendPlan = {
   outcomes: AppendOutcome[];
   /** Rows to insert, in LSN order: headLsn + 1, headLsn + 2, … */
   rows: EventRow[];
-  /** New revision of every stream that gets rows. */
-  streamRevisions: Map<string, number>;
+  /** New position of every stream that gets rows. */
+  streamPositions: Map<string, StreamPosition>;
   /** The head after the write (= state.headLsn when nothing is written). */
   lastLsn: number;
 };
@@ -50,7 +50,7 @@ export function planBatch(requests: readonly AppendRequest[], state: LogState): 
   const streams = new Map(state.streams);
   const recorded = new Map(state.recordedEvents);
   const rows: EventRow[] = [];
-  const streamRevisions = new Map<string, number>();
+  const streamPositions = new Map<string, StreamPosition>();
   let lastLsn = state.headLsn;
 
   const outcomes = requests.map((request): AppendOutcome => {
@@ -82,11 +82,11 @@ export function planBatch(requests: readonly AppendRequest[], state: LogState): 
       recorded.set(event.eventId, { streamId, revision, lsn: lastLsn });
     }
     streams.set(streamId, { revision, lastLsn });
-    streamRevisions.set(streamId, revision);
+    streamPositions.set(streamId, { revision, lastLsn });
     return { ok: true, result: { nextExpectedRevision: revision, firstLsn, lastLsn, idempotentReplay: false } };
   });
 
-  return { outcomes, rows, streamRevisions, lastLsn };
+  return { outcomes, rows, streamPositions, lastLsn };
 }
 
 /**

@@ -1,7 +1,8 @@
 // Schema of the PostgreSQL event store (migration group `eventstore`).
 //
 //   event_log       every event, keyed by its dense log sequence number (LSN = 1, 2, 3, …)
-//   event_streams   each stream's current revision (derived from event_log, written in the same transaction)
+//   event_streams   each stream's current revision and the LSN of its last event (derived from event_log,
+//                   written in the same transaction)
 //   event_log_head  one row: the last LSN handed out. Appends update it inside their transaction, so its row
 //                   lock serialises appends and they commit in LSN order (ARCHITECTURE.md, invariant 2).
 import type { Migration } from '../../db/database.ts';
@@ -15,7 +16,8 @@ export const eventStoreMigrations: Migration[] = [
       await knex.raw(`
         create table event_streams (
           stream_id text primary key,
-          revision  bigint not null check (revision >= 0)
+          revision  bigint not null check (revision >= 0),
+          last_lsn  bigint not null check (last_lsn > 0)
         )`);
       await knex.raw(`
         create table event_log (

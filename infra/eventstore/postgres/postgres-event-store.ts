@@ -1,6 +1,7 @@
 // The EventStore port on PostgreSQL. How the pieces fit:
 //   appendToStream  validates the request, queues it in the AppendBatcher (group commit); each batch runs
-//                   commitAppendBatch (append-transaction.ts), decided by planBatch (append-plan.ts).
+//                   commitAppendBatch (append-transaction.ts), decided by planBatch (append-plan.ts), using
+//                   what KnownStreams remembers to skip reads while no other process appends.
 //   readStream/readAll/headLsn  plain queries on the pool.
 //   subscribeToAll  pages through readAll, then waits on the LogNotifier (own commits, LISTEN/NOTIFY, polling).
 //
@@ -20,6 +21,7 @@ import type {
 import { AppendBatcher } from './append-batcher.ts';
 import type { AppendOutcome, AppendRequest } from './append-plan.ts';
 import { commitAppendBatch, LOG_CHANNEL } from './append-transaction.ts';
+import { KnownStreams } from './known-streams.ts';
 import { LogNotifier } from './log-notifier.ts';
 import { EVENTSTORE_MIGRATION_GROUP, eventStoreMigrations } from './migrations.ts';
 
@@ -34,6 +36,8 @@ export type PostgresEventStoreOptions = {
   pollIntervalMs?: number;
   /** Delay before reconnecting a dropped LISTEN connection. Default 1000 ms. */
   listenReconnectDelayMs?: number;
+  /** Streams whose position is remembered between batches (least recently used are forgotten). Default 10,000. */
+  knownStreams?: number;
 };
 
 export type AppendStats = {
@@ -42,6 +46,8 @@ export type AppendStats = {
   eventsWritten: number;
   /** Batches that lost the race against another process and were decided again under the head lock. */
   retriedUnderLock: number;
+  /** Batches decided from known stream positions, without reading first (always set by the store). */
+  decidedWithoutRead?: number;
 };
 
 export async function migrateEventStore(db: Database): Promise<void> {
@@ -59,13 +65,15 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: LogNotifier;
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
-  private readonly stats: AppendStats = { batches: 0, requests: 0, eventsWritten: 0, retriedUnderLock: 0 };
+  private readonly known: KnownStreams;
+  private readonly stats: Required<AppendStats> = { batches: 0, requests: 0, eventsWritten: 0, retriedUnderLock: 0, decidedWithoutRead: 0 };
 
   constructor(
     private readonly db: Database,
     private readonly options: PostgresEventStoreOptions = {},
   ) {
     this.batcher = new AppendBatcher((requests) => this.commitBatch(requests), options.maxBatchEvents ?? 1000);
+    this.known = new KnownStreams(options.knownStreams ?? 10_000);
     this.notifier = new LogNotifier({
       url: db.url,
       channel: LOG_CHANNEL,
@@ -134,6 +142,7 @@ export class PostgresEventStore implements EventStore {
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`subscribeToAll batchSize must be >= 1, got ${batchSize}`);
     const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
     let next = Math.max(1, nonNegativeInteger(options.fromLsn, 'subscribeToAll fromLsn'));
+    if (signal.aborted) return;
     await this.notifier.listen();
     while (!signal.aborted) {
       const seenLsn = this.notifier.latestLsn; // before reading: growth during the read wakes the next wait
@@ -170,15 +179,17 @@ export class PostgresEventStore implements EventStore {
     const client = await this.db.pool.connect();
     let failure: Error | undefined;
     try {
-      const { plan, retriedUnderLock } = await commitAppendBatch(client, requests);
+      const { plan, way } = await commitAppendBatch(client, requests, this.known);
       this.stats.batches += 1;
       this.stats.requests += requests.length;
       this.stats.eventsWritten += plan.rows.length;
-      if (retriedUnderLock) this.stats.retriedUnderLock += 1;
+      if (way === 'known') this.stats.decidedWithoutRead += 1;
+      if (way === 'locked') this.stats.retriedUnderLock += 1;
       this.notifier.advance(plan.lastLsn);
       return plan.outcomes;
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
+      this.known.forget(); // a commit that failed in flight may still have happened
       throw error;
     } finally {
       // After a failure the connection's state is unknown (aborted transaction, broken socket): discard it.
