@@ -1,0 +1,37 @@
+// Where a projection worker gets its events from: the local bus (tailing the event store) or Kafka.
+// Both hand the runtime ordered batches per partition; the runtime stores the position in the same
+// transaction as the read-model change, so a re-delivered batch changes nothing.
+import type { RecordedEvent } from '../../ports/event-store.ts';
+
+/** A partition of the fan-out: Kafka's (topic, partition), or the local bus's single ('log', 0). */
+export type PartitionRef = { topic: string; partition: number };
+
+export type SourceBatch = PartitionRef & {
+  /** Events of this partition in LSN order (may repeat events delivered before: the runtime skips them). */
+  events: RecordedEvent[];
+  /**
+   * Every event of this partition with an LSN up to here has now been delivered. The relay's watermark
+   * messages make it move on partitions that received no event, so min(watermark) over all partitions is
+   * the LSN up to which the read model is complete.
+   */
+  watermarkLsn: number;
+  /** The source's own resume position after this batch (Kafka: next offset), stored with the checkpoint. */
+  nextOffset: string | null;
+};
+
+export type StoredPosition = PartitionRef & { appliedLsn: number; nextOffset: string | null };
+
+export interface ProjectionSource {
+  /**
+   * Delivers batches until the signal aborts. `handle` must resolve before the next batch of the same
+   * partition is delivered; the source acknowledges (commits offsets) only after it resolved.
+   * `positions` gives the stored checkpoint so the source can seek on start or on partition assignment;
+   * `partitionsKnown` lets the runtime create a checkpoint row for every partition before the first batch.
+   */
+  run(hooks: {
+    positions(): Promise<StoredPosition[]>;
+    partitionsKnown(partitions: PartitionRef[]): Promise<void>;
+    handle(batch: SourceBatch): Promise<void>;
+    signal: AbortSignal;
+  }): Promise<void>;
+}
