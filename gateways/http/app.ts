@@ -6,7 +6,9 @@ import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } fr
 import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
 import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
+import type { ReadModels } from './read-models.ts';
 import { governanceRoutes } from './routes/governance.ts';
+import { governanceQueryRoutes } from './routes/governance-queries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 
@@ -16,6 +18,10 @@ export type HttpAppDependencies = {
   /** Extra readiness checks beyond the event store (e.g. the read-model database). */
   readinessChecks?: Record<string, () => Promise<void>>;
   clock?: () => number;
+  /** The read side; without it the gateway serves commands and the log only. */
+  readModels?: ReadModels;
+  /** Longest wait for ?consistentWith= before answering 504. Default 5 s. */
+  consistencyTimeoutMs?: number;
   /** A pino logger for structured request logs; none when omitted (tests). */
   logger?: FastifyBaseLogger;
   bodyLimit?: number;
@@ -45,6 +51,9 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   await app.register(healthRoutes, { eventStore: deps.eventStore, readinessChecks: deps.readinessChecks ?? {} });
   await app.register(logRoutes, { eventStore: deps.eventStore });
   await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
+  if (deps.readModels) {
+    await app.register(governanceQueryRoutes, { readModels: deps.readModels, consistencyTimeoutMs: deps.consistencyTimeoutMs ?? 5000 });
+  }
   return app;
 }
 

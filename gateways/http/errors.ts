@@ -24,6 +24,7 @@ export const errorRegistry = {
   closes_at_in_past: { status: 422, description: '`closesAt` must be in the future.' },
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
   not_ready: { status: 503, description: 'A store the gateway depends on is unreachable.' },
+  read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -1,0 +1,111 @@
+// What analysts ask of the governance read model: one decision's results, and the list of decisions.
+import type { Knex } from 'knex';
+import { voterClasses, type VoterClass } from '../../events-schema/governance/events.ts';
+import { projectionSchema } from '../projection.ts';
+import { GOVERNANCE_PROJECTION } from './governance-projection.ts';
+
+const schema = projectionSchema(GOVERNANCE_PROJECTION);
+
+export type DecisionStatus = 'open' | 'closed';
+
+export type DecisionResults = {
+  decisionId: string;
+  title: string;
+  status: DecisionStatus;
+  closesAt: string | null;
+  totals: Record<string, number>;
+  weighted: Record<string, number>;
+  byClass: Record<VoterClass, Record<string, number>>;
+  votes: number;
+};
+
+type DecisionRow = {
+  decision_id: string;
+  title: string;
+  options: string[];
+  status: string;
+  closes_at: Date | null;
+  created_lsn: number;
+};
+
+/** A decision whose deadline has passed takes no more votes, whether or not its close was recorded yet. */
+function statusAt(row: DecisionRow, now: number): DecisionStatus {
+  return row.status === 'closed' || (row.closes_at !== null && row.closes_at.getTime() <= now) ? 'closed' : 'open';
+}
+
+export async function decisionResults(knex: Knex, decisionId: string, now = Date.now()): Promise<DecisionResults | null> {
+  const row = await knex.withSchema(schema).table<DecisionRow>('decisions').where({ decision_id: decisionId }).first();
+  if (!row) return null;
+  const tallies = await knex
+    .withSchema(schema)
+    .table('decision_tallies')
+    .where({ decision_id: decisionId })
+    .select<Array<{ option: string; voter_class: VoterClass; votes: number; weight_sum: number }>>('option', 'voter_class', 'votes', 'weight_sum');
+
+  const zeroes = () => Object.fromEntries(row.options.map((option: string) => [option, 0])) as Record<string, number>;
+  const results: DecisionResults = {
+    decisionId,
+    title: row.title,
+    status: statusAt(row, now),
+    closesAt: row.closes_at?.toISOString() ?? null,
+    totals: zeroes(),
+    weighted: zeroes(),
+    byClass: Object.fromEntries(voterClasses.map((voterClass) => [voterClass, zeroes()])) as DecisionResults['byClass'],
+    votes: 0,
+  };
+  for (const tally of tallies) {
+    results.totals[tally.option] = (results.totals[tally.option] ?? 0) + tally.votes;
+    results.weighted[tally.option] = (results.weighted[tally.option] ?? 0) + tally.weight_sum;
+    results.byClass[tally.voter_class][tally.option] = (results.byClass[tally.voter_class][tally.option] ?? 0) + tally.votes;
+    results.votes += tally.votes;
+  }
+  return results;
+}
+
+export type DecisionSummary = { decisionId: string; title: string; status: DecisionStatus; closesAt: string | null; createdAt: string; votes: number };
+
+/** Newest first, keyset-paged by the LSN of each decision's creation (the cursor is opaque to clients). */
+export async function listDecisions(
+  knex: Knex,
+  options: { status?: DecisionStatus; limit: number; cursor?: string },
+  now = Date.now(),
+): Promise<{ decisions: DecisionSummary[]; nextCursor: string | null }> {
+  const query = knex
+    .withSchema(schema)
+    .from('decisions as d')
+    .select('d.decision_id', 'd.title', 'd.options', 'd.status', 'd.closes_at', 'd.created_at', 'd.created_lsn')
+    .select(knex.raw(`coalesce((select sum(t.votes) from ??.decision_tallies t where t.decision_id = d.decision_id), 0)::bigint as votes`, [schema]))
+    .orderBy('d.created_lsn', 'desc')
+    .limit(options.limit + 1);
+  if (options.cursor) query.where('d.created_lsn', '<', decodeCursor(options.cursor));
+  if (options.status === 'closed') {
+    query.where((q) => q.where('d.status', 'closed').orWhere('d.closes_at', '<=', new Date(now)));
+  } else if (options.status === 'open') {
+    query.where('d.status', 'open').andWhere((q) => q.whereNull('d.closes_at').orWhere('d.closes_at', '>', new Date(now)));
+  }
+  const rows = (await query) as Array<DecisionRow & { created_at: Date; votes: number }>;
+  const page = rows.slice(0, options.limit);
+  return {
+    decisions: page.map((row) => ({
+      decisionId: row.decision_id,
+      title: row.title,
+      status: statusAt(row, now),
+      closesAt: row.closes_at?.toISOString() ?? null,
+      createdAt: row.created_at.toISOString(),
+      votes: Number(row.votes),
+    })),
+    nextCursor: rows.length > options.limit ? encodeCursor(page[page.length - 1]!.created_lsn) : null,
+  };
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+const encodeCursor = (lsn: number) => Buffer.from(`lsn:${lsn}`).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  const match = /^lsn:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new InvalidCursorError(`invalid cursor ${cursor}`);
+  return Number(match[1]);
+}
