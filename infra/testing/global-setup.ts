@@ -1,19 +1,27 @@
-// Finds a real PostgreSQL for the integration tests: PROOFLINE_TEST_DATABASE_URL, else the machine's own
-// server on 127.0.0.1:5432, else an embedded one started here. Tests never skip for want of a server.
+// Finds the real servers the integration tests run against, in parallel. Tests never skip for want of one:
+// if a server cannot be had, this setup throws with the reason and the run fails.
+// - PostgreSQL: PROOFLINE_TEST_DATABASE_URL, else the machine's own server on 127.0.0.1:5432, else an embedded
+//   one started here.
+// - Kafka: KAFKA_BROKERS (checked reachable), else an Apache Kafka broker started here (infra/local/kafka.ts)
+//   in a temporary directory, stopped in teardown.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../local/embedded-postgres.ts';
+import { startKafka, waitForKafka } from '../local/kafka.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresAdminUrl: string;
+    /** Comma-separated `host:port` list; read it with testKafkaBrokers() from infra/testing/kafka.ts. */
+    kafkaBrokers: string;
   }
 }
 
 const MACHINE_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+type Provided<T> = { value: T; stop(): Promise<void> };
 
 async function reachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -28,23 +36,84 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-export default async function setup(project: TestProject) {
-  let embedded: EmbeddedPostgresHandle | undefined;
-  let dataDir: string | undefined;
-  let url = process.env.PROOFLINE_TEST_DATABASE_URL;
+async function providePostgres(): Promise<Provided<string>> {
+  const url = process.env.PROOFLINE_TEST_DATABASE_URL;
   if (url) {
     if (!(await reachable(url))) throw new Error(`PROOFLINE_TEST_DATABASE_URL is set but not reachable: ${url}`);
-  } else if (await reachable(MACHINE_POSTGRES)) {
-    url = MACHINE_POSTGRES;
-  } else {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-test-pg-'));
-    await chmod(dataDir, 0o755); // as root, the server runs as the postgres user
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data') });
-    url = embedded.url;
+    return { value: url, stop: async () => {} };
   }
-  project.provide('postgresAdminUrl', url);
+  if (await reachable(MACHINE_POSTGRES)) return { value: MACHINE_POSTGRES, stop: async () => {} };
+  const startEmbeddedPostgres = await importEmbeddedPostgres();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-test-pg-'));
+  await chmod(dataDir, 0o755); // as root, the server runs as the postgres user
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data') });
+  return {
+    value: embedded.url,
+    async stop() {
+      await embedded.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when it is first imported, and that hook answers 'beforeExit'
+ * with process.exit(0): in vitest's main process it replaces the exit code 1 of a failed run, so failing
+ * integration tests (or a global setup that threw) would exit 0 and pass CI. Its 'exit' listener, once
+ * 'beforeExit' no longer runs first, calls the library's shutdown without its callback and throws. So import
+ * it only when needed and remove the 'beforeExit' and 'exit' listeners it adds (its signal handlers stay);
+ * this setup's teardown stops the server it starts.
+ */
+async function importEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'exit'];
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { startEmbeddedPostgres } = await import('../local/embedded-postgres.ts');
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return startEmbeddedPostgres;
+}
+
+async function provideKafka(): Promise<Provided<string>> {
+  const configured = process.env.KAFKA_BROKERS?.trim();
+  if (configured) {
+    const brokers = configured.split(',').map((broker) => broker.trim()).filter(Boolean);
+    try {
+      await waitForKafka(brokers, { timeoutMs: 15_000 });
+    } catch (error) {
+      throw new Error(`KAFKA_BROKERS is set but not reachable: ${(error as Error).message}`);
+    }
+    return { value: brokers.join(','), stop: async () => {} };
+  }
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-test-kafka-'));
+  // On failure the directory stays, with the broker's logs; the error names it and quotes their tail.
+  const broker = await startKafka({ dataDir });
+  return {
+    value: broker.brokers.join(','),
+    async stop() {
+      await broker.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export default async function setup(project: TestProject) {
+  const [postgres, kafka] = await Promise.allSettled([providePostgres(), provideKafka()]);
+  if (postgres.status === 'rejected' || kafka.status === 'rejected') {
+    const started = [postgres, kafka].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    await Promise.allSettled(started.map((server) => server.stop()));
+    const reasons = [postgres, kafka].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    const message = reasons.map((reason) => (reason instanceof Error ? reason.message : String(reason))).join('\n\n');
+    throw new Error(`integration tests' servers could not be provided:\n${message}`, { cause: reasons[0] });
+  }
+  project.provide('postgresAdminUrl', postgres.value.value);
+  project.provide('kafkaBrokers', kafka.value.value);
   return async () => {
-    await embedded?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    const results = await Promise.allSettled([postgres.value.stop(), kafka.value.stop()]);
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (failures.length > 0) throw new AggregateError(failures, 'stopping the integration tests\' servers failed');
   };
 }

@@ -1,0 +1,223 @@
+// ProjectionSource over Kafka: a consumer in group `groupId` reading the relay's topics.
+//
+// PostgreSQL is the source of truth for positions. The runtime stores each partition's next offset with
+// the read-model change (in `handle`); whenever the group assigns partitions to this consumer, it pauses
+// them, reads those stored positions, seeks each partition there (to its earliest offset when nothing is
+// stored) and only then resumes. After `handle` resolved, the offset is also committed to Kafka, so lag
+// tools see the group's progress; Kafka's committed offsets are never read back.
+//
+// Each kafkajs batch is cut into chunks of at most `chunkSize` messages; per chunk: `handle`, resolve the
+// offset, heartbeat (so a long batch does not cost the group membership). A chunk becomes a SourceBatch
+// of events and a watermark (source-batch.ts). If `handle` throws, kafkajs retries, then restarts the
+// consumer, which rejoins the group and seeks to the stored positions again.
+import type { Admin, Consumer, ConsumerGroupJoinEvent, EachBatchPayload, RetryOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from '../../../projections/runtime/source.ts';
+import { aborted, backoffMs, createKafkaClient, pause, silentLogger } from './client.ts';
+import { sourceBatchOf } from './source-batch.ts';
+import { topicPartitions } from './topics.ts';
+
+export type KafkaSourceOptions = {
+  brokers: readonly string[];
+  clientId?: string;
+  /** The consumer group, e.g. `proofline.<projection>`. */
+  groupId: string;
+  /** Full topic names (see kafkaTopicsForEventTypes / allKafkaTopics in topics.ts). */
+  topics: readonly string[];
+  logger?: Logger;
+  /** kafkajs consumer settings, ms. Defaults 30,000 / 60,000 / 3,000. */
+  sessionTimeout?: number;
+  rebalanceTimeout?: number;
+  heartbeatInterval?: number;
+  /** Longest a fetch waits for new messages, ms. Default 1,000 (kafkajs: 5,000). */
+  maxWaitTimeInMs?: number;
+  /** Most messages per `handle` call. Default 500. */
+  chunkSize?: number;
+  /** Partitions handled at the same time (never two batches of one partition). Default 1. */
+  partitionsConsumedConcurrently?: number;
+  retry?: RetryOptions;
+};
+
+/** The consumer stopped for good (kafkajs decided not to restart it). */
+export class KafkaSourceError extends Error {
+  override readonly name = 'KafkaSourceError';
+}
+
+export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource {
+  const logger = (options.logger ?? silentLogger()).child({ component: 'kafka-source', groupId: options.groupId });
+  const chunkSize = options.chunkSize ?? 500;
+  if (options.topics.length === 0) throw new Error(`Kafka source ${options.groupId}: no topics to read`);
+
+  return {
+    async run(hooks) {
+      const { signal } = hooks;
+      if (signal.aborted) return;
+      const kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId, retry: options.retry }, logger);
+      const admin = kafka.admin();
+      const consumer = kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeout ?? 30_000,
+        rebalanceTimeout: options.rebalanceTimeout ?? 60_000,
+        heartbeatInterval: options.heartbeatInterval ?? 3_000,
+        maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1_000,
+        allowAutoTopicCreation: false,
+        ...(options.retry ? { retry: options.retry } : {}),
+      });
+      const failed = new AbortController();
+      let failure: Error | undefined;
+      consumer.on(consumer.events.GROUP_JOIN, seekToStoredPositions({ consumer, admin, positions: () => hooks.positions(), logger, signal }));
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart) {
+          logger.error({ err: payload.error }, 'consumer crashed; kafkajs restarts it, and it seeks to the stored positions again');
+          return;
+        }
+        failure = new KafkaSourceError(`Kafka consumer ${options.groupId} stopped: ${payload.error.message}`, { cause: payload.error });
+        failed.abort();
+      });
+
+      try {
+        await admin.connect();
+        const partitions = await waitForPartitions(admin, options.topics, signal, logger);
+        if (signal.aborted) return;
+        await hooks.partitionsKnown(partitions);
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), chunkSize, logger, signal }),
+        });
+        logger.info({ topics: options.topics, partitions: partitions.length }, 'Kafka source consuming');
+        await aborted(AbortSignal.any([signal, failed.signal]));
+        if (failure) throw failure;
+      } finally {
+        await consumer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'consumer did not disconnect cleanly'));
+        await admin.disconnect().catch(() => undefined);
+        logger.info('Kafka source stopped');
+      }
+    },
+  };
+}
+
+/**
+ * eachBatch: the kafkajs batch in chunks; per chunk `handle`, then resolve its offsets and heartbeat.
+ * Remembers, per partition, the watermark handed over in this run, so republished copies are left out.
+ */
+function batchHandler(deps: {
+  handle: (batch: SourceBatch) => Promise<void>;
+  chunkSize: number;
+  logger: Logger;
+  signal: AbortSignal;
+}): (payload: EachBatchPayload) => Promise<void> {
+  const { chunkSize, logger, signal } = deps;
+  const delivered = new Map<string, number>();
+  return async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+    const ref: PartitionRef = { topic: batch.topic, partition: batch.partition };
+    const key = `${ref.topic}/${ref.partition}`;
+    let nextOffset: string | null = null;
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      // Stop at a rebalance, a stop or a pending seek (stale); what is left is fetched again.
+      if (signal.aborted || !isRunning() || isStale()) break;
+      const chunk = batch.messages.slice(start, start + chunkSize);
+      const sourceBatch = sourceBatchOf(ref, chunk, delivered.get(key) ?? 0, (unknown) =>
+        logger.error(unknown, 'skipping a message that is neither a Proofline event nor a watermark'),
+      );
+      try {
+        await deps.handle(sourceBatch);
+      } catch (error) {
+        const offsets = { firstOffset: chunk[0]!.offset, lastOffset: chunk[chunk.length - 1]!.offset };
+        logger.error({ err: error, ...ref, ...offsets }, 'handle failed; these messages will be delivered again');
+        throw error;
+      }
+      delivered.set(key, sourceBatch.watermarkLsn);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      nextOffset = sourceBatch.nextOffset;
+      await heartbeat();
+    }
+    if (nextOffset === null) return;
+    // For lag tools only: PostgreSQL already holds the position, so a failed commit is not an error.
+    const offsets = { topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] };
+    await commitOffsetsIfNecessary(offsets).catch((error: unknown) =>
+      logger.warn({ err: error, ...ref, nextOffset }, 'could not commit the offset to Kafka'),
+    );
+  };
+}
+
+/**
+ * GROUP_JOIN listener: pause what was assigned (synchronously, before kafkajs fetches), then seek every
+ * assigned partition to its stored next offset — or its earliest offset when none is stored — and
+ * resume. A later join supersedes an earlier one still loading; loading failures are retried.
+ */
+function seekToStoredPositions(deps: {
+  consumer: Consumer;
+  admin: Admin;
+  positions: () => Promise<StoredPosition[]>;
+  logger: Logger;
+  signal: AbortSignal;
+}): (event: ConsumerGroupJoinEvent) => void {
+  const { consumer, admin, logger, signal } = deps;
+  let generation = 0;
+  return (event) => {
+    const mine = ++generation;
+    const assigned = Object.entries(event.payload.memberAssignment)
+      .map(([topic, partitions]) => ({ topic, partitions }))
+      .filter(({ partitions }) => partitions.length > 0);
+    if (assigned.length === 0) return;
+    consumer.pause(assigned);
+    void (async () => {
+      for (let attempt = 1; mine === generation && !signal.aborted; attempt += 1) {
+        try {
+          const targets = await seekTargets(assigned, await deps.positions(), admin);
+          if (mine !== generation) return;
+          for (const target of targets) consumer.seek(target);
+          consumer.resume(assigned);
+          logger.info({ seeks: targets }, 'assigned partitions start at their stored positions');
+          return;
+        } catch (error) {
+          const retryInMs = backoffMs(attempt, 200, 10_000);
+          logger.error({ err: error, assigned, retryInMs }, 'cannot seek assigned partitions to their stored positions; they stay paused');
+          await pause(retryInMs, signal);
+        }
+      }
+    })();
+  };
+}
+
+type SeekTarget = PartitionRef & { offset: string };
+
+async function seekTargets(
+  assigned: ReadonlyArray<{ topic: string; partitions: number[] }>,
+  stored: readonly StoredPosition[],
+  admin: Admin,
+): Promise<SeekTarget[]> {
+  const storedOffset = new Map(stored.filter((p) => p.nextOffset !== null).map((p) => [`${p.topic}/${p.partition}`, p.nextOffset!]));
+  const targets: SeekTarget[] = [];
+  for (const { topic, partitions } of assigned) {
+    const missing = partitions.filter((partition) => !storedOffset.has(`${topic}/${partition}`));
+    const earliest = new Map<number, string>();
+    if (missing.length > 0) {
+      for (const { partition, low } of await admin.fetchTopicOffsets(topic)) earliest.set(partition, low);
+    }
+    for (const partition of partitions) {
+      const offset = storedOffset.get(`${topic}/${partition}`) ?? earliest.get(partition);
+      if (offset === undefined) throw new Error(`no stored position and no earliest offset for ${topic}/${partition}`);
+      targets.push({ topic, partition, offset });
+    }
+  }
+  return targets;
+}
+
+/** Every partition of the topics, waiting (with backoff) for the relay to create topics that do not exist yet. */
+async function waitForPartitions(admin: Admin, topics: readonly string[], signal: AbortSignal, logger: Logger): Promise<PartitionRef[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await topicPartitions(admin, topics);
+    } catch (error) {
+      if (signal.aborted) return [];
+      const retryInMs = backoffMs(attempt, 500, 10_000);
+      logger.warn({ err: error, topics, retryInMs }, 'topics not readable yet (has the relay created them?)');
+      await pause(retryInMs, signal);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+// The wire format of the fan-out (ARCHITECTURE.md, invariant 3), both ways. Pure: no I/O.
+//
+// Event message: key = stream id, value = the stored event bytes as they are (Avro single-object
+// encoding: C3 01, CRC-64-AVRO fingerprint, binary body), timestamp = when the event was recorded, and
+// headers event-id, event-type, schema-fingerprint (hex, wire byte order), stream-id, revision, lsn,
+// content-type (avro/binary), metadata (the event metadata as JSON), traceparent/tracestate when present.
+//
+// Watermark message: no key, empty value, headers `proofline-control: watermark` and `lsn`. The relay
+// sends one to every partition of every topic after each batch: "every event up to this LSN that belongs
+// on this partition is already on it". Any consumer that is not the Proofline Kafka source must skip
+// messages that carry a `proofline-control` header: they are not events.
+import type { EventMetadata, RecordedEvent } from '../../../ports/event-store.ts';
+import { schemaFingerprintHex } from '../../../events-schema/index.ts';
+
+export const HEADERS = {
+  eventId: 'event-id',
+  eventType: 'event-type',
+  schemaFingerprint: 'schema-fingerprint',
+  streamId: 'stream-id',
+  revision: 'revision',
+  lsn: 'lsn',
+  contentType: 'content-type',
+  metadata: 'metadata',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  control: 'proofline-control',
+} as const;
+
+export const AVRO_CONTENT_TYPE = 'avro/binary';
+export const WATERMARK_CONTROL = 'watermark';
+
+/** What kafkajs sends (a subset of its Message type, kept here so the mapping is testable without a broker). */
+export type OutgoingMessage = {
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  partition?: number;
+  timestamp?: string;
+};
+
+export function eventMessage(event: RecordedEvent): OutgoingMessage {
+  const headers: Record<string, string> = {
+    [HEADERS.eventId]: event.eventId,
+    [HEADERS.eventType]: event.type,
+    [HEADERS.schemaFingerprint]: schemaFingerprintHex(event.data),
+    [HEADERS.streamId]: event.streamId,
+    [HEADERS.revision]: String(event.revision),
+    [HEADERS.lsn]: String(event.lsn),
+    [HEADERS.contentType]: AVRO_CONTENT_TYPE,
+    [HEADERS.metadata]: JSON.stringify(event.metadata),
+  };
+  const { traceparent, tracestate } = event.metadata;
+  if (typeof traceparent === 'string' && traceparent) headers[HEADERS.traceparent] = traceparent;
+  if (typeof tracestate === 'string' && tracestate) headers[HEADERS.tracestate] = tracestate;
+  return {
+    key: event.streamId,
+    value: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    headers,
+    timestamp: String(event.recordedAt.getTime()),
+  };
+}
+
+export function watermarkMessage(partition: number, lsn: number): OutgoingMessage {
+  return {
+    key: null,
+    value: Buffer.alloc(0),
+    partition,
+    headers: { [HEADERS.control]: WATERMARK_CONTROL, [HEADERS.lsn]: String(lsn) },
+  };
+}
+
+/** What kafkajs delivers (a subset of its KafkaMessage). */
+export type IncomingMessage = {
+  offset: string;
+  timestamp: string;
+  value: Buffer | null;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+};
+
+export type DecodedMessage =
+  | { kind: 'event'; event: RecordedEvent }
+  | { kind: 'watermark'; lsn: number }
+  /** Not written by the relay (or by a newer one): reported, never guessed at. */
+  | { kind: 'unknown'; reason: string };
+
+export function decodeMessage(message: IncomingMessage): DecodedMessage {
+  const header = (name: string) => headerText(message.headers, name);
+  const control = header(HEADERS.control);
+  if (control !== undefined) {
+    if (control !== WATERMARK_CONTROL) return { kind: 'unknown', reason: `unknown control message "${control}"` };
+    const lsn = parseCount(header(HEADERS.lsn));
+    return lsn === undefined ? { kind: 'unknown', reason: 'watermark without a valid lsn header' } : { kind: 'watermark', lsn };
+  }
+  const eventId = header(HEADERS.eventId);
+  const type = header(HEADERS.eventType);
+  const streamId = header(HEADERS.streamId);
+  const revision = parseCount(header(HEADERS.revision));
+  const lsn = parseCount(header(HEADERS.lsn));
+  if (!eventId || !type || streamId === undefined || revision === undefined || lsn === undefined || !message.value) {
+    return { kind: 'unknown', reason: 'not a Proofline event: event-id, event-type, stream-id, revision, lsn or value missing' };
+  }
+  return {
+    kind: 'event',
+    event: {
+      eventId,
+      type,
+      streamId,
+      revision,
+      lsn,
+      data: new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength),
+      metadata: metadataOf(header),
+      recordedAt: new Date(Number(message.timestamp)),
+    },
+  };
+}
+
+function metadataOf(header: (name: string) => string | undefined): EventMetadata {
+  let metadata: EventMetadata = {};
+  const json = header(HEADERS.metadata);
+  if (json) {
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) metadata = parsed as EventMetadata;
+    } catch {
+      // A broken metadata header loses only the optional fields; the trace headers below still apply.
+    }
+  }
+  const traceparent = header(HEADERS.traceparent);
+  const tracestate = header(HEADERS.tracestate);
+  if (traceparent) metadata.traceparent = traceparent;
+  if (tracestate) metadata.tracestate = tracestate;
+  return metadata;
+}
+
+function headerText(headers: IncomingMessage['headers'], name: string): string | undefined {
+  const raw = headers?.[name];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+function parseCount(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, encodeEvent, schemaFingerprintHex, type VoteCast } from '../../../events-schema/index.ts';
+import type { RecordedEvent } from '../../../ports/event-store.ts';
+import { decodeMessage, eventMessage, HEADERS, watermarkMessage, type IncomingMessage, type OutgoingMessage } from './messages.ts';
+
+const vote: VoteCast = {
+  type: 'VoteCast',
+  data: { decisionId: randomUUID(), voterId: 'voter-1', option: 'yes', voterClass: 'expert', weight: 3, castAt: 1_700_000_000_000 },
+};
+
+function recorded(overrides: Partial<RecordedEvent> = {}): RecordedEvent {
+  return {
+    eventId: randomUUID(),
+    type: vote.type,
+    streamId: `decision-${vote.data.decisionId}`,
+    revision: 4,
+    lsn: 42,
+    data: encodeEvent(vote),
+    metadata: { correlationId: 'c-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=x' },
+    recordedAt: new Date('2025-01-02T03:04:05.678Z'),
+    ...overrides,
+  };
+}
+
+/** What kafkajs hands a consumer: header values as Buffers. */
+function delivered(message: OutgoingMessage, offset = '7'): IncomingMessage {
+  return {
+    offset,
+    timestamp: message.timestamp ?? '0',
+    value: message.value,
+    headers: Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, Buffer.from(value)])),
+  };
+}
+
+describe('Kafka event messages', () => {
+  it('are keyed by stream id, carry the single-object bytes as they are, and every header of invariant 3', () => {
+    const event = recorded();
+    const message = eventMessage(event);
+    expect(message.key).toBe(event.streamId);
+    expect(message.value.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
+    expect(decodeEvent(message.value)).toEqual(vote);
+    expect(message.timestamp).toBe(String(event.recordedAt.getTime()));
+    expect(message.headers).toMatchObject({
+      [HEADERS.eventId]: event.eventId,
+      [HEADERS.eventType]: 'VoteCast',
+      [HEADERS.schemaFingerprint]: schemaFingerprintHex(event.data),
+      [HEADERS.streamId]: event.streamId,
+      [HEADERS.revision]: '4',
+      [HEADERS.lsn]: '42',
+      [HEADERS.contentType]: 'avro/binary',
+      [HEADERS.traceparent]: event.metadata.traceparent,
+      [HEADERS.tracestate]: 'vendor=x',
+    });
+    expect(message.headers[HEADERS.schemaFingerprint]).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('leave out trace headers the event does not have', () => {
+    const message = eventMessage(recorded({ metadata: { actor: 'a' } }));
+    expect(message.headers).not.toHaveProperty(HEADERS.traceparent);
+    expect(message.headers).not.toHaveProperty(HEADERS.tracestate);
+  });
+
+  it('decode back into the recorded event', () => {
+    const event = recorded();
+    const decoded = decodeMessage(delivered(eventMessage(event)));
+    expect(decoded).toEqual({ kind: 'event', event: { ...event, data: new Uint8Array(event.data) } });
+  });
+});
+
+describe('watermark messages', () => {
+  it('go to an explicit partition with no key, an empty value and the control header', () => {
+    const message = watermarkMessage(2, 99);
+    expect(message).toMatchObject({ key: null, partition: 2, headers: { 'proofline-control': 'watermark', lsn: '99' } });
+    expect(message.value).toHaveLength(0);
+    expect(decodeMessage(delivered(message))).toEqual({ kind: 'watermark', lsn: 99 });
+  });
+});
+
+describe('foreign messages', () => {
+  it('are reported as unknown, not guessed at', () => {
+    expect(decodeMessage({ offset: '0', timestamp: '0', value: Buffer.from('hello') })).toMatchObject({ kind: 'unknown' });
+    expect(decodeMessage({ offset: '0', timestamp: '0', value: null, headers: { 'proofline-control': Buffer.from('pause') } })).toMatchObject({
+      kind: 'unknown',
+      reason: expect.stringContaining('pause'),
+    });
+    expect(decodeMessage({ offset: '0', timestamp: '0', value: null, headers: { 'proofline-control': 'watermark', lsn: 'x' } })).toMatchObject({
+      kind: 'unknown',
+    });
+  });
+});

@@ -1,0 +1,180 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeEvent, schemaFingerprintHex } from '../../../events-schema/index.ts';
+import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
+import { waitFor } from '../../testing/process.ts';
+import { HEADERS } from './messages.ts';
+import { createRelay, type RelayOptions } from './relay.ts';
+import { readRelayCheckpoint } from './relay-checkpoint.ts';
+import { openStoreFixture, readTopics, runInBackground, type StoreFixture, type TopicMessage } from './test-support.ts';
+import { allKafkaTopics, kafkaTopic } from './topics.ts';
+
+const isWatermark = (message: TopicMessage) => message.headers[HEADERS.control] === 'watermark';
+const lsnOf = (message: TopicMessage) => Number(message.headers[HEADERS.lsn]);
+
+describe('Kafka relay', () => {
+  let fixture: StoreFixture;
+  let topicPrefix: string;
+  let relays: Array<{ stop(): Promise<void> }>;
+
+  beforeEach(async () => {
+    fixture = await openStoreFixture();
+    topicPrefix = testTopicName('relay');
+    relays = [];
+  });
+  afterEach(async () => {
+    await Promise.allSettled(relays.map((relay) => relay.stop()));
+    await fixture.close();
+  });
+
+  function startRelay(options: Partial<RelayOptions> = {}) {
+    const relay = createRelay({
+      eventStore: fixture.store,
+      db: fixture.db,
+      kafka: { brokers: testKafkaBrokers(), clientId: 'relay-test' },
+      topicPrefix,
+      ...options,
+    });
+    const running = runInBackground((signal) => relay.run(signal));
+    relays.push(running);
+    return running;
+  }
+
+  /** Resolves once the relay's checkpoint reached `lsn` (the broker acknowledged everything up to it). */
+  function checkpointReaches(lsn: number) {
+    let last = 0;
+    return waitFor(
+      async () => (last = await readRelayCheckpoint(fixture.db, topicPrefix)) >= lsn,
+      30_000,
+      () => `relay checkpoint at ${last}, expected ${lsn}`,
+    );
+  }
+
+  const governanceTopic = () => kafkaTopic('governance', topicPrefix);
+  const eventMessages = async () => (await readTopics(testKafkaBrokers(), [governanceTopic()])).filter((message) => !isWatermark(message));
+
+  it('publishes every event once to its context topic, keyed by stream, with the Avro bytes and every header', async () => {
+    const log = await fixture.appendGovernance(6, 4); // 36 events over 6 streams
+    const relay = startRelay({ batchSize: 7 });
+    await checkpointReaches(log.length);
+    await relay.stop();
+
+    const messages = await eventMessages();
+    expect(messages).toHaveLength(log.length);
+    const byLsn = new Map(messages.map((message) => [lsnOf(message), message]));
+    for (const event of log) {
+      const message = byLsn.get(event.lsn)!;
+      expect(message.topic).toBe(governanceTopic());
+      expect(message.key).toBe(event.streamId);
+      expect(message.value!.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
+      expect(Buffer.compare(message.value!, Buffer.from(event.data))).toBe(0);
+      expect(decodeEvent(message.value!)).toEqual(decodeEvent(event.data));
+      expect(message.headers).toMatchObject({
+        'event-id': event.eventId,
+        'event-type': event.type,
+        'schema-fingerprint': schemaFingerprintHex(event.data),
+        'stream-id': event.streamId,
+        revision: String(event.revision),
+        lsn: String(event.lsn),
+        'content-type': 'avro/binary',
+      });
+      expect(message.headers['schema-fingerprint']).toBe(message.value!.subarray(2, 10).toString('hex'));
+      expect(message.headers.traceparent).toBe(event.metadata.traceparent); // undefined for untraced events
+      expect(Number(message.timestamp)).toBe(event.recordedAt.getTime());
+    }
+    // Per-stream order: a stream lives on one partition, where its revisions follow each other.
+    const partitionsByStream = groupBy(messages, (message) => message.key!);
+    for (const [, streamMessages] of partitionsByStream) {
+      expect(new Set(streamMessages.map((message) => message.partition)).size).toBe(1);
+      expect(streamMessages.map((message) => Number(message.headers.revision))).toEqual(streamMessages.map((_, index) => index));
+    }
+  });
+
+  it('creates a topic per known context with the configured partitions, and a watermark reaches every partition', async () => {
+    const log = await fixture.appendGovernance(1, 5); // one stream: a single partition gets every event
+    const relay = startRelay({ partitions: 4, batchSize: 3 });
+    await checkpointReaches(log.length);
+    await relay.stop();
+
+    const topics = allKafkaTopics(topicPrefix);
+    expect(topics).toContain(governanceTopic());
+    const messages = await readTopics(testKafkaBrokers(), topics);
+    for (const topic of topics) {
+      const partitions = groupBy(
+        messages.filter((message) => message.topic === topic),
+        (message) => String(message.partition),
+      );
+      expect([...partitions.keys()].sort()).toEqual(['0', '1', '2', '3']);
+      for (const [, partitionMessages] of partitions) {
+        const last = partitionMessages[partitionMessages.length - 1]!;
+        expect(isWatermark(last)).toBe(true);
+        expect(lsnOf(last)).toBe(log.length);
+        expect(last.key).toBeNull();
+        expect(last.value ?? Buffer.alloc(0)).toHaveLength(0);
+        // Watermarks only ever rise, and follow the events they cover.
+        const lsns = partitionMessages.map(lsnOf);
+        expect(lsns).toEqual([...lsns].sort((a, b) => a - b));
+      }
+    }
+    // The stream's partition holds its events; the others hold only watermarks (one per batch).
+    const eventPartitions = new Set(messages.filter((message) => !isWatermark(message)).map((message) => message.partition));
+    expect(eventPartitions.size).toBe(1);
+    expect(messages.filter((message) => message.topic === governanceTopic() && isWatermark(message) && message.partition === 0)).toHaveLength(
+      Math.ceil(log.length / 3),
+    );
+  });
+
+  it('resumes from its checkpoint: a restarted relay publishes only the events that came after', async () => {
+    const first = await fixture.appendGovernance(3, 2);
+    let relay = startRelay();
+    await checkpointReaches(first.length);
+    await relay.stop();
+
+    const log = await fixture.appendGovernance(2, 3);
+    relay = startRelay();
+    await checkpointReaches(log.length);
+    await relay.stop();
+
+    const lsns = (await eventMessages()).map(lsnOf).sort((a, b) => a - b);
+    expect(lsns).toEqual(log.map((event) => event.lsn));
+  });
+
+  it('stopped mid-way and restarted: every event is there, duplicates only of the unacknowledged batch, told apart by lsn', async () => {
+    const log = await fixture.appendGovernance(40, 20); // 880 events
+    const batchSize = 25;
+    let relay = startRelay({ batchSize });
+    await checkpointReaches(100);
+    await relay.stop();
+    const stoppedAt = await readRelayCheckpoint(fixture.db, topicPrefix);
+    expect(stoppedAt).toBeLessThan(log.length);
+
+    // A crash after the broker's ack but before the checkpoint: the checkpoint is one batch behind.
+    await fixture.db.pool.query('update relay_checkpoint set lsn = $2 where name = $1', [topicPrefix, stoppedAt - batchSize]);
+    relay = startRelay({ batchSize });
+    await checkpointReaches(log.length);
+    await relay.stop();
+
+    const messages = await eventMessages();
+    const counts = new Map<number, number>();
+    for (const message of messages) counts.set(lsnOf(message), (counts.get(lsnOf(message)) ?? 0) + 1);
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(log.map((event) => event.lsn));
+    const duplicated = [...counts].filter(([, count]) => count > 1).map(([lsn]) => lsn);
+    // The batch whose checkpoint was lost is published again; the stop itself waited for its batch's ack.
+    for (let lsn = stoppedAt - batchSize + 1; lsn <= stoppedAt; lsn += 1) expect(counts.get(lsn)).toBe(2);
+    expect(duplicated.length).toBeLessThanOrEqual(batchSize * 2); // at most one more, if a stop ever gives up on an ack
+    for (const lsn of duplicated) {
+      expect(lsn).toBeGreaterThan(stoppedAt - batchSize);
+      expect(counts.get(lsn)).toBe(2);
+      const copies = messages.filter((message) => lsnOf(message) === lsn);
+      expect(new Set(copies.map((copy) => copy.headers['event-id'])).size).toBe(1);
+    }
+  });
+});
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  return groups;
+}

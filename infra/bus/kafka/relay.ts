@@ -1,0 +1,262 @@
+// The relay: tails the event store's global log and publishes every event to Kafka (invariant 3).
+//
+//   event  → topic `<prefix>.<context>.v1`, key = stream id (per-stream order), value = the stored Avro
+//            single-object bytes as they are, headers per messages.ts.
+//   batch  → what the subscription has at hand (≤ batchSize events, ≤ maxBatchBytes), sent with one
+//            sendBatch, followed on EVERY partition of EVERY topic by a watermark message
+//            (`proofline-control: watermark`, `lsn` = the batch's last LSN): a partition that received no
+//            event learns that it is complete up to that LSN. Any other consumer must skip messages with
+//            a `proofline-control` header (see messages.ts).
+//   ack    → only once the broker acknowledged the whole batch (idempotent producer, acks=all, one
+//            request in flight) is the checkpoint stored (relay-checkpoint.ts). A crash between the two
+//            republishes that batch: duplicates carry the same `lsn` header and consumers skip them.
+//
+// Failures (broker outage, database hiccup) end the session: the relay logs them, waits with backoff,
+// connects a fresh producer and resumes from the stored checkpoint, so it never moves past an event the
+// broker did not acknowledge. The only failure it does not retry is an event it can never publish (its
+// type has no context, its bytes are not single-object encoded): run() rejects with RelayPoisonEventError.
+// Run one relay per name; a second one would only publish duplicates.
+import { SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
+import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kafkajs';
+import type { Logger } from 'pino';
+import { contextOf } from '../../../events-schema/index.ts';
+import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
+import type { PartitionRef } from '../../../projections/runtime/source.ts';
+import type { Database } from '../../db/database.ts';
+import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
+import { BatchReader } from './batch-reader.ts';
+import { backoffMs, createKafkaClient, pause, silentLogger, type KafkaConnection } from './client.ts';
+import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
+import { migrateRelay, readRelayCheckpoint, storeRelayCheckpoint } from './relay-checkpoint.ts';
+import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, topicPartitions } from './topics.ts';
+
+export type RelayOptions = {
+  eventStore: EventStore;
+  db: Database;
+  kafka: KafkaConnection;
+  /** Topics are `<topicPrefix>.<context>.v1`. Default `proofline`. */
+  topicPrefix?: string;
+  /** Checkpoint row name. Default: the topic prefix. */
+  name?: string;
+  /** Partitions of the topics the relay creates. Default 3. Fixed once created: more would re-key streams. */
+  partitions?: number;
+  /** Default min(3, brokers). */
+  replicationFactor?: number;
+  /** Topic configs of the topics the relay creates. Default `retention.ms=-1` (keep every event). */
+  topicConfig?: Record<string, string>;
+  /** Most events per batch. Default 500. */
+  batchSize?: number;
+  /** A batch stops growing at this many event bytes (the broker refuses record batches over ~1 MB). Default 512 KiB. */
+  maxBatchBytes?: number;
+  /** Backoff between sessions after a failure. Default 500 ms doubling to 30 s. */
+  reconnectBackoff?: { initialMs: number; maxMs: number };
+  /** After the signal aborts, how long a batch already sent may take to be acknowledged. Default 5 s. */
+  shutdownGraceMs?: number;
+  logger?: Logger;
+};
+
+export type Relay = {
+  /**
+   * Publishes until the signal aborts, then resolves once the batch in flight is settled and the
+   * producer disconnected. Retries every failure with backoff, except RelayPoisonEventError.
+   */
+  run(signal: AbortSignal): Promise<void>;
+};
+
+/** An event the relay can never publish; publishing stops at it rather than skip it. */
+export class RelayPoisonEventError extends Error {
+  override readonly name = 'RelayPoisonEventError';
+  constructor(
+    readonly event: Pick<RecordedEvent, 'eventId' | 'type' | 'lsn' | 'streamId'>,
+    cause: unknown,
+  ) {
+    super(
+      `cannot publish event ${event.eventId} (lsn ${event.lsn}, type ${event.type}, stream ${event.streamId}): ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+export function createRelay(options: RelayOptions): Relay {
+  const settings = {
+    topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
+    partitions: options.partitions ?? 3,
+    batchSize: options.batchSize ?? 500,
+    maxBatchBytes: options.maxBatchBytes ?? 512 * 1024,
+    backoff: options.reconnectBackoff ?? { initialMs: 500, maxMs: 30_000 },
+    shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+  };
+  const name = options.name ?? settings.topicPrefix;
+  const logger = (options.logger ?? silentLogger()).child({ component: 'relay', relay: name });
+  const topics = allKafkaTopics(settings.topicPrefix);
+  const tracer = trace.getTracer('proofline.relay');
+
+  /** One connection's worth of publishing: returns when the signal aborts, throws on any failure. */
+  async function session(signal: AbortSignal, onProgress: () => void): Promise<void> {
+    const kafka = createKafkaClient(options.kafka, logger);
+    const partitions = await prepareTopics(kafka.admin());
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2 on the key
+    });
+    const stop = new AbortController();
+    const subscriptionSignal = AbortSignal.any([signal, stop.signal]);
+    let reader: BatchReader<RecordedEvent> | undefined;
+    try {
+      await producer.connect();
+      const checkpoint = await readRelayCheckpoint(options.db, name);
+      logger.info({ checkpoint, topics }, 'relay publishing after its checkpoint');
+      const subscription = options.eventStore.subscribeToAll({
+        fromLsn: checkpoint + 1,
+        signal: subscriptionSignal,
+        batchSize: settings.batchSize,
+      });
+      reader = new BatchReader(subscription[Symbol.asyncIterator]());
+      for (;;) {
+        const events = await reader.next({
+          maxItems: settings.batchSize,
+          maxBytes: settings.maxBatchBytes,
+          sizeOf: (event) => event.data.byteLength,
+        });
+        if (signal.aborted) return;
+        if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
+        const acknowledged = await publish(producer, events, partitions, signal);
+        if (!acknowledged) return;
+        const lastLsn = events[events.length - 1]!.lsn;
+        await storeRelayCheckpoint(options.db, name, lastLsn);
+        onProgress();
+      }
+    } finally {
+      stop.abort(); // ends a subscription that is waiting for new events, so the reader can close
+      await reader?.close().catch(() => undefined);
+      await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer did not disconnect cleanly'));
+    }
+  }
+
+  /** Creates missing topics and returns every partition, the watermarks' destinations. */
+  async function prepareTopics(admin: Admin): Promise<PartitionRef[]> {
+    await admin.connect();
+    try {
+      const created = await ensureTopics(admin, topics, {
+        partitions: settings.partitions,
+        replicationFactor: options.replicationFactor,
+        configEntries: options.topicConfig,
+      });
+      if (created.length > 0) logger.info({ created, partitions: settings.partitions }, 'created Kafka topics');
+      return await topicPartitions(admin, topics);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Sends one batch and its watermarks; true once the broker acknowledged all of it. */
+  async function publish(producer: Producer, events: RecordedEvent[], partitions: PartitionRef[], signal: AbortSignal): Promise<boolean> {
+    const firstLsn = events[0]!.lsn;
+    const lastLsn = events[events.length - 1]!.lsn;
+    const topicMessages = batchMessages(events, partitions, settings.topicPrefix);
+    const attributes = { 'proofline.lsn.from': firstLsn, 'proofline.lsn.to': lastLsn, 'messaging.batch.message_count': events.length };
+    return tracer.startActiveSpan('relay publish', { kind: SpanKind.PRODUCER, attributes, links: traceLinks(events) }, async (span) => {
+      const started = Date.now();
+      try {
+        const sending = producer.sendBatch({ topicMessages, acks: -1 });
+        const acknowledged = await settleUnlessAbandoned(sending, signal, settings.shutdownGraceMs);
+        if (!acknowledged) {
+          logger.warn({ firstLsn, lastLsn }, 'stopped before the broker acknowledged the batch; it will be published again');
+        } else {
+          logger.debug({ firstLsn, lastLsn, events: events.length, ms: Date.now() - started }, 'batch acknowledged');
+        }
+        return acknowledged;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw new Error(`publishing LSN ${firstLsn}..${lastLsn} failed: ${(error as Error).message}`, { cause: error });
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  return {
+    async run(signal) {
+      await migrateRelay(options.db);
+      let failures = 0;
+      while (!signal.aborted) {
+        try {
+          await session(signal, () => {
+            failures = 0;
+          });
+        } catch (error) {
+          if (error instanceof RelayPoisonEventError) {
+            logger.fatal({ err: error, lsn: error.event.lsn, eventId: error.event.eventId }, 'relay stopped at an event it cannot publish');
+            throw error;
+          }
+          if (signal.aborted) break;
+          failures += 1;
+          const retryInMs = backoffMs(failures, settings.backoff.initialMs, settings.backoff.maxMs);
+          logger.error({ err: error, failures, retryInMs }, 'relay session failed; resuming from the checkpoint after a pause');
+          await pause(retryInMs, signal);
+        }
+      }
+      logger.info('relay stopped');
+    },
+  };
+}
+
+/** Events grouped by topic (in LSN order), each topic's list followed by a watermark per partition. */
+export function batchMessages(events: readonly RecordedEvent[], partitions: readonly PartitionRef[], topicPrefix: string): TopicMessages[] {
+  const byTopic = new Map<string, OutgoingMessage[]>();
+  for (const { topic } of partitions) byTopic.set(topic, []);
+  for (const event of events) {
+    let topic: string;
+    let message: OutgoingMessage;
+    try {
+      topic = kafkaTopic(contextOf(event.type), topicPrefix);
+      message = eventMessage(event);
+    } catch (error) {
+      throw new RelayPoisonEventError(event, error);
+    }
+    const messages = byTopic.get(topic);
+    if (!messages) throw new RelayPoisonEventError(event, new Error(`topic ${topic} is not one the relay manages`));
+    messages.push(message);
+  }
+  const lastLsn = events[events.length - 1]!.lsn;
+  for (const { topic, partition } of partitions) byTopic.get(topic)!.push(watermarkMessage(partition, lastLsn));
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** Links from the batch's publish span to the spans that appended its events (at most 128). */
+function traceLinks(events: readonly RecordedEvent[]): Link[] {
+  const links: Link[] = [];
+  for (const event of events) {
+    if (links.length >= 128) break;
+    const { traceparent, tracestate } = event.metadata;
+    if (typeof traceparent !== 'string') continue;
+    const spanContext = trace.getSpanContext(contextFromTraceparent(traceparent, typeof tracestate === 'string' ? tracestate : undefined));
+    if (spanContext) links.push({ context: spanContext });
+  }
+  return links;
+}
+
+/**
+ * Awaits `work`; once the signal aborts, waits at most `graceMs` more, then gives up on it (false). A
+ * batch given up on is not checkpointed, so it is published again by the next run.
+ */
+function settleUnlessAbandoned(work: Promise<unknown>, signal: AbortSignal, graceMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    // After giving up, a late failure settles nothing: reject() on a resolved promise is a no-op.
+    work
+      .then(() => resolve(true), reject)
+      .finally(() => {
+        signal.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
+      });
+  });
+}

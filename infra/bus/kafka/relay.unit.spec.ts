@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEvent } from '../../../events-schema/index.ts';
+import type { RecordedEvent } from '../../../ports/event-store.ts';
+import { batchMessages, RelayPoisonEventError } from './relay.ts';
+
+const data = encodeEvent({ type: 'DecisionClosed', data: { decisionId: 'd-1', closedAt: 1, reason: 'manual' } });
+const event = (lsn: number, overrides: Partial<RecordedEvent> = {}): RecordedEvent => ({
+  eventId: `e-${lsn}`,
+  type: 'DecisionClosed',
+  streamId: `decision-${lsn}`,
+  revision: 0,
+  lsn,
+  data,
+  metadata: {},
+  recordedAt: new Date(0),
+  ...overrides,
+});
+
+describe('a relay batch', () => {
+  const partitions = [0, 1, 2].map((partition) => ({ topic: 't.governance.v1', partition }));
+
+  it('lists each topic once: its events in LSN order, then a watermark at the last LSN for every partition', () => {
+    const [topic, ...others] = batchMessages([event(7), event(8), event(9)], partitions, 't');
+    expect(others).toEqual([]);
+    expect(topic!.topic).toBe('t.governance.v1');
+    expect(topic!.messages.map((message) => message.headers!.lsn)).toEqual(['7', '8', '9', '9', '9', '9']);
+    expect(topic!.messages.slice(3).map((message) => [message.partition, message.headers!['proofline-control']])).toEqual([
+      [0, 'watermark'],
+      [1, 'watermark'],
+      [2, 'watermark'],
+    ]);
+    expect(topic!.messages.slice(0, 3).every((message) => message.partition === undefined)).toBe(true); // partitioned by key
+  });
+
+  it('refuses, naming the event, what it can never publish', () => {
+    expect(() => batchMessages([event(3, { type: 'NoSuchEvent' })], partitions, 't')).toThrow(RelayPoisonEventError);
+    expect(() => batchMessages([event(3, { data: new Uint8Array([1, 2, 3]) })], partitions, 't')).toThrow(/e-3 \(lsn 3, type DecisionClosed/);
+  });
+});

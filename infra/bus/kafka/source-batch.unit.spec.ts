@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEvent } from '../../../events-schema/index.ts';
+import type { RecordedEvent } from '../../../ports/event-store.ts';
+import { eventMessage, watermarkMessage, type IncomingMessage, type OutgoingMessage } from './messages.ts';
+import { sourceBatchOf, type UnknownMessage } from './source-batch.ts';
+
+const ref = { topic: 'proofline.governance.v1', partition: 1 };
+const data = encodeEvent({ type: 'DecisionClosed', data: { decisionId: 'd-1', closedAt: 1, reason: 'manual' } });
+
+function event(lsn: number): RecordedEvent {
+  return { eventId: `e-${lsn}`, type: 'DecisionClosed', streamId: 'decision-d-1', revision: lsn, lsn, data, metadata: {}, recordedAt: new Date(lsn) };
+}
+
+let offset = 100;
+function incoming(message: OutgoingMessage): IncomingMessage {
+  return { offset: String(offset++), timestamp: message.timestamp ?? '0', value: message.value, headers: message.headers };
+}
+
+describe('a chunk of one partition as a SourceBatch', () => {
+  it('carries its events in order, the highest LSN seen as watermark and the next offset', () => {
+    offset = 100;
+    const batch = sourceBatchOf(ref, [incoming(eventMessage(event(3))), incoming(eventMessage(event(5)))], 0, () => {});
+    expect(batch.events.map((e) => e.lsn)).toEqual([3, 5]);
+    expect(batch).toMatchObject({ ...ref, watermarkLsn: 5, nextOffset: '102' });
+  });
+
+  it('moves the watermark on a partition that received only watermarks', () => {
+    offset = 7;
+    const batch = sourceBatchOf(ref, [incoming(watermarkMessage(1, 10)), incoming(watermarkMessage(1, 12))], 4, () => {});
+    expect(batch).toMatchObject({ events: [], watermarkLsn: 12, nextOffset: '9' });
+  });
+
+  it('leaves out republished copies: anything at or below what was already delivered or seen', () => {
+    offset = 0;
+    const messages = [8, 9, 10].map((lsn) => incoming(eventMessage(event(lsn))));
+    messages.push(incoming(watermarkMessage(1, 10)));
+    messages.push(...[9, 10, 11].map((lsn) => incoming(eventMessage(event(lsn))))); // the relay resent its last batch
+    const batch = sourceBatchOf(ref, messages, 8, () => {});
+    expect(batch.events.map((e) => e.lsn)).toEqual([9, 10, 11]);
+    expect(batch.watermarkLsn).toBe(11);
+  });
+
+  it('never lowers the watermark below what was delivered before', () => {
+    offset = 0;
+    expect(sourceBatchOf(ref, [incoming(eventMessage(event(3)))], 20, () => {})).toMatchObject({ events: [], watermarkLsn: 20 });
+  });
+
+  it('reports messages that are neither events nor watermarks, with their offset', () => {
+    const unknown: UnknownMessage[] = [];
+    const batch = sourceBatchOf(ref, [{ offset: '41', timestamp: '0', value: Buffer.from('x') }], 0, (message) => unknown.push(message));
+    expect(unknown).toEqual([{ ...ref, offset: '41', reason: expect.any(String) }]);
+    expect(batch).toMatchObject({ events: [], watermarkLsn: 0, nextOffset: '42' });
+  });
+});

@@ -1,0 +1,11 @@
+// Tracing for Proofline processes: provider setup and the trace-context helpers the event flow uses.
+export { initTelemetry, otlpTracesUrl, type Telemetry, type TelemetryOptions } from './telemetry.ts';
+export {
+  contextFromTraceparent,
+  currentTraceContext,
+  currentTraceparent,
+  EVENT_SPAN_ATTRIBUTES,
+  withEventSpan,
+  type TraceContextFields,
+  type TracedEvent,
+} from './trace-context.ts';

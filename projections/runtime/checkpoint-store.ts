@@ -1,0 +1,51 @@
+// Checkpoint rows of one projection schema. Every function runs inside a transaction opened with
+// inProjectionTransaction (search_path = the schema), so the rows move together with the read model.
+import type { Knex } from 'knex';
+import type { PartitionRef, StoredPosition } from './source.ts';
+
+type CheckpointRow = { topic: string; partition: number; applied_lsn: number; next_offset: string | null };
+
+/**
+ * Creates a row for each partition not seen before. It starts at the last rebuild's LSN (0 if none): every
+ * event up to there is already in the tables, whichever partition carries it.
+ */
+export async function registerPartitions(trx: Knex.Transaction, partitions: readonly PartitionRef[]): Promise<void> {
+  if (partitions.length === 0) return;
+  await trx.raw(
+    `insert into checkpoints (topic, partition, applied_lsn)
+     select p.topic, p.partition, (select coalesce(max(rebuilt_to_lsn), 0) from rebuilds)
+       from unnest(?::text[], ?::int[]) as p(topic, partition)
+     on conflict (topic, partition) do nothing`,
+    [partitions.map((p) => p.topic), partitions.map((p) => p.partition)],
+  );
+}
+
+export async function readPositions(trx: Knex.Transaction): Promise<StoredPosition[]> {
+  const rows: CheckpointRow[] = await trx('checkpoints').select('topic', 'partition', 'applied_lsn', 'next_offset').orderBy(['topic', 'partition']);
+  return rows.map((row) => ({ topic: row.topic, partition: row.partition, appliedLsn: row.applied_lsn, nextOffset: row.next_offset }));
+}
+
+/** Locks the partition's row until commit and returns its applied LSN (registering the partition if needed). */
+export async function lockCheckpoint(trx: Knex.Transaction, ref: PartitionRef): Promise<number> {
+  const select = () => trx('checkpoints').where({ topic: ref.topic, partition: ref.partition }).forUpdate().first<CheckpointRow | undefined>('applied_lsn');
+  let row = await select();
+  if (!row) {
+    await registerPartitions(trx, [ref]);
+    row = await select();
+  }
+  if (!row) throw new Error(`checkpoint row (${ref.topic}, ${ref.partition}) is missing right after its insert`);
+  return row.applied_lsn;
+}
+
+/** Moves the partition's applied LSN forward (never back) and stores the source's resume position. */
+export async function advanceCheckpoint(trx: Knex.Transaction, ref: PartitionRef, lsn: number, nextOffset: string | null): Promise<number> {
+  const { rows } = await trx.raw<{ rows: Array<{ applied_lsn: number }> }>(
+    `update checkpoints set applied_lsn = greatest(applied_lsn, ?), next_offset = ?, updated_at = now()
+      where topic = ? and partition = ?
+      returning applied_lsn`,
+    [lsn, nextOffset, ref.topic, ref.partition],
+  );
+  const applied = rows[0]?.applied_lsn;
+  if (applied === undefined) throw new Error(`checkpoint row (${ref.topic}, ${ref.partition}) vanished inside its own transaction`);
+  return applied;
+}

@@ -1,0 +1,11 @@
+// The projection runtime's public face: workers, read-model consistency, parking and rebuilds.
+export { createProjectionWorker, type ProjectionWorker, type ProjectionWorkerOptions } from './worker.ts';
+export { watermark, waitForWatermark, type WaitForWatermarkOptions } from './watermark.ts';
+export { listParked, type ParkedEvent } from './parking.ts';
+export { retryParkedStream, type RetryParkedResult } from './retry-parked.ts';
+export { rebuildProjection, type RebuildOptions, type RebuildResult } from './rebuild.ts';
+export { ensureProjectionSchema, inProjectionTransaction, projectionChannel, projectionSchema } from './projection-schema.ts';
+export { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
+export { SourceContractError } from './batch-plan.ts';
+export { ProjectionBatchError, ReadModelTimeoutError } from './errors.ts';
+export type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from './source.ts';

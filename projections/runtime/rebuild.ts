@@ -1,0 +1,159 @@
+// Rebuilding a projection from LSN 1 while its live worker keeps running (ARCHITECTURE.md, invariant 4).
+//
+//   1. Create a fresh schema `projection_<name>_rebuild_<ts>` and run the migrations there.
+//   2. Replay the event store's log (readAll pages, not Kafka) into it, batch by batch through the same
+//      code as live batches (apply-batch.ts), up to the live projection's furthest checkpoint or the log's
+//      head, whichever is further (and a few more rounds while the log grew by more than a page). The live
+//      worker goes on meanwhile.
+//   3. In ONE transaction holding the projection's EXCLUSIVE advisory lock — it waits for the live batches in
+//      flight and holds back new ones, which take the lock shared:
+//        a. read the log's head H and replay the remaining tail up to H;
+//        b. give the rebuilt schema a checkpoint row for every live one (same topic, partition, next_offset)
+//           with applied_lsn = H, and record H in `rebuilds`;
+//        c. rename live → `projection_<name>_old_<ts>`, rebuilt → `projection_<name>`.
+//   4. Drop the old schema.
+//
+// Why this is safe for a live worker: while it waited, every live batch had committed, and each event it had
+// applied was in the log then, so its LSN is ≤ H — and every event ≤ H is in the rebuilt tables. After the
+// swap the worker's next transaction takes the lock, sets search_path to `projection_<name>` (now the rebuilt
+// schema) and reads the copied checkpoint: it resumes from its own source position (next_offset, or the local
+// bus's in-memory tail), drops every delivered event with LSN ≤ H and applies the rest. Nothing is lost (all
+// ≤ H is rebuilt, all > H is still to come) and nothing is doubled (no event ≤ H is applied again). A partition
+// the worker has not registered yet starts at H too (`rebuilds`, see checkpoint-store.ts). Parked events
+// leave with the old schema: the replay met the same events and parked again those still refused.
+import type { Knex } from 'knex';
+import pino, { type Logger } from 'pino';
+import type { Database } from '../../infra/db/database.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { Projection } from '../projection.ts';
+import { applySourceBatch } from './apply-batch.ts';
+import {
+  enterProjection,
+  ensureProjectionSchema,
+  inProjectionTransaction,
+  messageOf,
+  projectionChannel,
+  projectionSchema,
+  schemaExists,
+} from './projection-schema.ts';
+import type { SourceBatch } from './source.ts';
+
+export type RebuildOptions = {
+  db: Database;
+  projection: Projection;
+  eventStore: EventStore;
+  logger?: Logger;
+  /** Events read from the log and applied per transaction. Default 1000. */
+  pageSize?: number;
+};
+
+export type RebuildResult = {
+  /** Every event up to here is in the rebuilt read model (or parked). */
+  rebuiltToLsn: number;
+  /** Events the rebuilt projection parked (still refused, or undecodable). */
+  parked: number;
+  durationMs: number;
+};
+
+const CATCH_UP_ROUNDS = 3;
+
+/** The replay's own checkpoint row in the rebuild schema; replaced by the live rows at the swap. */
+const REPLAY_PARTITION = { topic: 'rebuild', partition: 0 } as const;
+
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
+  const { db, projection, eventStore } = options;
+  const started = Date.now();
+  const live = projectionSchema(projection.name);
+  const rebuild = `${live}_rebuild_${started}`;
+  const old = `${live}_old_${started}`;
+  const pageSize = options.pageSize ?? 1000;
+  const logger = (options.logger ?? pino({ level: 'silent' })).child({ projection: projection.name, rebuild });
+  const replayTo = (next: number, toLsn: number, apply: (batch: SourceBatch) => Promise<unknown>) =>
+    replay(eventStore, next, toLsn, pageSize, apply);
+
+  await db.knex.raw('create schema ??', [rebuild]); // fails rather than reuse a schema left by another rebuild
+  let parked = 0;
+  try {
+    await ensureProjectionSchema(db, projection, rebuild);
+
+    // 2. Catch up outside the lock, then again while writers added more than a page meanwhile (a few rounds
+    //    at most), so that the tail replayed under the lock, while the live worker waits, stays short.
+    const applyPage = async (batch: SourceBatch) => {
+      const outcome = await inProjectionTransaction(db, { projection: projection.name, schema: rebuild, lock: 'shared' }, (trx) =>
+        applySourceBatch(trx, projection, batch),
+      );
+      parked += outcome.parked.length;
+    };
+    const target = Math.max(await maxAppliedLsn(db.knex, live), await eventStore.headLsn());
+    logger.info({ target }, 'rebuild: replaying the log');
+    let next = await replayTo(1, target, applyPage);
+    for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+      const head = await eventStore.headLsn();
+      if (head - next + 1 <= pageSize) break;
+      next = await replayTo(next, head, applyPage);
+    }
+
+    // 3. Tail and swap under the exclusive lock.
+    const rebuiltToLsn = await db.knex.transaction(async (trx) => {
+      await enterProjection(trx, projection.name, rebuild, 'exclusive');
+      const head = await eventStore.headLsn();
+      await replayTo(next, head, async (batch) => {
+        parked += (await applySourceBatch(trx, projection, batch)).parked.length;
+      });
+      await takeOverCheckpoints(trx, live, head);
+      if (await schemaExists(trx, live)) await trx.raw('alter schema ?? rename to ??', [live, old]);
+      await trx.raw('alter schema ?? rename to ??', [rebuild, live]);
+      await trx.raw('select pg_notify(?, ?)', [projectionChannel(projection.name), String(head)]);
+      return head;
+    });
+
+    // 4. The old schema is no longer reachable by name; dropping it is housekeeping.
+    await db.knex.raw('drop schema if exists ?? cascade', [old]).catch((error: unknown) => {
+      logger.warn({ err: error, schema: old }, 'rebuild: could not drop the replaced schema; drop it by hand');
+    });
+    const durationMs = Date.now() - started;
+    logger.info({ rebuiltToLsn, parked, durationMs }, 'rebuild swapped in');
+    return { rebuiltToLsn, parked, durationMs };
+  } catch (error) {
+    await db.knex.raw('drop schema if exists ?? cascade', [rebuild]).catch(() => {});
+    throw new Error(`projection ${projection.name}: rebuild failed: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+/** Applies the log from `fromLsn` through `toLsn` in pages; returns the next LSN to replay. */
+async function replay(
+  eventStore: EventStore,
+  fromLsn: number,
+  toLsn: number,
+  pageSize: number,
+  apply: (batch: SourceBatch) => Promise<unknown>,
+): Promise<number> {
+  let next = fromLsn;
+  while (next <= toLsn) {
+    const events = await eventStore.readAll({ fromLsn: next, limit: Math.min(pageSize, toLsn - next + 1) });
+    const last = events.at(-1);
+    if (!last) throw new Error(`the event store returned no event at LSN ${next}, below the head ${toLsn} it reported`);
+    await apply({ ...REPLAY_PARTITION, events, watermarkLsn: last.lsn, nextOffset: null });
+    next = last.lsn + 1;
+  }
+  return next;
+}
+
+/** In the rebuild schema (search_path): the live partitions' rows, all at `head`, replace the replay's row. */
+async function takeOverCheckpoints(trx: Knex.Transaction, live: string, head: number): Promise<void> {
+  await trx('checkpoints').delete();
+  if (await schemaExists(trx, live)) {
+    await trx.raw(
+      `insert into checkpoints (topic, partition, applied_lsn, next_offset)
+       select topic, partition, ?, next_offset from ??.checkpoints`,
+      [head, live],
+    );
+  }
+  await trx('rebuilds').insert({ rebuilt_to_lsn: head });
+}
+
+async function maxAppliedLsn(knex: Knex, schema: string): Promise<number> {
+  if (!(await schemaExists(knex, schema))) return 0;
+  const { rows } = await knex.raw<{ rows: Array<{ applied: number }> }>('select coalesce(max(applied_lsn), 0)::bigint as applied from ??.checkpoints', [schema]);
+  return rows[0]?.applied ?? 0;
+}

@@ -1,0 +1,42 @@
+// How far a read model is complete: the smallest applied LSN over its partitions. A query with
+// `consistentWith=<lsn>` waits until the watermark reaches that LSN, polling with a deadline.
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Database } from '../../infra/db/database.ts';
+import { ReadModelTimeoutError } from './errors.ts';
+import { projectionSchema } from './projection-schema.ts';
+
+// 3F000 invalid_schema_name, 42P01 undefined_table: the projection has not started yet.
+const NOT_CREATED = new Set(['3F000', '42P01']);
+
+/** Every event with an LSN up to this is in the read model (or parked); 0 while nothing is. */
+export async function watermark(db: Database, projectionName: string): Promise<number> {
+  const schema = projectionSchema(projectionName);
+  try {
+    const { rows } = await db.pool.query<{ watermark: number }>(`select coalesce(min(applied_lsn), 0)::bigint as watermark from "${schema}".checkpoints`);
+    return rows[0]?.watermark ?? 0;
+  } catch (error) {
+    if (NOT_CREATED.has((error as { code?: string }).code ?? '')) return 0;
+    throw error;
+  }
+}
+
+export type WaitForWatermarkOptions = {
+  timeoutMs: number;
+  /** Time between two reads of the watermark. Default 20 ms. */
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+};
+
+/** Resolves with the watermark once it is at least `lsn`; rejects with ReadModelTimeoutError at the deadline. */
+export async function waitForWatermark(db: Database, projectionName: string, lsn: number, options: WaitForWatermarkOptions): Promise<number> {
+  const deadline = Date.now() + options.timeoutMs;
+  const pollIntervalMs = options.pollIntervalMs ?? 20;
+  for (;;) {
+    const reached = await watermark(db, projectionName);
+    if (reached >= lsn) return reached;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new ReadModelTimeoutError(projectionName, lsn, reached, options.timeoutMs);
+    options.signal?.throwIfAborted();
+    await delay(Math.min(pollIntervalMs, left), undefined, options.signal ? { signal: options.signal } : {});
+  }
+}

@@ -1,0 +1,92 @@
+// A projection worker: sets up the projection's schema, then applies whatever its source delivers, one
+// transaction per batch (apply-batch.ts). It keeps no position in memory: the source resumes from the stored
+// checkpoints, and events at or below a checkpoint are dropped, so a restart at any moment changes nothing.
+//
+// A batch whose transaction fails for a database reason is tried again a few times; after that run() rejects
+// with a ProjectionBatchError and whoever runs the worker restarts it. Refused events never fail a batch:
+// they are parked.
+import pino, { type Logger } from 'pino';
+import type { Database } from '../../infra/db/database.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { Projection } from '../projection.ts';
+import { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
+import { readPositions, registerPartitions } from './checkpoint-store.ts';
+import { ProjectionBatchError } from './errors.ts';
+import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction } from './projection-schema.ts';
+import type { ProjectionSource, SourceBatch } from './source.ts';
+import { retryTransient } from './transient-errors.ts';
+
+export type ProjectionWorkerOptions = {
+  db: Database;
+  projection: Projection;
+  source: ProjectionSource;
+  /** Only read to log how far behind the log the projection starts. */
+  eventStore?: EventStore;
+  logger?: Logger;
+  /** Attempts per batch when its transaction fails for a transient database reason. Default 5. */
+  batchAttempts?: number;
+};
+
+export type ProjectionWorker = {
+  /** Runs until the signal aborts (resolves) or a batch cannot be committed (rejects). */
+  run(signal: AbortSignal): Promise<void>;
+};
+
+export function createProjectionWorker(options: ProjectionWorkerOptions): ProjectionWorker {
+  const { db, projection, source } = options;
+  assertProjectionName(projection.name);
+  const logger = (options.logger ?? pino({ level: 'silent' })).child({ projection: projection.name });
+  const shared = { projection: projection.name, lock: 'shared' } as const;
+
+  return {
+    async run(signal) {
+      await ensureProjectionSchema(db, projection);
+      await logStart(options, logger);
+      await source.run({
+        signal,
+        positions: () => inProjectionTransaction(db, shared, readPositions),
+        partitionsKnown: (partitions) => inProjectionTransaction(db, shared, (trx) => registerPartitions(trx, partitions)),
+        handle: async (batch) => {
+          const apply = () => inProjectionTransaction(db, shared, (trx) => applySourceBatch(trx, projection, batch));
+          let outcome: BatchOutcome;
+          try {
+            outcome = await retryTransient(apply, { attempts: options.batchAttempts ?? 5, firstDelayMs: 100, signal, logger });
+          } catch (error) {
+            const failure = batchError(projection.name, batch, error);
+            logger.error({ err: failure }, 'batch could not be committed; the worker stops');
+            throw failure;
+          }
+          logOutcome(logger, batch, outcome);
+        },
+      });
+      logger.info('projection worker stopped');
+    },
+  };
+}
+
+async function logStart(options: ProjectionWorkerOptions, logger: Logger): Promise<void> {
+  const headLsn = options.eventStore ? await options.eventStore.headLsn() : undefined;
+  logger.info({ headLsn }, 'projection worker started');
+}
+
+function logOutcome(logger: Logger, batch: SourceBatch, outcome: BatchOutcome): void {
+  for (const { event, error } of outcome.parked) {
+    logger.warn({ streamId: event.streamId, lsn: event.lsn, eventId: event.eventId, type: event.type, error }, 'event parked');
+  }
+  logger.debug(
+    {
+      topic: batch.topic,
+      partition: batch.partition,
+      appliedLsn: outcome.appliedLsn,
+      applied: outcome.applied,
+      parked: outcome.parked.length,
+      alreadyApplied: outcome.alreadyApplied,
+      notHandled: outcome.notHandled,
+    },
+    'batch committed',
+  );
+}
+
+function batchError(projection: string, batch: SourceBatch, cause: unknown): ProjectionBatchError {
+  return new ProjectionBatchError(projection, batch.topic, batch.partition, batch.events[0]?.lsn ?? null, batch.events.at(-1)?.lsn ?? null, cause);
+}
