@@ -15,6 +15,7 @@ const environmentSchema = z.object({
   DATABASE_URL: optionalUrl,
   EVENTSTORE_URL: optionalUrl,
   KAFKA_BROKERS: optionalUrl,
+  KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -25,6 +26,7 @@ export type Config = {
   databaseUrl: string | undefined;
   eventStoreUrl: string | undefined;
   kafkaBrokers: string[] | undefined;
+  kafkaPartitions: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 };
 
@@ -46,6 +48,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     databaseUrl: env.DATABASE_URL,
     eventStoreUrl: env.EVENTSTORE_URL,
     kafkaBrokers: env.KAFKA_BROKERS?.split(',').map((broker) => broker.trim()).filter(Boolean),
+    kafkaPartitions: env.KAFKA_PARTITIONS,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -28,6 +28,3 @@ export type Projection = {
   /** Applies events in LSN order (per stream) inside the runtime's transaction; throws to refuse. */
   applyBatch(events: readonly ProjectedEvent[], trx: Knex.Transaction): Promise<void>;
 };
-
-/** The PostgreSQL schema a projection's tables live in. */
-export const projectionSchema = (name: string) => `projection_${name}`;

@@ -1,40 +1,80 @@
 // `proofline <command>`: the platform's entry points.
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../../infra/config.ts';
-import { startPlatform } from './platform.ts';
+import { openDatabase } from '../../infra/db/database.ts';
+import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
+import { initTelemetry } from '../../infra/telemetry/index.ts';
+import { projectionNamed, projections } from '../../projections/index.ts';
+import { rebuildProjection } from '../../projections/runtime/index.ts';
+import { startPlatform, type Roles } from './platform.ts';
 
 const USAGE = `usage: proofline <command>
 
 commands:
-  start     run the platform: HTTP gateway on PORT, embedded PostgreSQL unless DATABASE_URL is set
-  gateway   the same, for an external DATABASE_URL or EVENTSTORE_URL (no embedded database)
-  help      this text`;
+  start                      everything in one process: HTTP gateway, projections, and the relay when
+                             KAFKA_BROKERS is set (embedded PostgreSQL unless DATABASE_URL is set)
+  gateway                    the HTTP gateway only
+  relay                      publish the event log to Kafka (needs KAFKA_BROKERS)
+  project <name>             run one projection worker (Kafka consumer group, or the local bus)
+  project <name> --rebuild   rebuild that projection from LSN 1 into fresh tables and swap them in
+  help                       this text
+
+projections: ${projections.map((projection) => projection.name).join(', ')}`;
+
+function rolesFor(command: string, args: string[], kafka: boolean): Roles | undefined {
+  switch (command) {
+    case 'start':
+      return { gateway: true, relay: kafka, projections };
+    case 'gateway':
+      return { gateway: true, relay: false, projections: [] };
+    case 'relay':
+      return { gateway: false, relay: true, projections: [] };
+    case 'project':
+      if (!args[0]) throw new ConfigError('proofline project needs a projection name');
+      return { gateway: false, relay: false, projections: [projectionNamed(args[0])] };
+    default:
+      return undefined;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'help'] = argv;
+  const [command = 'help', ...args] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel, base: { service: 'proofline' } });
-  if (command === 'gateway' && !config.databaseUrl) {
-    throw new ConfigError('proofline gateway needs DATABASE_URL (use `proofline start` for the embedded default)');
+  const logger = pino({ level: config.logLevel, base: { service: 'proofline', role: command } });
+  if (command !== 'start' && !config.databaseUrl) {
+    throw new ConfigError(`proofline ${command} needs DATABASE_URL (use \`proofline start\` for the embedded default)`);
   }
-  switch (command) {
-    case 'gateway':
-    case 'start': {
-      const platform = await startPlatform(config, logger);
-      logger.info({ url: platform.url }, 'proofline is listening');
-      await untilSignal(logger);
-      await platform.stop();
-      logger.info('proofline stopped');
+
+  if (command === 'project' && args.includes('--rebuild')) {
+    const db = openDatabase(config.databaseUrl!);
+    try {
+      const eventStore = await openEventStore(config, db);
+      const result = await rebuildProjection({ db, projection: projectionNamed(args[0]!), eventStore, logger });
+      logger.info(result, 'projection rebuilt and swapped in');
+      await eventStore.close();
       return 0;
+    } finally {
+      await db.close();
     }
-    default:
-      process.stderr.write(`proofline: unknown command "${command}"\n${USAGE}\n`);
-      return 2;
   }
+
+  const roles = rolesFor(command, args, Boolean(config.kafkaBrokers));
+  if (!roles) {
+    process.stderr.write(`proofline: unknown command "${command}"\n${USAGE}\n`);
+    return 2;
+  }
+  const telemetry = initTelemetry({ serviceName: `proofline-${command}` });
+  const platform = await startPlatform(config, logger, roles);
+  logger.info({ url: platform.url, relay: roles.relay, projections: roles.projections.map((p) => p.name) }, 'proofline is running');
+  const outcome = await Promise.race([untilSignal(logger).then(() => 0), platform.failed.catch(() => 1)]);
+  await platform.stop();
+  await telemetry.shutdown();
+  logger.info('proofline stopped');
+  return outcome;
 }
 
 function untilSignal(logger: pino.Logger): Promise<void> {

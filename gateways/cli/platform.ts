@@ -1,58 +1,104 @@
-// Wires the platform from its configuration: stores, then the HTTP gateway. Stops in reverse order.
+// Wires the platform's roles from its configuration: the stores first, then the HTTP gateway, the relay
+// and projection workers asked for. Stops everything in reverse order.
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildHttpApp } from '../http/app.ts';
+import { createRelay } from '../../infra/bus/kafka/index.ts';
 import type { Config } from '../../infra/config.ts';
-import { migrate, openDatabase } from '../../infra/db/database.ts';
+import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
-import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
+import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
+import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
+import type { Projection } from '../../projections/projection.ts';
+import type { EventStore } from '../../ports/event-store.ts';
 
-export type Platform = { app: FastifyInstance; url: string; stop(): Promise<void> };
+export type Roles = { gateway: boolean; relay: boolean; projections: readonly Projection[] };
 
-export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
-  const stack: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+export type Platform = {
+  db: Database;
+  eventStore: EventStore;
+  /** The gateway's address, when it runs. */
+  url?: string;
+  /** Rejects as soon as a background role (relay, projection) fails for good. */
+  failed: Promise<never>;
+  stop(): Promise<void>;
+};
+
+type Stoppable = { name: string; stop: () => Promise<unknown> };
+
+export async function startPlatform(config: Config, logger: Logger, roles: Roles): Promise<Platform> {
+  const stack: Stoppable[] = [];
   const stop = async () => {
-    for (const { name, stop: stopOne } of stack.reverse()) {
+    for (const { name, stop: stopOne } of stack.splice(0).reverse()) {
       try {
         await stopOne();
       } catch (error) {
         logger.error({ err: error, component: name }, 'failed to stop cleanly');
       }
     }
-    stack.length = 0;
   };
 
   try {
-    let databaseUrl = config.databaseUrl;
-    if (!databaseUrl) {
-      const dataDir = path.join(config.dataDir, 'postgres');
-      const postgresLog = logger.child({ component: 'embedded-postgres' });
-      const embedded = await startEmbeddedPostgres({ dataDir, onLog: (line) => postgresLog.debug(line) });
-      stack.push({ name: 'embedded-postgres', stop: embedded.stop });
-      databaseUrl = embedded.url;
-      logger.info({ dataDir }, 'embedded PostgreSQL started');
-    }
-
-    const db = openDatabase(databaseUrl);
-    stack.push({ name: 'database', stop: db.close });
-    await migrate(db.knex, 'gateway', idempotencyMigrations);
-
+    const db = await openPlatformDatabase(config, logger, stack);
     const eventStore = await openEventStore(config, db);
     stack.push({ name: 'event-store', stop: () => eventStore.close() });
 
-    const app = await buildHttpApp({
-      eventStore,
-      idempotency: new PostgresIdempotencyStore(db.pool),
-      readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
-      logger,
-    });
-    stack.push({ name: 'http', stop: () => app.close() });
-    const url = await app.listen({ port: config.port, host: config.host });
-    return { app, url, stop };
+    let fail!: (error: unknown) => void;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    failed.catch(() => {}); // observed by the caller; never an unhandled rejection
+    const background = (name: string, run: (signal: AbortSignal) => Promise<void>) => {
+      const controller = new AbortController();
+      const running = run(controller.signal).catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        logger.error({ err: error, component: name }, 'role failed');
+        fail(error);
+      });
+      stack.push({ name, stop: async () => (controller.abort(), running) });
+    };
+
+    if (roles.relay) {
+      if (!config.kafkaBrokers) throw new Error('the relay needs KAFKA_BROKERS');
+      const relay = createRelay({ eventStore, db, kafka: { brokers: config.kafkaBrokers }, partitions: config.kafkaPartitions, logger: logger.child({ component: 'relay' }) });
+      background('relay', (signal) => relay.run(signal));
+    }
+    for (const projection of roles.projections) {
+      background(`projection ${projection.name}`, (signal) => runProjection(projection, { db, eventStore, kafkaBrokers: config.kafkaBrokers, logger }, signal));
+    }
+
+    let url: string | undefined;
+    if (roles.gateway) {
+      await migrate(db.knex, 'gateway', idempotencyMigrations);
+      const app = await buildHttpApp({
+        eventStore,
+        idempotency: new PostgresIdempotencyStore(db.pool),
+        readModels: readModelsOf(db),
+        parking: parkingOf(db, logger),
+        readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
+        logger,
+      });
+      stack.push({ name: 'http', stop: () => app.close() });
+      url = await app.listen({ port: config.port, host: config.host });
+    }
+    return { db, eventStore, failed, stop, ...(url ? { url } : {}) };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** DATABASE_URL, or an embedded PostgreSQL under PROOFLINE_DATA_DIR. */
+async function openPlatformDatabase(config: Config, logger: Logger, stack: Stoppable[]): Promise<Database> {
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const dataDir = path.join(config.dataDir, 'postgres');
+    const postgresLog = logger.child({ component: 'embedded-postgres' });
+    const embedded = await startEmbeddedPostgres({ dataDir, onLog: (line) => postgresLog.debug(line) });
+    stack.push({ name: 'embedded-postgres', stop: embedded.stop });
+    databaseUrl = embedded.url;
+    logger.info({ dataDir }, 'embedded PostgreSQL started');
+  }
+  const db = openDatabase(databaseUrl);
+  stack.push({ name: 'database', stop: db.close });
+  return db;
 }

@@ -36,6 +36,10 @@ describe('proofline start (embedded PostgreSQL)', () => {
     for (const voterId of ['a', 'b', 'c']) {
       expect((await fetch(`${base}/v1/decisions/restart/votes`, json({ voterId, option: 'yes', voterClass: 'citizen' }))).status).toBe(202);
     }
+    const lastVote = (await (await fetch(`${base}/v1/decisions/restart/votes`, json({ voterId: 'e', option: 'no', voterClass: 'expert' }))).json()) as { lsn: number };
+    const results = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=${lastVote.lsn}`)).json()) as Record<string, unknown>;
+    expect(results).toMatchObject({ decisionId: 'restart', status: 'open', totals: { yes: 3, no: 1 }, weighted: { yes: 3, no: 3 }, votes: 4 });
+    expect(results.asOfLsn).toBeGreaterThanOrEqual(lastVote.lsn);
     expect(await first.stop('SIGTERM')).toBe(0);
 
     const second = await startOn(port);
@@ -45,11 +49,14 @@ describe('proofline start (embedded PostgreSQL)', () => {
       [2, 'VoteCast'],
       [3, 'VoteCast'],
       [4, 'VoteCast'],
+      [5, 'VoteCast'],
     ]);
     const again = await fetch(`${base}/v1/decisions/restart/votes`, json({ voterId: 'a', option: 'no', voterClass: 'citizen' }));
     expect(again.status).toBe(409);
     const next = (await (await fetch(`${base}/v1/decisions/restart/votes`, json({ voterId: 'd', option: 'no', voterClass: 'citizen' }))).json()) as { lsn: number };
-    expect(next.lsn).toBe(5);
+    expect(next.lsn).toBe(6);
+    const after = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=6`)).json()) as { votes: number };
+    expect(after.votes).toBe(5);
     expect(await second.stop('SIGINT')).toBe(0);
   });
 });

@@ -6,7 +6,8 @@ import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } fr
 import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
 import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
-import type { ReadModels } from './read-models.ts';
+import type { ParkingAdmin, ReadModels } from '../../ports/read-models.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { governanceRoutes } from './routes/governance.ts';
 import { governanceQueryRoutes } from './routes/governance-queries.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -20,6 +21,8 @@ export type HttpAppDependencies = {
   clock?: () => number;
   /** The read side; without it the gateway serves commands and the log only. */
   readModels?: ReadModels;
+  /** Parked events of the projections; the admin routes exist only with it. */
+  parking?: ParkingAdmin;
   /** Longest wait for ?consistentWith= before answering 504. Default 5 s. */
   consistencyTimeoutMs?: number;
   /** A pino logger for structured request logs; none when omitted (tests). */
@@ -51,6 +54,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   await app.register(healthRoutes, { eventStore: deps.eventStore, readinessChecks: deps.readinessChecks ?? {} });
   await app.register(logRoutes, { eventStore: deps.eventStore });
   await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
+  if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
   if (deps.readModels) {
     await app.register(governanceQueryRoutes, { readModels: deps.readModels, consistencyTimeoutMs: deps.consistencyTimeoutMs ?? 5000 });
   }

@@ -22,6 +22,7 @@ export const errorRegistry = {
   duplicate_options: { status: 422, description: 'A decision’s options must be distinct.' },
   invalid_option_count: { status: 422, description: 'A decision has 2 to 20 options.' },
   closes_at_in_past: { status: 422, description: '`closesAt` must be in the future.' },
+  retry_failed: { status: 409, description: 'The parked stream still fails to apply; it stays parked with the new error.' },
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
   not_ready: { status: 503, description: 'A store the gateway depends on is unreachable.' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },

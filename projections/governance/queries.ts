@@ -1,7 +1,7 @@
 // What analysts ask of the governance read model: one decision's results, and the list of decisions.
 import type { Knex } from 'knex';
 import { voterClasses, type VoterClass } from '../../events-schema/governance/events.ts';
-import { projectionSchema } from '../projection.ts';
+import { projectionSchema } from '../runtime/projection-schema.ts';
 import { GOVERNANCE_PROJECTION } from './governance-projection.ts';
 
 const schema = projectionSchema(GOVERNANCE_PROJECTION);

@@ -7,7 +7,7 @@ import { decisionIdSchema } from '../../../commands/governance/schemas.ts';
 import { GOVERNANCE_PROJECTION } from '../../../projections/governance/governance-projection.ts';
 import { decisionResults, InvalidCursorError, listDecisions } from '../../../projections/governance/queries.ts';
 import { HttpError } from '../errors.ts';
-import type { ReadModels } from '../read-models.ts';
+import type { ReadModels } from '../../../ports/read-models.ts';
 import { errorResponses } from './schemas.ts';
 
 export type GovernanceQueryOptions = { readModels: ReadModels; consistencyTimeoutMs: number };

@@ -1,0 +1,60 @@
+// The read side as the gateway sees it (watermarks, parked events) and as the platform runs it
+// (projection workers fed by Kafka or by the local bus).
+import type { Logger } from 'pino';
+import type { ParkingAdmin, ReadModels } from '../ports/read-models.ts';
+import { projections } from '../projections/index.ts';
+import type { Projection } from '../projections/projection.ts';
+import {
+  createProjectionWorker,
+  listParked,
+  ReadModelTimeoutError,
+  retryParkedStream,
+  waitForWatermark,
+  watermark,
+  type ProjectionSource,
+} from '../projections/runtime/index.ts';
+import type { EventStore } from '../ports/event-store.ts';
+import { createKafkaSource, kafkaTopicsForEventTypes } from './bus/kafka/index.ts';
+import { createLocalSource } from './bus/local/local-source.ts';
+import type { Database } from './db/database.ts';
+
+export function readModelsOf(db: Database): ReadModels {
+  return {
+    knex: db.knex,
+    watermark: (projection) => watermark(db, projection),
+    async waitFor(projection, lsn, timeoutMs) {
+      try {
+        return { reached: true, watermark: await waitForWatermark(db, projection, lsn, { timeoutMs }) };
+      } catch (error) {
+        if (error instanceof ReadModelTimeoutError) return { reached: false, watermark: error.reachedLsn };
+        throw error;
+      }
+    },
+  };
+}
+
+export function parkingOf(db: Database, logger?: Logger): ParkingAdmin {
+  return {
+    projections: projections.map((projection) => projection.name),
+    list: () => listParked(db, projections),
+    retry: (name, streamId) => retryParkedStream(db, projections.find((p) => p.name === name)!, streamId, logger ? { logger } : {}),
+  };
+}
+
+/** Kafka when brokers are configured (consumer group `proofline.<name>`), else the local bus tailing the store. */
+export function projectionSource(projection: Projection, options: { eventStore: EventStore; kafkaBrokers?: string[] | undefined; logger: Logger }): ProjectionSource {
+  if (!options.kafkaBrokers) return createLocalSource(options.eventStore);
+  return createKafkaSource({
+    brokers: options.kafkaBrokers,
+    groupId: `proofline.${projection.name}`,
+    topics: kafkaTopicsForEventTypes(projection.canHandle),
+    logger: options.logger.child({ component: 'kafka-source', projection: projection.name }),
+  });
+}
+
+/** Runs a projection worker until the signal aborts. */
+export function runProjection(projection: Projection, deps: { db: Database; eventStore: EventStore; kafkaBrokers?: string[] | undefined; logger: Logger }, signal: AbortSignal) {
+  const logger = deps.logger.child({ component: 'projection', projection: projection.name });
+  const source = projectionSource(projection, { eventStore: deps.eventStore, kafkaBrokers: deps.kafkaBrokers, logger });
+  return createProjectionWorker({ db: deps.db, projection, source, eventStore: deps.eventStore, logger }).run(signal);
+}

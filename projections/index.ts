@@ -1,0 +1,11 @@
+// Every read model of the platform, by name (`proofline project <name>`).
+import { governanceProjection } from './governance/governance-projection.ts';
+import type { Projection } from './projection.ts';
+
+export const projections: readonly Projection[] = [governanceProjection];
+
+export function projectionNamed(name: string): Projection {
+  const projection = projections.find((candidate) => candidate.name === name);
+  if (!projection) throw new Error(`unknown projection "${name}" (known: ${projections.map((p) => p.name).join(', ')})`);
+  return projection;
+}
