@@ -1,21 +1,37 @@
-// An HTTP gateway over a fresh database on the real test PostgreSQL, driven with app.inject().
+// An HTTP gateway over a fresh database on the real test PostgreSQL, driven with app.inject(). With
+// `readSide`, the platform's projections run on the local bus and the query and admin routes are on.
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { buildHttpApp, type HttpAppDependencies } from '../../gateways/http/app.ts';
+import { projections } from '../../projections/index.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import { loadConfig } from '../config.ts';
 import { migrate, openDatabase, type Database } from '../db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../db/postgres-idempotency-store.ts';
 import { openEventStore } from '../eventstore/open-event-store.ts';
+import { parkingOf, readModelsOf, runProjection } from '../read-side.ts';
 import { createTestDatabase } from './postgres.ts';
 
 export type HttpFixture = { app: FastifyInstance; eventStore: EventStore; db: Database; close(): Promise<void> };
 
-export async function createHttpFixture(overrides: Partial<HttpAppDependencies> = {}): Promise<HttpFixture> {
+export type HttpFixtureOptions = Partial<HttpAppDependencies> & { readSide?: boolean };
+
+export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
+  const { readSide, ...overrides } = options;
   const database = await createTestDatabase();
   const db = openDatabase(database.url);
   await migrate(db.knex, 'gateway', idempotencyMigrations);
   const eventStore = await openEventStore(loadConfig({ DATABASE_URL: database.url }), db);
-  const app = await buildHttpApp({ eventStore, idempotency: new PostgresIdempotencyStore(db.pool), ...overrides });
+  const workers = new AbortController();
+  const running = readSide
+    ? projections.map((projection) => runProjection(projection, { db, eventStore, logger: pino({ level: 'silent' }) }, workers.signal))
+    : [];
+  const app = await buildHttpApp({
+    eventStore,
+    idempotency: new PostgresIdempotencyStore(db.pool),
+    ...(readSide ? { readModels: readModelsOf(db), parking: parkingOf(db) } : {}),
+    ...overrides,
+  });
   await app.ready();
   return {
     app,
@@ -23,6 +39,8 @@ export async function createHttpFixture(overrides: Partial<HttpAppDependencies> 
     db,
     async close() {
       await app.close();
+      workers.abort();
+      await Promise.allSettled(running);
       await eventStore.close();
       await db.close();
       await database.drop();
