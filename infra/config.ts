@@ -16,6 +16,8 @@ const environmentSchema = z.object({
   EVENTSTORE_URL: optionalUrl,
   KAFKA_BROKERS: optionalUrl,
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('proofline'),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -27,6 +29,9 @@ export type Config = {
   eventStoreUrl: string | undefined;
   kafkaBrokers: string[] | undefined;
   kafkaPartitions: number;
+  /** Topics are `<prefix>.<context>.v1`, consumer groups `<prefix>.<projection>`. */
+  kafkaTopicPrefix: string;
+  kafkaSessionTimeoutMs: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 };
 
@@ -49,6 +54,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     eventStoreUrl: env.EVENTSTORE_URL,
     kafkaBrokers: env.KAFKA_BROKERS?.split(',').map((broker) => broker.trim()).filter(Boolean),
     kafkaPartitions: env.KAFKA_PARTITIONS,
+    kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX,
+    kafkaSessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
     logLevel: env.LOG_LEVEL,
   };
 }

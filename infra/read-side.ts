@@ -16,6 +16,7 @@ import {
 import type { EventStore } from '../ports/event-store.ts';
 import { createKafkaSource, kafkaTopicsForEventTypes } from './bus/kafka/index.ts';
 import { createLocalSource } from './bus/local/local-source.ts';
+import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 
 export function readModelsOf(db: Database): ReadModels {
@@ -42,19 +43,24 @@ export function parkingOf(db: Database, logger?: Logger): ParkingAdmin {
 }
 
 /** Kafka when brokers are configured (consumer group `proofline.<name>`), else the local bus tailing the store. */
-export function projectionSource(projection: Projection, options: { eventStore: EventStore; kafkaBrokers?: string[] | undefined; logger: Logger }): ProjectionSource {
-  if (!options.kafkaBrokers) return createLocalSource(options.eventStore);
+export type ReadSideDeps = { db: Database; eventStore: EventStore; kafka?: KafkaSettings | undefined; logger: Logger };
+export type KafkaSettings = Pick<Config, 'kafkaTopicPrefix' | 'kafkaSessionTimeoutMs'> & { kafkaBrokers: string[] };
+
+export function projectionSource(projection: Projection, options: Omit<ReadSideDeps, 'db'>): ProjectionSource {
+  if (!options.kafka) return createLocalSource(options.eventStore);
+  const { kafkaBrokers, kafkaTopicPrefix, kafkaSessionTimeoutMs } = options.kafka;
   return createKafkaSource({
-    brokers: options.kafkaBrokers,
-    groupId: `proofline.${projection.name}`,
-    topics: kafkaTopicsForEventTypes(projection.canHandle),
+    brokers: kafkaBrokers,
+    groupId: `${kafkaTopicPrefix}.${projection.name}`,
+    topics: kafkaTopicsForEventTypes(projection.canHandle, kafkaTopicPrefix),
+    sessionTimeout: kafkaSessionTimeoutMs,
     logger: options.logger.child({ component: 'kafka-source', projection: projection.name }),
   });
 }
 
 /** Runs a projection worker until the signal aborts. */
-export function runProjection(projection: Projection, deps: { db: Database; eventStore: EventStore; kafkaBrokers?: string[] | undefined; logger: Logger }, signal: AbortSignal) {
+export function runProjection(projection: Projection, deps: ReadSideDeps, signal: AbortSignal) {
   const logger = deps.logger.child({ component: 'projection', projection: projection.name });
-  const source = projectionSource(projection, { eventStore: deps.eventStore, kafkaBrokers: deps.kafkaBrokers, logger });
+  const source = projectionSource(projection, { eventStore: deps.eventStore, kafka: deps.kafka, logger });
   return createProjectionWorker({ db: deps.db, projection, source, eventStore: deps.eventStore, logger }).run(signal);
 }

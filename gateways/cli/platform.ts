@@ -59,11 +59,19 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
 
     if (roles.relay) {
       if (!config.kafkaBrokers) throw new Error('the relay needs KAFKA_BROKERS');
-      const relay = createRelay({ eventStore, db, kafka: { brokers: config.kafkaBrokers }, partitions: config.kafkaPartitions, logger: logger.child({ component: 'relay' }) });
+      const relay = createRelay({
+        eventStore,
+        db,
+        kafka: { brokers: config.kafkaBrokers },
+        partitions: config.kafkaPartitions,
+        topicPrefix: config.kafkaTopicPrefix,
+        logger: logger.child({ component: 'relay' }),
+      });
       background('relay', (signal) => relay.run(signal));
     }
+    const kafka = config.kafkaBrokers ? { ...config, kafkaBrokers: config.kafkaBrokers } : undefined;
     for (const projection of roles.projections) {
-      background(`projection ${projection.name}`, (signal) => runProjection(projection, { db, eventStore, kafkaBrokers: config.kafkaBrokers, logger }, signal));
+      background(`projection ${projection.name}`, (signal) => runProjection(projection, { db, eventStore, kafka, logger }, signal));
     }
 
     let url: string | undefined;
