@@ -9,6 +9,7 @@ import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
+  type Attributes,
   type Context,
   type Span,
   type Tracer,
@@ -73,16 +74,8 @@ export function withEventSpan<T>(
   event: TracedEvent,
   fn: (span: Span) => Promise<T> | T,
 ): Promise<T> {
-  const traceparent = stringField(event.metadata.traceparent);
-  const tracestate = stringField(event.metadata.tracestate);
-  const parent = contextFromTraceparent(traceparent, tracestate, context.active());
-  const attributes = {
-    [EVENT_SPAN_ATTRIBUTES.projection]: projectionName,
-    [EVENT_SPAN_ATTRIBUTES.eventId]: event.eventId,
-    [EVENT_SPAN_ATTRIBUTES.eventType]: 'type' in event ? event.type : event.event.type,
-    [EVENT_SPAN_ATTRIBUTES.lsn]: event.lsn,
-    [EVENT_SPAN_ATTRIBUTES.streamId]: event.streamId,
-  };
+  const parent = contextFromEventMetadata(event.metadata, context.active());
+  const attributes = eventSpanAttributes(projectionName, event);
   return tracer.startActiveSpan(`project ${projectionName}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
     try {
       return await fn(span);
@@ -94,6 +87,27 @@ export function withEventSpan<T>(
       span.end();
     }
   });
+}
+
+/** The attributes of a span that projects `event` (EVENT_SPAN_ATTRIBUTES). */
+export function eventSpanAttributes(projectionName: string, event: TracedEvent): Attributes {
+  return {
+    [EVENT_SPAN_ATTRIBUTES.projection]: projectionName,
+    [EVENT_SPAN_ATTRIBUTES.eventId]: event.eventId,
+    [EVENT_SPAN_ATTRIBUTES.eventType]: 'type' in event ? event.type : event.event.type,
+    [EVENT_SPAN_ATTRIBUTES.lsn]: event.lsn,
+    [EVENT_SPAN_ATTRIBUTES.streamId]: event.streamId,
+  };
+}
+
+/** The context an event's span starts in: child of the event's `traceparent` span, else `base` unchanged. */
+export function contextFromEventMetadata(metadata: EventMetadata, base: Context = ROOT_CONTEXT): Context {
+  return contextFromTraceparent(stringField(metadata.traceparent), stringField(metadata.tracestate), base);
+}
+
+/** Whether the event's metadata carries a (non-empty string) traceparent. */
+export function hasTraceparent(metadata: EventMetadata): boolean {
+  return stringField(metadata.traceparent) !== undefined;
 }
 
 // Metadata is open-ended (`unknown` values): only a string is a trace header.

@@ -8,6 +8,7 @@
 // The caller commits: read-model change, parked events and checkpoint become visible together or not at all.
 import type { Knex } from 'knex';
 import { decodeEvent } from '../../events-schema/index.ts';
+import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { planApplication, selectFresh, waitingBehind, type DecodedEvent, type ParkEntry } from './batch-plan.ts';
 import { advanceCheckpoint, lockCheckpoint } from './checkpoint-store.ts';
@@ -20,6 +21,8 @@ export type BatchOutcome = {
   /** The partition's applied LSN after this batch. */
   appliedLsn: number;
   applied: number;
+  /** The events applied (read-model changed), in LSN order; `applied` is their count. */
+  appliedEvents: RecordedEvent[];
   parked: ParkEntry[];
   alreadyApplied: number;
   notHandled: number;
@@ -31,6 +34,8 @@ export async function applySourceBatch(trx: Knex.Transaction, projection: Projec
   const parkedStreams = await parkedStreamsAmong(trx, fresh.handled.map((event) => event.streamId));
   const plan = planApplication(fresh.handled, parkedStreams, decodeEvent);
   const refused = await applyWithFallback(trx, projection, plan.apply);
+  const refusedEvents = new Set(refused.map((entry) => entry.event));
+  const appliedEvents = plan.apply.map((e) => e.recorded).filter((event) => !refusedEvents.has(event));
   const parked = [...plan.park, ...refused].sort((a, b) => a.event.lsn - b.event.lsn);
   await parkEvents(trx, parked);
 
@@ -40,7 +45,8 @@ export async function applySourceBatch(trx: Knex.Transaction, projection: Projec
   if (newAppliedLsn > appliedLsn) await trx.raw('select pg_notify(?, ?)', [projectionChannel(projection.name), String(newAppliedLsn)]);
   return {
     appliedLsn: newAppliedLsn,
-    applied: plan.apply.length - refused.length,
+    applied: appliedEvents.length,
+    appliedEvents,
     parked,
     alreadyApplied: fresh.alreadyApplied,
     notHandled: fresh.notHandled,

@@ -10,6 +10,7 @@ import type { Database } from '../../infra/db/database.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
+import { traceBatch } from './batch-tracing.ts';
 import { readPositions, registerPartitions } from './checkpoint-store.ts';
 import { ProjectionBatchError } from './errors.ts';
 import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction } from './projection-schema.ts';
@@ -48,14 +49,16 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
         partitionsKnown: (partitions) => inProjectionTransaction(db, shared, (trx) => registerPartitions(trx, partitions)),
         handle: async (batch) => {
           const apply = () => inProjectionTransaction(db, shared, (trx) => applySourceBatch(trx, projection, batch));
-          let outcome: BatchOutcome;
-          try {
-            outcome = await retryTransient(apply, { attempts: options.batchAttempts ?? 5, firstDelayMs: 100, signal, logger });
-          } catch (error) {
-            const failure = batchError(projection.name, batch, error);
-            logger.error({ err: failure }, 'batch could not be committed; the worker stops');
-            throw failure;
-          }
+          // Spans: one per batch, and one per traced event as a child of its traceparent (batch-tracing.ts).
+          const outcome = await traceBatch(projection, batch, async () => {
+            try {
+              return await retryTransient(apply, { attempts: options.batchAttempts ?? 5, firstDelayMs: 100, signal, logger });
+            } catch (error) {
+              const failure = batchError(projection.name, batch, error);
+              logger.error({ err: failure }, 'batch could not be committed; the worker stops');
+              throw failure;
+            }
+          });
           logOutcome(logger, batch, outcome);
         },
       });
