@@ -44,16 +44,20 @@ export function parkingOf(db: Database, logger?: Logger): ParkingAdmin {
 
 /** Kafka when brokers are configured (consumer group `proofline.<name>`), else the local bus tailing the store. */
 export type ReadSideDeps = { db: Database; eventStore: EventStore; kafka?: KafkaSettings | undefined; logger: Logger };
-export type KafkaSettings = Pick<Config, 'kafkaTopicPrefix' | 'kafkaSessionTimeoutMs'> & { kafkaBrokers: string[] };
+export type KafkaSettings = Pick<Config, 'kafkaTopicPrefix' | 'kafkaSessionTimeoutMs' | 'kafkaPartitions'> & { kafkaBrokers: string[] };
 
 export function projectionSource(projection: Projection, options: Omit<ReadSideDeps, 'db'>): ProjectionSource {
   if (!options.kafka) return createLocalSource(options.eventStore);
-  const { kafkaBrokers, kafkaTopicPrefix, kafkaSessionTimeoutMs } = options.kafka;
+  const { kafkaBrokers, kafkaTopicPrefix, kafkaSessionTimeoutMs, kafkaPartitions } = options.kafka;
   return createKafkaSource({
     brokers: kafkaBrokers,
     groupId: `${kafkaTopicPrefix}.${projection.name}`,
     topics: kafkaTopicsForEventTypes(projection.canHandle, kafkaTopicPrefix),
     sessionTimeout: kafkaSessionTimeoutMs,
+    // A read model is only as fresh as its slowest partition: handle them side by side (each one's
+    // batches still in order), and don't let a fetch idle long on a quiet partition.
+    partitionsConsumedConcurrently: kafkaPartitions,
+    maxWaitTimeInMs: 200,
     logger: options.logger.child({ component: 'kafka-source', projection: projection.name }),
   });
 }
