@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { freePort } from './embedded-postgres.ts';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -438,17 +439,8 @@ function newClusterId(): string {
 // ---------------------------------------------------------------------------------------------------------
 // Small helpers.
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
+
 
 /** Resolves when nothing listens on 127.0.0.1:`port`; otherwise throws, naming what the port is for. */
 export async function assertPortFree(port: number, what: string): Promise<void> {
