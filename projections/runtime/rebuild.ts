@@ -26,6 +26,7 @@ import pino, { type Logger } from 'pino';
 import type { Database } from '../../infra/db/database.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
+import { retryParkedWithin } from './retry-parked.ts';
 import { applySourceBatch } from './apply-batch.ts';
 import {
   enterProjection,
@@ -100,6 +101,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       await replayTo(next, head, async (batch) => {
         parked += (await applySourceBatch(trx, projection, batch)).parked.length;
       });
+      parked -= await retryStreamsFixedLive(trx, projection, live);
       await takeOverCheckpoints(trx, live, head);
       if (await schemaExists(trx, live)) await trx.raw('alter schema ?? rename to ??', [live, old]);
       await trx.raw('alter schema ?? rename to ??', [rebuild, live]);
@@ -137,6 +139,28 @@ async function replay(
     next = last.lsn + 1;
   }
   return next;
+}
+
+/**
+ * Streams parked by the replay but not parked live were (almost always) retried successfully by an operator
+ * after their cause was fixed later in the log. The replay meets the refused event before its fix, so it
+ * retries those streams here, with the whole log applied; otherwise a rebuild would quietly undo the fix.
+ * Returns how many events that un-parked.
+ */
+async function retryStreamsFixedLive(trx: Knex.Transaction, projection: Projection, live: string): Promise<number> {
+  if (!(await schemaExists(trx, live))) return 0;
+  const { rows } = await trx.raw<{ rows: Array<{ stream_id: string }> }>(
+    `select distinct stream_id from parked_events r
+      where not exists (select 1 from ??.parked_events l where l.stream_id = r.stream_id)
+      order by stream_id`,
+    [live],
+  );
+  let unparked = 0;
+  for (const { stream_id: streamId } of rows) {
+    const result = await retryParkedWithin(trx, projection, streamId);
+    if (result.status === 'applied') unparked += result.applied;
+  }
+  return unparked;
 }
 
 /** In the rebuild schema (search_path): the live partitions' rows, all at `head`, replace the replay's row. */
