@@ -24,8 +24,10 @@ export type ParkedEventView = {
 export type ParkingAdmin = {
   projections: readonly string[];
   list(): Promise<ParkedEventView[]>;
-  retry(
-    projection: string,
-    streamId: string,
-  ): Promise<{ status: 'applied'; streamId: string; applied: number } | { status: 'nothing_parked'; streamId: string } | { status: 'failed'; failedLsn: number; error: string }>;
+  retry(projection: string, streamId: string): Promise<RetryParkedResult>;
 };
+
+export type RetryParkedResult =
+  | { status: 'applied'; streamId: string; applied: number }
+  | { status: 'failed'; streamId: string; failedLsn: number; error: string; stillParked: number }
+  | { status: 'nothing_parked'; streamId: string };

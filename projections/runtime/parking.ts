@@ -4,22 +4,13 @@
 import type { Knex } from 'knex';
 import type { Database } from '../../infra/db/database.ts';
 import type { EventMetadata, RecordedEvent } from '../../ports/event-store.ts';
+import type { ParkedEventView } from '../../ports/read-models.ts';
 import type { Projection } from '../projection.ts';
 import type { ParkEntry } from './batch-plan.ts';
 import { projectionSchema, schemaExists } from './projection-schema.ts';
 
-export type ParkedEvent = {
-  projection: string;
-  streamId: string;
-  lsn: number;
-  eventId: string;
-  type: string;
-  revision: number;
-  metadata: EventMetadata;
-  recordedAt: Date;
-  error: string;
-  parkedAt: Date;
-};
+/** What operators see of a parked event, plus what a retry needs to apply it again. */
+export type ParkedEvent = ParkedEventView & { metadata: EventMetadata; recordedAt: Date };
 
 export type ParkedEventRow = {
   stream_id: string;

@@ -10,11 +10,9 @@ import { toProjected } from './batch-plan.ts';
 import { toRecordedEvent, type ParkedEventRow } from './parking.ts';
 import { inProjectionTransaction, messageOf, projectionSchema, schemaExists } from './projection-schema.ts';
 import { isTransientError } from './transient-errors.ts';
+import type { RetryParkedResult } from '../../ports/read-models.ts';
 
-export type RetryParkedResult =
-  | { status: 'applied'; streamId: string; applied: number }
-  | { status: 'failed'; streamId: string; failedLsn: number; error: string; stillParked: number }
-  | { status: 'nothing_parked'; streamId: string };
+export type { RetryParkedResult };
 
 export async function retryParkedStream(
   db: Database,
