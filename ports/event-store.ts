@@ -31,6 +31,11 @@ export type RecordedEvent = {
   revision: number;
   /** Dense position in the global log: 1, 2, 3, … with no gap. */
   lsn: number;
+  /**
+   * The store's own position of the event when it has one besides the LSN (EventStoreDB: the $all
+   * position, `C:<commit>/P:<prepare>`). The relay keeps it with its checkpoint: the LSN ↔ position mapping.
+   */
+  logPosition?: string;
   data: Uint8Array;
   metadata: EventMetadata;
   recordedAt: Date;

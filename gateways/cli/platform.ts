@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildHttpApp } from '../http/app.ts';
-import { createRelay } from '../../infra/bus/kafka/index.ts';
+import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
 import type { Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
@@ -41,7 +41,9 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
 
   try {
     const db = await openPlatformDatabase(config, logger, stack);
-    const eventStore = await openEventStore(config, db);
+    const relayName = config.kafkaTopicPrefix;
+    const resumeFrom = await relayOnlyResumePoint(config, db, roles, relayName);
+    const eventStore = await openEventStore(config, db, resumeFrom ? { resumeFrom } : {});
     stack.push({ name: 'event-store', stop: () => eventStore.close() });
 
     let fail!: (error: unknown) => void;
@@ -65,6 +67,9 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         kafka: { brokers: config.kafkaBrokers },
         partitions: config.kafkaPartitions,
         topicPrefix: config.kafkaTopicPrefix,
+        name: relayName,
+        // A store that resumed its numbering from the checkpoint agrees with it by construction.
+        verifyCheckpointMapping: resumeFrom === undefined,
         logger: logger.child({ component: 'relay' }),
       });
       background('relay', (signal) => relay.run(signal));
@@ -93,6 +98,17 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
     await stop();
     throw error;
   }
+}
+
+/**
+ * A process that is only a relay on EventStoreDB reads nothing before its checkpoint, so the store may
+ * number $all from the checkpoint's stored position rather than read all of $all on connect.
+ */
+async function relayOnlyResumePoint(config: Config, db: Database, roles: Roles, relayName: string) {
+  if (!config.eventStoreUrl || !roles.relay || roles.gateway || roles.projections.length > 0) return undefined;
+  await migrateRelay(db);
+  const checkpoint = await readRelayCheckpoint(db, relayName);
+  return checkpoint.logPosition === null ? undefined : { lsn: checkpoint.lsn, logPosition: checkpoint.logPosition };
 }
 
 /** DATABASE_URL, or an embedded PostgreSQL under PROOFLINE_DATA_DIR. */

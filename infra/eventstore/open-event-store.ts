@@ -5,11 +5,19 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { createPostgresEventStore, migrateEventStore } from './postgres/postgres-event-store.ts';
 
-export async function openEventStore(config: Pick<Config, 'eventStoreUrl'>, db: Database): Promise<EventStore> {
+export type OpenEventStoreOptions = {
+  /**
+   * For a process that only reads the log forward from a stored relay checkpoint: a store that numbers
+   * its log itself (EventStoreDB) starts numbering there instead of at the start. Ignored by PostgreSQL.
+   */
+  resumeFrom?: { lsn: number; logPosition: string };
+};
+
+export async function openEventStore(config: Pick<Config, 'eventStoreUrl'>, db: Database, options: OpenEventStoreOptions = {}): Promise<EventStore> {
   if (config.eventStoreUrl) {
     // Loaded only when used: the gRPC client is heavy and the embedded default never needs it.
     const { connectEsdbEventStore } = await import('./esdb/esdb-event-store.ts');
-    return connectEsdbEventStore(config.eventStoreUrl);
+    return connectEsdbEventStore(config.eventStoreUrl, options.resumeFrom ? { resumeFrom: options.resumeFrom } : {});
   }
   await migrateEventStore(db);
   return createPostgresEventStore(db);

@@ -2,7 +2,14 @@
 // kafkajs stays behind this folder; callers use these functions and the ports' types.
 export { createRelay, RelayPoisonEventError, type Relay, type RelayOptions } from './relay.ts';
 export { createKafkaSource, KafkaSourceError, type KafkaSourceOptions } from './kafka-source.ts';
-export { migrateRelay, readRelayCheckpoint, relayMigrations, RELAY_MIGRATION_GROUP } from './relay-checkpoint.ts';
+export {
+  migrateRelay,
+  readRelayCheckpoint,
+  RelayCheckpointMismatchError,
+  relayMigrations,
+  RELAY_MIGRATION_GROUP,
+  type RelayCheckpoint,
+} from './relay-checkpoint.ts';
 export { allKafkaTopics, DEFAULT_TOPIC_PREFIX, kafkaTopic, kafkaTopicsForEventTypes, knownContexts } from './topics.ts';
 export { HEADERS, WATERMARK_CONTROL } from './messages.ts';
 export type { KafkaConnection } from './client.ts';

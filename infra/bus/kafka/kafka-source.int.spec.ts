@@ -97,7 +97,7 @@ describe('Kafka projection source', () => {
       batchSize: 40,
     });
     const running = runInBackground((signal) => relay.run(signal));
-    await waitFor(async () => (await readRelayCheckpoint(fixture.db, topicPrefix)) >= log.length, 30_000, () => 'relay did not catch up');
+    await waitFor(async () => (await readRelayCheckpoint(fixture.db, topicPrefix)).lsn >= log.length, 30_000, () => 'relay did not catch up');
     await running.stop();
     return log;
   }

@@ -40,7 +40,7 @@ describe('Kafka relay during a broker outage', () => {
       logger,
     });
     const running = runInBackground((signal) => relay.run(signal));
-    const checkpoint = () => readRelayCheckpoint(fixture.db, 'outage');
+    const checkpoint = async () => (await readRelayCheckpoint(fixture.db, 'outage')).lsn;
     try {
       const before = await fixture.appendGovernance(3, 2);
       await waitFor(async () => (await checkpoint()) === before.length, 30_000, () => 'relay did not publish before the outage');

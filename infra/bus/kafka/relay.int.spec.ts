@@ -43,7 +43,7 @@ describe('Kafka relay', () => {
   function checkpointReaches(lsn: number) {
     let last = 0;
     return waitFor(
-      async () => (last = await readRelayCheckpoint(fixture.db, topicPrefix)) >= lsn,
+      async () => (last = (await readRelayCheckpoint(fixture.db, topicPrefix)).lsn) >= lsn,
       30_000,
       () => `relay checkpoint at ${last}, expected ${lsn}`,
     );
@@ -144,7 +144,7 @@ describe('Kafka relay', () => {
     let relay = startRelay({ batchSize });
     await checkpointReaches(100);
     await relay.stop();
-    const stoppedAt = await readRelayCheckpoint(fixture.db, topicPrefix);
+    const stoppedAt = (await readRelayCheckpoint(fixture.db, topicPrefix)).lsn;
     expect(stoppedAt).toBeLessThan(log.length);
 
     // A crash after the broker's ack but before the checkpoint: the checkpoint is one batch behind.

@@ -14,7 +14,8 @@
 // Failures (broker outage, database hiccup) end the session: the relay logs them, waits with backoff,
 // connects a fresh producer and resumes from the stored checkpoint, so it never moves past an event the
 // broker did not acknowledge. The only failure it does not retry is an event it can never publish (its
-// type has no context, its bytes are not single-object encoded): run() rejects with RelayPoisonEventError.
+// type has no context, its bytes are not single-object encoded): run() rejects with RelayPoisonEventError,
+// and a checkpoint whose LSN ↔ position mapping the store contradicts (RelayCheckpointMismatchError).
 // Run one relay per name; a second one would only publish duplicates.
 import { SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kafkajs';
@@ -27,7 +28,13 @@ import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
 import { backoffMs, createKafkaClient, pause, silentLogger, type KafkaConnection } from './client.ts';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
-import { migrateRelay, readRelayCheckpoint, storeRelayCheckpoint } from './relay-checkpoint.ts';
+import {
+  checkCheckpointMapping,
+  migrateRelay,
+  readRelayCheckpoint,
+  RelayCheckpointMismatchError,
+  storeRelayCheckpoint,
+} from './relay-checkpoint.ts';
 import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, topicPartitions } from './topics.ts';
 
 export type RelayOptions = {
@@ -50,6 +57,11 @@ export type RelayOptions = {
   maxBatchBytes?: number;
   /** Backoff between sessions after a failure. Default 500 ms doubling to 30 s. */
   reconnectBackoff?: { initialMs: number; maxMs: number };
+  /**
+   * Check, before publishing, that the store still numbers the checkpoint's event as its LSN (stores with
+   * native positions only). Default true; off when the store itself resumed its numbering from this checkpoint.
+   */
+  verifyCheckpointMapping?: boolean;
   /** After the signal aborts, how long a batch already sent may take to be acknowledged. Default 5 s. */
   shutdownGraceMs?: number;
   logger?: Logger;
@@ -85,6 +97,7 @@ export function createRelay(options: RelayOptions): Relay {
     maxBatchBytes: options.maxBatchBytes ?? 512 * 1024,
     backoff: options.reconnectBackoff ?? { initialMs: 500, maxMs: 30_000 },
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+    verifyCheckpointMapping: options.verifyCheckpointMapping ?? true,
   };
   const name = options.name ?? settings.topicPrefix;
   const logger = (options.logger ?? silentLogger()).child({ component: 'relay', relay: name });
@@ -107,9 +120,13 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       await producer.connect();
       const checkpoint = await readRelayCheckpoint(options.db, name);
+      if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
+        const [atLsn] = await options.eventStore.readAll({ fromLsn: checkpoint.lsn, limit: 1 });
+        checkCheckpointMapping(name, checkpoint, atLsn?.lsn === checkpoint.lsn ? atLsn : undefined);
+      }
       logger.info({ checkpoint, topics }, 'relay publishing after its checkpoint');
       const subscription = options.eventStore.subscribeToAll({
-        fromLsn: checkpoint + 1,
+        fromLsn: checkpoint.lsn + 1,
         signal: subscriptionSignal,
         batchSize: settings.batchSize,
       });
@@ -124,8 +141,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
         const acknowledged = await publish(producer, events, partitions, signal);
         if (!acknowledged) return;
-        const lastLsn = events[events.length - 1]!.lsn;
-        await storeRelayCheckpoint(options.db, name, lastLsn);
+        await storeRelayCheckpoint(options.db, name, events[events.length - 1]!);
         onProgress();
       }
     } finally {
@@ -190,6 +206,10 @@ export function createRelay(options: RelayOptions): Relay {
         } catch (error) {
           if (error instanceof RelayPoisonEventError) {
             logger.fatal({ err: error, lsn: error.event.lsn, eventId: error.event.eventId }, 'relay stopped at an event it cannot publish');
+            throw error;
+          }
+          if (error instanceof RelayCheckpointMismatchError) {
+            logger.fatal({ err: error, checkpoint: error.checkpoint }, 'relay checkpoint contradicts the event store');
             throw error;
           }
           if (signal.aborted) break;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../../events-schema/index.ts';
 import type { RecordedEvent } from '../../../ports/event-store.ts';
+import { checkCheckpointMapping, RelayCheckpointMismatchError } from './relay-checkpoint.ts';
 import { batchMessages, RelayPoisonEventError } from './relay.ts';
 
 const data = encodeEvent({ type: 'DecisionClosed', data: { decisionId: 'd-1', closedAt: 1, reason: 'manual' } });
@@ -35,5 +36,24 @@ describe('a relay batch', () => {
   it('refuses, naming the event, what it can never publish', () => {
     expect(() => batchMessages([event(3, { type: 'NoSuchEvent' })], partitions, 't')).toThrow(RelayPoisonEventError);
     expect(() => batchMessages([event(3, { data: new Uint8Array([1, 2, 3]) })], partitions, 't')).toThrow(/e-3 \(lsn 3, type DecisionClosed/);
+  });
+});
+
+describe('the relay checkpoint mapping (LSN ↔ the store’s own log position)', () => {
+  const checkpoint = { lsn: 41, logPosition: 'C:9000/P:9000' };
+
+  it('holds when the store still numbers the same event as that LSN', () => {
+    expect(() => checkCheckpointMapping('r', checkpoint, { logPosition: 'C:9000/P:9000' })).not.toThrow();
+  });
+
+  it('is broken when the store numbers another event as that LSN, or none: events before it vanished', () => {
+    expect(() => checkCheckpointMapping('r', checkpoint, { logPosition: 'C:9400/P:9400' })).toThrow(RelayCheckpointMismatchError);
+    expect(() => checkCheckpointMapping('r', checkpoint, undefined)).toThrow(/maps LSN 41 to log position C:9000\/P:9000, but the event store now numbers no event as LSN 41/);
+  });
+
+  it('has nothing to check before the first publish or on a store without native positions', () => {
+    expect(() => checkCheckpointMapping('r', { lsn: 0, logPosition: null }, undefined)).not.toThrow();
+    expect(() => checkCheckpointMapping('r', { lsn: 41, logPosition: null }, { logPosition: 'C:1/P:1' })).not.toThrow();
+    expect(() => checkCheckpointMapping('r', checkpoint, {})).not.toThrow();
   });
 });

@@ -44,8 +44,8 @@ describe('EventStoreDB log filter', () => {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()));
   });
-  const open = async (streamPrefix: string) => {
-    const store = await connectEsdbEventStore(serverUrl, { logFilter: { streamPrefix } });
+  const open = async (streamPrefix: string, resumeFrom?: { lsn: number; logPosition: string }) => {
+    const store = await connectEsdbEventStore(serverUrl, { logFilter: { streamPrefix }, ...(resumeFrom ? { resumeFrom } : {}) });
     opened.push(store);
     return store;
   };
@@ -93,5 +93,22 @@ describe('EventStoreDB log filter', () => {
       (await first.readAll({ fromLsn: 1 })).map((event) => [event.lsn, event.eventId]),
     );
     expect((await later.appendToStream('s-0', [anEvent()])).lastLsn).toBe(11);
+  });
+
+  it('resumed from a relay checkpoint (LSN and log position), numbers everything after it as a full store does', async () => {
+    const prefix = uniquePrefix();
+    const first = await open(prefix);
+    for (let i = 0; i < 6; i += 1) await first.appendToStream(`s-${i % 3}`, [anEvent(), anEvent()]);
+    const log = await first.readAll({ fromLsn: 1 });
+    const checkpoint = log[4]!;
+    expect(checkpoint.logPosition).toMatch(/^C:\d+\/P:\d+$/);
+
+    const resumed = await open(prefix, { lsn: checkpoint.lsn, logPosition: checkpoint.logPosition! });
+
+    expect((await resumed.readAll({ fromLsn: 6 })).map((event) => [event.lsn, event.eventId])).toEqual(
+      log.slice(5).map((event) => [event.lsn, event.eventId]),
+    );
+    await expect(resumed.readAll({ fromLsn: 5 })).rejects.toThrow(/where this index resumed/);
+    expect((await resumed.appendToStream('s-0', [anEvent()])).lastLsn).toBe(13);
   });
 });

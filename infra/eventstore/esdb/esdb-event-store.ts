@@ -1,7 +1,8 @@
 // The EventStore port on EventStoreDB / KurrentDB (gRPC, @eventstore/db-client 6.2).
 //
 // The global log is $all without system events, numbered densely (lsn-index.ts explains the scheme):
-// on connect the store reads $all once to number it (buildIndex), then one filtered $all subscription
+// on connect the store reads $all once to number it (buildIndex; a relay-only process starts from its
+// stored checkpoint instead, see resumeFrom), then one filtered $all subscription
 // (LogFeed) numbers each new event. Reads by LSN start from the nearest anchor the index keeps and number
 // $all on the fly (scanLog), so they see every committed event, numbered or not yet. The connection's
 // user must be allowed to read $all (on a secure server: an admin or ops user in the connection string).
@@ -53,7 +54,7 @@ import {
 } from './esdb-mapping.ts';
 import { buildIndex, LogFeed, scanLog } from './esdb-log.ts';
 import { findEventIds, lastEventOf, readStreamEvents } from './esdb-streams.ts';
-import { isLogEvent, isSystemName, LsnIndex, NumberingTimeoutError, type LogFilter } from './lsn-index.ts';
+import { isLogEvent, isSystemName, LsnIndex, NumberingTimeoutError, parseLogPosition, type LogFilter } from './lsn-index.ts';
 
 export type EsdbEventStoreOptions = {
   /** Number only the streams under this prefix, as an independent log (tests on a shared server, tenants). */
@@ -65,6 +66,12 @@ export type EsdbEventStoreOptions = {
   /** Index anchor spacing and exact tail length (lsn-index.ts). Defaults 256 and 4096. */
   checkpointEvery?: number;
   tailSize?: number;
+  /**
+   * Number $all from a stored relay checkpoint (LSN and the logPosition of its event) instead of from the
+   * start: connecting then reads only what follows it. LSNs up to it cannot be read and their event ids
+   * are unknown to the duplicate check, so only a relay-only process opens the store this way.
+   */
+  resumeFrom?: { lsn: number; logPosition: string };
   /** Delay before the feed resubscribes after its $all subscription drops. Default 1000 ms. */
   resubscribeDelayMs?: number;
   /** Told whenever the feed's subscription drops (it resubscribes on its own). */
@@ -113,6 +120,9 @@ export class EsdbEventStore implements EventStore {
     const indexOptions = {
       ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
       ...(options.tailSize === undefined ? {} : { tailSize: options.tailSize }),
+      ...(options.resumeFrom && options.resumeFrom.lsn > 0
+        ? { resumeFrom: { lsn: options.resumeFrom.lsn, position: parseLogPosition(options.resumeFrom.logPosition) } }
+        : {}),
     };
     const index = new LsnIndex(filter, indexOptions);
     await buildIndex(client, index, settings.pageSize);

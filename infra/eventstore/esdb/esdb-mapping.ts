@@ -14,7 +14,7 @@ import type {
   ExpectedRevision,
   RecordedEvent,
 } from '../../../ports/event-store.ts';
-import { isSystemName, type LogFilter, type LogPosition } from './lsn-index.ts';
+import { formatLogPosition, isSystemName, type LogFilter, type LogPosition } from './lsn-index.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,6 +43,7 @@ export function toRecordedEvent(event: EsdbRecordedEvent, lsn: number, filter: L
     streamId: logicalStreamId(filter, event.streamId),
     revision: toSafeNumber(event.revision, `revision of event ${event.id}`),
     lsn,
+    logPosition: formatLogPosition(positionOf(event)),
     // Binary events come back as bytes; a JSON event written by another tool is returned as its UTF-8 JSON.
     data: event.data instanceof Uint8Array ? Uint8Array.from(event.data) : new TextEncoder().encode(JSON.stringify(event.data)),
     metadata: isRecord(event.metadata) ? { ...event.metadata } : {},

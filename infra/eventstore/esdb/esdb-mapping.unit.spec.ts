@@ -56,13 +56,14 @@ describe('toRecordedEvent', () => {
       ...fields,
     }) as AllStreamRecordedEvent;
 
-  it('maps a binary event, stripping the store prefix and lower-casing the id', () => {
+  it('maps a binary event, stripping the store prefix, lower-casing the id and keeping its $all position', () => {
     expect(toRecordedEvent(recorded({}), 7, { streamPrefix: 't1-' })).toEqual({
       eventId: 'a0b1c2d3-0000-4000-8000-000000000001',
       type: 'OrderPlaced',
       streamId: 'order-1',
       revision: 3,
       lsn: 7,
+      logPosition: 'C:10/P:10',
       data: Uint8Array.of(1, 2, 3),
       metadata: { actor: 'ann' },
       recordedAt: new Date('2025-01-02T03:04:05Z'),

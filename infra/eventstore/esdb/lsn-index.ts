@@ -6,8 +6,10 @@
 // with `$`, and inside the store's stream prefix when it has one). The numbering is a pure function of
 // $all, so every process that reads $all from the start assigns the same LSN to the same event.
 // It stays stable as long as no log event ever leaves $all: never delete, truncate ($maxAge/$maxCount)
-// or scavenge Proofline streams. The relay (a later step) persists the LSN ↔ position mapping with its
-// checkpoint, which both saves the rebuild and would reveal such a removal.
+// or scavenge Proofline streams. The relay persists the LSN ↔ position mapping with its checkpoint
+// (RecordedEvent.logPosition): a relay-only process resumes its numbering from that anchor instead of
+// reading $all from the start, and a process that did number from the start compares the two, which
+// reveals such a removal.
 //
 // This module is the pure part: no I/O. `NumberingCursor` numbers a run of $all events that starts at a
 // known anchor; `LsnIndex` is one process's memory of the numbering so far:
@@ -43,6 +45,17 @@ export type LogEventRef = {
 export type Anchor = { readonly lsn: number; readonly position: LogPosition | null };
 
 export const START_ANCHOR: Anchor = { lsn: 0, position: null };
+
+/** `C:<commit>/P:<prepare>`, EventStoreDB's own text form of an $all position. */
+export function formatLogPosition(position: LogPosition): string {
+  return `C:${position.commit}/P:${position.prepare}`;
+}
+
+export function parseLogPosition(text: string): LogPosition {
+  const match = /^C:(\d+)\/P:(\d+)$/.exec(text);
+  if (!match) throw new RangeError(`not an EventStoreDB $all position (C:<commit>/P:<prepare>): ${JSON.stringify(text)}`);
+  return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+}
 
 export function comparePositions(a: LogPosition, b: LogPosition): number {
   if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
@@ -115,14 +128,21 @@ export type LsnIndexOptions = {
   checkpointEvery?: number;
   /** Keep the exact position of this many most recent LSNs (default 4096). */
   tailSize?: number;
+  /**
+   * Number from this anchor instead of the start of $all (a stored relay checkpoint: LSN k and the
+   * position of its event). LSNs up to the anchor's are then unknown to this index: reading them throws
+   * and their event ids are not indexed, so only a process that reads forward from there (the relay) may use it.
+   */
+  resumeFrom?: Anchor;
 };
 
 export class LsnIndex {
   readonly #cursor: NumberingCursor;
   readonly #checkpointEvery: number;
   readonly #tailSize: number;
-  /** checkpoints[k] anchors LSN k·N + 1: { lsn: k·N, position: the $all event seen just before it }. */
-  readonly #checkpoints: Anchor[] = [];
+  /** checkpoints.get(k) anchors LSN k·N + 1: { lsn: k·N, position: the $all event seen just before it }. */
+  readonly #checkpoints = new Map<number, Anchor>();
+  readonly #resumedFrom: Anchor;
   /** Ring buffer: tail[lsn % tailSize] = position of that LSN's event. */
   readonly #tail: LogPosition[] = [];
   readonly #lsnByEventId = new Map<string, number>();
@@ -136,7 +156,13 @@ export class LsnIndex {
   ) {
     this.#checkpointEvery = positiveInteger(options.checkpointEvery ?? 256, 'checkpointEvery');
     this.#tailSize = positiveInteger(options.tailSize ?? 4096, 'tailSize');
-    this.#cursor = new NumberingCursor(START_ANCHOR, filter);
+    this.#resumedFrom = checkedAnchor(options.resumeFrom ?? START_ANCHOR);
+    this.#cursor = new NumberingCursor(this.#resumedFrom, filter);
+  }
+
+  /** The anchor numbering started from: the start of $all unless `resumeFrom` was given. */
+  get resumedFrom(): Anchor {
+    return this.#resumedFrom;
   }
 
   /** LSN of the last numbered event (0 before any). */
@@ -155,7 +181,7 @@ export class LsnIndex {
     const before = this.#cursor.position;
     const lsn = this.#cursor.next(event);
     if (lsn === null) return null;
-    if ((lsn - 1) % this.#checkpointEvery === 0) this.#checkpoints.push({ lsn: lsn - 1, position: before });
+    if ((lsn - 1) % this.#checkpointEvery === 0) this.#checkpoints.set((lsn - 1) / this.#checkpointEvery, { lsn: lsn - 1, position: before });
     this.#tail[lsn % this.#tailSize] = event.position;
     const eventId = event.eventId.toLowerCase();
     // The first occurrence wins: a duplicated id (only possible through races EventStoreDB allows) keeps its first LSN.
@@ -174,9 +200,14 @@ export class LsnIndex {
       const position = this.#tail[before % this.#tailSize];
       if (position) return { lsn: before, position };
     }
-    const checkpoint = this.#checkpoints[Math.floor(before / this.#checkpointEvery)];
-    if (!checkpoint) throw new Error(`LSN index has no checkpoint for LSN ${lsn} (head ${head}): index state is inconsistent`);
-    return checkpoint;
+    if (before < this.#resumedFrom.lsn) {
+      throw new RangeError(`LSN ${lsn} comes before LSN ${this.#resumedFrom.lsn + 1}, where this index resumed numbering; it cannot be read here`);
+    }
+    const checkpoint = this.#checkpoints.get(Math.floor(before / this.#checkpointEvery));
+    // Between the resume anchor and the first checkpoint after it, the anchor itself is the closest.
+    if (checkpoint && checkpoint.lsn >= this.#resumedFrom.lsn) return checkpoint;
+    if (Math.floor(before / this.#checkpointEvery) === Math.floor(this.#resumedFrom.lsn / this.#checkpointEvery)) return this.#resumedFrom;
+    throw new Error(`LSN index has no checkpoint for LSN ${lsn} (head ${head}): index state is inconsistent`);
   }
 
   /** Position of a numbered LSN's event when it is still in the tail (for tests and diagnostics). */
@@ -270,6 +301,14 @@ export class LsnIndex {
     if (waiters && waiters.length > 0) this.#idWaiters.set(eventId, waiters);
     else this.#idWaiters.delete(eventId);
   }
+}
+
+function checkedAnchor(anchor: Anchor): Anchor {
+  if (!Number.isSafeInteger(anchor.lsn) || anchor.lsn < 0) throw new RangeError(`anchor LSN must be an integer >= 0, got ${anchor.lsn}`);
+  if ((anchor.lsn === 0) !== (anchor.position === null)) {
+    throw new RangeError(`an anchor has a position exactly when its LSN is above 0 (got LSN ${anchor.lsn})`);
+  }
+  return anchor;
 }
 
 function positiveInteger(value: number, name: string): number {

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   comparePositions,
+  formatLogPosition,
   isLogEvent,
   LsnIndex,
   NumberingCursor,
   NumberingTimeoutError,
+  parseLogPosition,
   START_ANCHOR,
   type Anchor,
   type LogEventRef,
@@ -194,6 +196,50 @@ describe('LsnIndex', () => {
       expect(() => index.anchorFor(0)).toThrow(RangeError);
       expect(() => index.anchorFor(1.5)).toThrow(RangeError);
     });
+  });
+
+  describe('resuming from a stored anchor (the relay checkpoint) instead of the start of $all', () => {
+    const all = simulatedAll(400);
+    const log = logOf(all, tenant);
+    const full = indexOver(all, tenant, { checkpointEvery: 8, tailSize: 16 });
+
+    it.each([1, 7, 8, 9, 50])('numbers every later event exactly as a full index does (resuming after LSN %i)', (resumeLsn) => {
+      const anchor: Anchor = { lsn: resumeLsn, position: log[resumeLsn - 1]!.position };
+      const resumed = new LsnIndex(tenant, { checkpointEvery: 8, tailSize: 16, resumeFrom: anchor });
+      for (const event of readFrom(all, anchor, true)) resumed.observe(event);
+
+      expect(resumed.headLsn).toBe(full.headLsn);
+      for (let lsn = resumeLsn + 1; lsn <= log.length; lsn += 1) {
+        expect(resumed.lsnOf(log[lsn - 1]!.eventId)).toBe(lsn);
+        const start = resumed.anchorFor(lsn);
+        expect(start.lsn).toBeGreaterThanOrEqual(resumeLsn);
+        const cursor = new NumberingCursor(start, tenant);
+        expect(readFrom(all, start, false).find((event) => cursor.next(event) === lsn)?.eventId).toBe(log[lsn - 1]!.eventId);
+      }
+    });
+
+    it('knows nothing before the anchor: reading those LSNs fails, their ids are not indexed', () => {
+      const anchor: Anchor = { lsn: 20, position: log[19]!.position };
+      const resumed = new LsnIndex(tenant, { resumeFrom: anchor });
+      for (const event of readFrom(all, anchor, true)) resumed.observe(event);
+
+      expect(resumed.resumedFrom).toEqual(anchor);
+      expect(resumed.anchorFor(21)).toEqual(anchor);
+      expect(() => resumed.anchorFor(20)).toThrow(/before LSN 21, where this index resumed/);
+      expect(resumed.lsnOf(log[5]!.eventId)).toBeUndefined();
+    });
+
+    it('refuses an anchor that is not one', () => {
+      expect(() => new LsnIndex({}, { resumeFrom: { lsn: 3, position: null } })).toThrow(RangeError);
+      expect(() => new LsnIndex({}, { resumeFrom: { lsn: -1, position: null } })).toThrow(RangeError);
+    });
+  });
+
+  it('writes positions in EventStoreDB text form and reads them back', () => {
+    const position: LogPosition = { commit: 18446744073709551000n, prepare: 42n };
+    expect(formatLogPosition(position)).toBe('C:18446744073709551000/P:42');
+    expect(parseLogPosition(formatLogPosition(position))).toEqual(position);
+    expect(() => parseLogPosition('C:1')).toThrow(/not an EventStoreDB \$all position/);
   });
 
   it('looks event ids up case-insensitively, keeping the first LSN of an id seen twice', () => {
