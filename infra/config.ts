@@ -18,6 +18,21 @@ const environmentSchema = z.object({
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('proofline'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  CHAIN_RPC_URL: optionalUrl,
+  CHAIN_PRIVATE_KEY: z
+    .string()
+    .trim()
+    .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  ANCHOR_CONTRACT: z
+    .string()
+    .trim()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte hex address')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  ANCHOR_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -32,6 +47,14 @@ export type Config = {
   /** Topics are `<prefix>.<context>.v1`, consumer groups `<prefix>.<projection>`. */
   kafkaTopicPrefix: string;
   kafkaSessionTimeoutMs: number;
+  /** Unset: an embedded anvil under the data dir, with its first dev key. */
+  chainRpcUrl: string | undefined;
+  chainPrivateKey: string | undefined;
+  /** Unset: the anchorer deploys EventAnchor once and keeps its address in PostgreSQL. */
+  anchorContract: string | undefined;
+  /** An anchor batch closes at this many events or after this long, whichever comes first. */
+  anchorBatchSize: number;
+  anchorIntervalMs: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 };
 
@@ -56,6 +79,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     kafkaPartitions: env.KAFKA_PARTITIONS,
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX,
     kafkaSessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    chainRpcUrl: env.CHAIN_RPC_URL,
+    chainPrivateKey: env.CHAIN_PRIVATE_KEY,
+    anchorContract: env.ANCHOR_CONTRACT,
+    anchorBatchSize: env.ANCHOR_BATCH_SIZE,
+    anchorIntervalMs: env.ANCHOR_INTERVAL_MS,
     logLevel: env.LOG_LEVEL,
   };
 }
