@@ -1,8 +1,9 @@
 // Every read model of the platform, by name (`proofline project <name>`).
+import { anchoringProjection } from './anchoring/anchoring-projection.ts';
 import { governanceProjection } from './governance/governance-projection.ts';
 import type { Projection } from './projection.ts';
 
-export const projections: readonly Projection[] = [governanceProjection];
+export const projections: readonly Projection[] = [governanceProjection, anchoringProjection];
 
 export function projectionNamed(name: string): Projection {
   const projection = projections.find((candidate) => candidate.name === name);

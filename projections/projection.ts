@@ -13,6 +13,8 @@ export type ProjectedEvent = {
   lsn: number;
   metadata: EventMetadata;
   recordedAt: Date;
+  /** The event's bytes as stored (Avro single-object encoding), before any upcasting: what anchoring hashes. */
+  data: Uint8Array;
 };
 
 export type Projection = {

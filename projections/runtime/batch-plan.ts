@@ -77,5 +77,6 @@ export function toProjected(recorded: RecordedEvent, event: ProoflineEvent): Pro
     lsn: recorded.lsn,
     metadata: recorded.metadata,
     recordedAt: recorded.recordedAt,
+    data: recorded.data,
   };
 }

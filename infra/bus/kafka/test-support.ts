@@ -9,6 +9,8 @@ import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } 
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.ts';
 
 export type StoreFixture = {
+  /** The test database's connection string, for processes started by the test. */
+  url: string;
   db: Database;
   store: PostgresEventStore;
   /** Appends `decisions` decisions with `votes` votes each (interleaved across streams), then closes them; returns the whole log so far. */
@@ -29,6 +31,7 @@ export async function openStoreFixture(): Promise<StoreFixture> {
     return { eventId: randomUUID(), type: event.type, data: encodeEvent(event), metadata };
   };
   return {
+    url: database.url,
     db,
     store,
     async appendGovernance(decisions, votes) {

@@ -1,0 +1,244 @@
+// The anchorer: closes contiguous LSN batches over the anchoring read model's leaves and commits their
+// Merkle roots to the EventAnchor contract (ARCHITECTURE.md, invariant 5).
+//
+//   close   a batch [last.to + 1, …] closes when ANCHOR_BATCH_SIZE leaves are complete, or when leaves
+//           have waited ANCHOR_INTERVAL_MS; "complete" is the anchoring projection's watermark, so a
+//           batch never closes over an LSN that is still on its way. The tree (merkletreejs) is built
+//           from the stored leaves and the batch row is written (status `stored`) BEFORE anything is sent.
+//   commit  the oldest stored batch goes out only when the contract's nextBatchId is its id; then the
+//           row becomes `anchored` with the receipt.
+//   reconcile (on start and after every failure) the contract is the authority: a stored batch whose id
+//           is below nextBatchId is already on chain (sent before a crash) — its root and range are
+//           compared and it is marked anchored, never sent again; a batch the chain has and the database
+//           lost is adopted if the leaves give the same root. Any disagreement stops the anchorer.
+//
+// Failures (chain down, database hiccup) are logged and retried with backoff; commands and projections
+// never wait for the chain. Only one anchorer works at a time (a session advisory lock); others stand by.
+import type { Logger } from 'pino';
+import type { Database } from '../../infra/db/database.ts';
+import { migrate } from '../../infra/db/database.ts';
+import type { AnchorChain, AnchoredBatch } from '../../ports/anchor-chain.ts';
+import { backoffMs, pause } from '../runtime/backoff.ts';
+import { ensureProjectionSchema } from '../runtime/projection-schema.ts';
+import { watermark } from '../runtime/watermark.ts';
+import { anchoringProjection, ANCHORING_PROJECTION } from './anchoring-projection.ts';
+import { insertBatch, lastAnchoredBatch, lastBatch, leavesBetween, markAnchored, storedBatches } from './batch-store.ts';
+import { batchTree, merkleRoot, sameBytes, toHex } from './merkle-tree.ts';
+import { ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations } from './migrations.ts';
+
+export type AnchorerOptions = {
+  db: Database;
+  chain: AnchorChain;
+  /** A batch closes at this many events… */
+  batchSize: number;
+  /** …or once its first event has waited this long. */
+  intervalMs: number;
+  logger: Logger;
+  /** How often the anchorer looks for new leaves. Default 100 ms. */
+  pollIntervalMs?: number;
+  /** Backoff after a failure. Default 250 ms doubling to 15 s. */
+  backoff?: { initialMs: number; maxMs: number };
+};
+
+/** The database and the chain disagree about what was anchored; a person must look. */
+export class AnchorReconciliationError extends Error {
+  override readonly name = 'AnchorReconciliationError';
+}
+
+export type Anchorer = { run(signal: AbortSignal): Promise<void> };
+
+export function createAnchorer(options: AnchorerOptions): Anchorer {
+  const { db, chain } = options;
+  const logger = options.logger.child({ component: 'anchorer' });
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+  const backoff = options.backoff ?? { initialMs: 250, maxMs: 15_000 };
+  /** When the first leaf after the last closed batch was seen complete (null: nothing pending). */
+  let pendingSince: number | null = null;
+
+  async function reconcile(): Promise<void> {
+    const next = await chain.nextBatchId();
+    const anchored = await lastAnchoredBatch(db);
+    if (anchored && anchored.batchId >= next) {
+      throw new AnchorReconciliationError(
+        `batch ${anchored.batchId} is recorded as anchored, but contract ${chain.contractAddress} holds batches only up to ${next - 1}: ` +
+          'is this the chain and contract the database was anchored to?',
+      );
+    }
+    for (const batch of await storedBatches(db)) {
+      if (batch.batchId >= next) break;
+      await confirmOnChain(batch);
+      await markAnchored(db, batch.batchId);
+      logger.info({ batchId: batch.batchId }, 'batch was already on chain (sent before a restart); marked anchored');
+    }
+    await adoptBatchesOnlyOnChain(next);
+  }
+
+  /** The chain holds exactly this batch, or the anchorer stops. */
+  async function confirmOnChain(batch: AnchoredBatch): Promise<void> {
+    const onChain = await chain.batch(batch.batchId);
+    if (!onChain || onChain.fromLsn !== batch.fromLsn || onChain.toLsn !== batch.toLsn || !sameBytes(onChain.root, batch.root)) {
+      throw new AnchorReconciliationError(
+        `batch ${batch.batchId} differs between the database (LSN ${batch.fromLsn}..${batch.toLsn}, root ${toHex(batch.root)}) and ` +
+          `the contract (${onChain ? `LSN ${onChain.fromLsn}..${onChain.toLsn}, root ${toHex(onChain.root)}` : 'absent'})`,
+      );
+    }
+  }
+
+  /** Batches committed by a process whose database rows were lost: adopted when the leaves agree. */
+  async function adoptBatchesOnlyOnChain(next: number): Promise<void> {
+    const last = await lastBatch(db);
+    for (let batchId = (last?.batchId ?? 0) + 1; batchId < next; batchId += 1) {
+      const onChain = await chain.batch(batchId);
+      if (!onChain) throw new AnchorReconciliationError(`contract reports nextBatchId ${next} but has no batch ${batchId}`);
+      const leaves = await leavesBetween(db, onChain.fromLsn, onChain.toLsn);
+      if (leaves.length !== onChain.toLsn - onChain.fromLsn + 1) return; // the leaves are not projected yet: try again later
+      if (!sameBytes(merkleRoot(leaves.map((entry) => entry.leaf)), onChain.root)) {
+        throw new AnchorReconciliationError(`batch ${batchId} on chain (LSN ${onChain.fromLsn}..${onChain.toLsn}) does not match this log's leaves`);
+      }
+      await insertBatch(db, onChain, 'anchored');
+      logger.warn({ batchId }, 'adopted a batch found on chain but missing from the database');
+    }
+  }
+
+  /** Closes every batch that is due; returns how many it closed. */
+  async function closeDueBatches(): Promise<number> {
+    let closed = 0;
+    for (;;) {
+      const last = await lastBatch(db);
+      const fromLsn = (last?.toLsn ?? 0) + 1;
+      const complete = await watermark(db, ANCHORING_PROJECTION);
+      const pending = complete - fromLsn + 1;
+      if (pending <= 0) {
+        pendingSince = null;
+        return closed;
+      }
+      pendingSince ??= Date.now();
+      if (pending < options.batchSize && Date.now() - pendingSince < options.intervalMs) return closed;
+      const toLsn = fromLsn + Math.min(pending, options.batchSize) - 1;
+      const leaves = await leavesBetween(db, fromLsn, toLsn);
+      if (leaves.length !== toLsn - fromLsn + 1) {
+        const missing = firstMissing(leaves, fromLsn);
+        logger.error({ fromLsn, toLsn, missingLsn: missing }, 'cannot close the batch: a leaf is missing (its event is parked?)');
+        return closed;
+      }
+      const batch = { batchId: (last?.batchId ?? 0) + 1, fromLsn, toLsn, root: batchTree(leaves.map((entry) => entry.leaf)).root };
+      await insertBatch(db, batch);
+      logger.debug({ batchId: batch.batchId, fromLsn, toLsn }, 'batch closed');
+      pendingSince = toLsn < complete ? Date.now() : null;
+      closed += 1;
+    }
+  }
+
+  /** Sends the stored batches in order; each only when the contract expects exactly it. */
+  async function commitStoredBatches(signal: AbortSignal): Promise<void> {
+    for (const batch of await storedBatches(db)) {
+      if (signal.aborted) return;
+      const next = await chain.nextBatchId();
+      if (batch.batchId < next) {
+        await reconcile();
+        continue;
+      }
+      if (batch.batchId > next) {
+        throw new AnchorReconciliationError(`batch ${batch.batchId} is next in the database but the contract expects ${next}`);
+      }
+      const started = Date.now();
+      const receipt = await chain.commitBatch(batch);
+      await markAnchored(db, batch.batchId, receipt);
+      logger.info(
+        { batchId: batch.batchId, fromLsn: batch.fromLsn, toLsn: batch.toLsn, txHash: receipt.txHash, gasUsed: Number(receipt.gasUsed), ms: Date.now() - started },
+        'batch anchored',
+      );
+    }
+  }
+
+  /**
+   * One working session. Closing batches needs only the database, so it goes on while the chain is
+   * unreachable; reconciling and committing retry on their own backoff and catch up when it is back.
+   */
+  async function session(signal: AbortSignal, onProgress: () => void): Promise<void> {
+    let reconciled = false;
+    let chainFailures = 0;
+    let chainRetryAt = 0;
+    /** Runs a step that talks to the chain; a failure schedules the next attempt instead of ending the session. */
+    async function chainStep(step: () => Promise<void>): Promise<boolean> {
+      try {
+        await step();
+        chainFailures = 0;
+        return true;
+      } catch (error) {
+        if (error instanceof AnchorReconciliationError || signal.aborted) throw error;
+        chainFailures += 1;
+        const retryInMs = backoffMs(chainFailures, backoff.initialMs, backoff.maxMs);
+        chainRetryAt = Date.now() + retryInMs;
+        logger.warn({ err: error, failures: chainFailures, retryInMs }, 'chain step failed; batches keep closing, the chain is retried after a pause');
+        return false;
+      }
+    }
+    while (!signal.aborted) {
+      // Reconcile first so batches the chain holds but the database lost are adopted before new ones
+      // are numbered; if the chain is down at start, closing goes on and any conflict is caught later.
+      if (!reconciled && Date.now() >= chainRetryAt) reconciled = await chainStep(reconcile);
+      await closeDueBatches();
+      if (reconciled) reconciled = await chainStep(() => commitStoredBatches(signal));
+      onProgress();
+      await pause(pollIntervalMs, signal);
+    }
+  }
+
+  return {
+    async run(signal) {
+      await migrate(db.knex, ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations);
+      await ensureProjectionSchema(db, anchoringProjection);
+      await withAnchorerLock(db, logger, signal, async () => {
+        let failures = 0;
+        while (!signal.aborted) {
+          try {
+            await session(signal, () => {
+              failures = 0;
+            });
+          } catch (error) {
+            if (error instanceof AnchorReconciliationError) {
+              logger.fatal({ err: error }, 'anchoring stopped: the database and the chain disagree');
+              throw error;
+            }
+            if (signal.aborted) break;
+            failures += 1;
+            const retryInMs = backoffMs(failures, backoff.initialMs, backoff.maxMs);
+            logger.warn({ err: error, failures, retryInMs }, 'anchoring failed; retrying after a pause');
+            await pause(retryInMs, signal);
+          }
+        }
+      });
+      logger.info('anchorer stopped');
+    },
+  };
+}
+
+function firstMissing(leaves: readonly { lsn: number }[], fromLsn: number): number {
+  const gapAt = leaves.findIndex((entry, index) => entry.lsn !== fromLsn + index);
+  return fromLsn + (gapAt === -1 ? leaves.length : gapAt);
+}
+
+/** Runs `work` while holding the anchorer's session advisory lock; waits (standby) while another holds it. */
+async function withAnchorerLock(db: Database, logger: Logger, signal: AbortSignal, work: () => Promise<void>): Promise<void> {
+  const client = await db.pool.connect();
+  const key = 'proofline.anchorer';
+  try {
+    let standby = false;
+    for (;;) {
+      if (signal.aborted) return;
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', [key]);
+      if (rows[0]?.locked) break;
+      if (!standby) logger.info('another anchorer is active; standing by');
+      standby = true;
+      await pause(1000, signal);
+    }
+    try {
+      await work();
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+}
