@@ -7,7 +7,9 @@ import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
 import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
 import type { ParkingAdmin, ReadModels } from '../../ports/read-models.ts';
+import type { AuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { governanceRoutes } from './routes/governance.ts';
 import { governanceQueryRoutes } from './routes/governance-queries.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -23,6 +25,8 @@ export type HttpAppDependencies = {
   readModels?: ReadModels;
   /** Parked events of the projections; the admin routes exist only with it. */
   parking?: ParkingAdmin;
+  /** Anchoring proofs and batches (createAuditReader); the /v1/audit routes exist only with it. */
+  audit?: AuditReader;
   /** Longest wait for ?consistentWith= before answering 504. Default 5 s. */
   consistencyTimeoutMs?: number;
   /** A pino logger for structured request logs; none when omitted (tests). */
@@ -55,6 +59,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   await app.register(logRoutes, { eventStore: deps.eventStore });
   await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
   if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
+  if (deps.audit) await app.register(auditRoutes, { audit: deps.audit });
   if (deps.readModels) {
     await app.register(governanceQueryRoutes, { readModels: deps.readModels, consistencyTimeoutMs: deps.consistencyTimeoutMs ?? 5000 });
   }

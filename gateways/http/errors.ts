@@ -9,6 +9,8 @@ export const errorRegistry = {
   invalid_json: { status: 400, description: 'The body is not valid JSON.' },
   decision_not_found: { status: 404, description: 'No decision has this id.' },
   not_found: { status: 404, description: 'No such route or resource.' },
+  event_not_found: { status: 404, description: 'No event with this id is in the anchoring read model (yet).' },
+  batch_not_found: { status: 404, description: 'No anchor batch has this id.' },
   already_voted: { status: 409, description: 'This voter has already voted on this decision.' },
   decision_closed: { status: 409, description: 'The decision is closed (by hand or by its deadline).' },
   decision_exists: { status: 409, description: 'A decision with this id already exists.' },

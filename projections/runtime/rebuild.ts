@@ -21,6 +21,10 @@
 // ≤ H is rebuilt, all > H is still to come) and nothing is doubled (no event ≤ H is applied again). A partition
 // the worker has not registered yet starts at H too (`rebuilds`, see checkpoint-store.ts). Parked events
 // leave with the old schema: the replay met the same events and parked again those still refused.
+//
+// Shadow mode (rebuildShadow, for audits): the same replay into `projection_<name>_shadow_<ts>`, compared with
+// the live schema at the same LSN and dropped, never swapped in.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import pino, { type Logger } from 'pino';
 import type { Database } from '../../infra/db/database.ts';
@@ -120,6 +124,80 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     await db.knex.raw('drop schema if exists ?? cascade', [rebuild]).catch(() => {});
     throw new Error(`projection ${projection.name}: rebuild failed: ${messageOf(error)}`, { cause: error });
   }
+}
+
+export type ShadowRebuildOptions<T> = RebuildOptions & {
+  /**
+   * Runs once the shadow holds exactly the events the live read model held at `atLsn`, inside one
+   * REPEATABLE READ transaction (search_path: the shadow) whose snapshot is the one the live tables are
+   * read at. Its answer is the rebuild's outcome.
+   */
+  inspect(trx: Knex.Transaction, schemas: { live: string; shadow: string }, atLsn: number): Promise<T>;
+  /** How long to wait for the live partitions to agree on one applied LSN. Default 30 s. */
+  settleTimeoutMs?: number;
+};
+
+export type ShadowRebuildResult<T> = { comparedAtLsn: number; parked: number; durationMs: number; outcome: T };
+
+/**
+ * Shadow mode: rebuilds the projection from LSN 1 into `projection_<name>_shadow_<ts>`, next to the live
+ * schema, WITHOUT swapping: the live tables are only read. The two are compared at the same LSN: the live
+ * watermark W, read in the same snapshot as the live tables, with the shadow replayed to exactly W inside
+ * that transaction. When live partitions have applied different LSNs (Kafka, mid-flight), no single LSN
+ * describes the live tables, so it waits (bounded) until they agree — which they do whenever the log is idle.
+ * The shadow schema is dropped at the end, whatever happened.
+ */
+export async function rebuildShadow<T>(options: ShadowRebuildOptions<T>): Promise<ShadowRebuildResult<T>> {
+  const { db, projection, eventStore } = options;
+  const started = Date.now();
+  const live = projectionSchema(projection.name);
+  const shadow = `${live}_shadow_${started}`;
+  const pageSize = options.pageSize ?? 1000;
+  const deadline = started + (options.settleTimeoutMs ?? 30_000);
+  let parked = 0;
+  const applyTo = (trx: Knex.Transaction) => async (batch: SourceBatch) => {
+    parked += (await applySourceBatch(trx, projection, batch)).parked.length;
+  };
+
+  await db.knex.raw('create schema ??', [shadow]);
+  try {
+    await ensureProjectionSchema(db, projection, shadow);
+    // Most of the log outside the snapshot transaction, page by page, so that it stays short.
+    let next = await replay(eventStore, 1, await maxAppliedLsn(db.knex, live), pageSize, (batch) =>
+      inProjectionTransaction(db, { projection: projection.name, schema: shadow, lock: 'shared' }, (trx) => applyTo(trx)(batch)),
+    );
+    for (;;) {
+      const settled = await db.knex.transaction(
+        async (trx) => {
+          await enterProjection(trx, projection.name, shadow, 'shared');
+          const atLsn = await liveAppliedLsn(trx, live);
+          if (atLsn === null) return null;
+          if (atLsn < next - 1) throw new Error(`the live read model went back from LSN ${next - 1} to ${atLsn} (rebuilt meanwhile?)`);
+          next = await replay(eventStore, next, atLsn, pageSize, applyTo(trx));
+          return { atLsn, outcome: await options.inspect(trx, { live, shadow }, atLsn) };
+        },
+        { isolationLevel: 'repeatable read' },
+      );
+      if (settled) return { comparedAtLsn: settled.atLsn, parked, durationMs: Date.now() - started, outcome: settled.outcome };
+      if (Date.now() > deadline) throw new Error(`its live partitions did not agree on one applied LSN within ${options.settleTimeoutMs ?? 30_000} ms`);
+      await delay(50); // poll: the live partitions move on their own
+    }
+  } catch (error) {
+    throw new Error(`projection ${projection.name}: shadow rebuild failed: ${messageOf(error)}`, { cause: error });
+  } finally {
+    await db.knex.raw('drop schema if exists ?? cascade', [shadow]).catch(() => {});
+  }
+}
+
+/** The LSN every live partition has applied; 0 without a live schema or checkpoint; null while partitions differ. */
+async function liveAppliedLsn(queryable: Knex | Knex.Transaction, live: string): Promise<number | null> {
+  if (!(await schemaExists(queryable, live))) return 0;
+  const { rows } = await queryable.raw<{ rows: Array<{ low: number | null; high: number | null }> }>(
+    'select min(applied_lsn)::bigint as low, max(applied_lsn)::bigint as high from ??.checkpoints',
+    [live],
+  );
+  const { low, high } = rows[0] ?? { low: null, high: null };
+  return low === high ? Number(low ?? 0) : null;
 }
 
 /** Applies the log from `fromLsn` through `toLsn` in pages; returns the next LSN to replay. */

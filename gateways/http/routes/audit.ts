@@ -1,0 +1,105 @@
+// Audit over HTTP: an event's inclusion proof against the anchoring contract, and the anchored batches.
+// The proof answers 202 while the event has a leaf but no batch on chain yet.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AuditReader } from '../../../projections/anchoring/audit/audit-reader.ts';
+import { InvalidBatchCursorError } from '../../../projections/anchoring/queries.ts';
+import { HttpError } from '../errors.ts';
+import { errorResponses } from './schemas.ts';
+
+const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
+const batchStatus = z.enum(['stored', 'anchored']);
+const batchSchema = z.object({
+  batchId: z.number().int(),
+  fromLsn: z.number().int(),
+  toLsn: z.number().int(),
+  root: hex32,
+  txHash: z.string().nullable(),
+  status: batchStatus,
+});
+
+export const auditRoutes: FastifyPluginAsync<{ audit: AuditReader }> = async (fastify, { audit }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get(
+    '/v1/audit/events/:eventId/proof',
+    {
+      schema: {
+        params: z.object({ eventId: z.uuid() }),
+        response: {
+          200: z.object({
+            eventId: z.string(),
+            lsn: z.number().int(),
+            batchId: z.number().int(),
+            leaf: hex32,
+            streamHash: hex32,
+            payloadHash: hex32,
+            proof: z.array(hex32),
+            root: hex32,
+            contract: z.string(),
+            chainId: z.string().nullable(),
+            txHash: z.string().nullable(),
+            verifiedOnChain: z.boolean().nullable(),
+          }),
+          202: z.object({ eventId: z.string(), lsn: z.number().int(), batchId: z.number().int().nullable(), status: z.literal('pending'), message: z.string() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const eventId = request.params.eventId.toLowerCase();
+      const proof = await audit.eventProof(eventId);
+      if (!proof) throw new HttpError('event_not_found', `no event ${eventId} is in the anchoring read model`);
+      if (proof.status === 'pending') {
+        const message = proof.batchId === null ? 'the event is not in a closed batch yet' : `batch ${proof.batchId} holding the event is not on chain yet`;
+        return reply.code(202).send({ eventId, lsn: proof.lsn, batchId: proof.batchId, status: 'pending', message });
+      }
+      const { status: _anchored, ...body } = proof;
+      return reply.code(200).send(body);
+    },
+  );
+
+  app.get(
+    '/v1/audit/batches',
+    {
+      schema: {
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }),
+        response: { 200: z.object({ batches: z.array(batchSchema), nextCursor: z.string().nullable() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      try {
+        return await audit.batches({ limit, ...(cursor ? { cursor } : {}) });
+      } catch (error) {
+        if (error instanceof InvalidBatchCursorError) throw new HttpError('invalid_request', error.message, [{ path: 'cursor', message: 'invalid cursor' }]);
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    '/v1/audit/batches/:batchId',
+    {
+      schema: {
+        params: z.object({ batchId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+        response: {
+          200: batchSchema.extend({
+            events: z.number().int(),
+            blockNumber: z.number().int().nullable(),
+            gasUsed: z.number().int().nullable(),
+            createdAt: z.string(),
+            anchoredAt: z.string().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const batch = await audit.batch(request.params.batchId);
+      if (!batch) throw new HttpError('batch_not_found', `no batch ${request.params.batchId} is recorded`);
+      return batch;
+    },
+  );
+};

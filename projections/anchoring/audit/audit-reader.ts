@@ -1,0 +1,111 @@
+// The audit read side the HTTP gateway serves: an event's inclusion proof (checked by the contract itself
+// when the chain answers), and the anchored batches. Values are ready to print: hex 0x-lowercase, the
+// chain id as a decimal string, the contract's checksummed address.
+import type { Logger } from 'pino';
+import type { Database } from '../../../infra/db/database.ts';
+import { eventIdBytes32, toHex } from '../../../events-schema/leaf.ts';
+import type { AnchorChain } from '../../../ports/anchor-chain.ts';
+import { batchById, batchHolding, leafOfEventId, listBatches, type BatchDetail, type BatchSummary } from '../queries.ts';
+import { createBatchProofs, proofBytes } from './batch-proofs.ts';
+
+export type Hex = `0x${string}`;
+
+export type AnchoredEventProof = {
+  status: 'anchored';
+  eventId: string;
+  lsn: number;
+  batchId: number;
+  leaf: Hex;
+  streamHash: Hex;
+  payloadHash: Hex;
+  proof: Hex[];
+  root: Hex;
+  contract: string;
+  /** null when the chain could not be asked. */
+  chainId: string | null;
+  txHash: string | null;
+  /** The contract's verifyEvent verdict; null when the chain could not be asked. */
+  verifiedOnChain: boolean | null;
+};
+
+/** The event has a leaf, but no batch holding it is on chain yet. */
+export type PendingEventProof = { status: 'pending'; eventId: string; lsn: number; batchId: number | null };
+
+export type BatchView = Omit<BatchSummary, 'root'> & { root: Hex };
+export type BatchDetailView = BatchView & { events: number; blockNumber: number | null; gasUsed: number | null; createdAt: string; anchoredAt: string | null };
+
+export type AuditReader = {
+  /** null: no event with this id is in the anchoring read model. */
+  eventProof(eventId: string): Promise<AnchoredEventProof | PendingEventProof | null>;
+  /** Newest first; throws InvalidBatchCursorError (queries.ts) for a cursor it did not hand out. */
+  batches(options: { limit: number; cursor?: string }): Promise<{ batches: BatchView[]; nextCursor: string | null }>;
+  batch(batchId: number): Promise<BatchDetailView | null>;
+};
+
+export function createAuditReader(options: { db: Database; chain: AnchorChain; logger?: Logger }): AuditReader {
+  const { db, chain, logger } = options;
+  const proofs = createBatchProofs(db);
+  let chainId: string | null = null;
+
+  /** Asks the chain; an unreachable chain degrades the answer to null instead of failing it. */
+  async function fromChain<T>(what: string, ask: () => Promise<T>): Promise<T | null> {
+    try {
+      return await ask();
+    } catch (error) {
+      logger?.warn({ err: error, contract: chain.contractAddress }, `audit: could not ask the chain for ${what}`);
+      return null;
+    }
+  }
+
+  return {
+    async eventProof(eventId) {
+      const leaf = await leafOfEventId(db, eventId);
+      if (!leaf) return null;
+      const batch = await batchHolding(db, leaf.lsn);
+      if (!batch || batch.status !== 'anchored') return { status: 'pending', eventId, lsn: leaf.lsn, batchId: batch?.batchId ?? null };
+      const proof = await proofs.proofOf(batch, leaf.lsn);
+      chainId ??= await fromChain('its chain id', async () => (await chain.chainId()).toString());
+      const verifiedOnChain = await fromChain('verifyEvent', () =>
+        chain.verifyEvent({ batchId: batch.batchId, lsn: leaf.lsn, streamHash: leaf.streamHash, eventId: eventIdBytes32(leaf.eventId), payloadHash: leaf.payloadHash, proof: proofBytes(proof) }),
+      );
+      return {
+        status: 'anchored',
+        eventId,
+        lsn: leaf.lsn,
+        batchId: batch.batchId,
+        leaf: toHex(leaf.leaf),
+        streamHash: toHex(leaf.streamHash),
+        payloadHash: toHex(leaf.payloadHash),
+        proof,
+        root: toHex(batch.root),
+        contract: chain.contractAddress,
+        chainId,
+        txHash: batch.txHash,
+        verifiedOnChain,
+      };
+    },
+    async batches(options) {
+      const page = await listBatches(db, options);
+      return { batches: page.batches.map(batchView), nextCursor: page.nextCursor };
+    },
+    async batch(batchId) {
+      const batch = await batchById(db, batchId);
+      return batch ? batchDetailView(batch) : null;
+    },
+  };
+}
+
+function batchView(batch: BatchSummary): BatchView {
+  return { batchId: batch.batchId, fromLsn: batch.fromLsn, toLsn: batch.toLsn, root: toHex(batch.root), status: batch.status, txHash: batch.txHash };
+}
+
+function batchDetailView(batch: BatchDetail): BatchDetailView {
+  return {
+    ...batchView(batch),
+    events: batch.toLsn - batch.fromLsn + 1,
+    blockNumber: batch.blockNumber,
+    gasUsed: batch.gasUsed,
+    createdAt: batch.createdAt.toISOString(),
+    anchoredAt: batch.anchoredAt?.toISOString() ?? null,
+  };
+}
