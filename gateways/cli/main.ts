@@ -4,19 +4,27 @@ import { ConfigError, loadConfig } from '../../infra/config.ts';
 import { openDatabase } from '../../infra/db/database.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { initTelemetry } from '../../infra/telemetry/index.ts';
+import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
 import { projectionNamed, projections } from '../../projections/index.ts';
 import { rebuildProjection } from '../../projections/runtime/index.ts';
+import { auditCommand } from './audit.ts';
 import { startPlatform, type Roles } from './platform.ts';
 
 const USAGE = `usage: proofline <command>
 
 commands:
-  start                      everything in one process: HTTP gateway, projections, and the relay when
-                             KAFKA_BROKERS is set (embedded PostgreSQL unless DATABASE_URL is set)
+  start                      everything in one process: HTTP gateway, projections, the anchorer, and the
+                             relay when KAFKA_BROKERS is set (embedded PostgreSQL unless DATABASE_URL is
+                             set, embedded anvil unless CHAIN_RPC_URL is set)
   gateway                    the HTTP gateway only
   relay                      publish the event log to Kafka (needs KAFKA_BROKERS)
   project <name>             run one projection worker (Kafka consumer group, or the local bus)
   project <name> --rebuild   rebuild that projection from LSN 1 into fresh tables and swap them in
+  anchor                     commit Merkle roots of the log to the EventAnchor contract (the anchoring
+                             projection's leaves, batches of ANCHOR_BATCH_SIZE or every ANCHOR_INTERVAL_MS)
+  audit verify               replay the log and check every batch root on chain (exit 1 on a mismatch);
+                             --json, --quiet, --allow-unanchored-tail, --rebuild (also compare read models)
+  audit stream <streamId>    a stream's events with their leaves and Merkle proofs
   help                       this text
 
 projections: ${projections.map((projection) => projection.name).join(', ')}`;
@@ -24,14 +32,16 @@ projections: ${projections.map((projection) => projection.name).join(', ')}`;
 function rolesFor(command: string, args: string[], kafka: boolean): Roles | undefined {
   switch (command) {
     case 'start':
-      return { gateway: true, relay: kafka, projections };
+      return { gateway: true, relay: kafka, projections, anchorer: true };
     case 'gateway':
-      return { gateway: true, relay: false, projections: [] };
+      return { gateway: true, relay: false, projections: [], anchorer: false };
     case 'relay':
-      return { gateway: false, relay: true, projections: [] };
+      return { gateway: false, relay: true, projections: [], anchorer: false };
     case 'project':
       if (!args[0]) throw new ConfigError('proofline project needs a projection name');
-      return { gateway: false, relay: false, projections: [projectionNamed(args[0])] };
+      return { gateway: false, relay: false, projections: [projectionNamed(args[0])], anchorer: false };
+    case 'anchor':
+      return { gateway: false, relay: false, projections: [anchoringProjection], anchorer: true };
     default:
       return undefined;
   }
@@ -48,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'start' && !config.databaseUrl) {
     throw new ConfigError(`proofline ${command} needs DATABASE_URL (use \`proofline start\` for the embedded default)`);
   }
+
+  if (command === 'audit') return auditCommand(args, config, logger, projections);
 
   if (command === 'project' && args.includes('--rebuild')) {
     const db = openDatabase(config.databaseUrl!);

@@ -1,5 +1,6 @@
-// Wires the platform's roles from its configuration: the stores first, then the HTTP gateway, the relay
-// and projection workers asked for. Stops everything in reverse order.
+// Wires the platform's roles from its configuration: the stores first, then the chain when a role needs
+// it, then the HTTP gateway, the relay, projection workers and the anchorer asked for. Stops everything
+// in reverse order.
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildHttpApp } from '../http/app.ts';
@@ -12,14 +13,22 @@ import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
 import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
 import type { Projection } from '../../projections/projection.ts';
 import type { EventStore } from '../../ports/event-store.ts';
+import type { AnchorChain } from '../../ports/anchor-chain.ts';
+import { openAnchorChain } from '../../infra/chain/index.ts';
+import { startAnvil } from '../../infra/local/anvil.ts';
+import { createAnchorer } from '../../projections/anchoring/anchorer.ts';
+import { createAuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
+import { openAuditChain } from './audit.ts';
 
-export type Roles = { gateway: boolean; relay: boolean; projections: readonly Projection[] };
+export type Roles = { gateway: boolean; relay: boolean; projections: readonly Projection[]; anchorer: boolean };
 
 export type Platform = {
   db: Database;
   eventStore: EventStore;
   /** The gateway's address, when it runs. */
   url?: string;
+  /** The anchoring contract, when a role needed the chain. */
+  chain?: AnchorChain;
   /** Rejects as soon as a background role (relay, projection) fails for good. */
   failed: Promise<never>;
   stop(): Promise<void>;
@@ -79,6 +88,12 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       background(`projection ${projection.name}`, (signal) => runProjection(projection, { db, eventStore, kafka, logger }, signal));
     }
 
+    const chain = await openPlatformChain(config, logger, stack, db, roles);
+    if (roles.anchorer) {
+      const anchorer = createAnchorer({ db, chain: chain!, batchSize: config.anchorBatchSize, intervalMs: config.anchorIntervalMs, logger });
+      background('anchorer', (signal) => anchorer.run(signal));
+    }
+
     let url: string | undefined;
     if (roles.gateway) {
       await migrate(db.knex, 'gateway', idempotencyMigrations);
@@ -88,12 +103,13 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         readModels: readModelsOf(db),
         parking: parkingOf(db, logger),
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
+        ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
         logger,
       });
       stack.push({ name: 'http', stop: () => app.close() });
       url = await app.listen({ port: config.port, host: config.host });
     }
-    return { db, eventStore, failed, stop, ...(url ? { url } : {}) };
+    return { db, eventStore, failed, stop, ...(url ? { url } : {}), ...(chain ? { chain } : {}) };
   } catch (error) {
     await stop();
     throw error;
@@ -105,10 +121,49 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
  * number $all from the checkpoint's stored position rather than read all of $all on connect.
  */
 async function relayOnlyResumePoint(config: Config, db: Database, roles: Roles, relayName: string) {
-  if (!config.eventStoreUrl || !roles.relay || roles.gateway || roles.projections.length > 0) return undefined;
+  if (!config.eventStoreUrl || !roles.relay || roles.gateway || roles.anchorer || roles.projections.length > 0) return undefined;
   await migrateRelay(db);
   const checkpoint = await readRelayCheckpoint(db, relayName);
   return checkpoint.logPosition === null ? undefined : { lsn: checkpoint.lsn, logPosition: checkpoint.logPosition };
+}
+
+/**
+ * The anchoring contract: on CHAIN_RPC_URL, or on an embedded anvil (state kept under PROOFLINE_DATA_DIR)
+ * when the anchorer runs here without one. A gateway alone opens it read-only, and only on CHAIN_RPC_URL.
+ */
+async function openPlatformChain(config: Config, logger: Logger, stack: Stoppable[], db: Database, roles: Roles): Promise<AnchorChain | undefined> {
+  if (!roles.anchorer) return roles.gateway && config.chainRpcUrl ? openGatewayChain(config, logger, stack, db) : undefined;
+  let rpcUrl = config.chainRpcUrl;
+  let privateKey = config.chainPrivateKey;
+  if (!rpcUrl) {
+    const anvil = await startAnvil({ stateFile: path.join(config.dataDir, 'anvil', 'state.json') });
+    stack.push({ name: 'anvil', stop: anvil.stop });
+    rpcUrl = anvil.rpcUrl;
+    privateKey ??= anvil.devPrivateKeys[0];
+    logger.info({ rpcUrl }, 'embedded anvil started');
+  }
+  if (!privateKey) throw new Error('CHAIN_RPC_URL is set but CHAIN_PRIVATE_KEY is not: the anchorer needs a key holding the anchoring role');
+  const chain = await openAnchorChain({
+    rpcUrl,
+    privateKey,
+    db,
+    logger: logger.child({ component: 'chain' }),
+    ...(config.anchorContract ? { contractAddress: config.anchorContract } : {}),
+  });
+  stack.push({ name: 'chain', stop: () => chain.close() });
+  return chain;
+}
+
+/** The audit routes' chain for a gateway without an anchorer; without a known contract they are left out. */
+async function openGatewayChain(config: Config, logger: Logger, stack: Stoppable[], db: Database): Promise<AnchorChain | undefined> {
+  try {
+    const chain = await openAuditChain(config, db, logger.child({ component: 'chain' }));
+    stack.push({ name: 'chain', stop: () => chain.close() });
+    return chain;
+  } catch (error) {
+    logger.warn({ err: error }, 'the anchoring contract is not known yet: /v1/audit is not served by this gateway');
+    return undefined;
+  }
 }
 
 /** DATABASE_URL, or an embedded PostgreSQL under PROOFLINE_DATA_DIR. */
