@@ -11,7 +11,7 @@
 //         verifyLog end to end, --runs times: read the whole log (readAll pages of --page), recompute every
 //         leaf and every batch root the contract reports, compare. Reported: events/s, and the split between
 //         waiting for the log (the part not hidden behind hashing: the next page is read while one is hashed)
-//         and hashing (leaves and Merkle roots, keccak256 from @noble/hashes).
+//         and hashing (leaves and Merkle roots, keccak256 from hash-wasm).
 //
 // PostgreSQL: a fresh database `bench_<random>` on BENCH_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres), dropped at the end, also on failure.
