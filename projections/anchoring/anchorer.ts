@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../../infra/db/database.ts';
 import { migrate } from '../../infra/db/database.ts';
 import type { AnchorChain, AnchoredBatch } from '../../ports/anchor-chain.ts';
-import { backoffMs, pause } from '../runtime/backoff.ts';
+import { backoffMs, pause, retrySessions } from '../runtime/backoff.ts';
 import { ensureProjectionSchema } from '../runtime/projection-schema.ts';
 import { watermark } from '../runtime/watermark.ts';
 import { anchoringProjection, ANCHORING_PROJECTION } from './anchoring-projection.ts';
@@ -189,26 +189,15 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     async run(signal) {
       await migrate(db.knex, ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations);
       await ensureProjectionSchema(db, anchoringProjection);
-      await withAnchorerLock(db, logger, signal, async () => {
-        let failures = 0;
-        while (!signal.aborted) {
-          try {
-            await session(signal, () => {
-              failures = 0;
-            });
-          } catch (error) {
-            if (error instanceof AnchorReconciliationError) {
-              logger.fatal({ err: error }, 'anchoring stopped: the database and the chain disagree');
-              throw error;
-            }
-            if (signal.aborted) break;
-            failures += 1;
-            const retryInMs = backoffMs(failures, backoff.initialMs, backoff.maxMs);
-            logger.warn({ err: error, failures, retryInMs }, 'anchoring failed; retrying after a pause');
-            await pause(retryInMs, signal);
-          }
-        }
-      });
+      await withAnchorerLock(db, logger, signal, () =>
+        retrySessions((onProgress) => session(signal, onProgress), {
+          signal,
+          backoff,
+          logger,
+          retryMessage: 'anchoring failed; retrying after a pause',
+          fatal: (error) => (error instanceof AnchorReconciliationError ? { message: 'anchoring stopped: the database and the chain disagree' } : undefined),
+        }),
+      );
       logger.info('anchorer stopped');
     },
   };

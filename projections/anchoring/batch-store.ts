@@ -3,25 +3,9 @@
 import type { Database } from '../../infra/db/database.ts';
 import type { Bytes32 } from '../../events-schema/leaf.ts';
 import type { AnchoredBatch, CommitReceipt } from '../../ports/anchor-chain.ts';
-import { projectionSchema } from '../runtime/projection-schema.ts';
-import { ANCHORING_PROJECTION } from './anchoring-projection.ts';
+import { leavesTable, toSummary as toBatch, type BatchRow, type BatchSummary } from './queries.ts';
 
-export type StoredBatch = AnchoredBatch & { status: 'stored' | 'anchored'; txHash: string | null };
-
-type BatchRow = { batch_id: string; from_lsn: string; to_lsn: string; root: Buffer; status: 'stored' | 'anchored'; tx_hash: string | null };
-
-const leavesTable = () => `"${projectionSchema(ANCHORING_PROJECTION)}".anchor_leaves`;
-
-function toBatch(row: BatchRow): StoredBatch {
-  return {
-    batchId: Number(row.batch_id),
-    fromLsn: Number(row.from_lsn),
-    toLsn: Number(row.to_lsn),
-    root: Uint8Array.from(row.root),
-    status: row.status,
-    txHash: row.tx_hash,
-  };
-}
+export type StoredBatch = BatchSummary;
 
 export async function lastBatch(db: Database): Promise<StoredBatch | null> {
   const { rows } = await db.pool.query<BatchRow>('select * from anchor_batches order by batch_id desc limit 1');

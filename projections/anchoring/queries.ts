@@ -33,7 +33,8 @@ export type StoredLeaf = {
   leaf: Bytes32;
 };
 
-type BatchRow = {
+/** A row of anchor_batches as pg returns it. */
+export type BatchRow = {
   batch_id: number;
   from_lsn: number;
   to_lsn: number;
@@ -51,7 +52,8 @@ type LeafRow = { lsn: number; event_id: string; stream_id: string; stream_hash: 
 // 3F000 invalid_schema_name, 42P01 undefined_table: nothing was anchored or projected yet.
 const NOT_CREATED = new Set(['3F000', '42P01']);
 
-const leavesTable = () => `"${projectionSchema(ANCHORING_PROJECTION)}".anchor_leaves`;
+/** The anchoring read model's leaves table, schema-qualified. */
+export const leavesTable = () => `"${projectionSchema(ANCHORING_PROJECTION)}".anchor_leaves`;
 
 export class InvalidBatchCursorError extends Error {
   override readonly name = 'InvalidBatchCursorError';
@@ -127,7 +129,7 @@ function toLeaf(row: LeafRow): StoredLeaf {
   };
 }
 
-function toSummary(row: BatchRow): BatchSummary {
+export function toSummary(row: BatchRow): BatchSummary {
   return {
     batchId: Number(row.batch_id),
     fromLsn: Number(row.from_lsn),

@@ -26,7 +26,8 @@ import type { PartitionRef } from '../../../projections/runtime/source.ts';
 import type { Database } from '../../db/database.ts';
 import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
-import { backoffMs, createKafkaClient, pause, silentLogger, type KafkaConnection } from './client.ts';
+import { retrySessions } from '../../../projections/runtime/backoff.ts';
+import { createKafkaClient, silentLogger, type KafkaConnection } from './client.ts';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
 import {
   checkCheckpointMapping,
@@ -197,28 +198,21 @@ export function createRelay(options: RelayOptions): Relay {
   return {
     async run(signal) {
       await migrateRelay(options.db);
-      let failures = 0;
-      while (!signal.aborted) {
-        try {
-          await session(signal, () => {
-            failures = 0;
-          });
-        } catch (error) {
+      await retrySessions((onProgress) => session(signal, onProgress), {
+        signal,
+        backoff: settings.backoff,
+        logger,
+        retryMessage: 'relay session failed; resuming from the checkpoint after a pause',
+        fatal: (error) => {
           if (error instanceof RelayPoisonEventError) {
-            logger.fatal({ err: error, lsn: error.event.lsn, eventId: error.event.eventId }, 'relay stopped at an event it cannot publish');
-            throw error;
+            return { message: 'relay stopped at an event it cannot publish', fields: { lsn: error.event.lsn, eventId: error.event.eventId } };
           }
           if (error instanceof RelayCheckpointMismatchError) {
-            logger.fatal({ err: error, checkpoint: error.checkpoint }, 'relay checkpoint contradicts the event store');
-            throw error;
+            return { message: 'relay checkpoint contradicts the event store', fields: { checkpoint: error.checkpoint } };
           }
-          if (signal.aborted) break;
-          failures += 1;
-          const retryInMs = backoffMs(failures, settings.backoff.initialMs, settings.backoff.maxMs);
-          logger.error({ err: error, failures, retryInMs }, 'relay session failed; resuming from the checkpoint after a pause');
-          await pause(retryInMs, signal);
-        }
-      }
+          return undefined;
+        },
+      });
       logger.info('relay stopped');
     },
   };
