@@ -1,6 +1,8 @@
 // Public API of the event encoding layer.
 export type { Event } from './event.ts';
+export * from './crawl/events.ts';
 export * from './governance/events.ts';
+export * from './workplace/events.ts';
 export {
   contextOf,
   decodeEvent,

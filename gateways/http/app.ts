@@ -14,6 +14,8 @@ import { governanceRoutes } from './routes/governance.ts';
 import { governanceQueryRoutes } from './routes/governance-queries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
+import { crawlRoutes } from './routes/crawl.ts';
+import { workplaceRoutes } from './routes/workplace.ts';
 
 export type HttpAppDependencies = {
   eventStore: EventStore;
@@ -60,9 +62,17 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
   if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
   if (deps.audit) await app.register(auditRoutes, { audit: deps.audit });
-  if (deps.readModels) {
-    await app.register(governanceQueryRoutes, { readModels: deps.readModels, consistencyTimeoutMs: deps.consistencyTimeoutMs ?? 5000 });
-  }
+  const consistencyTimeoutMs = deps.consistencyTimeoutMs ?? 5000;
+  if (deps.readModels) await app.register(governanceQueryRoutes, { readModels: deps.readModels, consistencyTimeoutMs });
+  const contextOptions = {
+    eventStore: deps.eventStore,
+    idempotency: deps.idempotency,
+    clock: deps.clock ?? Date.now,
+    consistencyTimeoutMs,
+    ...(deps.readModels ? { readModels: deps.readModels } : {}),
+  };
+  await app.register(workplaceRoutes, contextOptions);
+  await app.register(crawlRoutes, contextOptions);
   return app;
 }
 

@@ -2,6 +2,9 @@
 // Domain codes come from the deciders (DomainError.code); README.md documents this table and a test keeps
 // the two in step.
 
+import { crawlErrors } from './routes/crawl-errors.ts';
+import { workplaceErrors } from './routes/workplace-errors.ts';
+
 export type ErrorDefinition = { status: number; description: string };
 
 export const errorRegistry = {
@@ -25,6 +28,8 @@ export const errorRegistry = {
   invalid_option_count: { status: 422, description: 'A decision has 2 to 20 options.' },
   closes_at_in_past: { status: 422, description: '`closesAt` must be in the future.' },
   retry_failed: { status: 409, description: 'The parked stream still fails to apply; it stays parked with the new error.' },
+  ...workplaceErrors,
+  ...crawlErrors,
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
   not_ready: { status: 503, description: 'A store the gateway depends on is unreachable.' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },

@@ -8,22 +8,13 @@ import { GOVERNANCE_PROJECTION } from '../../../projections/governance/governanc
 import { decisionResults, InvalidCursorError, listDecisions } from '../../../projections/governance/queries.ts';
 import { HttpError } from '../errors.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import { consistentWithParam, readPoint } from '../read-point.ts';
 import { errorResponses } from './schemas.ts';
 
 export type GovernanceQueryOptions = { readModels: ReadModels; consistencyTimeoutMs: number };
 
-const consistentWith = z.coerce.number().int().min(0).optional();
+const consistentWith = consistentWithParam;
 const counts = z.record(z.string(), z.number());
-
-/** The watermark to answer with, after waiting for `lsn` when the client asked for it. */
-async function readPoint(readModels: ReadModels, lsn: number | undefined, timeoutMs: number): Promise<number> {
-  if (lsn === undefined) return readModels.watermark(GOVERNANCE_PROJECTION);
-  const { reached, watermark } = await readModels.waitFor(GOVERNANCE_PROJECTION, lsn, timeoutMs);
-  if (!reached) {
-    throw new HttpError('read_model_timeout', `the ${GOVERNANCE_PROJECTION} read model reached LSN ${watermark}, not ${lsn}, within ${timeoutMs} ms`);
-  }
-  return watermark;
-}
 
 export const governanceQueryRoutes: FastifyPluginAsync<GovernanceQueryOptions> = async (fastify, { readModels, consistencyTimeoutMs }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -51,7 +42,7 @@ export const governanceQueryRoutes: FastifyPluginAsync<GovernanceQueryOptions> =
       },
     },
     async (request) => {
-      const asOfLsn = await readPoint(readModels, request.query.consistentWith, consistencyTimeoutMs);
+      const asOfLsn = await readPoint(readModels, GOVERNANCE_PROJECTION, request.query.consistentWith, consistencyTimeoutMs);
       const results = await decisionResults(readModels.knex, request.params.id);
       if (!results) throw new HttpError('decision_not_found', `decision ${request.params.id} is not in the read model (as of LSN ${asOfLsn})`);
       return { ...results, asOfLsn };
@@ -89,7 +80,7 @@ export const governanceQueryRoutes: FastifyPluginAsync<GovernanceQueryOptions> =
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const asOfLsn = await readPoint(readModels, request.query.consistentWith, consistencyTimeoutMs);
+      const asOfLsn = await readPoint(readModels, GOVERNANCE_PROJECTION, request.query.consistentWith, consistencyTimeoutMs);
       try {
         return { ...(await listDecisions(readModels.knex, { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) })), asOfLsn };
       } catch (error) {

@@ -1,0 +1,5 @@
+// crawl commands and queries over HTTP.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ContextRoutesOptions } from './context-routes.ts';
+
+export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async () => {};

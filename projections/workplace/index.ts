@@ -1,0 +1,4 @@
+// The workplace context's read models.
+import type { Projection } from '../projection.ts';
+
+export const workplaceProjections: readonly Projection[] = [];
