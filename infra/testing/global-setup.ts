@@ -43,7 +43,8 @@ async function providePostgres(): Promise<Provided<string>> {
     return { value: url, stop: async () => {} };
   }
   if (await reachable(MACHINE_POSTGRES)) return { value: MACHINE_POSTGRES, stop: async () => {} };
-  const startEmbeddedPostgres = await importEmbeddedPostgres();
+  // Imported only when needed (infra/local/embedded-postgres.ts keeps its exit hooks out of this process).
+  const { startEmbeddedPostgres } = await import('../local/embedded-postgres.ts');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-test-pg-'));
   await chmod(dataDir, 0o755); // as root, the server runs as the postgres user
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data') });
@@ -54,27 +55,6 @@ async function providePostgres(): Promise<Provided<string>> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * embedded-postgres registers async-exit-hook when it is first imported, and that hook answers 'beforeExit'
- * with process.exit(0): in vitest's main process it replaces the exit code 1 of a failed run, so failing
- * integration tests (or a global setup that threw) would exit 0 and pass CI. Its 'exit' listener, once
- * 'beforeExit' no longer runs first, calls the library's shutdown without its callback and throws. So import
- * it only when needed and remove the 'beforeExit' and 'exit' listeners it adds (its signal handlers stay);
- * this setup's teardown stops the server it starts.
- */
-async function importEmbeddedPostgres() {
-  const emitter: NodeJS.EventEmitter = process;
-  const events = ['beforeExit', 'exit'];
-  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  const { startEmbeddedPostgres } = await import('../local/embedded-postgres.ts');
-  for (const event of events) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-    }
-  }
-  return startEmbeddedPostgres;
 }
 
 async function provideKafka(): Promise<Provided<string>> {

@@ -211,6 +211,9 @@ function firstMissing(leaves: readonly { lsn: number }[], fromLsn: number): numb
 /** Runs `work` while holding the anchorer's session advisory lock; waits (standby) while another holds it. */
 async function withAnchorerLock(db: Database, logger: Logger, signal: AbortSignal, work: () => Promise<void>): Promise<void> {
   const client = await db.pool.connect();
+  // Held for the whole run: a dropped connection must end in a retry of the query, not crash the process.
+  const onConnectionError = (error: Error) => logger.warn({ err: error }, 'the anchorer lock connection failed');
+  client.on('error', onConnectionError);
   const key = 'proofline.anchorer';
   try {
     let standby = false;
@@ -228,6 +231,7 @@ async function withAnchorerLock(db: Database, logger: Logger, signal: AbortSigna
       await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => undefined);
     }
   } finally {
+    client.off('error', onConnectionError);
     client.release();
   }
 }
