@@ -34,6 +34,13 @@ const environmentSchema = z.object({
   ANCHOR_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
   ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKPLACE_PSEUDONYM_KEY: z
+    .string()
+    .trim()
+    .regex(/^([0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes of hex')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  NODE_ENV: z.string().optional(),
 });
 
 export type Config = {
@@ -56,7 +63,25 @@ export type Config = {
   anchorBatchSize: number;
   anchorIntervalMs: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** HMAC key of reviewer pseudonyms; unset: the development key (see workplacePseudonymKeyOf). */
+  workplacePseudonymKey: Buffer | undefined;
 };
+
+/**
+ * Unset WORKPLACE_PSEUDONYM_KEY falls back to this fixed, public key so that `npm start` needs no setup.
+ * Why not a random key kept under PROOFLINE_DATA_DIR: gateways with different data directories would then
+ * compute different pseudonyms for the same person, and a lost data directory would change them all; either
+ * way the 90-day rule would stop working without anyone noticing. A fixed key keeps the rule working, and
+ * whoever runs with it is told (workplacePseudonymKeyOf's caller logs a warning) that pseudonyms under a
+ * public key can be tested against guessed identities. NODE_ENV=production refuses to start without a key.
+ */
+const DEVELOPMENT_PSEUDONYM_KEY = Buffer.from('proofline-development-pseudonym-key-not-secret', 'utf8');
+
+export function workplacePseudonymKeyOf(config: { workplacePseudonymKey?: Uint8Array | undefined }): { key: Uint8Array; developmentDefault: boolean } {
+  return config.workplacePseudonymKey
+    ? { key: config.workplacePseudonymKey, developmentDefault: false }
+    : { key: DEVELOPMENT_PSEUDONYM_KEY, developmentDefault: true };
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -69,6 +94,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const env = parsed.data;
+  if (env.NODE_ENV === 'production' && !env.WORKPLACE_PSEUDONYM_KEY) {
+    throw new ConfigError('invalid configuration: WORKPLACE_PSEUDONYM_KEY is required when NODE_ENV=production');
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -85,5 +113,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     anchorBatchSize: env.ANCHOR_BATCH_SIZE,
     anchorIntervalMs: env.ANCHOR_INTERVAL_MS,
     logLevel: env.LOG_LEVEL,
+    workplacePseudonymKey: env.WORKPLACE_PSEUDONYM_KEY ? Buffer.from(env.WORKPLACE_PSEUDONYM_KEY, 'hex') : undefined,
   };
 }

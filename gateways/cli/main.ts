@@ -13,15 +13,18 @@ import { startPlatform, type Roles } from './platform.ts';
 const USAGE = `usage: proofline <command>
 
 commands:
-  start                      everything in one process: HTTP gateway, projections, the anchorer, and the
-                             relay when KAFKA_BROKERS is set (embedded PostgreSQL unless DATABASE_URL is
-                             set, embedded anvil unless CHAIN_RPC_URL is set)
+  start                      everything in one process: HTTP gateway, projections, the anchorer, the
+                             engagement deadline process, and the relay when KAFKA_BROKERS is set
+                             (embedded PostgreSQL unless DATABASE_URL is set, embedded anvil unless
+                             CHAIN_RPC_URL is set)
   gateway                    the HTTP gateway only
   relay                      publish the event log to Kafka (needs KAFKA_BROKERS)
   project <name>             run one projection worker (Kafka consumer group, or the local bus)
   project <name> --rebuild   rebuild that projection from LSN 1 into fresh tables and swap them in
   anchor                     commit Merkle roots of the log to the EventAnchor contract (the anchoring
                              projection's leaves, batches of ANCHOR_BATCH_SIZE or every ANCHOR_INTERVAL_MS)
+  deadlines                  watch-list companies whose 60-day engagement deadline passed unanswered (reads
+                             the workplace read model; safe to run more than one)
   audit verify               replay the log and check every batch root on chain (exit 1 on a mismatch);
                              --json, --quiet, --allow-unanchored-tail, --rebuild (also compare read models)
   audit stream <streamId>    a stream's events with their leaves and Merkle proofs
@@ -32,16 +35,18 @@ projections: ${projections.map((projection) => projection.name).join(', ')}`;
 function rolesFor(command: string, args: string[], kafka: boolean): Roles | undefined {
   switch (command) {
     case 'start':
-      return { gateway: true, relay: kafka, projections, anchorer: true };
+      return { gateway: true, relay: kafka, projections, anchorer: true, deadlines: true };
     case 'gateway':
-      return { gateway: true, relay: false, projections: [], anchorer: false };
+      return { gateway: true, relay: false, projections: [], anchorer: false, deadlines: false };
     case 'relay':
-      return { gateway: false, relay: true, projections: [], anchorer: false };
+      return { gateway: false, relay: true, projections: [], anchorer: false, deadlines: false };
     case 'project':
       if (!args[0]) throw new ConfigError('proofline project needs a projection name');
-      return { gateway: false, relay: false, projections: [projectionNamed(args[0])], anchorer: false };
+      return { gateway: false, relay: false, projections: [projectionNamed(args[0])], anchorer: false, deadlines: false };
     case 'anchor':
-      return { gateway: false, relay: false, projections: [anchoringProjection], anchorer: true };
+      return { gateway: false, relay: false, projections: [anchoringProjection], anchorer: true, deadlines: false };
+    case 'deadlines':
+      return { gateway: false, relay: false, projections: [], anchorer: false, deadlines: true };
     default:
       return undefined;
   }

@@ -19,8 +19,11 @@ import { startAnvil } from '../../infra/local/anvil.ts';
 import { createAnchorer } from '../../projections/anchoring/anchorer.ts';
 import { createAuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
 import { openAuditChain } from './audit.ts';
+import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
+import { dueEngagements } from '../../projections/workplace/queries.ts';
 
-export type Roles = { gateway: boolean; relay: boolean; projections: readonly Projection[]; anchorer: boolean };
+/** `deadlines`: the workplace engagement deadline process (watch-lists companies that did not answer in time). */
+export type Roles = { gateway: boolean; relay: boolean; projections: readonly Projection[]; anchorer: boolean; deadlines: boolean };
 
 export type Platform = {
   db: Database;
@@ -88,6 +91,17 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       background(`projection ${projection.name}`, (signal) => runProjection(projection, { db, eventStore, kafka, logger }, signal));
     }
 
+    if (roles.deadlines) {
+      // Reads due engagements from the workplace read model (its own worker keeps it current) and decides on
+      // the company streams; any number of these processes may run at once (see engagement-deadlines.ts).
+      const deadlines = createEngagementDeadlines({
+        eventStore,
+        dueEngagements: (now, limit) => dueEngagements(db.knex, now, limit),
+        logger: logger.child({ component: 'engagement-deadlines' }),
+      });
+      background('engagement-deadlines', (signal) => deadlines.run(signal));
+    }
+
     const chain = await openPlatformChain(config, logger, stack, db, roles);
     if (roles.anchorer) {
       const anchorer = createAnchorer({ db, chain: chain!, batchSize: config.anchorBatchSize, intervalMs: config.anchorIntervalMs, logger });
@@ -104,6 +118,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         parking: parkingOf(db, logger),
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
         ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
+        ...(config.workplacePseudonymKey ? { workplacePseudonymKey: config.workplacePseudonymKey } : {}),
         logger,
       });
       stack.push({ name: 'http', stop: () => app.close() });

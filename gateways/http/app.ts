@@ -8,6 +8,7 @@ import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorC
 import { registerIdempotencyRecorder } from './idempotency.ts';
 import type { ParkingAdmin, ReadModels } from '../../ports/read-models.ts';
 import type { AuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
+import { InvalidCursorError } from '../../projections/cursor.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { governanceRoutes } from './routes/governance.ts';
@@ -34,6 +35,8 @@ export type HttpAppDependencies = {
   /** A pino logger for structured request logs; none when omitted (tests). */
   logger?: FastifyBaseLogger;
   bodyLimit?: number;
+  /** HMAC key of reviewer pseudonyms (WORKPLACE_PSEUDONYM_KEY); omitted: the public development key, with a warning. */
+  workplacePseudonymKey?: Uint8Array;
 };
 
 export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyInstance> {
@@ -71,7 +74,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     consistencyTimeoutMs,
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
   };
-  await app.register(workplaceRoutes, contextOptions);
+  await app.register(workplaceRoutes, { ...contextOptions, ...(deps.workplacePseudonymKey ? { pseudonymKey: deps.workplacePseudonymKey } : {}) });
   await app.register(crawlRoutes, contextOptions);
   return app;
 }
@@ -95,6 +98,7 @@ export function renderError(error: unknown): { status: number; body: ErrorBody }
   if (error instanceof DomainError) {
     return isRegisteredCode(error.code) ? errorBody(error.code, error.message) : errorBody('internal_error', `unregistered domain error ${error.code}`);
   }
+  if (error instanceof InvalidCursorError) return errorBody('invalid_request', error.message, [{ path: 'cursor', message: 'invalid cursor' }]);
   if (error instanceof WrongExpectedRevisionError) return errorBody('concurrency_conflict', error.message);
   if (error instanceof DuplicateEventIdError) return errorBody('duplicate_event_id', error.message);
   const fastifyError = error as Partial<FastifyError>;

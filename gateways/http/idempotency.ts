@@ -14,8 +14,17 @@ declare module 'fastify' {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+export type IdempotencyGuardOptions = {
+  /**
+   * What identifies the request instead of its body, for bodies holding something that must not be stored
+   * even hashed (an unkeyed hash of a guessable value can be tested against guesses): the workplace
+   * routes pass the body with the submitter id replaced by its keyed pseudonym.
+   */
+  requestFingerprint?: (request: FastifyRequest) => unknown;
+};
+
 /** preHandler for a command route: replays a stored answer or claims the key. */
-export function idempotencyGuard(store: IdempotencyStore) {
+export function idempotencyGuard(store: IdempotencyStore, options: IdempotencyGuardOptions = {}) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers['idempotency-key'];
     if (header === undefined) return;
@@ -26,7 +35,7 @@ export function idempotencyGuard(store: IdempotencyStore) {
       ]);
     }
     const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+      .update(`${request.method} ${request.url}\n${JSON.stringify((options.requestFingerprint ? options.requestFingerprint(request) : request.body) ?? null)}`)
       .digest('hex');
     const claim = await store.begin(key, requestHash);
     switch (claim.outcome) {

@@ -3,6 +3,7 @@
 // anchorer's record in the public schema (migrations.ts).
 import type { Database } from '../../infra/db/database.ts';
 import type { Bytes32 } from '../../events-schema/leaf.ts';
+import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { ANCHORING_PROJECTION } from './anchoring-projection.ts';
 
@@ -55,9 +56,6 @@ const NOT_CREATED = new Set(['3F000', '42P01']);
 /** The anchoring read model's leaves table, schema-qualified. */
 export const leavesTable = () => `"${projectionSchema(ANCHORING_PROJECTION)}".anchor_leaves`;
 
-export class InvalidBatchCursorError extends Error {
-  override readonly name = 'InvalidBatchCursorError';
-}
 
 /** The leaf of one event, or null when the anchoring read model does not hold it (yet). */
 export async function leafOfEventId(db: Database, eventId: string): Promise<StoredLeaf | null> {
@@ -89,7 +87,7 @@ export async function listBatches(
   db: Database,
   options: { limit: number; cursor?: string },
 ): Promise<{ batches: BatchSummary[]; nextCursor: string | null }> {
-  const below = options.cursor === undefined ? null : decodeCursor(options.cursor);
+  const below = options.cursor === undefined ? null : batchCursor.decode(options.cursor);
   const rows = await missingTablesAsEmpty(
     db.pool.query<BatchRow>(
       `select * from anchor_batches where ($1::bigint is null or batch_id < $1) order by batch_id desc limit $2`,
@@ -98,16 +96,10 @@ export async function listBatches(
   );
   const page = rows.slice(0, options.limit).map((row) => toSummary(row));
   const last = page.at(-1);
-  return { batches: page, nextCursor: rows.length > options.limit && last ? encodeCursor(last.batchId) : null };
+  return { batches: page, nextCursor: rows.length > options.limit && last ? batchCursor.encode(last.batchId) : null };
 }
 
-const encodeCursor = (batchId: number) => Buffer.from(`batch:${batchId}`).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  const match = /^batch:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new InvalidBatchCursorError(`invalid cursor ${JSON.stringify(cursor)}`);
-  return Number(match[1]);
-}
+const batchCursor = keysetCursor('batch');
 
 async function missingTablesAsEmpty<T>(query: Promise<{ rows: T[] }>): Promise<T[]> {
   try {

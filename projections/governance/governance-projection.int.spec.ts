@@ -6,7 +6,8 @@ import { decisionClosed, decisionCreated, voteCast } from '../testing/governance
 import { createProjectionTestbed, type ProjectionTestbed, type StreamEvent } from '../testing/projection-testbed.ts';
 import { projectionSpec } from '../testing/projection-spec.ts';
 import { governanceProjection } from './governance-projection.ts';
-import { decisionResults, InvalidCursorError, listDecisions } from './queries.ts';
+import { InvalidCursorError } from '../cursor.ts';
+import { decisionResults, listDecisions } from './queries.ts';
 
 let testbed: ProjectionTestbed;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 // What analysts ask of the governance read model: one decision's results, and the list of decisions.
 import type { Knex } from 'knex';
 import { voterClasses, type VoterClass } from '../../events-schema/governance/events.ts';
+import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { GOVERNANCE_PROJECTION } from './governance-projection.ts';
 
@@ -77,7 +78,7 @@ export async function listDecisions(
     .select(knex.raw(`coalesce((select sum(t.votes) from ??.decision_tallies t where t.decision_id = d.decision_id), 0)::bigint as votes`, [schema]))
     .orderBy('d.created_lsn', 'desc')
     .limit(options.limit + 1);
-  if (options.cursor) query.where('d.created_lsn', '<', decodeCursor(options.cursor));
+  if (options.cursor) query.where('d.created_lsn', '<', decisionCursor.decode(options.cursor));
   if (options.status === 'closed') {
     query.where((q) => q.where('d.status', 'closed').orWhere('d.closes_at', '<=', new Date(now)));
   } else if (options.status === 'open') {
@@ -94,18 +95,8 @@ export async function listDecisions(
       createdAt: row.created_at.toISOString(),
       votes: Number(row.votes),
     })),
-    nextCursor: rows.length > options.limit ? encodeCursor(page[page.length - 1]!.created_lsn) : null,
+    nextCursor: rows.length > options.limit ? decisionCursor.encode(page[page.length - 1]!.created_lsn) : null,
   };
 }
 
-export class InvalidCursorError extends Error {
-  override readonly name = 'InvalidCursorError';
-}
-
-const encodeCursor = (lsn: number) => Buffer.from(`lsn:${lsn}`).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  const match = /^lsn:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new InvalidCursorError(`invalid cursor ${cursor}`);
-  return Number(match[1]);
-}
+const decisionCursor = keysetCursor('lsn');

@@ -4,7 +4,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuditReader } from '../../../projections/anchoring/audit/audit-reader.ts';
-import { InvalidBatchCursorError } from '../../../projections/anchoring/queries.ts';
 import { HttpError } from '../errors.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -70,12 +69,7 @@ export const auditRoutes: FastifyPluginAsync<{ audit: AuditReader }> = async (fa
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      try {
-        return await audit.batches({ limit, ...(cursor ? { cursor } : {}) });
-      } catch (error) {
-        if (error instanceof InvalidBatchCursorError) throw new HttpError('invalid_request', error.message, [{ path: 'cursor', message: 'invalid cursor' }]);
-        throw error;
-      }
+      return audit.batches({ limit, ...(cursor ? { cursor } : {}) });
     },
   );
 

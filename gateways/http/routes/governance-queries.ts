@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { decisionIdSchema } from '../../../commands/governance/schemas.ts';
 import { GOVERNANCE_PROJECTION } from '../../../projections/governance/governance-projection.ts';
-import { decisionResults, InvalidCursorError, listDecisions } from '../../../projections/governance/queries.ts';
+import { decisionResults, listDecisions } from '../../../projections/governance/queries.ts';
 import { HttpError } from '../errors.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
@@ -81,12 +81,7 @@ export const governanceQueryRoutes: FastifyPluginAsync<GovernanceQueryOptions> =
     async (request) => {
       const { status, limit, cursor } = request.query;
       const asOfLsn = await readPoint(readModels, GOVERNANCE_PROJECTION, request.query.consistentWith, consistencyTimeoutMs);
-      try {
-        return { ...(await listDecisions(readModels.knex, { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) })), asOfLsn };
-      } catch (error) {
-        if (error instanceof InvalidCursorError) throw new HttpError('invalid_request', error.message, [{ path: 'cursor', message: 'invalid cursor' }]);
-        throw error;
-      }
+      return { ...(await listDecisions(readModels.knex, { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) })), asOfLsn };
     },
   );
 };

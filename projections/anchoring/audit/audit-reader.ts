@@ -37,7 +37,7 @@ export type BatchDetailView = BatchView & { events: number; blockNumber: number 
 export type AuditReader = {
   /** null: no event with this id is in the anchoring read model. */
   eventProof(eventId: string): Promise<AnchoredEventProof | PendingEventProof | null>;
-  /** Newest first; throws InvalidBatchCursorError (queries.ts) for a cursor it did not hand out. */
+  /** Newest first; throws InvalidCursorError (../../cursor.ts) for a cursor it did not hand out. */
   batches(options: { limit: number; cursor?: string }): Promise<{ batches: BatchView[]; nextCursor: string | null }>;
   batch(batchId: number): Promise<BatchDetailView | null>;
 };

@@ -42,7 +42,10 @@ describe('checkReadModels (audit verify --rebuild)', () => {
     expect(report.ok).toBe(true);
     expect(report.projections.map((check) => check.projection)).toEqual(projections.map((projection) => projection.name));
     for (const check of report.projections) expect(check.comparedAtLsn).toBe(5);
-    expect(report.projections.flatMap((check) => check.tables.map((table) => table.table)).sort()).toEqual(['anchor_leaves', 'decision_tallies', 'decisions']);
+    expect(report.projections.flatMap((check) => check.tables.map((table) => table.table)).sort()).toEqual([
+      'anchor_leaves', 'certifications', 'companies', 'company_scores', 'crawls', 'decision_tallies', 'decisions',
+      'engagements', 'escrows', 'participants', 'platform_days', 'publisher_days', 'watch_list',
+    ]);
     expect(await shadowSchemas()).toEqual([]);
   });
 
