@@ -1,4 +1,5 @@
 // The workplace context's read models.
 import type { Projection } from '../projection.ts';
+import { workplaceProjection } from './workplace-projection.ts';
 
-export const workplaceProjections: readonly Projection[] = [];
+export const workplaceProjections: readonly Projection[] = [workplaceProjection];

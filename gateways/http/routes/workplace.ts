@@ -1,5 +1,286 @@
-// workplace commands and queries over HTTP.
+// Workplace commands and queries over HTTP: companies, anonymous reviews, engagements, certifications and
+// the public watch list. Query routes exist only when the gateway has a read side.
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CompanyScores } from '../../../commands/workplace/ports.ts';
+import {
+  companyIdSchema,
+  engagementResponseSchema,
+  registerCompanySchema,
+  submitReviewSchema,
+  watchListSchema,
+} from '../../../commands/workplace/schemas.ts';
+import { reviewerPseudonym } from '../../../commands/workplace/pseudonym.ts';
+import type { SubmitReviewInput } from '../../../commands/workplace/schemas.ts';
+import { workplaceCommands } from '../../../commands/workplace/workplace-commands.ts';
+import { workplacePseudonymKeyOf } from '../../../infra/config.ts';
+import type { ReadModels } from '../../../ports/read-models.ts';
+import { certifications, companyExists, companyScore, engagements, scoreForCommands, watchList } from '../../../projections/workplace/queries.ts';
+import { WORKPLACE_PROJECTION } from '../../../projections/workplace/workplace-projection.ts';
+import { HttpError } from '../errors.ts';
+import { idempotencyGuard } from '../idempotency.ts';
+import { consistentWithParam, readPoint } from '../read-point.ts';
+import { commandContext } from '../request-context.ts';
 import type { ContextRoutesOptions } from './context-routes.ts';
+import { errorResponses } from './schemas.ts';
 
-export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async () => {};
+export type WorkplaceRoutesOptions = ContextRoutesOptions & {
+  /** WORKPLACE_PSEUDONYM_KEY; when not given, the public development key (see infra/config.ts). */
+  pseudonymKey?: Uint8Array;
+};
+
+const companyParams = z.object({ id: companyIdSchema });
+const lsn = z.number().int().nullable();
+const componentMeans = z.object({
+  managementQuality: z.number(),
+  cultureEnvironment: z.number(),
+  fairnessEquity: z.number(),
+  transparency: z.number(),
+  growthDevelopment: z.number(),
+});
+const certificationLevel = z.enum(['bronze', 'silver', 'gold', 'platinum']);
+const fee = z.object({ amountMinor: z.number().int(), currency: z.string() });
+const engagement = z.object({
+  engagementNumber: z.number().int(),
+  status: z.enum(['pending', 'certified', 'declined', 'expired']),
+  initiatedAt: z.string(),
+  deadline: z.string(),
+  answeredAt: z.string().nullable(),
+  scoreAtInitiation: z.number(),
+  sampleSize: z.number().int(),
+});
+
+/** The score the engagement commands see: the read model's, with the watermark it was read at. */
+function scoresFrom(readModels: ReadModels | undefined): CompanyScores {
+  return async (companyId) => {
+    if (!readModels) throw new HttpError('not_ready', 'this gateway has no read side: company scores are unknown here');
+    // Watermark first: the score read after it is at least that fresh.
+    const asOfLsn = await readModels.watermark(WORKPLACE_PROJECTION);
+    const score = await scoreForCommands(readModels.knex, companyId);
+    return score && { ...score, asOfLsn };
+  };
+}
+
+export const workplaceRoutes: FastifyPluginAsync<WorkplaceRoutesOptions> = async (fastify, options) => {
+  const { eventStore, idempotency, clock, readModels, consistencyTimeoutMs } = options;
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const pseudonym = workplacePseudonymKeyOf({ workplacePseudonymKey: options.pseudonymKey });
+  if (pseudonym.developmentDefault) {
+    fastify.log.warn('WORKPLACE_PSEUDONYM_KEY is not set: reviewer pseudonyms use the public development key; set it in production');
+  }
+  const commands = workplaceCommands({ eventStore, pseudonymKey: pseudonym.key, companyScores: scoresFrom(readModels), clock });
+  const preHandler = idempotencyGuard(idempotency);
+  // The idempotency store keeps a hash of each request: for a review, of its pseudonym, never of the raw id.
+  const submissionPreHandler = idempotencyGuard(idempotency, {
+    requestFingerprint: (request) => {
+      const { params, body } = request as unknown as { params: { id: string }; body: SubmitReviewInput };
+      return { ...body, submitterId: reviewerPseudonym(pseudonym.key, params.id, body.submitterId) };
+    },
+  });
+
+  app.post(
+    '/v1/companies',
+    {
+      preHandler,
+      schema: { body: registerCompanySchema, response: { 201: z.object({ companyId: z.string(), streamId: z.string(), lsn }), ...errorResponses } },
+    },
+    async (request, reply) => reply.code(201).send(await commands.registerCompany(request.body, commandContext(request))),
+  );
+
+  app.post(
+    '/v1/companies/:id/submissions',
+    {
+      preHandler: submissionPreHandler,
+      schema: {
+        params: companyParams,
+        body: submitReviewSchema,
+        response: { 202: z.object({ submissionId: z.string(), overallScore: z.number(), lsn }), ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await commands.submitReview(request.params.id, request.body, commandContext(request))),
+  );
+
+  app.post(
+    '/v1/companies/:id/engagement',
+    {
+      preHandler,
+      schema: {
+        params: companyParams,
+        response: { 201: z.object({ engagementNumber: z.number().int(), deadline: z.string(), lsn }), ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await commands.initiateEngagement(request.params.id, commandContext(request))),
+  );
+
+  app.post(
+    '/v1/companies/:id/engagement/response',
+    {
+      preHandler,
+      schema: {
+        params: companyParams,
+        body: engagementResponseSchema,
+        response: {
+          200: z.object({
+            outcome: z.enum(['certified', 'watch_listed']),
+            certification: z.object({ level: certificationLevel, fee }).optional(),
+            lsn,
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => commands.respondToEngagement(request.params.id, request.body, commandContext(request)),
+  );
+
+  app.post(
+    '/v1/companies/:id/watch-list',
+    {
+      preHandler,
+      schema: { params: companyParams, body: watchListSchema, response: { 201: z.object({ lsn }), ...errorResponses } },
+    },
+    async (request, reply) => reply.code(201).send(await commands.watchListLowScore(request.params.id, commandContext(request))),
+  );
+
+  app.delete(
+    '/v1/companies/:id/watch-list',
+    { preHandler, schema: { params: companyParams, response: { 200: z.object({ lsn }), ...errorResponses } } },
+    async (request) => commands.delistCompany(request.params.id, commandContext(request)),
+  );
+
+  if (readModels) await app.register(workplaceQueryRoutes, { readModels, consistencyTimeoutMs });
+};
+
+const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistencyTimeoutMs: number }> = async (
+  fastify,
+  { readModels, consistencyTimeoutMs },
+) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const readAt = (consistentWith: number | undefined) => readPoint(readModels, WORKPLACE_PROJECTION, consistentWith, consistencyTimeoutMs);
+  const companyQuery = z.object({ consistentWith: consistentWithParam });
+  const notFound = (companyId: string, asOfLsn: number) =>
+    new HttpError('company_not_found', `company ${companyId} is not in the read model (as of LSN ${asOfLsn})`);
+
+  app.get(
+    '/v1/companies/:id/score',
+    {
+      schema: {
+        params: companyParams,
+        querystring: companyQuery,
+        response: {
+          200: z.discriminatedUnion('status', [
+            z.object({
+              companyId: z.string(),
+              name: z.string(),
+              status: z.literal('published'),
+              sampleSize: z.number().int(),
+              overallScore: z.number(),
+              components: componentMeans,
+              confidenceInterval: z.object({ level: z.number(), lower: z.number(), upper: z.number(), marginOfError: z.number() }),
+              asOfLsn: z.number().int(),
+            }),
+            z.object({
+              companyId: z.string(),
+              name: z.string(),
+              status: z.literal('insufficient_data'),
+              sampleSize: z.number().int(),
+              minimumSampleSize: z.number().int(),
+              asOfLsn: z.number().int(),
+            }),
+          ]),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const asOfLsn = await readAt(request.query.consistentWith);
+      const score = await companyScore(readModels.knex, request.params.id);
+      if (!score) throw notFound(request.params.id, asOfLsn);
+      return { ...score, asOfLsn };
+    },
+  );
+
+  app.get(
+    '/v1/watch-list',
+    {
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+          cursor: z.string().max(200).optional(),
+          consistentWith: consistentWithParam,
+        }),
+        response: {
+          200: z.object({
+            companies: z.array(
+              z.object({
+                companyId: z.string(),
+                name: z.string().nullable(),
+                reason: z.enum(['declined', 'no_response', 'low_score']),
+                since: z.string(),
+                score: z.number().nullable(),
+                scoreAtListing: z.number(),
+              }),
+            ),
+            nextCursor: z.string().nullable(),
+            asOfLsn: z.number().int(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, consistentWith } = request.query;
+      const asOfLsn = await readAt(consistentWith);
+      return { ...(await watchList(readModels.knex, { limit, ...(cursor ? { cursor } : {}) })), asOfLsn };
+    },
+  );
+
+  app.get(
+    '/v1/companies/:id/certifications',
+    {
+      schema: {
+        params: companyParams,
+        querystring: companyQuery,
+        response: {
+          200: z.object({
+            companyId: z.string(),
+            certifications: z.array(z.object({ engagementNumber: z.number().int(), level: certificationLevel, fee, issuedAt: z.string() })),
+            asOfLsn: z.number().int(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const asOfLsn = await readAt(request.query.consistentWith);
+      if (!(await companyExists(readModels.knex, request.params.id))) throw notFound(request.params.id, asOfLsn);
+      return { companyId: request.params.id, certifications: await certifications(readModels.knex, request.params.id), asOfLsn };
+    },
+  );
+
+  app.get(
+    '/v1/companies/:id/engagement',
+    {
+      schema: {
+        params: companyParams,
+        querystring: companyQuery,
+        response: {
+          200: z.object({
+            companyId: z.string(),
+            current: engagement.nullable(),
+            history: z.array(engagement),
+            asOfLsn: z.number().int(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const asOfLsn = await readAt(request.query.consistentWith);
+      if (!(await companyExists(readModels.knex, request.params.id))) throw notFound(request.params.id, asOfLsn);
+      // The latest engagement is the current one; earlier ones are history, oldest first.
+      const all = await engagements(readModels.knex, request.params.id);
+      return { companyId: request.params.id, current: all.at(-1) ?? null, history: all.slice(0, -1), asOfLsn };
+    },
+  );
+};

@@ -1,0 +1,107 @@
+// The engagement deadline process: watch-lists (reason `no_response`) every company that let its 60-day
+// deadline pass without an answer.
+//
+// Once only, across restarts and side by side: the process keeps no state of its own. Each pass asks the
+// read model for due, unanswered engagements and sends ExpireEngagement for each through the generic
+// handler. The company's stream is the authority: the decider turns the command into nothing when that
+// engagement is no longer pending (answered, or expired by an earlier pass or another process), and the
+// append expects the revision it decided on, so of two processes racing, one appends and the other
+// reloads, decides again and finds nothing to do. Event ids derive from (company, engagement), so even a
+// retry whose first answer was lost is recognised as already recorded. A stopped process loses nothing:
+// the next one finds the same engagements due.
+import { setTimeout as delay } from 'node:timers/promises';
+import type { EventStore } from '../../ports/event-store.ts';
+import { handleCommand } from '../command-handler.ts';
+import { DomainError } from '../decider.ts';
+import { companyDecider, companyStreamId } from './company.ts';
+import type { DueEngagement, DueEngagements } from './ports.ts';
+
+/** The few logger methods the process uses (pino's Logger has them). */
+export type DeadlineLogger = {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+};
+
+export type EngagementDeadlinesOptions = {
+  eventStore: EventStore;
+  dueEngagements: DueEngagements;
+  clock?: () => number;
+  /** Pause between passes that found nothing left to do. */
+  pollIntervalMs?: number;
+  /** Engagements handled per pass. */
+  batchSize?: number;
+  logger: DeadlineLogger;
+  /** Called after every pass (tests count passes instead of sleeping). */
+  onPass?: (outcome: PassOutcome) => void;
+};
+
+/** `expired`: this pass appended the listing; `unchanged`: already answered or expired (nothing appended). */
+export type PassOutcome = { due: number; expired: DueEngagement[]; unchanged: number };
+
+export const DEADLINE_ACTOR = 'engagement-deadlines';
+
+export function createEngagementDeadlines(options: EngagementDeadlinesOptions) {
+  const { eventStore, dueEngagements, logger, clock = Date.now, pollIntervalMs = 5000, batchSize = 100 } = options;
+
+  /** True when this call appended the listing; false when the engagement was no longer pending. */
+  async function expire(engagement: DueEngagement, now: number): Promise<boolean> {
+    const { companyId, engagementNumber } = engagement;
+    const result = await handleCommand(
+      eventStore,
+      companyDecider,
+      companyStreamId(companyId),
+      { type: 'ExpireEngagement', data: { companyId, engagementNumber, now } },
+      { metadata: { actor: DEADLINE_ACTOR, correlationId: `engagement-deadline:${companyId}:${engagementNumber}` }, maxRetries: 5 },
+    );
+    return result.events.length > 0;
+  }
+
+  /** One pass: every engagement due now, oldest deadline first. */
+  async function expireDue(): Promise<PassOutcome> {
+    const now = clock();
+    const due = await dueEngagements(now, batchSize);
+    const outcome: PassOutcome = { due: due.length, expired: [], unchanged: 0 };
+    for (const engagement of due) {
+      try {
+        if (await expire(engagement, now)) {
+          outcome.expired.push(engagement);
+          logger.info({ ...engagement }, 'engagement deadline passed: company watch-listed (no_response)');
+        } else {
+          outcome.unchanged += 1;
+        }
+      } catch (error) {
+        // One company's refusal (e.g. a clock behind the read model's) must not hold up the others.
+        if (!(error instanceof DomainError)) throw error;
+        outcome.unchanged += 1;
+        logger.warn({ ...engagement, code: error.code }, 'engagement deadline not applied');
+      }
+    }
+    options.onPass?.(outcome);
+    return outcome;
+  }
+
+  return {
+    expireDue,
+    /** Passes until the signal aborts; a batch that was all fresh work is followed at once by the next pass. */
+    async run(signal: AbortSignal): Promise<void> {
+      while (!signal.aborted) {
+        try {
+          const outcome = await expireDue();
+          // Not on a full batch of no-ops: a lagging read model would turn that into a busy loop.
+          if (outcome.expired.length >= batchSize) continue;
+        } catch (error) {
+          // A store that is briefly unreachable: the next pass tries again; nothing was half done.
+          logger.warn({ err: error }, 'engagement deadline pass failed; retrying after the poll interval');
+        }
+        try {
+          await delay(pollIntervalMs, undefined, { signal });
+        } catch (error) {
+          if (signal.aborted) return;
+          throw error;
+        }
+      }
+    },
+  };
+}
+
+export type EngagementDeadlines = ReturnType<typeof createEngagementDeadlines>;

@@ -1,0 +1,47 @@
+// What a client may send to the workplace context. Shape errors are caught here (HTTP 400 naming the
+// failing field); business rules are the deciders' (404/409/422).
+import { z } from 'zod';
+import { certificationLevels, type CertificationLevel } from '../../events-schema/workplace/events.ts';
+
+export const companyIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
+
+/** The submitter's identity as the client knows it (employee id, e-mail, ...). It is pseudonymised at once. */
+export const submitterIdSchema = z.string().min(1).max(256);
+
+const componentScore = z.number().int().min(0).max(100);
+
+export const registerCompanySchema = z
+  .object({
+    companyId: companyIdSchema.optional(),
+    name: z.string().trim().min(1).max(200),
+  })
+  .strict();
+
+export const submitReviewSchema = z
+  .object({
+    submitterId: submitterIdSchema,
+    scores: z
+      .object({
+        managementQuality: componentScore,
+        cultureEnvironment: componentScore,
+        fairnessEquity: componentScore,
+        transparency: componentScore,
+        growthDevelopment: componentScore,
+      })
+      .strict(),
+  })
+  .strict();
+
+const certificationLevel = z.enum(certificationLevels as [CertificationLevel, ...CertificationLevel[]]);
+
+export const engagementResponseSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('engage'), level: certificationLevel }).strict(),
+  z.object({ decision: z.literal('decline') }).strict(),
+]);
+
+/** An admin lists a company by hand only for a low score; declined / no_response come from engagements. */
+export const watchListSchema = z.object({ reason: z.literal('low_score') }).strict();
+
+export type RegisterCompanyInput = z.infer<typeof registerCompanySchema>;
+export type SubmitReviewInput = z.infer<typeof submitReviewSchema>;
+export type EngagementResponseInput = z.infer<typeof engagementResponseSchema>;

@@ -1,0 +1,92 @@
+// The workplace context's use cases: each one routes a validated command to its stream through the
+// generic handler. The submitter's raw id stops here: only its keyed pseudonym goes on.
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '../../ports/event-store.ts';
+import { aggregateStream, handleCommand, type CommandContext, type LoadedStream } from '../command-handler.ts';
+import { deterministicUuid } from '../event-ids.ts';
+import { SharedReads } from '../shared-reads.ts';
+import { companyDecider, companyStreamId, type CompanyState } from './company.ts';
+import type { CompanyScores } from './ports.ts';
+import { reviewerPseudonym } from './pseudonym.ts';
+import { reviewDecider, reviewStreamId } from './review.ts';
+import type { EngagementResponseInput, RegisterCompanyInput, SubmitReviewInput } from './schemas.ts';
+
+export type WorkplaceCommandsDeps = {
+  eventStore: EventStore;
+  /** Server key of the reviewer pseudonyms (WORKPLACE_PSEUDONYM_KEY). */
+  pseudonymKey: Uint8Array;
+  /** Reads the published score for engagement and low-score listing. */
+  companyScores: CompanyScores;
+  clock?: () => number;
+};
+
+export type WorkplaceCommands = ReturnType<typeof workplaceCommands>;
+
+export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clock = Date.now }: WorkplaceCommandsDeps) {
+  const companyReads = new SharedReads<LoadedStream<CompanyState>>();
+  const companyCommand = (companyId: string, command: Parameters<typeof companyDecider.decide>[0], context: CommandContext) =>
+    handleCommand(eventStore, companyDecider, companyStreamId(companyId), command, context);
+
+  return {
+    async registerCompany(input: RegisterCompanyInput, context: CommandContext) {
+      // With an Idempotency-Key and no client id, the id must be the same on a retry.
+      const companyId = input.companyId ?? (context.idempotencyKey ? deterministicUuid('company', context.idempotencyKey) : randomUUID());
+      const result = await handleCommand(
+        eventStore,
+        companyDecider,
+        companyStreamId(companyId),
+        { type: 'RegisterCompany', data: { companyId, name: input.name, now: clock() } },
+        { ...context, maxRetries: 0 },
+      );
+      return { companyId, streamId: result.streamId, lsn: result.lastLsn };
+    },
+
+    async submitReview(companyId: string, input: SubmitReviewInput, context: CommandContext) {
+      // Many reviewers of one company read its small stream at once: concurrent reads share one query.
+      const company = await companyReads.run(companyId, () => aggregateStream(eventStore, companyDecider, companyStreamId(companyId)));
+      const pseudonym = reviewerPseudonym(pseudonymKey, companyId, input.submitterId);
+      // `x-actor` would name the reviewer in the event's metadata: an anonymous review carries no actor.
+      const { actor: _actor, ...metadata } = context.metadata;
+      const result = await handleCommand(
+        eventStore,
+        reviewDecider,
+        reviewStreamId(companyId, pseudonym),
+        { type: 'SubmitReview', data: { companyId, reviewerPseudonym: pseudonym, scores: input.scores, now: clock(), company: company.state } },
+        { ...context, metadata, assumeNewStream: true },
+      );
+      const scored = result.events[result.events.length - 1]!;
+      return { submissionId: result.eventIds[result.eventIds.length - 1]!, overallScore: scored.data.overallScore / 100, lsn: result.lastLsn };
+    },
+
+    async initiateEngagement(companyId: string, context: CommandContext) {
+      const score = await companyScores(companyId);
+      const result = await companyCommand(companyId, { type: 'InitiateEngagement', data: { companyId, now: clock(), score } }, context);
+      const [initiated] = result.events;
+      if (initiated?.type !== 'EngagementInitiated') throw new Error(`InitiateEngagement of ${companyId} recorded no EngagementInitiated`);
+      return { engagementNumber: initiated.data.engagementNumber, deadline: new Date(initiated.data.deadline).toISOString(), lsn: result.lastLsn };
+    },
+
+    async respondToEngagement(companyId: string, response: EngagementResponseInput, context: CommandContext) {
+      const result = await companyCommand(companyId, { type: 'RespondToEngagement', data: { companyId, now: clock(), response } }, context);
+      const certified = result.events.find((event) => event.type === 'CertificationIssued');
+      return certified?.type === 'CertificationIssued'
+        ? {
+            outcome: 'certified' as const,
+            certification: { level: certified.data.level, fee: { amountMinor: certified.data.feeMinor, currency: certified.data.currency } },
+            lsn: result.lastLsn,
+          }
+        : { outcome: 'watch_listed' as const, lsn: result.lastLsn };
+    },
+
+    async watchListLowScore(companyId: string, context: CommandContext) {
+      const score = await companyScores(companyId);
+      const result = await companyCommand(companyId, { type: 'WatchListLowScore', data: { companyId, now: clock(), score } }, context);
+      return { lsn: result.lastLsn };
+    },
+
+    async delistCompany(companyId: string, context: CommandContext) {
+      const result = await companyCommand(companyId, { type: 'DelistCompany', data: { companyId, now: clock() } }, context);
+      return { lsn: result.lastLsn };
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// The engagement deadline process against the real store and read model: stopped before the deadline and
+// restarted after it, the company is watch-listed (no_response) exactly once; two processes at once, fed
+// the same due engagement over and over, still list it once. Clocks are injected; waits poll with a deadline.
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngagementDeadlines, type PassOutcome } from '../../commands/workplace/engagement-deadlines.ts';
+import type { DueEngagements } from '../../commands/workplace/ports.ts';
+import { decodeEvent } from '../../events-schema/index.ts';
+import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { waitFor } from '../../infra/testing/process.ts';
+import { dueEngagements } from '../../projections/workplace/queries.ts';
+
+const DAY = 86_400_000;
+const START = Date.parse('2030-01-01T00:00:00Z');
+const DEADLINE = START + 60 * DAY;
+const WAIT_MS = 20_000;
+
+let fixture: HttpFixture;
+beforeAll(async () => {
+  fixture = await createHttpFixture({ clock: () => START, readSide: true });
+});
+afterAll(async () => fixture?.close());
+
+const post = (url: string, payload?: unknown) => fixture.app.inject({ method: 'POST', url, payload: payload as object });
+const get = (url: string) => fixture.app.inject({ method: 'GET', url });
+const fromReadModel: DueEngagements = (now, limit) => dueEngagements(fixture.db.knex, now, limit);
+
+/** A registered company with a published score and an engagement due at DEADLINE. */
+async function engagedCompany(companyId: string): Promise<void> {
+  expect((await post('/v1/companies', { companyId, name: companyId })).statusCode).toBe(201);
+  let lsn = 0;
+  for (let i = 0; i < 5; i++) {
+    const scores = { managementQuality: 30, cultureEnvironment: 30, fairnessEquity: 30, transparency: 30, growthDevelopment: 30 };
+    lsn = (await post(`/v1/companies/${companyId}/submissions`, { submitterId: `${companyId}-${i}`, scores })).json().lsn;
+  }
+  expect((await get(`/v1/companies/${companyId}/score?consistentWith=${lsn}`)).json().status).toBe('published');
+  const initiated = await post(`/v1/companies/${companyId}/engagement`);
+  expect(initiated.json()).toMatchObject({ engagementNumber: 1, deadline: new Date(DEADLINE).toISOString() });
+}
+
+/** A deadline process running in the background, with its passes counted. */
+function startProcess(now: number, due: DueEngagements = fromReadModel) {
+  const passes: PassOutcome[] = [];
+  const controller = new AbortController();
+  const process = createEngagementDeadlines({
+    eventStore: fixture.eventStore,
+    dueEngagements: due,
+    clock: () => now,
+    pollIntervalMs: 5,
+    logger: pino({ level: 'silent' }),
+    onPass: (outcome) => passes.push(outcome),
+  });
+  const running = process.run(controller.signal);
+  return {
+    passes,
+    expired: () => passes.reduce((sum, pass) => sum + pass.expired.length, 0),
+    /** Waits until `more` further passes have completed. */
+    async passesMore(more: number) {
+      const target = passes.length + more;
+      await waitFor(async () => passes.length >= target, WAIT_MS, () => `only ${passes.length} of ${target} passes`);
+    },
+    async stop() {
+      controller.abort();
+      await running;
+    },
+  };
+}
+
+async function listings(companyId: string) {
+  const { events } = await fixture.eventStore.readStream(`company-${companyId}`);
+  return events.map((recorded) => decodeEvent(recorded.data)).filter((event) => event.type === 'CompanyWatchListed');
+}
+
+describe('engagement deadline process', () => {
+  it('does nothing before the deadline, and after a restart past it watch-lists the company exactly once', async () => {
+    await engagedCompany('late');
+
+    const before = startProcess(DEADLINE - 1);
+    await before.passesMore(3);
+    await before.stop();
+    expect(before.expired()).toBe(0);
+    expect(await listings('late')).toEqual([]);
+
+    const after = startProcess(DEADLINE + DAY);
+    await waitFor(async () => (await listings('late')).length > 0, WAIT_MS, () => 'no listing after the deadline');
+    const head = await fixture.eventStore.headLsn();
+    const engagement = await get(`/v1/companies/late/engagement?consistentWith=${head}`);
+    expect(engagement.json().current).toMatchObject({ status: 'expired', answeredAt: new Date(DEADLINE).toISOString() });
+    await after.passesMore(3);
+    await after.stop();
+
+    // And a third run, long after: the read model no longer shows it due; nothing more is appended.
+    const later = startProcess(DEADLINE + 30 * DAY);
+    await later.passesMore(3);
+    await later.stop();
+
+    expect(after.expired() + later.expired()).toBe(1);
+    expect(await listings('late')).toEqual([
+      {
+        type: 'CompanyWatchListed',
+        data: { companyId: 'late', reason: 'no_response', engagementNumber: 1, overallScore: 3000, sampleSize: 5, scoreAsOfLsn: expect.any(Number), listedAt: DEADLINE },
+      },
+    ]);
+    const list = await get(`/v1/watch-list?consistentWith=${head}`);
+    expect(list.json().companies).toContainEqual({ companyId: 'late', name: 'late', reason: 'no_response', since: new Date(DEADLINE).toISOString(), score: 30, scoreAtListing: 30 });
+    // The company can no longer answer the expired engagement.
+    const answer = await fixture.app.inject({ method: 'POST', url: '/v1/companies/late/engagement/response', payload: { decision: 'decline' } });
+    expect(answer.json().error).toBe('no_pending_engagement');
+  });
+
+  it('two processes at once, both told the engagement is due on every pass (a lagging read model): listed once', async () => {
+    await engagedCompany('raced');
+    const alwaysDue: DueEngagements = async () => [{ companyId: 'raced', engagementNumber: 1, deadline: DEADLINE }];
+    const a = startProcess(DEADLINE + 1, alwaysDue);
+    const b = startProcess(DEADLINE + 2, alwaysDue);
+    await Promise.all([a.passesMore(10), b.passesMore(10)]);
+    await Promise.all([a.stop(), b.stop()]);
+
+    expect(a.expired() + b.expired()).toBe(1);
+    expect(await listings('raced')).toHaveLength(1);
+  });
+
+  it('an engagement answered in time is never listed, even if the process is told it is due', async () => {
+    await engagedCompany('answered');
+    expect((await post('/v1/companies/answered/engagement/response', { decision: 'engage', level: 'silver' })).statusCode).toBe(200);
+    const process = startProcess(DEADLINE + 1, async () => [{ companyId: 'answered', engagementNumber: 1, deadline: DEADLINE }]);
+    await process.passesMore(3);
+    await process.stop();
+    expect(process.expired()).toBe(0);
+    expect(await listings('answered')).toEqual([]);
+  });
+});
