@@ -1,2 +1,35 @@
-// Crawl billing events (seed 004). Filled in with the context.
-export type CrawlEvent = never;
+// Crawl billing events (seed 004, Monowave): AI platforms pay publishers per crawl from an escrow.
+// Money is integer micro-units of the settlement stablecoin (Avro long, a safe integer in JS): no float
+// ever holds an amount. Times are epoch milliseconds.
+import type { Event } from '../event.ts';
+
+export type ParticipantRole = 'publisher' | 'platform';
+export const participantRoles: readonly ParticipantRole[] = ['publisher', 'platform'];
+
+/** 1 stablecoin unit in micro-units. */
+export const MICROS_PER_UNIT = 1_000_000;
+
+export type ParticipantRegistered = Event<'ParticipantRegistered', { participantId: string; role: ParticipantRole; name: string; registeredAt: number }>;
+
+export type PublisherPriceSet = Event<'PublisherPriceSet', { publisherId: string; pricePerCrawl: number; setAt: number }>;
+
+export type EscrowDeposited = Event<'EscrowDeposited', { platformId: string; amount: number; balanceAfter: number; depositedAt: number }>;
+
+export type CrawlBilled = Event<
+  'CrawlBilled',
+  { crawlId: string; platformId: string; publisherId: string; url: string; bytes: number; amount: number; balanceAfter: number; billedAt: number }
+>;
+
+export type CrawlDisputed = Event<
+  'CrawlDisputed',
+  { crawlId: string; platformId: string; publisherId: string; amount: number; reason: string; billedAt: number; disputedAt: number }
+>;
+
+export type CrawlRefunded = Event<
+  'CrawlRefunded',
+  { crawlId: string; platformId: string; publisherId: string; amount: number; balanceAfter: number; billedAt: number; refundedAt: number }
+>;
+
+export type ParticipantEvent = ParticipantRegistered | PublisherPriceSet;
+export type EscrowEvent = EscrowDeposited | CrawlBilled | CrawlDisputed | CrawlRefunded;
+export type CrawlEvent = ParticipantEvent | EscrowEvent;

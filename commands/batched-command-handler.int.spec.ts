@@ -1,0 +1,175 @@
+// The batched single writer on the real PostgreSQL event store, with the escrow decider: each command is
+// decided on its own against the state the earlier ones left, the accepted ones go out in one append, and
+// whatever goes wrong in the middle (a duplicate event id, another writer, a failed append) leaves the
+// stream exactly as a one-at-a-time handler would have.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeEvent, type EscrowEvent } from '../events-schema/index.ts';
+import { loadConfig } from '../infra/config.ts';
+import { openDatabase, type Database } from '../infra/db/database.ts';
+import { openEventStore } from '../infra/eventstore/open-event-store.ts';
+import { createTestDatabase, type TestDatabase } from '../infra/testing/postgres.ts';
+import type { EventStore } from '../ports/event-store.ts';
+import { batchedCommandHandler } from './batched-command-handler.ts';
+import { escrowDecider, escrowStreamId, type EscrowCommand } from './crawl/escrow.ts';
+import type { ParticipantState } from './crawl/participant.ts';
+import { DomainError } from './decider.ts';
+import { deterministicUuid } from './event-ids.ts';
+
+let database: TestDatabase;
+let db: Database;
+let eventStore: EventStore;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = openDatabase(database.url);
+  eventStore = await openEventStore(loadConfig({ DATABASE_URL: database.url }), db);
+});
+afterAll(async () => {
+  await eventStore?.close();
+  await db?.close();
+  await database?.drop();
+});
+
+const platform: ParticipantState = { status: 'registered', participantId: 'ai', role: 'platform', name: 'AI', pricePerCrawl: null };
+const publisher: ParticipantState = { status: 'registered', participantId: 'news', role: 'publisher', name: 'News', pricePerCrawl: 100 };
+
+let counter = 0;
+const uniquePlatform = () => `ai-${++counter}`;
+const deposit = (platformId: string, amount: number): EscrowCommand => ({ type: 'DepositEscrow', data: { platformId, amount, now: 1, platform } });
+const bill = (platformId: string, crawlId: string, bytes = 10): EscrowCommand => ({
+  type: 'BillCrawl',
+  data: { crawlId, platformId, publisherId: 'news', url: `https://news.example/${crawlId}`, bytes, now: 2, platform, publisher },
+});
+
+/** An event store that counts appends, and can be told to fail the next one after it reached the database. */
+function instrumented(store: EventStore) {
+  const counts = { appends: 0 };
+  let failNext = false;
+  const wrapped: EventStore = Object.create(store);
+  wrapped.appendToStream = async (streamId, events, options) => {
+    counts.appends++;
+    if (failNext) {
+      failNext = false;
+      throw new Error('connection reset while appending');
+    }
+    return store.appendToStream(streamId, events, options);
+  };
+  return { store: wrapped, counts, failNextAppend: () => (failNext = true) };
+}
+
+const sameCrawlIdEverywhere = (_streamId: string, command: EscrowCommand) =>
+  command.type === 'BillCrawl' ? [deterministicUuid('test-crawl', command.data.crawlId)] : undefined;
+
+async function recorded(platformId: string): Promise<EscrowEvent[]> {
+  const { events } = await eventStore.readStream(escrowStreamId(platformId));
+  return events.map((event) => decodeEvent(event.data) as EscrowEvent);
+}
+
+describe('batchedCommandHandler', () => {
+  it('decides commands sent together in order, refuses only the unaffordable ones, and appends the rest at once', async () => {
+    const { store, counts } = instrumented(eventStore);
+    const escrows = batchedCommandHandler(store, escrowDecider);
+    const platformId = uniquePlatform();
+    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 650));
+    const appendsBefore = counts.appends;
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-c${i}`))));
+
+    expect(counts.appends - appendsBefore).toBe(1);
+    const accepted = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    expect(accepted.map((result) => result.events[0]!.data)).toEqual(
+      Array.from({ length: 6 }, (_, i) => expect.objectContaining({ crawlId: `${platformId}-c${i}`, balanceAfter: 650 - 100 * (i + 1) })),
+    );
+    // One append: consecutive LSNs in the order the commands were sent; each answer carries its own state.
+    const lsns = accepted.map((result) => result.lastLsn!);
+    expect(lsns).toEqual(lsns.map((_, i) => lsns[0]! + i));
+    expect(accepted.map((result) => result.state.balance)).toEqual([550, 450, 350, 250, 150, 50]);
+    expect(refused).toHaveLength(4);
+    for (const error of refused) expect(error).toMatchObject({ code: 'insufficient_escrow' });
+
+    expect((await recorded(platformId)).map((event) => event.type)).toEqual(['EscrowDeposited', ...Array(6).fill('CrawlBilled')]);
+  });
+
+  it('fails a command whose event the schema refuses on its own, and bills the others', async () => {
+    const escrows = batchedCommandHandler(eventStore, escrowDecider);
+    const platformId = uniquePlatform();
+    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 1_000));
+    const [first, broken, last] = await Promise.allSettled([
+      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-ok1`)),
+      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-bad`, 1.5)), // bytes: an Avro long
+      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-ok2`)),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(broken.status).toBe('rejected');
+    expect(last).toMatchObject({ status: 'fulfilled', value: { state: { balance: 800 } } });
+    const billed = (await recorded(platformId)).filter((event) => event.type === 'CrawlBilled');
+    expect(billed.map((event) => event.data.crawlId)).toEqual([`${platformId}-ok1`, `${platformId}-ok2`]);
+  });
+
+  it('refuses only the command whose event id is already recorded on another stream, then decides the rest again', async () => {
+    const escrows = batchedCommandHandler(eventStore, escrowDecider, {
+      eventIds: sameCrawlIdEverywhere,
+      duplicateError: (command) => new DomainError('crawl_already_billed', `crawl ${command.type === 'BillCrawl' ? command.data.crawlId : '?'}`),
+    });
+    const [elsewhere, here] = [uniquePlatform(), uniquePlatform()];
+    await escrows.handle(escrowStreamId(elsewhere), deposit(elsewhere, 1_000));
+    await escrows.handle(escrowStreamId(here), deposit(here, 250));
+    const shared = `shared-${here}`;
+    await escrows.handle(escrowStreamId(elsewhere), bill(elsewhere, shared));
+
+    // This escrow has never seen `shared`, so only the event store can refuse it.
+    const outcomes = await Promise.allSettled([
+      escrows.handle(escrowStreamId(here), bill(here, `${here}-a`)),
+      escrows.handle(escrowStreamId(here), bill(here, shared)),
+      escrows.handle(escrowStreamId(here), bill(here, `${here}-b`)),
+      escrows.handle(escrowStreamId(here), bill(here, `${here}-c`)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(outcomes[1]).toMatchObject({ reason: { code: 'crawl_already_billed' } });
+    // Without the refused bill, two of the three others fit: decided again, `c` no longer does.
+    expect(outcomes[3]).toMatchObject({ reason: { code: 'insufficient_escrow' } });
+    const billed = (await recorded(here)).filter((event) => event.type === 'CrawlBilled');
+    expect(billed.map((event) => [event.data.crawlId, event.data.balanceAfter])).toEqual([
+      [`${here}-a`, 150],
+      [`${here}-b`, 50],
+    ]);
+  });
+
+  it('reloads and decides again when another writer appended to the stream meanwhile', async () => {
+    const ours = batchedCommandHandler(eventStore, escrowDecider);
+    const theirs = batchedCommandHandler(eventStore, escrowDecider);
+    const platformId = uniquePlatform();
+    await ours.handle(escrowStreamId(platformId), deposit(platformId, 300));
+    await ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-warm`)); // ours now caches the state
+    await theirs.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-theirs`)); // behind our back
+
+    const outcomes = await Promise.allSettled([
+      ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-x`)),
+      ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-y`)),
+    ]);
+    expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: { state: { balance: 0 } } });
+    expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { code: 'insufficient_escrow' } });
+    const events = await recorded(platformId);
+    expect(events.at(-1)).toMatchObject({ type: 'CrawlBilled', data: { crawlId: `${platformId}-x`, balanceAfter: 0 } });
+  });
+
+  it('rejects every command of a failed append, records none of them, and starts the next batch from the stream', async () => {
+    const { store, failNextAppend } = instrumented(eventStore);
+    const escrows = batchedCommandHandler(store, escrowDecider);
+    const platformId = uniquePlatform();
+    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 500));
+    await escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-before`));
+
+    failNextAppend();
+    const failed = await Promise.allSettled([1, 2, 3].map((i) => escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-lost${i}`))));
+    for (const outcome of failed) expect(outcome).toMatchObject({ status: 'rejected', reason: { message: 'connection reset while appending' } });
+    expect((await recorded(platformId)).map((event) => event.type)).toEqual(['EscrowDeposited', 'CrawlBilled']);
+
+    // The lost bills were folded into the cached state (evolve updates the crawl map in place); a retry of
+    // the same crawl must still be billed, and the balance must come from the stream, not that state.
+    const retried = await escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-lost1`));
+    expect(retried.state.balance).toBe(300);
+    expect((await recorded(platformId)).at(-1)).toMatchObject({ type: 'CrawlBilled', data: { crawlId: `${platformId}-lost1`, balanceAfter: 300 } });
+  });
+});

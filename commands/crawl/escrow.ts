@@ -1,0 +1,153 @@
+// One AI platform's escrow, in a stream of its own (`escrow-<platformId>`): deposits, bills, disputes and
+// refunds. The balance is the consistency boundary — "never negative" and "a refund restores it" are rules
+// about it — so every event that moves money is on this stream, decided against its folded state. Bills
+// reach it as fast as the platform crawls: see crawl-commands.ts for how they are batched.
+//
+// The state remembers each billed crawl (publisher, amount, billing time, dispute status) so that the same
+// crawl id is refused a second time and disputes/refunds are checked against the bill. That memory grows
+// with the crawls (about 100 bytes each). Two things bound what depends on it: CrawlBilled's event id is
+// derived from the crawl id, so the event store refuses a crawl id billed twice even by another platform
+// (crawl-commands.ts), and only crawls inside the 7-day dispute window (plus open disputes) are needed for
+// disputes. A production escrow would drop older undisputed crawls from memory at a snapshot.
+import type { CrawlBilled, EscrowEvent } from '../../events-schema/crawl/events.ts';
+import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
+import { assertMicros, type ParticipantState } from './participant.ts';
+
+/** A platform may dispute a bill for this long after it was billed. */
+export const DISPUTE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+export type DepositEscrow = Command<'DepositEscrow', { platformId: string; amount: number; now: number; platform: ParticipantState }>;
+export type BillCrawl = Command<
+  'BillCrawl',
+  {
+    crawlId: string;
+    platformId: string;
+    publisherId: string;
+    url: string;
+    bytes: number;
+    now: number;
+    /** Read from their participant streams by the use case, as the ballot reads its decision. */
+    platform: ParticipantState;
+    publisher: ParticipantState;
+  }
+>;
+export type DisputeCrawl = Command<'DisputeCrawl', { crawlId: string; platformId: string; reason: string; now: number }>;
+export type RefundCrawl = Command<'RefundCrawl', { crawlId: string; platformId: string; publisherId: string; now: number }>;
+export type EscrowCommand = DepositEscrow | BillCrawl | DisputeCrawl | RefundCrawl;
+
+export type CrawlStatus = 'billed' | 'disputed' | 'refunded';
+export type BilledCrawl = { publisherId: string; amount: number; billedAt: number; status: CrawlStatus };
+
+export type EscrowState = {
+  readonly balance: number;
+  readonly deposited: number;
+  readonly billed: number;
+  readonly refunded: number;
+  /**
+   * Every crawl billed on this escrow, by crawl id. evolve updates this map in place and hands it on to the
+   * next state (the state given to evolve is consumed): copying a week of crawls per event would make
+   * folding quadratic. decide only reads it. Holders of a state that may be abandoned (the batched
+   * handler, after a failed append) reload the stream instead of reusing it.
+   */
+  readonly crawls: Map<string, BilledCrawl>;
+};
+
+export const escrowStreamId = (platformId: string) => `escrow-${platformId}`;
+
+export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[] {
+  switch (command.type) {
+    case 'DepositEscrow': {
+      const { platformId, amount, now, platform } = command.data;
+      requirePlatform(platform, platformId);
+      assertMicros(amount, 'amount');
+      if (amount === 0) throw new DomainError('amount_out_of_range', 'a deposit must be more than 0', { field: 'amount', amount });
+      const balanceAfter = state.balance + amount;
+      if (!Number.isSafeInteger(balanceAfter)) throw new DomainError('amount_out_of_range', 'the balance would exceed the largest exact amount', { field: 'amount', amount });
+      return [{ type: 'EscrowDeposited', data: { platformId, amount, balanceAfter, depositedAt: now } }];
+    }
+    case 'BillCrawl': {
+      const { crawlId, platformId, publisherId, url, bytes, now, platform, publisher } = command.data;
+      requirePlatform(platform, platformId);
+      if (publisher.status === 'none') throw new DomainError('publisher_not_found', `publisher ${publisherId} is not registered`, { publisherId });
+      if (publisher.role !== 'publisher') throw new DomainError('not_a_publisher', `participant ${publisherId} is a ${publisher.role}, not a publisher`, { publisherId });
+      if (publisher.pricePerCrawl === null) throw new DomainError('price_not_set', `publisher ${publisherId} has not set a price per crawl`, { publisherId });
+      if (state.crawls.has(crawlId)) throw new DomainError('crawl_already_billed', `crawl ${crawlId} is already billed`, { crawlId });
+      const amount = publisher.pricePerCrawl;
+      if (amount > state.balance) {
+        throw new DomainError('insufficient_escrow', `escrow of ${platformId} holds ${state.balance}, the crawl costs ${amount}`, {
+          platformId,
+          balance: state.balance,
+          amount,
+        });
+      }
+      return [{ type: 'CrawlBilled', data: { crawlId, platformId, publisherId, url, bytes, amount, balanceAfter: state.balance - amount, billedAt: now } }];
+    }
+    case 'DisputeCrawl': {
+      const { crawlId, platformId, reason, now } = command.data;
+      const crawl = billedCrawl(state, crawlId, platformId);
+      if (crawl.status !== 'billed') throw new DomainError(`crawl_already_${crawl.status}`, `crawl ${crawlId} is already ${crawl.status}`, { crawlId });
+      if (now - crawl.billedAt > DISPUTE_WINDOW_MS) {
+        throw new DomainError('dispute_window_closed', `crawl ${crawlId} was billed more than 7 days ago`, { crawlId, billedAt: crawl.billedAt });
+      }
+      const { publisherId, amount, billedAt } = crawl;
+      return [{ type: 'CrawlDisputed', data: { crawlId, platformId, publisherId, amount, reason, billedAt, disputedAt: now } }];
+    }
+    case 'RefundCrawl': {
+      const { crawlId, platformId, publisherId, now } = command.data;
+      const crawl = billedCrawl(state, crawlId, platformId);
+      if (crawl.publisherId !== publisherId) {
+        throw new DomainError('not_crawl_publisher', `crawl ${crawlId} was billed by ${crawl.publisherId}, not ${publisherId}`, { crawlId, publisherId });
+      }
+      if (crawl.status === 'refunded') throw new DomainError('crawl_already_refunded', `crawl ${crawlId} is already refunded`, { crawlId });
+      const { amount, billedAt } = crawl;
+      return [{ type: 'CrawlRefunded', data: { crawlId, platformId, publisherId, amount, balanceAfter: state.balance + amount, billedAt, refundedAt: now } }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolve(state: EscrowState, event: EscrowEvent): EscrowState {
+  switch (event.type) {
+    case 'EscrowDeposited':
+      return { ...state, balance: state.balance + event.data.amount, deposited: state.deposited + event.data.amount };
+    case 'CrawlBilled':
+      state.crawls.set(event.data.crawlId, toBilledCrawl(event));
+      return { ...state, balance: state.balance - event.data.amount, billed: state.billed + event.data.amount };
+    case 'CrawlDisputed':
+      setStatus(state, event.data.crawlId, 'disputed');
+      return state;
+    case 'CrawlRefunded':
+      setStatus(state, event.data.crawlId, 'refunded');
+      return { ...state, balance: state.balance + event.data.amount, refunded: state.refunded + event.data.amount };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const initialState = (): EscrowState => ({ balance: 0, deposited: 0, billed: 0, refunded: 0, crawls: new Map() });
+
+export const escrowDecider: Decider<EscrowState, EscrowCommand, EscrowEvent> = { decide, evolve, initialState };
+
+function requirePlatform(platform: ParticipantState, platformId: string): void {
+  if (platform.status === 'none') throw new DomainError('platform_not_found', `platform ${platformId} is not registered`, { platformId });
+  if (platform.role !== 'platform') throw new DomainError('not_a_platform', `participant ${platformId} is a ${platform.role}, not a platform`, { platformId });
+}
+
+function billedCrawl(state: EscrowState, crawlId: string, platformId: string): BilledCrawl {
+  const crawl = state.crawls.get(crawlId);
+  if (!crawl) throw new DomainError('crawl_not_found', `no crawl ${crawlId} is billed to platform ${platformId}`, { crawlId, platformId });
+  return crawl;
+}
+
+function toBilledCrawl(event: CrawlBilled): BilledCrawl {
+  const { publisherId, amount, billedAt } = event.data;
+  return { publisherId, amount, billedAt, status: 'billed' };
+}
+
+function setStatus(state: EscrowState, crawlId: string, status: CrawlStatus): void {
+  const crawl = state.crawls.get(crawlId);
+  // Same stream as the bill, so the bill was folded first; a miss would be a corrupted stream.
+  if (!crawl) throw new Error(`${status} event for crawl ${crawlId} that this escrow never billed`);
+  state.crawls.set(crawlId, { ...crawl, status });
+}

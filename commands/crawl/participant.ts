@@ -1,0 +1,61 @@
+// A marketplace participant, in a stream of its own (`participant-<id>`): a publisher with its price per
+// crawl, or an AI platform. Bills read this state (the price), they never write to it, so a publisher's
+// stream stays tiny however often it is crawled.
+import type { ParticipantEvent, ParticipantRole } from '../../events-schema/crawl/events.ts';
+import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
+
+export type RegisterParticipant = Command<'RegisterParticipant', { participantId: string; role: ParticipantRole; name: string; now: number }>;
+export type SetPublisherPrice = Command<'SetPublisherPrice', { publisherId: string; pricePerCrawl: number; now: number }>;
+export type ParticipantCommand = RegisterParticipant | SetPublisherPrice;
+
+export type ParticipantState =
+  | { status: 'none' }
+  | { status: 'registered'; participantId: string; role: ParticipantRole; name: string; pricePerCrawl: number | null };
+
+export const participantStreamId = (participantId: string) => `participant-${participantId}`;
+
+export function decide(command: ParticipantCommand, state: ParticipantState): ParticipantEvent[] {
+  switch (command.type) {
+    case 'RegisterParticipant': {
+      const { participantId, role, name, now } = command.data;
+      if (state.status !== 'none') throw new DomainError('participant_exists', `participant ${participantId} is already registered`, { participantId });
+      return [{ type: 'ParticipantRegistered', data: { participantId, role, name, registeredAt: now } }];
+    }
+    case 'SetPublisherPrice': {
+      const { publisherId, pricePerCrawl, now } = command.data;
+      if (state.status === 'none') throw new DomainError('publisher_not_found', `publisher ${publisherId} is not registered`, { publisherId });
+      if (state.role !== 'publisher') throw new DomainError('not_a_publisher', `participant ${publisherId} is a ${state.role}, not a publisher`, { publisherId });
+      assertMicros(pricePerCrawl, 'pricePerCrawl');
+      return [{ type: 'PublisherPriceSet', data: { publisherId, pricePerCrawl, setAt: now } }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export function evolve(state: ParticipantState, event: ParticipantEvent): ParticipantState {
+  switch (event.type) {
+    case 'ParticipantRegistered': {
+      const { participantId, role, name } = event.data;
+      return { status: 'registered', participantId, role, name, pricePerCrawl: null };
+    }
+    case 'PublisherPriceSet':
+      return state.status === 'none' ? state : { ...state, pricePerCrawl: event.data.pricePerCrawl };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const initialState = (): ParticipantState => ({ status: 'none' });
+
+export const participantDecider: Decider<ParticipantState, ParticipantCommand, ParticipantEvent> = { decide, evolve, initialState };
+
+/**
+ * Money is a non-negative safe integer of micro-units. The HTTP schemas refuse anything else first; the
+ * deciders check again because an amount that is not exact must never reach an event.
+ */
+export function assertMicros(amount: number, field: string): void {
+  if (!Number.isSafeInteger(amount) || amount < 0) {
+    throw new DomainError('amount_out_of_range', `${field} must be a non-negative safe integer of micro-units, got ${amount}`, { field, amount });
+  }
+}

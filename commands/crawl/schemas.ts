@@ -1,0 +1,42 @@
+// What a client may send to the crawl context. Shape errors are caught here (HTTP 400 naming the failing
+// field); business rules are the deciders' (404/409/422). Money is an integer of micro-units, exact in a
+// JS number: at most Number.MAX_SAFE_INTEGER (about 9 billion stablecoin units).
+import { z } from 'zod';
+import { participantRoles } from '../../events-schema/crawl/events.ts';
+
+export const participantIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . or -, at most 64');
+export const crawlIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : or -, at most 128');
+const micros = z.number().int().max(Number.MAX_SAFE_INTEGER);
+
+export const registerParticipantSchema = z
+  .object({
+    participantId: participantIdSchema,
+    role: z.enum(participantRoles as [string, ...string[]]).transform((value) => value as (typeof participantRoles)[number]),
+    name: z.string().trim().min(1).max(200),
+  })
+  .strict();
+
+export const setPriceSchema = z.object({ pricePerCrawl: micros.min(0) }).strict();
+
+export const depositSchema = z.object({ amount: micros.min(1) }).strict();
+
+export const billCrawlSchema = z
+  .object({
+    crawlId: crawlIdSchema,
+    platformId: participantIdSchema,
+    publisherId: participantIdSchema,
+    url: z.url({ protocol: /^https?$/ }).max(2048),
+    bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  })
+  .strict();
+
+export const disputeCrawlSchema = z.object({ platformId: participantIdSchema, reason: z.string().trim().min(1).max(500) }).strict();
+
+export const refundCrawlSchema = z.object({ platformId: participantIdSchema, publisherId: participantIdSchema }).strict();
+
+export type RegisterParticipantInput = z.infer<typeof registerParticipantSchema>;
+export type SetPriceInput = z.infer<typeof setPriceSchema>;
+export type DepositInput = z.infer<typeof depositSchema>;
+export type BillCrawlInput = z.infer<typeof billCrawlSchema>;
+export type DisputeCrawlInput = z.infer<typeof disputeCrawlSchema>;
+export type RefundCrawlInput = z.infer<typeof refundCrawlSchema>;

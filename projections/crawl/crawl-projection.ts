@@ -1,0 +1,204 @@
+// The crawl read model from crawl events: participants, escrow totals, the crawl ledger, and per-day
+// amounts per publisher (revenue, settlement) and per platform (spend). A batch's bills are inserted in one
+// statement and its totals summed in memory and added in one statement per table.
+import type { Knex } from 'knex';
+import type { CrawlEvent } from '../../events-schema/crawl/events.ts';
+import type { Projection, ProjectedEvent } from '../projection.ts';
+import { crawlMigrations } from './migrations.ts';
+
+export const CRAWL_PROJECTION = 'crawl';
+
+type Totals = { crawls: number; billed: number; refunded: number };
+type EscrowTotals = Totals & { deposited: number };
+type CrawlRow = {
+  crawl_id: string;
+  platform_id: string;
+  publisher_id: string;
+  url: string;
+  bytes: number;
+  amount: number;
+  day: string;
+  billed_at: Date;
+  status: string;
+  dispute_reason: string | null;
+  disputed_at: Date | null;
+  refunded_at: Date | null;
+  billed_lsn: number;
+};
+
+export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
+
+/** What one batch changes, gathered before it is written. */
+class BatchChanges {
+  readonly newCrawls = new Map<string, CrawlRow>();
+  readonly escrows = new Map<string, EscrowTotals>();
+  readonly publisherDays = new Map<string, Totals>();
+  readonly platformDays = new Map<string, Totals>();
+
+  add(platformId: string, publisherId: string, billedAt: number, change: Partial<EscrowTotals>) {
+    const day = dayOf(billedAt);
+    addTo(this.escrows, platformId, { crawls: 0, billed: 0, refunded: 0, deposited: 0 }, change);
+    if (change.deposited) return;
+    addTo(this.publisherDays, `${publisherId}\u0000${day}`, { crawls: 0, billed: 0, refunded: 0 }, change);
+    addTo(this.platformDays, `${platformId}\u0000${day}`, { crawls: 0, billed: 0, refunded: 0 }, change);
+  }
+}
+
+export const crawlProjection: Projection = {
+  name: CRAWL_PROJECTION,
+  canHandle: ['ParticipantRegistered', 'PublisherPriceSet', 'EscrowDeposited', 'CrawlBilled', 'CrawlDisputed', 'CrawlRefunded'],
+  migrations: crawlMigrations,
+  async applyBatch(events, trx) {
+    const changes = new BatchChanges();
+    for (const projected of events) await applyOne(trx, projected, projected.event as CrawlEvent, changes);
+    await insertCrawls(trx, [...changes.newCrawls.values()]);
+    await addEscrowTotals(trx, changes.escrows);
+    await addDayTotals(trx, 'publisher_days', 'publisher_id', changes.publisherDays);
+    await addDayTotals(trx, 'platform_days', 'platform_id', changes.platformDays);
+  },
+};
+
+async function applyOne(trx: Knex.Transaction, projected: ProjectedEvent, event: CrawlEvent, changes: BatchChanges): Promise<void> {
+  switch (event.type) {
+    case 'ParticipantRegistered': {
+      const { participantId, role, name, registeredAt } = event.data;
+      // A price set before the registration arrived (different partitions) is kept.
+      await trx('participants')
+        .insert({ participant_id: participantId, role, name, registered_at: new Date(registeredAt) })
+        .onConflict('participant_id')
+        .merge(['role', 'name', 'registered_at']);
+      return;
+    }
+    case 'PublisherPriceSet': {
+      const { publisherId, pricePerCrawl, setAt } = event.data;
+      // Same stream as its registration: the row exists unless the registration is still to come; a
+      // placeholder holds the price until then.
+      await trx('participants')
+        .insert({ participant_id: publisherId, role: 'publisher', name: '', registered_at: new Date(setAt), price_per_crawl: pricePerCrawl })
+        .onConflict('participant_id')
+        .merge(['price_per_crawl']);
+      return;
+    }
+    case 'EscrowDeposited':
+      changes.add(event.data.platformId, '', event.data.depositedAt, { deposited: event.data.amount });
+      return;
+    case 'CrawlBilled': {
+      const { crawlId, platformId, publisherId, url, bytes, amount, billedAt } = event.data;
+      changes.newCrawls.set(crawlId, {
+        crawl_id: crawlId,
+        platform_id: platformId,
+        publisher_id: publisherId,
+        url,
+        bytes,
+        amount,
+        day: dayOf(billedAt),
+        billed_at: new Date(billedAt),
+        status: 'billed',
+        dispute_reason: null,
+        disputed_at: null,
+        refunded_at: null,
+        billed_lsn: projected.lsn,
+      });
+      changes.add(platformId, publisherId, billedAt, { crawls: 1, billed: amount });
+      return;
+    }
+    case 'CrawlDisputed': {
+      const { crawlId, reason, disputedAt } = event.data;
+      await updateCrawl(trx, changes, projected, crawlId, { status: 'disputed', dispute_reason: reason, disputed_at: new Date(disputedAt) });
+      return;
+    }
+    case 'CrawlRefunded': {
+      const { crawlId, platformId, publisherId, amount, billedAt, refundedAt } = event.data;
+      await updateCrawl(trx, changes, projected, crawlId, { status: 'refunded', refunded_at: new Date(refundedAt) });
+      changes.add(platformId, publisherId, billedAt, { refunded: amount });
+      return;
+    }
+    default:
+      return assertNeverEvent(event);
+  }
+}
+
+/** A bill of this batch is changed in memory; an earlier one in its row. A miss parks the stream. */
+async function updateCrawl(trx: Knex.Transaction, changes: BatchChanges, projected: ProjectedEvent, crawlId: string, update: Partial<CrawlRow>) {
+  const pending = changes.newCrawls.get(crawlId);
+  if (pending) {
+    Object.assign(pending, update);
+    return;
+  }
+  const updated = await trx('crawls').where({ crawl_id: crawlId }).update(update);
+  if (updated === 0) throw new Error(`${projected.event.type} at LSN ${projected.lsn} for unknown crawl ${crawlId}`);
+}
+
+async function insertCrawls(trx: Knex.Transaction, rows: CrawlRow[]) {
+  if (rows.length === 0) return;
+  const column = <K extends keyof CrawlRow>(key: K) => rows.map((row) => row[key]);
+  await trx.raw(
+    `insert into crawls (crawl_id, platform_id, publisher_id, url, bytes, amount, day, billed_at, status, dispute_reason, disputed_at, refunded_at, billed_lsn)
+     select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::date[], ?::timestamptz[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::bigint[])`,
+    [
+      column('crawl_id'),
+      column('platform_id'),
+      column('publisher_id'),
+      column('url'),
+      column('bytes'),
+      column('amount'),
+      column('day'),
+      column('billed_at'),
+      column('status'),
+      column('dispute_reason'),
+      column('disputed_at'),
+      column('refunded_at'),
+      column('billed_lsn'),
+    ] as unknown as readonly Knex.RawBinding[],
+  );
+}
+
+// Keys are sorted: two workers adding to the same rows lock them in the same order, so never deadlock.
+async function addEscrowTotals(trx: Knex.Transaction, totals: Map<string, EscrowTotals>) {
+  if (totals.size === 0) return;
+  const keys = [...totals.keys()].sort();
+  const pick = (field: keyof EscrowTotals) => keys.map((key) => totals.get(key)![field]);
+  await trx.raw(
+    `insert into escrows (platform_id, deposited, billed, refunded, crawls)
+     select * from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+     on conflict (platform_id) do update set
+       deposited = escrows.deposited + excluded.deposited, billed = escrows.billed + excluded.billed,
+       refunded = escrows.refunded + excluded.refunded, crawls = escrows.crawls + excluded.crawls`,
+    [keys, pick('deposited'), pick('billed'), pick('refunded'), pick('crawls')],
+  );
+}
+
+async function addDayTotals(trx: Knex.Transaction, table: 'publisher_days' | 'platform_days', key: string, totals: Map<string, Totals>) {
+  if (totals.size === 0) return;
+  const keys = [...totals.keys()].sort();
+  const pick = (field: keyof Totals) => keys.map((k) => totals.get(k)![field]);
+  await trx.raw(
+    `insert into ?? (??, day, crawls, billed, refunded)
+     select * from unnest(?::text[], ?::date[], ?::bigint[], ?::bigint[], ?::bigint[])
+     on conflict (??, day) do update set
+       crawls = ??.crawls + excluded.crawls, billed = ??.billed + excluded.billed, refunded = ??.refunded + excluded.refunded`,
+    [
+      table,
+      key,
+      keys.map((k) => k.split('\u0000')[0]),
+      keys.map((k) => k.split('\u0000')[1]),
+      pick('crawls'),
+      pick('billed'),
+      pick('refunded'),
+      key,
+      table,
+      table,
+      table,
+    ] as unknown as readonly Knex.RawBinding[],
+  );
+}
+
+function addTo<T extends Record<string, number>>(map: Map<string, T>, key: string, zero: T, change: Partial<T>) {
+  const totals = map.get(key) ?? zero;
+  for (const field of Object.keys(change) as (keyof T)[]) (totals[field] as number) += change[field] as number;
+  map.set(key, totals);
+}
+
+function assertNeverEvent(event: never): never {
+  throw new Error(`unhandled crawl event ${JSON.stringify(event)}`);
+}
