@@ -44,6 +44,105 @@ const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }>
     type: 'DecisionClosed',
     data: { decisionId: '6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b', closedAt: 1_767_225_600_000, reason: 'deadline' },
   },
+  CompanyRegistered: {
+    type: 'CompanyRegistered',
+    data: { companyId: 'company-acme', name: 'Acme Logistics', registeredAt: 1_763_769_600_000 },
+  },
+  SubmissionScored: {
+    type: 'SubmissionScored',
+    data: {
+      companyId: 'company-acme',
+      reviewerPseudonym: 'b1946ac92492d2347c6235b4d2611184b1946ac92492d2347c6235b4d2611184',
+      managementQuality: 80,
+      cultureEnvironment: 70,
+      fairnessEquity: 60,
+      transparency: 50,
+      growthDevelopment: 40,
+      overallScore: 6_550,
+      submittedAt: 1_763_769_700_000,
+    },
+  },
+  EngagementInitiated: {
+    type: 'EngagementInitiated',
+    data: {
+      companyId: 'company-acme',
+      engagementNumber: 1,
+      initiatedAt: 1_763_769_800_000,
+      deadline: 1_768_953_800_000,
+      overallScore: 6_550,
+      sampleSize: 5,
+      scoreAsOfLsn: 42,
+    },
+  },
+  CertificationIssued: {
+    type: 'CertificationIssued',
+    data: { companyId: 'company-acme', engagementNumber: 1, level: 'gold', feeMinor: 2_500_000, currency: 'USD', issuedAt: 1_763_769_900_000 },
+  },
+  CompanyWatchListed: {
+    type: 'CompanyWatchListed',
+    data: {
+      companyId: 'company-acme',
+      reason: 'no_response',
+      engagementNumber: 1,
+      overallScore: 3_550,
+      sampleSize: 7,
+      scoreAsOfLsn: 57,
+      listedAt: 1_768_953_800_001,
+    },
+  },
+  CompanyDelisted: {
+    type: 'CompanyDelisted',
+    data: { companyId: 'company-acme', reason: 'admin', delistedAt: 1_769_000_000_000 },
+  },
+  ParticipantRegistered: {
+    type: 'ParticipantRegistered',
+    data: { participantId: 'publisher-daily-news', role: 'publisher', name: 'Daily News', registeredAt: 1_763_769_600_000 },
+  },
+  PublisherPriceSet: {
+    type: 'PublisherPriceSet',
+    data: { publisherId: 'publisher-daily-news', pricePerCrawl: 2_500, setAt: 1_763_769_650_000 },
+  },
+  EscrowDeposited: {
+    type: 'EscrowDeposited',
+    data: { platformId: 'platform-crawler', amount: 10_000_000, balanceAfter: 10_000_000, depositedAt: 1_763_769_700_000 },
+  },
+  CrawlBilled: {
+    type: 'CrawlBilled',
+    data: {
+      crawlId: 'crawl-0001',
+      platformId: 'platform-crawler',
+      publisherId: 'publisher-daily-news',
+      url: 'https://news.example/2026/11/22/river-delta',
+      bytes: 48_213,
+      amount: 2_500,
+      balanceAfter: 9_997_500,
+      billedAt: 1_763_769_800_000,
+    },
+  },
+  CrawlDisputed: {
+    type: 'CrawlDisputed',
+    data: {
+      crawlId: 'crawl-0001',
+      platformId: 'platform-crawler',
+      publisherId: 'publisher-daily-news',
+      amount: 2_500,
+      reason: 'robots.txt disallowed the path',
+      billedAt: 1_763_769_800_000,
+      disputedAt: 1_763_856_200_000,
+    },
+  },
+  CrawlRefunded: {
+    type: 'CrawlRefunded',
+    data: {
+      crawlId: 'crawl-0001',
+      platformId: 'platform-crawler',
+      publisherId: 'publisher-daily-news',
+      amount: 2_500,
+      balanceAfter: 10_000_000,
+      billedAt: 1_763_769_800_000,
+      refundedAt: 1_763_942_600_000,
+    },
+  },
 };
 const allSamples: ProoflineEvent[] = Object.values(samples);
 
