@@ -84,6 +84,10 @@ async function applyOne(trx: Knex.Transaction, projected: ProjectedEvent, event:
       return;
     case 'CrawlBilled': {
       const { crawlId, platformId, publisherId, url, bytes, amount, billedAt } = event.data;
+      // A second bill of a crawl id is refused (parked) as the primary key refuses it across batches; inside one
+      // batch it would otherwise replace the first bill's row while both were added to the totals.
+      const earlier = changes.newCrawls.get(crawlId);
+      if (earlier) throw new Error(`CrawlBilled at LSN ${projected.lsn}: crawl ${crawlId} is already billed at LSN ${earlier.billed_lsn}`);
       changes.newCrawls.set(crawlId, {
         crawl_id: crawlId,
         platform_id: platformId,
