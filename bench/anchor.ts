@@ -26,10 +26,9 @@ import { verifyLog, type VerifyReport } from '../projections/anchoring/audit/ver
 import { leavesBetween } from '../projections/anchoring/batch-store.ts';
 import { anchorDirectly } from '../projections/anchoring/testing/anchor-directly.ts';
 import { formatAnchorGas, measureAnchorGas, type AnchorGasResult } from './anchor-gas.ts';
-import { BenchDatabases } from './support/databases.ts';
+import { BenchDatabases, DEFAULT_BENCH_SERVER } from './support/databases.ts';
 import { fixed, formatTable } from './support/table.ts';
 
-const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const TARGET_EVENTS_PER_SECOND = 50_000;
 const APPENDERS = 32;
 const EVENTS_PER_APPEND = 10;
@@ -65,7 +64,7 @@ function vote(stream: number, n: number) {
 }
 
 async function benchVerify(options: Options, out: (text: string) => void) {
-  const databases = new BenchDatabases(process.env.BENCH_DATABASE_URL || DEFAULT_SERVER);
+  const databases = new BenchDatabases(process.env.BENCH_DATABASE_URL || DEFAULT_BENCH_SERVER);
   const anvil = await startAnvil();
   try {
     const database = await databases.create();

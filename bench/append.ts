@@ -35,14 +35,14 @@ import { openDatabase } from '../infra/db/database.ts';
 import { createPostgresEventStore, migrateEventStore, type AppendStats } from '../infra/eventstore/postgres/postgres-event-store.ts';
 import type { ExpectedRevision } from '../ports/event-store.ts';
 import { cpuBetween, sampleCpu, type CpuSample, type CpuUsageInWindow } from './support/cpu.ts';
-import { BenchDatabases } from './support/databases.ts';
+import { BenchDatabases, DEFAULT_BENCH_SERVER } from './support/databases.ts';
 import { killIsolated, runIsolated } from './support/isolate.ts';
+import { positiveOption, redactUrl, verdict } from './support/options.ts';
 import { PoolGauge, type PoolGaugeSnapshot, type PoolUsage } from './support/pool-gauge.ts';
 import { runClosedLoop, type LoadResult, type WriterOp } from './support/runner.ts';
 import { StatementTrace, type StatementSnapshot } from './support/statement-trace.ts';
 import { fixed, formatTable } from './support/table.ts';
 
-const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const TARGET_EVENTS_PER_SECOND = 20_000;
 const TARGET_RATIO = 3;
 const TARGET_WRITERS = 64;
@@ -360,24 +360,17 @@ function parseOptions(argv: string[]): Options & { run?: string } {
     },
     strict: true,
   });
-  const positive = (name: string, text: string, integer: boolean) => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-      throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(text)}`);
-    }
-    return value;
-  };
   const workloads = values.workloads.split(',').map((name) => name.trim());
   for (const name of workloads) if (name !== 'distinct' && name !== 'hot') throw new Error(`--workloads: unknown workload ${JSON.stringify(name)} (distinct, hot)`);
   return {
-    seconds: positive('seconds', values.seconds, false),
-    warmupSeconds: values.warmup === '0' ? 0 : positive('warmup', values.warmup, false),
-    writers: values.writers.split(',').map((text) => positive('writers', text.trim(), true)),
+    seconds: positiveOption('seconds', values.seconds, false),
+    warmupSeconds: values.warmup === '0' ? 0 : positiveOption('warmup', values.warmup, false),
+    writers: values.writers.split(',').map((text) => positiveOption('writers', text.trim(), true)),
     workloads: workloads as Workload[],
-    poolSize: positive('pool', values.pool, true),
-    maxOpsPerWriter: positive('max-ops', values['max-ops'], true),
+    poolSize: positiveOption('pool', values.pool, true),
+    maxOpsPerWriter: positiveOption('max-ops', values['max-ops'], true),
     json: values.json,
-    serverUrl: process.env.BENCH_DATABASE_URL || DEFAULT_SERVER,
+    serverUrl: process.env.BENCH_DATABASE_URL || DEFAULT_BENCH_SERVER,
     ...(values.run === undefined ? {} : { run: values.run }),
   };
 }
@@ -445,7 +438,7 @@ async function main(): Promise<void> {
 
   const report = buildReport(results);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ options: { ...options, serverUrl: redact(options.serverUrl) }, ...report }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ options: { ...options, serverUrl: redactUrl(options.serverUrl) }, ...report }, null, 2)}\n`);
   } else {
     process.stdout.write(renderReport(options, report));
   }
@@ -509,7 +502,7 @@ function buildReport(results: readonly CaseResult[]): Report {
 }
 
 function renderReport(options: Options, report: Report): string {
-  let out = `\nAppend benchmark: ${options.seconds} s measured after ${options.warmupSeconds} s warm-up per case, pool ${options.poolSize} connections per store, server ${redact(options.serverUrl)}\n\n`;
+  let out = `\nAppend benchmark: ${options.seconds} s measured after ${options.warmupSeconds} s warm-up per case, pool ${options.poolSize} connections per store, server ${redactUrl(options.serverUrl)}\n\n`;
   out += formatTable(
     [
       { header: 'workload' },
@@ -600,17 +593,6 @@ function shortName(name: string): string {
   if (/^SELECT stream_id, stream_position/.test(name)) return 'readStream';
   if (/^SELECT \* FROM emt_append_to_stream/.test(name)) return 'emt_append_to_stream';
   return name.replace(/^proofline_eventstore_/, '');
-}
-
-function verdict(value: number | undefined, target: number): string {
-  if (value === undefined) return '';
-  return value >= target ? ' — met' : ' — MISSED';
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 main().catch((error: unknown) => {

@@ -45,14 +45,13 @@ import { decisionResults } from '../projections/governance/queries.ts';
 import { GOVERNANCE_PROJECTION, governanceProjection } from '../projections/governance/governance-projection.ts';
 import { createProjectionWorker, watermark } from '../projections/runtime/index.ts';
 import { cpuBetween, sampleCpu } from './support/cpu.ts';
-import { BenchDatabases } from './support/databases.ts';
+import { BenchDatabases, DEFAULT_BENCH_SERVER } from './support/databases.ts';
 import { runPaced } from './support/paced.ts';
 import { epochNow, relayTraceLogger, tracedSource, type HandleRecord, type PipelineRecord, type RelayBatchRecord } from './support/pipeline-trace.ts';
 import { processCoresBetween, sampleProcess } from './support/proc-cpu.ts';
 import { percentile } from './support/stats.ts';
 import { fixed, formatTable } from './support/table.ts';
 
-const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const TARGET_RATE = 5_000;
 const TARGET_P99_MS = 500;
 const OPTIONS = ['restore the wetland', 'build the levee', 'do nothing'];
@@ -529,7 +528,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    const databases = new BenchDatabases(process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER);
+    const databases = new BenchDatabases(process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_SERVER);
     cleanups.push({ name: 'databases', run: () => databases.dropAll() });
     const database = await databases.create();
 

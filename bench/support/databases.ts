@@ -3,6 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
+/** The benchmark server when BENCH_DATABASE_URL is not set: the local PostgreSQL with trust auth. */
+export const DEFAULT_BENCH_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+
 export type BenchDatabase = { name: string; url: string };
 
 export class BenchDatabases {
