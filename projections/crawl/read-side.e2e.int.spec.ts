@@ -7,16 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../events-schema/index.ts';
 import { fromHex32, toHex } from '../../events-schema/leaf.ts';
 import { buildHttpApp } from '../../gateways/http/app.ts';
-import { createKafkaSource, createRelay, HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
-import { readTopics, runInBackground } from '../../infra/bus/kafka/test-support.ts';
+import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
+import { readTopics } from '../../infra/bus/kafka/test-support.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { readModelsOf } from '../../infra/read-side.ts';
 import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
-import { testKafkaBrokers, testTopicName } from '../../infra/testing/kafka.ts';
+import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
 import { merkleRoot, rootFromProof } from '../anchoring/merkle-tree.ts';
-import { createProjectionWorker, listParked, waitForWatermark } from '../runtime/index.ts';
+import { listParked, waitForWatermark } from '../runtime/index.ts';
+import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { CRAWL_PROJECTION, crawlProjection } from './crawl-projection.ts';
 import { payoutLeaf, publisherHashOf } from './payout-leaf.ts';
+import type { CrawlEntry } from './queries.ts';
 
 const DAY = 86_400_000;
 const DAY_1 = '2030-03-01';
@@ -27,7 +29,7 @@ let now = Date.parse(`${DAY_1}T09:00:00Z`);
 let fixture: HttpFixture;
 let app: FastifyInstance;
 let prefix: string;
-const running: Array<{ stop(): Promise<void> }> = [];
+let readSide: KafkaReadSide | undefined;
 
 const PUBLISHERS = ['pub-a', 'pub-b', 'pub-c'];
 const PLATFORMS = ['ai-1', 'ai-2', 'ai-3'];
@@ -41,23 +43,12 @@ beforeAll(async () => {
     readModels: readModelsOf(fixture.db),
     clock: () => now,
   });
-  prefix = testTopicName('crawl-e2e');
-  const brokers = testKafkaBrokers();
-  const relay = createRelay({ eventStore: fixture.eventStore, db: fixture.db, kafka: { brokers }, topicPrefix: prefix, partitions: 3, batchSize: 50 });
-  running.push(runInBackground((signal) => relay.run(signal)));
-  const source = createKafkaSource({
-    brokers,
-    groupId: testTopicName('crawl-group'),
-    topics: kafkaTopicsForEventTypes(crawlProjection.canHandle, prefix),
-    maxWaitTimeInMs: 200,
-    partitionsConsumedConcurrently: 3,
-  });
-  const worker = createProjectionWorker({ db: fixture.db, projection: crawlProjection, source });
-  running.push(runInBackground((signal) => worker.run(signal)));
+  readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: crawlProjection, name: 'crawl' });
+  prefix = readSide.prefix;
 });
 afterAll(async () => {
   try {
-    await Promise.allSettled(running.reverse().map((r) => r.stop()));
+    await readSide?.stop();
     await app?.close();
   } finally {
     await fixture?.close();
@@ -102,20 +93,7 @@ const billOk = async (platformId: string, publisherId: string) => {
 // The fold: what the read model must show, computed straight from the events read back from the store.
 
 type Totals = { crawls: number; billed: number; refunded: number };
-type Ledger = {
-  crawlId: string;
-  platformId: string;
-  publisherId: string;
-  url: string;
-  bytes: number;
-  amount: number;
-  status: 'billed' | 'disputed' | 'refunded';
-  billedAt: string;
-  disputedAt: string | null;
-  disputeReason: string | null;
-  refundedAt: string | null;
-  lsn: number;
-};
+type Ledger = CrawlEntry;
 type Fold = {
   roles: Map<string, string>;
   escrows: Map<string, { deposited: number; billed: number; refunded: number; crawls: number; balance: number; lastBalanceAfter: number }>;

@@ -8,13 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
 import { buildHttpApp } from '../../gateways/http/app.ts';
-import { createKafkaSource, createRelay, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
-import { runInBackground } from '../../infra/bus/kafka/test-support.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { readModelsOf } from '../../infra/read-side.ts';
 import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
-import { testKafkaBrokers, testTopicName } from '../../infra/testing/kafka.ts';
-import { createProjectionWorker, listParked, waitForWatermark } from '../runtime/index.ts';
+import { listParked, waitForWatermark } from '../runtime/index.ts';
+import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { dueEngagements } from './queries.ts';
 import { summarizeScore, type ScoreTally } from './score-statistics.ts';
 import { WORKPLACE_PROJECTION, workplaceProjection } from './workplace-projection.ts';
@@ -24,7 +22,7 @@ const START = Date.parse('2030-01-01T00:00:00Z');
 let now = START;
 let fixture: HttpFixture;
 let app: FastifyInstance;
-const running: Array<{ stop(): Promise<void> }> = [];
+let readSide: KafkaReadSide | undefined;
 
 beforeAll(async () => {
   fixture = await createHttpFixture({ clock: () => now });
@@ -35,23 +33,11 @@ beforeAll(async () => {
     readModels: readModelsOf(fixture.db),
     clock: () => now,
   });
-  const prefix = testTopicName('workplace-e2e');
-  const brokers = testKafkaBrokers();
-  const relay = createRelay({ eventStore: fixture.eventStore, db: fixture.db, kafka: { brokers }, topicPrefix: prefix, partitions: 3, batchSize: 50 });
-  running.push(runInBackground((signal) => relay.run(signal)));
-  const source = createKafkaSource({
-    brokers,
-    groupId: testTopicName('workplace-group'),
-    topics: kafkaTopicsForEventTypes(workplaceProjection.canHandle, prefix),
-    maxWaitTimeInMs: 200,
-    partitionsConsumedConcurrently: 3,
-  });
-  const worker = createProjectionWorker({ db: fixture.db, projection: workplaceProjection, source });
-  running.push(runInBackground((signal) => worker.run(signal)));
+  readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: workplaceProjection, name: 'workplace' });
 });
 afterAll(async () => {
   try {
-    await Promise.allSettled(running.reverse().map((r) => r.stop()));
+    await readSide?.stop();
     await app?.close();
   } finally {
     await fixture?.close();
