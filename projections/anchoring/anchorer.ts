@@ -13,10 +13,11 @@
 //           lost is adopted if the leaves give the same root. Any disagreement stops the anchorer.
 //
 // Failures (chain down, database hiccup) are logged and retried with backoff; commands and projections
-// never wait for the chain. Only one anchorer works at a time (a session advisory lock); others stand by.
+// never wait for the chain. Only one anchorer works at a time (infra/db/sole-holder.ts); others stand by.
 import type { Logger } from 'pino';
 import type { Database } from '../../infra/db/database.ts';
 import { migrate } from '../../infra/db/database.ts';
+import { runAsSoleHolder } from '../../infra/db/sole-holder.ts';
 import type { AnchorChain, AnchoredBatch } from '../../ports/anchor-chain.ts';
 import { backoffMs, pause, retrySessions } from '../runtime/backoff.ts';
 import { ensureProjectionSchema } from '../runtime/projection-schema.ts';
@@ -189,9 +190,9 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     async run(signal) {
       await migrate(db.knex, ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations);
       await ensureProjectionSchema(db, anchoringProjection);
-      await withAnchorerLock(db, logger, signal, () =>
-        retrySessions((onProgress) => session(signal, onProgress), {
-          signal,
+      await runAsSoleHolder(db, { key: 'proofline.anchorer', logger, signal }, (held) =>
+        retrySessions((onProgress) => session(held, onProgress), {
+          signal: held,
           backoff,
           logger,
           retryMessage: 'anchoring failed; retrying after a pause',
@@ -206,32 +207,4 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
 function firstMissing(leaves: readonly { lsn: number }[], fromLsn: number): number {
   const gapAt = leaves.findIndex((entry, index) => entry.lsn !== fromLsn + index);
   return fromLsn + (gapAt === -1 ? leaves.length : gapAt);
-}
-
-/** Runs `work` while holding the anchorer's session advisory lock; waits (standby) while another holds it. */
-async function withAnchorerLock(db: Database, logger: Logger, signal: AbortSignal, work: () => Promise<void>): Promise<void> {
-  const client = await db.pool.connect();
-  // Held for the whole run: a dropped connection must end in a retry of the query, not crash the process.
-  const onConnectionError = (error: Error) => logger.warn({ err: error }, 'the anchorer lock connection failed');
-  client.on('error', onConnectionError);
-  const key = 'proofline.anchorer';
-  try {
-    let standby = false;
-    for (;;) {
-      if (signal.aborted) return;
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', [key]);
-      if (rows[0]?.locked) break;
-      if (!standby) logger.info('another anchorer is active; standing by');
-      standby = true;
-      await pause(1000, signal);
-    }
-    try {
-      await work();
-    } finally {
-      await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => undefined);
-    }
-  } finally {
-    client.off('error', onConnectionError);
-    client.release();
-  }
 }

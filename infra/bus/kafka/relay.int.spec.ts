@@ -138,6 +138,23 @@ describe('Kafka relay', () => {
     expect(lsns).toEqual(log.map((event) => event.lsn));
   });
 
+  it('two relays of one name: one publishes, the other stands by and takes over when it stops; every event once', async () => {
+    const first = await fixture.appendGovernance(3, 3);
+    const active = startRelay({ batchSize: 5 });
+    await checkpointReaches(first.length);
+    const standby = startRelay({ batchSize: 5 });
+
+    const log = await fixture.appendGovernance(2, 2);
+    await checkpointReaches(log.length);
+    await active.stop();
+    const afterStop = await fixture.appendGovernance(2, 2);
+    await checkpointReaches(afterStop.length); // only the standby is left to move it
+    await standby.stop();
+
+    const lsns = (await eventMessages()).map(lsnOf).sort((a, b) => a - b);
+    expect(lsns).toEqual(afterStop.map((event) => event.lsn));
+  });
+
   it('stopped mid-way and restarted: every event is there, duplicates only of the unacknowledged batch, told apart by lsn', async () => {
     const log = await fixture.appendGovernance(40, 20); // 880 events
     const batchSize = 25;

@@ -16,7 +16,7 @@
 // broker did not acknowledge. The only failure it does not retry is an event it can never publish (its
 // type has no context, its bytes are not single-object encoded): run() rejects with RelayPoisonEventError,
 // and a checkpoint whose LSN ↔ position mapping the store contradicts (RelayCheckpointMismatchError).
-// Run one relay per name; a second one would only publish duplicates.
+// Only one relay per name works at a time (infra/db/sole-holder.ts); others stand by.
 import { SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -24,6 +24,7 @@ import { contextOf } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
 import type { PartitionRef } from '../../../projections/runtime/source.ts';
 import type { Database } from '../../db/database.ts';
+import { runAsSoleHolder } from '../../db/sole-holder.ts';
 import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
 import { retrySessions } from '../../../projections/runtime/backoff.ts';
@@ -198,21 +199,24 @@ export function createRelay(options: RelayOptions): Relay {
   return {
     async run(signal) {
       await migrateRelay(options.db);
-      await retrySessions((onProgress) => session(signal, onProgress), {
-        signal,
-        backoff: settings.backoff,
-        logger,
-        retryMessage: 'relay session failed; resuming from the checkpoint after a pause',
-        fatal: (error) => {
-          if (error instanceof RelayPoisonEventError) {
-            return { message: 'relay stopped at an event it cannot publish', fields: { lsn: error.event.lsn, eventId: error.event.eventId } };
-          }
-          if (error instanceof RelayCheckpointMismatchError) {
-            return { message: 'relay checkpoint contradicts the event store', fields: { checkpoint: error.checkpoint } };
-          }
-          return undefined;
-        },
-      });
+      // One relay per name works at a time; a second would publish every event again.
+      await runAsSoleHolder(options.db, { key: `proofline.relay.${name}`, logger, signal }, (held) =>
+        retrySessions((onProgress) => session(held, onProgress), {
+          signal: held,
+          backoff: settings.backoff,
+          logger,
+          retryMessage: 'relay session failed; resuming from the checkpoint after a pause',
+          fatal: (error) => {
+            if (error instanceof RelayPoisonEventError) {
+              return { message: 'relay stopped at an event it cannot publish', fields: { lsn: error.event.lsn, eventId: error.event.eventId } };
+            }
+            if (error instanceof RelayCheckpointMismatchError) {
+              return { message: 'relay checkpoint contradicts the event store', fields: { checkpoint: error.checkpoint } };
+            }
+            return undefined;
+          },
+        }),
+      );
       logger.info('relay stopped');
     },
   };
