@@ -64,7 +64,8 @@ export function projectionSource(projection: Projection, options: Omit<ReadSideD
 
 /** Runs a projection worker until the signal aborts. */
 export function runProjection(projection: Projection, deps: ReadSideDeps, signal: AbortSignal) {
-  const logger = deps.logger.child({ component: 'projection', projection: projection.name });
-  const source = projectionSource(projection, { eventStore: deps.eventStore, kafka: deps.kafka, logger });
+  const source = projectionSource(projection, { eventStore: deps.eventStore, kafka: deps.kafka, logger: deps.logger });
+  // The worker adds the projection's name to its logger.
+  const logger = deps.logger.child({ component: 'projection' });
   return createProjectionWorker({ db: deps.db, projection, source, eventStore: deps.eventStore, logger }).run(signal);
 }
