@@ -11,6 +11,8 @@ import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
 import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
+import { createPlatformMetrics } from '../../infra/telemetry/platform-metrics.ts';
+import { projections } from '../../projections/index.ts';
 import type { Projection } from '../../projections/projection.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';
@@ -111,6 +113,9 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
     let url: string | undefined;
     if (roles.gateway) {
       await migrate(db.knex, 'gateway', idempotencyMigrations);
+      // Every read model's progress, whichever process runs its worker: the gateway serves them all.
+      const metrics = createPlatformMetrics({ db, eventStore, projections, logger: logger.child({ component: 'metrics' }) });
+      stack.push({ name: 'metrics', stop: () => metrics.shutdown() });
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool),
@@ -119,6 +124,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
         ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
         ...(config.workplacePseudonymKey ? { workplacePseudonymKey: config.workplacePseudonymKey } : {}),
+        metrics,
         logger,
       });
       stack.push({ name: 'http', stop: () => app.close() });

@@ -58,6 +58,12 @@ describe('proofline start (embedded PostgreSQL)', () => {
     expect(next.lsn).toBe(6);
     const after = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=6`)).json()) as { votes: number };
     expect(after.votes).toBe(5);
+    // The process serves its metrics: the gauges read the platform's own stores.
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await metrics.text();
+    expect(text).toMatch(/^proofline_eventstore_head_lsn 6$/m);
+    expect(text).toMatch(/^proofline_projection_watermark_lsn\{projection="governance"\} 6$/m);
     const secondExit = await second.stop('SIGINT');
     expect(secondExit, second.output()).toBe(0);
   });

@@ -4,6 +4,8 @@ import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompi
 import { DomainError } from '../../commands/decider.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
+import type { Metrics } from '../../ports/metrics.ts';
+import { createMetricsRegistry } from '../../infra/telemetry/index.ts';
 import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
 import type { ParkingAdmin, ReadModels } from '../../ports/read-models.ts';
@@ -15,6 +17,8 @@ import { governanceRoutes } from './routes/governance.ts';
 import { governanceQueryRoutes } from './routes/governance-queries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { registerRequestMetrics } from './request-metrics.ts';
 import { crawlRoutes } from './routes/crawl.ts';
 import { workplaceRoutes } from './routes/workplace.ts';
 
@@ -35,6 +39,11 @@ export type HttpAppDependencies = {
   /** A pino logger for structured request logs; none when omitted (tests). */
   logger?: FastifyBaseLogger;
   bodyLimit?: number;
+  /**
+   * The registry GET /metrics serves, which also receives the request histogram (createPlatformMetrics adds
+   * the stores' gauges). Omitted: a registry of this app's own, with the request histogram only.
+   */
+  metrics?: Metrics;
   /** HMAC key of reviewer pseudonyms (WORKPLACE_PSEUDONYM_KEY); omitted: the public development key, with a warning. */
   workplacePseudonymKey?: Uint8Array;
 };
@@ -60,7 +69,10 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   );
 
   registerIdempotencyRecorder(app, deps.idempotency);
+  const metrics = deps.metrics ?? ownMetrics(app);
+  registerRequestMetrics(app, metrics.meter);
   await app.register(healthRoutes, { eventStore: deps.eventStore, readinessChecks: deps.readinessChecks ?? {} });
+  await app.register(metricsRoutes, { metrics });
   await app.register(logRoutes, { eventStore: deps.eventStore });
   await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
   if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
@@ -77,6 +89,16 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   await app.register(workplaceRoutes, { ...contextOptions, ...(deps.workplacePseudonymKey ? { pseudonymKey: deps.workplacePseudonymKey } : {}) });
   await app.register(crawlRoutes, contextOptions);
   return app;
+}
+
+/** A registry that lives and dies with the app. */
+function ownMetrics(app: FastifyInstance): Metrics {
+  const registry = createMetricsRegistry({
+    serviceName: 'proofline-gateway',
+    onCollectError: (error) => app.log.warn({ err: error }, 'metrics: a collection failed'),
+  });
+  app.addHook('onClose', () => registry.shutdown());
+  return registry;
 }
 
 function errorBody(code: ErrorCode, message: string, issues?: ErrorBody['issues']) {

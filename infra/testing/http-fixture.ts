@@ -1,5 +1,6 @@
 // An HTTP gateway over a fresh database on the real test PostgreSQL, driven with app.inject(). With
 // `readSide`, the platform's projections run on the local bus and the query and admin routes are on.
+// GET /metrics serves the platform's gauges over this database, as a platform process does.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildHttpApp, type HttpAppDependencies } from '../../gateways/http/app.ts';
@@ -10,6 +11,7 @@ import { migrate, openDatabase, type Database } from '../db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../db/postgres-idempotency-store.ts';
 import { openEventStore } from '../eventstore/open-event-store.ts';
 import { parkingOf, readModelsOf, runProjection } from '../read-side.ts';
+import { createPlatformMetrics } from '../telemetry/platform-metrics.ts';
 import { createTestDatabase } from './postgres.ts';
 
 export type HttpFixture = { app: FastifyInstance; eventStore: EventStore; db: Database; close(): Promise<void> };
@@ -26,10 +28,12 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   const running = readSide
     ? projections.map((projection) => runProjection(projection, { db, eventStore, logger: pino({ level: 'silent' }) }, workers.signal))
     : [];
+  const metrics = overrides.metrics ? undefined : createPlatformMetrics({ db, eventStore, projections });
   const app = await buildHttpApp({
     eventStore,
     idempotency: new PostgresIdempotencyStore(db.pool),
     ...(readSide ? { readModels: readModelsOf(db), parking: parkingOf(db) } : {}),
+    ...(metrics ? { metrics } : {}),
     ...overrides,
   });
   await app.ready();
@@ -39,6 +43,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
     db,
     async close() {
       await app.close();
+      await metrics?.shutdown();
       workers.abort();
       await Promise.allSettled(running);
       await eventStore.close();

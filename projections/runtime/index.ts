@@ -1,7 +1,7 @@
 // The projection runtime's public face: workers, read-model consistency, parking and rebuilds.
 export { createProjectionWorker, type ProjectionWorker, type ProjectionWorkerOptions } from './worker.ts';
 export { watermark, waitForWatermark, type WaitForWatermarkOptions } from './watermark.ts';
-export { listParked, type ParkedEvent } from './parking.ts';
+export { countParked, listParked, type ParkedEvent } from './parking.ts';
 export { retryParkedStream, type RetryParkedResult } from './retry-parked.ts';
 export { rebuildProjection, type RebuildOptions, type RebuildResult } from './rebuild.ts';
 export { ensureProjectionSchema, inProjectionTransaction, projectionChannel, projectionSchema } from './projection-schema.ts';

@@ -5,6 +5,7 @@ export { createKafkaSource, KafkaSourceError, type KafkaSourceOptions } from './
 export {
   migrateRelay,
   readRelayCheckpoint,
+  readRelayCheckpoints,
   RelayCheckpointMismatchError,
   relayMigrations,
   RELAY_MIGRATION_GROUP,

@@ -58,6 +58,14 @@ export async function readRelayCheckpoint(db: Database, name: string): Promise<R
   return row ? { lsn: Number(row.lsn), logPosition: row.log_position } : { lsn: 0, logPosition: null };
 }
 
+/** Every relay's checkpoint, by name (for metrics; the table exists once a relay has migrated it). */
+export async function readRelayCheckpoints(db: Database): Promise<Array<RelayCheckpoint & { readonly name: string }>> {
+  const { rows } = await db.pool.query<{ name: string; lsn: string; log_position: string | null }>(
+    'select name, lsn, log_position from relay_checkpoint order by name',
+  );
+  return rows.map((row) => ({ name: row.name, lsn: Number(row.lsn), logPosition: row.log_position }));
+}
+
 /** Records the last acknowledged event. Never moves backwards, so a late write from a stale process changes nothing. */
 export async function storeRelayCheckpoint(db: Database, name: string, event: Pick<RecordedEvent, 'lsn' | 'logPosition'>): Promise<void> {
   await db.pool.query(

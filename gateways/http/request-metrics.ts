@@ -1,0 +1,28 @@
+// How long the gateway takes to answer, per route: one histogram sample for every answered request, labelled
+// by method, route template and status code. The route is the template fastify matched
+// (`/v1/decisions/:id/votes`), never the URL, so ids never become labels; a request no route matched is
+// counted under `(unmatched)`.
+import type { Meter } from '@opentelemetry/api';
+import type { FastifyInstance } from 'fastify';
+
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+// Seconds; the OpenTelemetry HTTP semantic conventions' boundaries (the longest legitimate wait is a
+// `consistentWith` query, 5 s by default).
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** Records every request of `app` (routes registered after this too) on `meter`. */
+export function registerRequestMetrics(app: FastifyInstance, meter: Meter): void {
+  const duration = meter.createHistogram('proofline_http_request_duration_seconds', {
+    description: 'Time to answer an HTTP request, by method, route template and status code',
+    unit: 's',
+    advice: { explicitBucketBoundaries: BUCKETS },
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    duration.record(reply.elapsedTime / 1000, {
+      method: request.method,
+      route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+      status_code: String(reply.statusCode),
+    });
+  });
+}

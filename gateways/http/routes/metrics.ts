@@ -1,0 +1,13 @@
+// GET /metrics: the process's metrics in the Prometheus text exposition format 0.0.4, for Prometheus (or
+// any agent that reads it) to scrape.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Metrics } from '../../../ports/metrics.ts';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export const metricsRoutes: FastifyPluginAsync<{ metrics: Metrics }> = async (app, { metrics }) => {
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.renderPrometheus();
+    return reply.header('content-type', PROMETHEUS_CONTENT_TYPE).send(text);
+  });
+};
