@@ -1,0 +1,186 @@
+// Load generator: phases of closed-loop HTTP clients (node:http, keep-alive, one connection per client; each
+// client sends its next POST /v1/crawls when the previous one is answered). It runs in a child process so that
+// the clients' CPU is not the gateways': main.ts calls runLoadGenerator, which starts the bench's entry file
+// (bench/crawl.ts) again with --clients-spec <ClientsSpec as JSON>; in that child main.ts hands over to
+// runLoadGeneratorProcess, which runs the phases and prints their outcomes as its last stdout line.
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runIsolated } from '../support/isolate.ts';
+import { summarizeLatencies, type LatencySummary } from '../support/stats.ts';
+
+/** The script the child runs: the bench's entry file, which main.ts dispatches on --clients-spec. */
+const ENTRY_SCRIPT = fileURLToPath(new URL('../crawl.ts', import.meta.url));
+/** The child's working directory: the repository root. */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type PhaseSpec = {
+  label: string;
+  url: string;
+  platformId: string;
+  publisherIds: string[];
+  /** Crawl i is `${prefix}-${i}`. */
+  prefix: string;
+  /** Most requests sent. */
+  total: number;
+  /** Stop sending after this long (the answers of requests in flight are still awaited). */
+  seconds?: number;
+};
+
+type ClientsSpec = { clients: number; phases: PhaseSpec[] };
+
+export type PhaseOutcome = {
+  label: string;
+  sent: number;
+  /** Epoch ms (comparable with the parent's clock) of the first request and of the end of the counted window. */
+  startedAt: number;
+  windowEndAt: number;
+  windowMs: number;
+  /** Time from the end of the window to the last answer (requests in flight when the time limit struck). */
+  drainMs: number;
+  billedInWindow: number;
+  answeredInWindow: number;
+  /** Every answer, by status and error code: '201', '409 insufficient_escrow', 'transport <message>'. */
+  answers: Record<string, number>;
+  /** Crawl indexes answered 201, and answered 409 insufficient_escrow. */
+  billed: number[];
+  refusedForEscrow: number[];
+  /** Answers in the window. */
+  latency: LatencySummary;
+  billedLatency: LatencySummary;
+  /** This process's CPU over the window, in cores. */
+  clientCores: number;
+  /** A few bodies of unexpected answers. */
+  samples: string[];
+};
+
+/** Epoch ms with sub-millisecond precision: comparable between the load generator and the parent's CPU samples. */
+export const epochNow = () => performance.timeOrigin + performance.now();
+
+/** Parent side: runs the phases, in order, in a fresh load-generator process with `clients` clients each. */
+export function runLoadGenerator(clients: number, phases: PhaseSpec[]): Promise<PhaseOutcome[]> {
+  const expectedSeconds = phases.reduce((sum, p) => sum + (p.seconds ?? p.total / 200), 0);
+  return runIsolated<PhaseOutcome[]>(ENTRY_SCRIPT, ['--clients-spec', JSON.stringify({ clients, phases } satisfies ClientsSpec)], {
+    cwd: REPO_ROOT,
+    timeoutMs: expectedSeconds * 1000 + 300_000,
+  });
+}
+
+/** Child side (started with --clients-spec): runs the phases and prints their outcomes as one JSON line on stdout. */
+export async function runLoadGeneratorProcess(clientsSpec: string): Promise<void> {
+  const outcomes = await runClients(JSON.parse(clientsSpec) as ClientsSpec);
+  process.stdout.write(`${JSON.stringify(outcomes)}\n`);
+}
+
+/**
+ * POST with a JSON body on a keep-alive connection; resolves with the status and the body. node:http rather than
+ * fetch: Node 20's fetch spends about 0.5 ms of CPU per request (node:http about 0.08 ms), which on a 2-core
+ * machine would leave the load generator, not the gateway, setting the pace.
+ */
+function post(agent: http.Agent, endpoint: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        agent,
+        host: endpoint.hostname,
+        port: endpoint.port,
+        path: endpoint.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function runPhase(phase: PhaseSpec, clients: number, agent: http.Agent): Promise<PhaseOutcome> {
+  const endpoint = new URL(`${phase.url}/v1/crawls`);
+  const answers: Record<string, number> = {};
+  const billed: number[] = [];
+  const refusedForEscrow: number[] = [];
+  const samples: string[] = [];
+  const records: Array<{ answeredAt: number; ms: number; billed: boolean }> = [];
+  let next = 0;
+  const startedAt = performance.now();
+  const deadline = phase.seconds === undefined ? Number.POSITIVE_INFINITY : startedAt + phase.seconds * 1000;
+  const cpuStart = process.cpuUsage();
+  let cpuAtDeadline: NodeJS.CpuUsage | undefined;
+  const cpuTimer = Number.isFinite(deadline) ? setTimeout(() => (cpuAtDeadline = process.cpuUsage(cpuStart)), deadline - startedAt) : undefined;
+
+  const client = async () => {
+    while (next < phase.total && performance.now() < deadline) {
+      const index = next++;
+      const publisherId = phase.publisherIds[index % phase.publisherIds.length]!;
+      const crawlId = `${phase.prefix}-${index}`;
+      const body = JSON.stringify({ crawlId, platformId: phase.platformId, publisherId, url: `https://${publisherId}.example/articles/${index}`, bytes: 2048 + (index % 4096) });
+      const began = performance.now();
+      let outcome: string;
+      try {
+        const response = await post(agent, endpoint, body);
+        const text = response.text;
+        if (response.status === 201) {
+          outcome = '201';
+        } else {
+          let code = 'unparsed';
+          try {
+            code = String((JSON.parse(text) as { error?: unknown }).error);
+          } catch {
+            // not JSON: counted as 'unparsed'
+          }
+          outcome = `${response.status} ${code}`;
+          if (code !== 'insufficient_escrow' && samples.length < 5) samples.push(`${crawlId}: ${response.status} ${text.slice(0, 300)}`);
+        }
+      } catch (error) {
+        outcome = `transport ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`;
+        if (samples.length < 5) samples.push(`${crawlId}: ${outcome}`);
+      }
+      const ended = performance.now();
+      answers[outcome] = (answers[outcome] ?? 0) + 1;
+      if (outcome === '201') billed.push(index);
+      else if (outcome === '409 insufficient_escrow') refusedForEscrow.push(index);
+      records.push({ answeredAt: ended, ms: ended - began, billed: outcome === '201' });
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  clearTimeout(cpuTimer);
+  const cpu = cpuAtDeadline ?? process.cpuUsage(cpuStart);
+
+  const lastAnswer = records.reduce((last, record) => Math.max(last, record.answeredAt), startedAt);
+  const windowEnd = Math.min(lastAnswer, deadline);
+  const inWindow = records.filter((record) => record.answeredAt <= windowEnd);
+  const windowMs = windowEnd - startedAt;
+  return {
+    label: phase.label,
+    sent: next,
+    startedAt: performance.timeOrigin + startedAt,
+    windowEndAt: performance.timeOrigin + windowEnd,
+    windowMs,
+    drainMs: lastAnswer - windowEnd,
+    billedInWindow: inWindow.filter((record) => record.billed).length,
+    answeredInWindow: inWindow.length,
+    answers,
+    billed,
+    refusedForEscrow,
+    latency: summarizeLatencies(inWindow.map((record) => record.ms)),
+    billedLatency: summarizeLatencies(inWindow.filter((record) => record.billed).map((record) => record.ms)),
+    clientCores: (cpu.user + cpu.system) / 1000 / Math.max(1, windowMs),
+    samples,
+  };
+}
+
+async function runClients(spec: ClientsSpec): Promise<PhaseOutcome[]> {
+  // One connection per client, kept open across requests and phases.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.clients });
+  const outcomes: PhaseOutcome[] = [];
+  for (const phase of spec.phases) outcomes.push(await runPhase(phase, spec.clients, agent));
+  agent.destroy();
+  return outcomes;
+}

@@ -1,0 +1,219 @@
+// Crawl billing throughput over HTTP: the real gateway (buildHttpApp, listening on a port) on the PostgreSQL
+// event store, one AI platform's escrow billed by many concurrent clients, and the same load through the
+// generic one-command-at-a-time handler for comparison. Every figure is checked against the escrow stream
+// read back from the store.
+//
+//   npm run bench:crawl -- [--clients 64] [--crawls 20000] [--seconds S] [--warmup 1] [--peer-seconds 10]
+//                          [--publishers 4] [--coverage 0.8] [--pool 20] [--peer-retries 10000]
+//
+// Setup (through the gateway's own routes, not timed): publishers with prices 1000, 2500, 4000, … micro-units,
+// one platform per phase, and a deposit covering --coverage (80 %) of what the phase's crawls would cost.
+// Crawl i goes to publisher i mod --publishers, so the escrow runs dry about 80 % of the way through and the
+// rest are refused (409 insufficient_escrow), the cheaper ones still billed while the balance allows.
+//
+// Phases, each with --clients HTTP clients in a separate load-generator process (node:http, keep-alive; closed
+// loop: each client sends its next POST /v1/crawls when the previous one is answered; crawl ids unique):
+//   warm-up   --warmup s against the batched gateway on an escrow of its own (JIT, connections); not reported.
+//   batched   the real gateway: crawlCommands → one batched single writer per escrow
+//             (commands/batched-command-handler.ts). --crawls bills offered (stops early after --seconds if given).
+//   peer      the same route and schemas on a second fastify app in this process, over the same event store,
+//             whose handler bills with handleCommand(escrowDecider): read the whole escrow stream, decide,
+//             append with the revision read; on a conflict, reload and retry (up to --peer-retries times).
+//             Runs for --peer-seconds (0: skipped); requests in flight at the end are answered and verified
+//             but not counted in its rate.
+// CrawlBilled/s = 201 answers / (first request sent → last answer), or → the end of the phase's time limit.
+//
+// Verified from each escrow stream read back from the store (exit code 1 on any failure): the balance never
+// negative at any point of the fold and every balanceAfter equal to it, bills = deposits − final balance, no
+// crawl id billed twice, the 201 answers exactly the billed crawl ids, every other answer an expected refusal,
+// no crawl refused for want of escrow that the final balance could still pay, and (batched) each CrawlBilled
+// under the event id derived from its crawl id. Batch size is measured twice: events per appendToStream call
+// of the escrow (a wrapper around the store) and CrawlBilled events per PostgreSQL transaction (distinct
+// xmin of the stream's rows).
+//
+// PostgreSQL: a fresh database `bench_<random>` on BENCH_DATABASE_URL, else DATABASE_URL's server, else
+// postgres://postgres@127.0.0.1:5432/postgres; dropped at the end, on failure and on Ctrl-C.
+//
+// Files: main.ts (this: setup, phases, verification, report), options.ts, market.ts (setup through the gateway),
+// load-generator.ts (the HTTP clients' process), one-at-a-time-gateway.ts (the peer), counting-store.ts (the
+// store wrapper counting appends and reads), escrow-check.ts (verification), report.ts (what is printed).
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { escrowStreamId } from '../../commands/crawl/escrow.ts';
+import { buildHttpApp } from '../../gateways/http/app.ts';
+import { migrate, openDatabase } from '../../infra/db/database.ts';
+import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
+import { cpuBetween, sampleCpu, type CpuSample, type CpuUsageInWindow } from '../support/cpu.ts';
+import { BenchDatabases } from '../support/databases.ts';
+import { killIsolated } from '../support/isolate.ts';
+import { CountingEventStore } from './counting-store.ts';
+import { verifyEscrow, type EscrowCheck } from './escrow-check.ts';
+import { epochNow, runLoadGenerator, runLoadGeneratorProcess, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
+import { costOf, openMarket, openPublishers, type Market } from './market.ts';
+import { buildPeerApp } from './one-at-a-time-gateway.ts';
+import { parseOptions } from './options.ts';
+import { render, type Row } from './report.ts';
+
+/** The warm-up escrow never runs dry. */
+const WARMUP_DEPOSIT = 1_000_000_000_000;
+/** Refusals the batched path may answer: the escrow ran dry. The peer may also give up after its retries. */
+const BATCHED_REFUSALS = ['409 insufficient_escrow'];
+const PEER_REFUSALS = ['409 insufficient_escrow', '409 concurrency_conflict'];
+
+/** Set on SIGINT/SIGTERM: the failure of the killed load generator is not reported. */
+let interrupted = false;
+
+type Cleanup = { name: string; run: () => Promise<unknown> };
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.clientsSpec !== undefined) {
+    await runLoadGeneratorProcess(options.clientsSpec);
+    return;
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  const cleanups: Cleanup[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const { name, run } of cleanups.reverse()) await run().catch((error: unknown) => log(`cleanup ${name}: ${(error as Error).message}`));
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`\n${signal}: stopping, dropping the benchmark database…`);
+    killIsolated();
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const databases = new BenchDatabases(options.serverUrl);
+    cleanups.push({ name: 'database', run: () => databases.dropAll() });
+    const database = await databases.create();
+    const db = openDatabase(database.url, { poolSize: options.poolSize });
+    cleanups.push({ name: 'pool', run: () => db.close() });
+    await migrate(db.knex, 'gateway', idempotencyMigrations);
+    await migrateEventStore(db);
+    const postgresStore: PostgresEventStore = createPostgresEventStore(db);
+    cleanups.push({ name: 'event store', run: () => postgresStore.close() });
+    const store = new CountingEventStore(postgresStore);
+    const idempotency = new PostgresIdempotencyStore(db.pool);
+
+    const gateway = await buildHttpApp({ eventStore: store, idempotency });
+    cleanups.push({ name: 'gateway', run: () => gateway.close() });
+    const peer = await buildPeerApp(store, idempotency, options.peerRetries);
+    cleanups.push({ name: 'peer gateway', run: () => peer.close() });
+    const connections = { gateway: 0, peer: 0 };
+    gateway.server.on('connection', () => (connections.gateway += 1));
+    peer.server.on('connection', () => (connections.peer += 1));
+    const urlOf = async (app: FastifyInstance) => {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    };
+    const gatewayUrl = await urlOf(gateway);
+    const peerUrl = await urlOf(peer);
+
+    // Participants and escrows, through the gateway.
+    const runId = randomBytes(4).toString('hex');
+    const publisherIds = await openPublishers(gatewayUrl, runId, options.publishers);
+    const deposit = Math.floor(costOf(options.crawls, options.publishers) * options.coverage);
+    const markets = {
+      warmup: await openMarket(gatewayUrl, `ai-${runId}-warmup`, WARMUP_DEPOSIT),
+      batched: await openMarket(gatewayUrl, `ai-${runId}-batched`, deposit),
+      peer: await openMarket(gatewayUrl, `ai-${runId}-peer`, deposit),
+    };
+    const phase = (label: string, url: string, market: Market, limits: { total: number; seconds?: number }): PhaseSpec => ({
+      label,
+      url,
+      platformId: market.platformId,
+      publisherIds,
+      prefix: `${runId}-${label}`,
+      ...limits,
+    });
+    const phases = {
+      warmup: phase('warmup', gatewayUrl, markets.warmup, { total: Number.MAX_SAFE_INTEGER, seconds: options.warmupSeconds }),
+      batched: phase('batched', gatewayUrl, markets.batched, { total: options.crawls, ...(options.seconds === undefined ? {} : { seconds: options.seconds }) }),
+      peer: phase('peer', peerUrl, markets.peer, { total: options.crawls, seconds: options.peerSeconds }),
+    };
+
+    // CPU of this process (the gateways) and of the machine, sampled so that the children's windows can be
+    // matched to it afterwards.
+    const cpuSamples: Array<{ epoch: number; sample: CpuSample }> = [];
+    const sampler = setInterval(() => cpuSamples.push({ epoch: epochNow(), sample: sampleCpu() }), 100);
+    cleanups.push({ name: 'cpu sampler', run: async () => clearInterval(sampler) });
+    const serverCpu = (outcome: PhaseOutcome): CpuUsageInWindow | undefined => {
+      const before = cpuSamples.find((entry) => entry.epoch >= outcome.startedAt);
+      const after = cpuSamples.findLast((entry) => entry.epoch <= outcome.windowEndAt);
+      return before && after && after.epoch > before.epoch ? cpuBetween(before.sample, after.sample) : undefined;
+    };
+
+    const load = (label: string, list: PhaseSpec[]) => {
+      log(`${label}: ${options.clients} clients…`);
+      return runLoadGenerator(options.clients, list);
+    };
+    const batchedOutcomes = await load(`warm-up ${options.warmupSeconds} s, then ${options.crawls} crawls on the batched gateway`, [
+      ...(options.warmupSeconds > 0 ? [phases.warmup] : []),
+      phases.batched,
+    ]);
+    const warmupOutcome = options.warmupSeconds > 0 ? batchedOutcomes[0] : undefined;
+    const batchedOutcome = batchedOutcomes[batchedOutcomes.length - 1]!;
+    const batchedConnections = connections.gateway;
+    const peerOutcome = options.peerSeconds > 0 ? (await load(`${options.peerSeconds} s on the one-at-a-time handler`, [phases.peer]))[0]! : undefined;
+    clearInterval(sampler);
+
+    log('verifying the escrow streams…');
+    const countersOf = (market: Market) => store.countersOf(escrowStreamId(market.platformId));
+    const checks: EscrowCheck[] = [];
+    if (warmupOutcome) {
+      checks.push(
+        await verifyEscrow('warm-up', store, db, markets.warmup, warmupOutcome, phases.warmup, [], { derivedEventIds: true, handlerBillAppends: countersOf(markets.warmup).billAppends }),
+      );
+    }
+    checks.push(
+      await verifyEscrow('batched', store, db, markets.batched, batchedOutcome, phases.batched, BATCHED_REFUSALS, {
+        derivedEventIds: true,
+        handlerBillAppends: countersOf(markets.batched).billAppends,
+      }),
+    );
+    if (peerOutcome) {
+      checks.push(
+        await verifyEscrow('one-at-a-time', store, db, markets.peer, peerOutcome, phases.peer, PEER_REFUSALS, {
+          derivedEventIds: false,
+          handlerBillAppends: countersOf(markets.peer).billAppends,
+        }),
+      );
+    }
+
+    const rows: Row[] = [
+      { name: 'batched (gateway)', outcome: batchedOutcome, check: checks.find((c) => c.label === 'batched')!, counters: countersOf(markets.batched), cpu: serverCpu(batchedOutcome), connections: batchedConnections },
+    ];
+    if (peerOutcome) {
+      rows.push({
+        name: 'one-at-a-time (handleCommand)',
+        outcome: peerOutcome,
+        check: checks.find((c) => c.label === 'one-at-a-time')!,
+        counters: countersOf(markets.peer),
+        cpu: serverCpu(peerOutcome),
+        connections: connections.peer,
+      });
+    }
+    process.stdout.write(render(options, deposit, rows, checks));
+    if (checks.some((check) => check.problems.length > 0)) process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Runs the bench (or, in the child started with --clients-spec, the load generator); a failure sets exit code 1. */
+export function run(): void {
+  main().catch((error: unknown) => {
+    if (interrupted) return;
+    process.stderr.write(`bench:crawl failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

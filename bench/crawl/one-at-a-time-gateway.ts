@@ -1,0 +1,65 @@
+// The peer: POST /v1/crawls as the gateway serves it (same schemas, idempotency hooks, error rendering and
+// participant reads as crawlCommands), but the bill goes through handleCommand, one command at a time:
+// read the whole escrow stream, decide with escrowDecider, append with the revision read; on a conflict,
+// reload and retry (up to maxRetries times).
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { aggregateStream, handleCommand, type LoadedStream } from '../../commands/command-handler.ts';
+import { escrowDecider, escrowStreamId } from '../../commands/crawl/escrow.ts';
+import { participantDecider, participantStreamId, type ParticipantState } from '../../commands/crawl/participant.ts';
+import { billCrawlSchema } from '../../commands/crawl/schemas.ts';
+import { SharedReads } from '../../commands/shared-reads.ts';
+import { renderError } from '../../gateways/http/app.ts';
+import { idempotencyGuard, registerIdempotencyRecorder } from '../../gateways/http/idempotency.ts';
+import { commandContext } from '../../gateways/http/request-context.ts';
+import { errorResponses } from '../../gateways/http/routes/schemas.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
+
+export async function buildPeerApp(eventStore: EventStore, idempotency: IdempotencyStore, maxRetries: number): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler((error, _request, reply) => {
+    const { status, body } = renderError(error);
+    return reply.code(status).send(body);
+  });
+  registerIdempotencyRecorder(app, idempotency);
+
+  const participantReads = new SharedReads<LoadedStream<ParticipantState>>();
+  const participant = async (participantId: string) =>
+    (await participantReads.run(participantId, () => aggregateStream(eventStore, participantDecider, participantStreamId(participantId)))).state;
+
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/crawls',
+    {
+      preHandler: idempotencyGuard(idempotency),
+      schema: {
+        body: billCrawlSchema,
+        response: {
+          201: z.object({ crawlId: z.string(), amount: z.number().int(), balance: z.number().int(), eventId: z.string(), lsn: z.number().int().nullable() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const input = request.body;
+      const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
+      const result = await handleCommand(
+        eventStore,
+        escrowDecider,
+        escrowStreamId(input.platformId),
+        { type: 'BillCrawl', data: { ...input, now: Date.now(), platform, publisher } },
+        { ...commandContext(request), maxRetries },
+      );
+      const billed = result.events[0]!;
+      if (billed.type !== 'CrawlBilled') throw new Error(`BillCrawl decided ${billed.type}`);
+      return reply
+        .code(201)
+        .send({ crawlId: input.crawlId, amount: billed.data.amount, balance: billed.data.balanceAfter, eventId: result.eventIds[0]!, lsn: result.lastLsn });
+    },
+  );
+  return app;
+}

@@ -1,0 +1,96 @@
+// What the bench prints on stdout: the throughput and batching table, the answers/connections/CPU table, one
+// PASS or FAIL line per escrow check, and the batched rate against its target.
+import type { CpuUsageInWindow } from '../support/cpu.ts';
+import { redactUrl, verdict } from '../support/options.ts';
+import { fixed, formatTable } from '../support/table.ts';
+import type { StreamCounters } from './counting-store.ts';
+import type { EscrowCheck } from './escrow-check.ts';
+import type { PhaseOutcome } from './load-generator.ts';
+import { priceOf } from './market.ts';
+import type { Options } from './options.ts';
+
+/** The batched path's target, in CrawlBilled per second: the last lines say met or MISSED. */
+const TARGET_BILLED_PER_SECOND = 2_000;
+
+/** One path (gateway) in the tables: its load-generator outcome, escrow check, store counters, CPU and TCP connections. */
+export type Row = { name: string; outcome: PhaseOutcome; check: EscrowCheck; counters: StreamCounters; cpu: CpuUsageInWindow | undefined; connections: number };
+
+const billedPerSecond = (outcome: PhaseOutcome) => outcome.billedInWindow / (outcome.windowMs / 1000);
+
+export function render(options: Options, deposit: number, rows: Row[], checks: EscrowCheck[]): string {
+  let out =
+    `\nCrawl billing over HTTP: ${options.clients} clients, ${options.publishers} publishers at ${Array.from({ length: options.publishers }, (_, i) => priceOf(i)).join('/')} micro-units, ` +
+    `escrow ${deposit} micro-units (${fixed(options.coverage * 100, 0)} % of ${options.crawls} crawls); pool ${options.poolSize}; server ${redactUrl(options.serverUrl)}\n\n`;
+  out += formatTable(
+    [
+      { header: 'path' },
+      { header: 'sent', align: 'right' },
+      { header: 'window s', align: 'right' },
+      { header: 'CrawlBilled/s', align: 'right' },
+      { header: 'answers/s', align: 'right' },
+      { header: 'billed', align: 'right' },
+      { header: 'refused', align: 'right' },
+      { header: 'p50 ms', align: 'right' },
+      { header: 'p99 ms', align: 'right' },
+      { header: 'bill p50/p99 ms', align: 'right' },
+      { header: 'events/append', align: 'right' },
+      { header: 'per txn (store)', align: 'right' },
+      { header: 'conflicts/bill', align: 'right' },
+      { header: 'events read/bill', align: 'right' },
+    ],
+    rows.map(({ name, outcome, check, counters }) => {
+      const bills = outcome.answers['201'] ?? 0;
+      return [
+        name,
+        String(outcome.sent),
+        fixed(outcome.windowMs / 1000, 2),
+        fixed(billedPerSecond(outcome), 0),
+        fixed(outcome.answeredInWindow / (outcome.windowMs / 1000), 0),
+        String(bills),
+        String(outcome.sent - bills),
+        fixed(outcome.latency.p50Ms, 1),
+        fixed(outcome.latency.p99Ms, 1),
+        `${fixed(outcome.billedLatency.p50Ms, 1)}/${fixed(outcome.billedLatency.p99Ms, 1)}`,
+        `${fixed(counters.billEvents / counters.billAppends, 1)} (max ${counters.maxBillsPerAppend})`,
+        fixed(check.bills / check.storeTransactions, 1),
+        fixed(counters.conflicts / Math.max(1, bills), 2),
+        fixed(counters.eventsRead / Math.max(1, bills), 1),
+      ];
+    }),
+  );
+  out +=
+    '  window: first request → last answer (or the time limit); p50/p99 over every answer in it, bill = 201 answers only. events/append: CrawlBilled per\n' +
+    '  appendToStream call on the escrow; per txn: CrawlBilled rows per PostgreSQL transaction (distinct xmin). events read/bill: escrow events\n' +
+    '  read back per bill (the one-at-a-time handler folds the whole stream for every attempt).\n\n';
+  out += formatTable(
+    [{ header: 'path' }, { header: 'answers' }, { header: 'TCP connections', align: 'right' }, { header: 'CPU gateway/clients/machine', align: 'right' }, { header: 'drain s', align: 'right' }],
+    rows.map(({ name, outcome, cpu, connections }) => [
+      name,
+      Object.entries(outcome.answers)
+        .sort(([, a], [, b]) => b - a)
+        .map(([answer, count]) => `${answer}: ${count}`)
+        .join(', '),
+      String(connections),
+      `${fixed(cpu?.processCores, 2)}/${fixed(outcome.clientCores, 2)}/${cpu?.machineBusyCores === undefined ? '?' : fixed(cpu.machineBusyCores, 2)} of ${cpu?.machineCores ?? '?'}`,
+      fixed(outcome.drainMs / 1000, 2),
+    ]),
+  );
+  out += '  drain: answers awaited after the time limit (sent before it, not counted in the rate).\n\n';
+
+  for (const check of checks) {
+    const head =
+      `${check.label}: ${check.events} events on the escrow stream, deposits ${check.deposits}, ${check.bills} bills for ${check.billedAmount}, ` +
+      `final balance ${check.finalBalance}, ${check.storeTransactions} transactions`;
+    out += check.problems.length === 0 ? `PASS  ${head}\n` : `FAIL  ${head}\n${check.problems.map((problem) => `      - ${problem}\n`).join('')}`;
+  }
+  out += '\n';
+  const batched = rows[0]!;
+  const peer = rows[1];
+  const batchedRate = billedPerSecond(batched.outcome);
+  out += `batched CrawlBilled/s: ${fixed(batchedRate, 0)} (target >= ${TARGET_BILLED_PER_SECOND})${verdict(batchedRate, TARGET_BILLED_PER_SECOND)}\n`;
+  if (peer) {
+    const peerRate = billedPerSecond(peer.outcome);
+    out += `one-at-a-time CrawlBilled/s: ${fixed(peerRate, 1)}; batched / one-at-a-time: ${peerRate > 0 ? `${fixed(batchedRate / peerRate, 1)}x` : 'n/a (the peer billed nothing)'}\n`;
+  }
+  return out;
+}
