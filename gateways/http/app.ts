@@ -32,7 +32,7 @@ export type HttpAppDependencies = {
   readModels?: ReadModels;
   /** Parked events of the projections; the admin routes exist only with it. */
   parking?: ParkingAdmin;
-  /** Anchoring proofs and batches (createAuditReader); the /v1/audit routes exist only with it. */
+  /** Anchoring proofs and batches (createAuditReader); the /v1/audit routes exist only with it, and need readModels. */
   audit?: AuditReader;
   /** Longest wait for ?consistentWith= before answering 504. Default 5 s. */
   consistencyTimeoutMs?: number;
@@ -76,8 +76,11 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   await app.register(logRoutes, { eventStore: deps.eventStore });
   await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
   if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
-  if (deps.audit) await app.register(auditRoutes, { audit: deps.audit });
   const consistencyTimeoutMs = deps.consistencyTimeoutMs ?? 5000;
+  if (deps.audit) {
+    if (!deps.readModels) throw new Error('the /v1/audit routes read the anchoring read model: give buildHttpApp readModels with audit');
+    await app.register(auditRoutes, { audit: deps.audit, readModels: deps.readModels, consistencyTimeoutMs });
+  }
   if (deps.readModels) await app.register(governanceQueryRoutes, { readModels: deps.readModels, consistencyTimeoutMs });
   const contextOptions = {
     eventStore: deps.eventStore,

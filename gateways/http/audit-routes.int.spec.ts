@@ -8,6 +8,12 @@ import { rootFromProof, sameBytes, toHex } from '../../projections/anchoring/mer
 import { storeLeaves } from '../../projections/anchoring/testing/anchor-directly.ts';
 import { createAuditTestbed, type AuditTestbed } from '../../projections/anchoring/testing/audit-testbed.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
+import { createLocalSource } from '../../infra/bus/local/local-source.ts';
+import { readModelsOf } from '../../infra/read-side.ts';
+import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
+import { createProjectionWorker } from '../../projections/runtime/index.ts';
+import { createProjectionTestbed } from '../../projections/testing/projection-testbed.ts';
+import { decisionCreated } from '../../projections/testing/governance-events.ts';
 import { buildHttpApp } from './app.ts';
 
 let testbed: AuditTestbed;
@@ -25,6 +31,7 @@ beforeAll(async () => {
     eventStore: testbed.eventStore,
     idempotency: new PostgresIdempotencyStore(testbed.db.pool),
     audit: createAuditReader({ db: testbed.db, chain: testbed.chain }),
+    readModels: readModelsOf(testbed.db),
   });
   await app.ready();
 });
@@ -84,6 +91,7 @@ describe('GET /v1/audit/events/:eventId/proof', () => {
       eventStore: testbed.eventStore,
       idempotency: new PostgresIdempotencyStore(testbed.db.pool),
       audit: createAuditReader({ db: testbed.db, chain: unreachable }),
+      readModels: readModelsOf(testbed.db),
     });
     try {
       const response = await offline.inject({ url: `/v1/audit/events/${events[0]!.eventId}/proof` });
@@ -92,6 +100,53 @@ describe('GET /v1/audit/events/:eventId/proof', () => {
     } finally {
       await offline.close();
     }
+  });
+});
+
+describe('GET /v1/audit/events/:eventId/proof?consistentWith=', () => {
+  it('waits for the anchoring read model to reach the LSN: 504 if it does not in time, then 202 pending once it has', async () => {
+    const fresh = await createProjectionTestbed();
+    const worker = new AbortController();
+    let projecting: Promise<void> | undefined;
+    const gateway = (consistencyTimeoutMs: number) =>
+      buildHttpApp({
+        eventStore: fresh.eventStore,
+        idempotency: new PostgresIdempotencyStore(fresh.db.pool),
+        audit: createAuditReader({ db: fresh.db, chain: testbed.chain }),
+        readModels: readModelsOf(fresh.db),
+        consistencyTimeoutMs,
+      });
+    const impatient = await gateway(200);
+    const patient = await gateway(20_000);
+    try {
+      await migrate(fresh.db.knex, 'gateway', idempotencyMigrations);
+      const [created] = await fresh.append([{ streamId: 'decision-ferry', event: decisionCreated('ferry') }]);
+      const url = `/v1/audit/events/${created!.eventId}/proof`;
+
+      // Nothing projects yet: without consistentWith the event is unknown (and the answer says what to do).
+      const unknown = await impatient.inject({ url });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().message).toContain('consistentWith');
+      const late = await impatient.inject({ url: `${url}?consistentWith=${created!.lsn}` });
+      expect(late.statusCode).toBe(504);
+      expect(late.json().error).toBe('read_model_timeout');
+
+      projecting = createProjectionWorker({ db: fresh.db, projection: anchoringProjection, source: createLocalSource(fresh.eventStore) }).run(worker.signal);
+      const pending = await patient.inject({ url: `${url}?consistentWith=${created!.lsn}` });
+      expect(pending.statusCode).toBe(202);
+      expect(pending.json()).toMatchObject({ eventId: created!.eventId, lsn: created!.lsn, batchId: null, status: 'pending' });
+    } finally {
+      worker.abort();
+      await projecting;
+      await Promise.all([impatient.close(), patient.close()]);
+      await fresh.close();
+    }
+  });
+
+  it('answers 400 naming consistentWith when it is not a number', async () => {
+    const response = await app.inject({ url: `/v1/audit/events/${events[0]!.eventId}/proof?consistentWith=soon` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'consistentWith' }] });
   });
 });
 

@@ -1,10 +1,14 @@
 // Audit over HTTP: an event's inclusion proof against the anchoring contract, and the anchored batches.
-// The proof answers 202 while the event has a leaf but no batch on chain yet.
+// The proof answers 202 while the event has a leaf but no batch on chain yet. An event just appended may not
+// have reached the anchoring read model: `?consistentWith=<its lsn>` waits for it (bounded), as on every query.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ANCHORING_PROJECTION } from '../../../projections/anchoring/anchoring-projection.ts';
 import type { AuditReader } from '../../../projections/anchoring/audit/audit-reader.ts';
+import type { ReadModels } from '../../../ports/read-models.ts';
 import { HttpError } from '../errors.ts';
+import { consistentWithParam, readPoint } from '../read-point.ts';
 import { errorResponses } from './schemas.ts';
 
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
@@ -18,7 +22,9 @@ const batchSchema = z.object({
   status: batchStatus,
 });
 
-export const auditRoutes: FastifyPluginAsync<{ audit: AuditReader }> = async (fastify, { audit }) => {
+export type AuditRoutesOptions = { audit: AuditReader; readModels: ReadModels; consistencyTimeoutMs: number };
+
+export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastify, { audit, readModels, consistencyTimeoutMs }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   app.get(
@@ -26,6 +32,7 @@ export const auditRoutes: FastifyPluginAsync<{ audit: AuditReader }> = async (fa
     {
       schema: {
         params: z.object({ eventId: z.uuid() }),
+        querystring: z.object({ consistentWith: consistentWithParam }),
         response: {
           200: z.object({
             eventId: z.string(),
@@ -48,8 +55,13 @@ export const auditRoutes: FastifyPluginAsync<{ audit: AuditReader }> = async (fa
     },
     async (request, reply) => {
       const eventId = request.params.eventId.toLowerCase();
+      const { consistentWith } = request.query;
+      if (consistentWith !== undefined) await readPoint(readModels, ANCHORING_PROJECTION, consistentWith, consistencyTimeoutMs);
       const proof = await audit.eventProof(eventId);
-      if (!proof) throw new HttpError('event_not_found', `no event ${eventId} is in the anchoring read model`);
+      if (!proof) {
+        const hint = consistentWith === undefined ? '; if it was just appended, ask again with ?consistentWith=<its lsn>' : '';
+        throw new HttpError('event_not_found', `no event ${eventId} is in the anchoring read model${hint}`);
+      }
       if (proof.status === 'pending') {
         const message = proof.batchId === null ? 'the event is not in a closed batch yet' : `batch ${proof.batchId} holding the event is not on chain yet`;
         return reply.code(202).send({ eventId, lsn: proof.lsn, batchId: proof.batchId, status: 'pending', message });
