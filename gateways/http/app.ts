@@ -113,10 +113,13 @@ function errorBody(code: ErrorCode, message: string, issues?: ErrorBody['issues'
 export function renderError(error: unknown): { status: number; body: ErrorBody } {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const location = (error as FastifyError).validationContext ?? 'body';
-    const issues = error.validation.map((issue) => ({
-      path: issue.instancePath.split('/').filter(Boolean).join('.') || location,
-      message: issue.message ?? 'invalid',
-    }));
+    const issues = error.validation.flatMap((issue) => {
+      const base = issue.instancePath.split('/').filter(Boolean);
+      // An unknown field (a strict object's `unrecognized_keys`): name each field, not the object holding it.
+      const keys = issue.keyword === 'unrecognized_keys' ? (issue.params as { keys?: unknown }).keys : undefined;
+      const paths = Array.isArray(keys) && keys.length > 0 ? keys.map((key) => [...base, String(key)]) : [base];
+      return paths.map((path) => ({ path: path.join('.') || location, message: issue.message ?? 'invalid' }));
+    });
     return errorBody('invalid_request', `invalid ${location}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   }
   if (error instanceof HttpError) return errorBody(error.code, error.message, error.issues);

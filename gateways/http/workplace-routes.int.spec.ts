@@ -90,6 +90,15 @@ describe('POST /v1/companies', () => {
     await expect400(() => post('/v1/companies', {}), 'name');
     await expect400(() => post('/v1/companies', { name: 'x', companyId: 'no spaces' }), 'companyId');
   });
+
+  it('answers 400 naming an unknown field itself, not the object holding it', async () => {
+    await expect400(() => post('/v1/companies', { companyId: 'typo', name: 'x', nmae: 'y' }), 'nmae');
+    const companyId = await registerCompany();
+    await expect400(() => post(`/v1/companies/${companyId}/submissions`, { submitterId: 'x', scores: uniform(50), comment: 'hi' }), 'comment');
+    await expect400(() => post(`/v1/companies/${companyId}/submissions`, { submitterId: 'x', scores: { ...uniform(50), salary: 10 } }), 'scores.salary');
+    await expect400(() => post(`/v1/companies/${companyId}/engagement/response`, { decision: 'decline', level: 'gold' }), 'level');
+    await expect400(() => post(`/v1/companies/${companyId}/watch-list`, { reason: 'low_score', note: 'x' }), 'note');
+  });
 });
 
 describe('POST /v1/companies/:id/submissions', () => {
@@ -258,6 +267,19 @@ describe('watch list by hand', () => {
     const after = await get(`/v1/watch-list?consistentWith=${removed.json().lsn}`);
     expect(after.json().companies.map((c: { companyId: string }) => c.companyId)).not.toContain(low);
     await expect400(() => get('/v1/watch-list?cursor=bm90LWEtY3Vyc29y'), 'cursor');
+  });
+
+  it('decides "below 40" on the score it publishes: a mean of exactly 39.995 is published as 40 and not listable', async () => {
+    // Nine reviews at 40.00 and one at 39.95: mean 3999.5 hundredths. The commands round it to 4000; the
+    // published score used to come out 39.99 (float drift), so an admin was refused a company shown below 40.
+    const companyId = await registerCompany();
+    await review(companyId, Array.from({ length: 9 }, () => 40));
+    const odd = { managementQuality: 40, cultureEnvironment: 39, fairnessEquity: 41, transparency: 40, growthDevelopment: 40 };
+    const last = await post(`/v1/companies/${companyId}/submissions`, { submitterId: `${companyId}-odd`, scores: odd });
+    expect(last.json().overallScore).toBe(39.95);
+    const score = await get(`/v1/companies/${companyId}/score?consistentWith=${last.json().lsn}`);
+    expect(score.json()).toMatchObject({ status: 'published', sampleSize: 10, overallScore: 40 });
+    await expectRefused(post(`/v1/companies/${companyId}/watch-list`, { reason: 'low_score' }), 422, 'score_not_low');
   });
 
   it('answers 404 for the queries of an unknown company', async () => {

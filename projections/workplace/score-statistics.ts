@@ -43,12 +43,17 @@ export function tCritical95(degreesOfFreedom: number): number {
 }
 
 const toHundredths = (points: number) => Math.round(points * 100) / 100;
+/**
+ * sum / n rounded half up to hundredths, from the integer sum: `toHundredths(sum / n)` would round an exact
+ * half the wrong way whenever x.xx5 has no exact double (39.995 * 100 is 3999.4999…).
+ */
+const meanInHundredths = (sum: number, n: number) => Math.round((sum * 100) / n) / 100;
 
 export function summarizeScore(tally: ScoreTally): ScoreSummary {
   const n = tally.sampleSize;
   if (n < MINIMUM_SAMPLE_SIZE) return { status: 'insufficient_data', sampleSize: n, minimumSampleSize: MINIMUM_SAMPLE_SIZE };
 
-  const components = Object.fromEntries(scoreComponents.map((name) => [name, toHundredths(tally.componentSums[name] / n)])) as ComponentScores;
+  const components = Object.fromEntries(scoreComponents.map((name) => [name, meanInHundredths(tally.componentSums[name], n)])) as ComponentScores;
   const meanHundredths = Number(tally.overallSum) / n;
   // Sample variance (n − 1), exact in integers until the last division: (nΣx² − (Σx)²) / (n(n − 1)).
   const big = BigInt(n);
@@ -59,7 +64,9 @@ export function summarizeScore(tally: ScoreTally): ScoreSummary {
   return {
     status: 'published',
     sampleSize: n,
-    overallScore: toHundredths(mean),
+    // The same rounding the engagement and low-score commands record (meanOverallHundredths): what the public
+    // sees is what a listing rests on.
+    overallScore: meanOverallHundredths(tally) / 100,
     components,
     // Clamped to the scale: a score cannot be below 0 or above 100.
     confidenceInterval: { level: 0.95, lower: toHundredths(Math.max(0, mean - margin)), upper: toHundredths(Math.min(100, mean + margin)), marginOfError: toHundredths(margin) },

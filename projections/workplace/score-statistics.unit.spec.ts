@@ -99,6 +99,27 @@ describe('score summary', () => {
     expect(summarizeScore(tally)).toMatchObject({ overallScore: 33.33, confidenceInterval: { lower: 33.33, upper: 33.33, marginOfError: 0 } });
   });
 
+  it('publishes the overall mean rounded exactly as the commands record it (half up, no float drift)', () => {
+    // 9 reviews at 40.00 and one at 39.95: the mean is exactly 39.995 points (3999.5 hundredths). The engagement
+    // and low-score commands record Math.round(3999.5) = 4000; the published score must say 40, not 39.99
+    // (39.995 * 100 is 3999.4999… in doubles), or an admin is refused score_not_low for a company shown below 40.
+    const at3995: [ComponentScores, number] = [
+      { managementQuality: 40, cultureEnvironment: 39, fairnessEquity: 41, transparency: 40, growthDevelopment: 40 },
+      3995,
+    ];
+    const tally = tallyOf([...Array.from({ length: 9 }, () => uniform(40)), at3995]);
+    expect(meanOverallHundredths(tally)).toBe(4000);
+    expect(summarizeScore(tally)).toMatchObject({ overallScore: 40 });
+  });
+
+  it('rounds component means half up from their integer sums (no float drift)', () => {
+    // managementQuality 23 / 40 reviews = 0.575 exactly: 0.58, not 0.57 (0.575 * 100 is 57.4999… in doubles).
+    const one: [ComponentScores, number] = [{ ...uniform(0)[0], managementQuality: 1 }, 30];
+    const reviews = Array.from({ length: 40 }, (_, i) => (i < 23 ? one : uniform(0)));
+    const summary = summarizeScore(tallyOf(reviews));
+    expect(summary).toMatchObject({ components: { managementQuality: 0.58 } });
+  });
+
   it('rounds the mean overall score to integer hundredths for the engagement commands', () => {
     expect(meanOverallHundredths({ sampleSize: 3, overallSum: 10001n })).toBe(3334);
     expect(meanOverallHundredths({ sampleSize: 0, overallSum: 0n })).toBe(0);
