@@ -173,3 +173,108 @@ describe('batchedCommandHandler', () => {
     expect((await recorded(platformId)).at(-1)).toMatchObject({ type: 'CrawlBilled', data: { crawlId: `${platformId}-lost1`, balanceAfter: 300 } });
   });
 });
+
+/** An event store whose appends to `streamId` wait at a gate until it is opened. */
+function gated(store: EventStore, streamId: string) {
+  let open: () => void = () => {};
+  let gate: Promise<void> | undefined;
+  let reached: () => void = () => {};
+  const arrived = new Promise<void>((resolve) => (reached = resolve));
+  const appends = new Map<string, number>();
+  const wrapped: EventStore = Object.create(store);
+  wrapped.appendToStream = async (id, events, options) => {
+    appends.set(id, (appends.get(id) ?? 0) + 1);
+    if (id === streamId && gate) {
+      reached();
+      await gate;
+    }
+    return store.appendToStream(id, events, options);
+  };
+  return {
+    store: wrapped,
+    appends,
+    close: () => (gate = new Promise<void>((resolve) => (open = resolve))),
+    arrived,
+    open: () => open(),
+  };
+}
+
+describe('batchedCommandHandler: one writer per stream', () => {
+  it('keeps a single writer for a stream while more streams than maxIdleStreams are busy', async () => {
+    const [busy, other] = [uniquePlatform(), uniquePlatform()];
+    const { store, appends, close, arrived, open } = gated(eventStore, escrowStreamId(busy));
+    const escrows = batchedCommandHandler(store, escrowDecider, { maxIdleStreams: 1 });
+    await escrows.handle(escrowStreamId(busy), deposit(busy, 1_000));
+    await escrows.handle(escrowStreamId(other), deposit(other, 1_000));
+
+    close();
+    const held = escrows.handle(escrowStreamId(busy), bill(busy, `${busy}-held`));
+    await arrived; // the busy stream's writer is in the middle of its append
+    const before = appends.get(escrowStreamId(other)) ?? 0;
+    // Ten bills sent together to the other stream: one writer, one batch, one append, all billed.
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => escrows.handle(escrowStreamId(other), bill(other, `${other}-c${i}`))));
+    open();
+    await held;
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(10).fill('fulfilled'));
+    expect((appends.get(escrowStreamId(other)) ?? 0) - before).toBe(1);
+    expect((await recorded(other)).filter((event) => event.type === 'CrawlBilled')).toHaveLength(10);
+  });
+});
+
+describe('batchedCommandHandler: event ids already recorded in the stream', () => {
+  const crawlIdOptions = {
+    eventIds: sameCrawlIdEverywhere,
+    duplicateError: (command: EscrowCommand) => new DomainError('crawl_already_billed', `crawl ${command.type === 'BillCrawl' ? command.data.crawlId : '?'}`),
+  };
+
+  it('refuses a bill that another writer recorded on the same stream between its read and its append', async () => {
+    const theirs = batchedCommandHandler(eventStore, escrowDecider, crawlIdOptions);
+    const platformId = uniquePlatform();
+    const contested = `${platformId}-contested`;
+    let interleave: (() => Promise<unknown>) | undefined;
+    const racing: EventStore = Object.create(eventStore);
+    racing.appendToStream = async (streamId, events, options) => {
+      const before = interleave;
+      interleave = undefined;
+      await before?.(); // the other writer gets there first
+      return eventStore.appendToStream(streamId, events, options);
+    };
+    const ours = batchedCommandHandler(racing, escrowDecider, crawlIdOptions);
+    await ours.handle(escrowStreamId(platformId), deposit(platformId, 1_000));
+
+    interleave = () => theirs.handle(escrowStreamId(platformId), bill(platformId, contested));
+    const outcome = await ours.handle(escrowStreamId(platformId), bill(platformId, contested)).then(
+      (value) => ({ status: 'fulfilled', value }),
+      (reason: unknown) => ({ status: 'rejected', reason }),
+    );
+
+    expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'crawl_already_billed' } });
+    const billed = (await recorded(platformId)).filter((event) => event.type === 'CrawlBilled');
+    expect(billed.map((event) => event.data.crawlId)).toEqual([contested]);
+    // The writer goes on from the stream as it is.
+    const next = await ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-next`));
+    expect(next.events[0]).toMatchObject({ type: 'CrawlBilled', data: { balanceAfter: 800 } });
+  });
+
+  it('answers a command sent again under the same Idempotency-Key with what was recorded the first time, alone or in a batch', async () => {
+    const escrows = batchedCommandHandler(eventStore, escrowDecider);
+    const platformId = uniquePlatform();
+    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 100));
+    const context = { metadata: {}, idempotencyKey: `key-${platformId}` };
+    const first = await escrows.handle(escrowStreamId(platformId), deposit(platformId, 500), context);
+    expect(first.events[0]).toMatchObject({ data: { amount: 500, balanceAfter: 600 } });
+
+    // Its answer was lost: the client sends it again with the same key.
+    const alone = await escrows.handle(escrowStreamId(platformId), deposit(platformId, 500), context);
+    expect(alone).toMatchObject({ events: first.events, eventIds: first.eventIds, lastLsn: first.lastLsn, state: { balance: 600 } });
+
+    const [again, other] = await Promise.allSettled([
+      escrows.handle(escrowStreamId(platformId), deposit(platformId, 500), context),
+      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-c1`)),
+    ]);
+    expect(again).toMatchObject({ status: 'fulfilled', value: { events: first.events, eventIds: first.eventIds, lastLsn: first.lastLsn } });
+    expect(other).toMatchObject({ status: 'fulfilled', value: { events: [{ type: 'CrawlBilled', data: { balanceAfter: 500 } }] } });
+    expect((await recorded(platformId)).map((event) => event.type)).toEqual(['EscrowDeposited', 'EscrowDeposited', 'CrawlBilled']);
+  });
+});

@@ -10,12 +10,14 @@
 //   4. appends every accepted event in ONE append with the expected revision: one transaction, all or nothing,
 //   5. answers each waiting caller with its own events and LSN, or its own refusal.
 // If another process wrote to the stream meanwhile (WrongExpectedRevisionError), or an event id was already
-// recorded (DuplicateEventIdError), the writer reloads the stream and decides the batch again; a command
-// whose event id is the duplicate is refused by itself. Deciders stay pure functions of (command, state).
+// recorded (DuplicateEventIdError, or an append the store answers as a replay because every id in it was),
+// the writer reloads the stream and decides the batch again; a command whose event id is already recorded
+// is refused by itself, unless it is a retry: its events were recorded under its own Idempotency-Key, and it
+// is answered with them. Deciders stay pure functions of (command, state).
 //
 // Across processes the expected revision keeps the stream consistent; throughput stays high while one
 // process writes a given stream (route a platform's commands to one gateway, e.g. by hashing its id).
-import type { EventMetadata, EventStore } from '../ports/event-store.ts';
+import type { EventMetadata, EventStore, RecordedEvent } from '../ports/event-store.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/event-store.ts';
 import { decodeEvent, encodeEvent, type ProoflineEvent } from '../events-schema/index.ts';
 import type { CommandContext } from './command-handler.ts';
@@ -24,7 +26,11 @@ import { deterministicUuid, newEventId } from './event-ids.ts';
 
 export type BatchedCommandResult<State, E> = {
   streamId: string;
-  /** The state right after this command's events (later commands of the batch are not in it). */
+  /**
+   * The state right after this command's events (later commands of the batch are not in it). For a command
+   * answered as a replay (sent again under the Idempotency-Key its events were recorded with), the stream's
+   * state when the replay was noticed, and `events` are the recorded ones.
+   */
   state: State;
   events: E[];
   eventIds: string[];
@@ -84,7 +90,9 @@ export function batchedCommandHandler<State, C extends Command, E extends Proofl
     if (writers.size > maxIdle) {
       for (const [id, candidate] of writers) {
         if (writers.size <= maxIdle) break;
-        if (candidate.idle) writers.delete(id);
+        // Not the writer being handed out: it is idle only until its command is submitted, and a stream whose
+        // writer left the map would get a second one, racing the first for the same revision.
+        if (candidate.idle && candidate !== writer) writers.delete(id);
       }
     }
     return writer;
@@ -164,8 +172,19 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
           ),
           { expectedRevision: start.revision ?? 'no_stream' },
         );
-        // An idempotent replay wrote nothing: the state decided here counts those events twice.
-        this.cached = appended.idempotentReplay ? undefined : { state, revision: appended.nextExpectedRevision };
+        if (appended.idempotentReplay) {
+          // Nothing was written: every id was recorded before, by an earlier run of the same request or by
+          // another command for the same thing (a crawl another writer billed since this one read the
+          // stream). The state decided here counts those events twice: drop it, answer the commands that
+          // appended, and decide the others again.
+          this.cached = undefined;
+          await this.answerRecorded(withEvents, (decided) => new DuplicateEventIdError(decided.eventIds[0]!, this.streamId, this.streamId));
+          const answered = new Set(withEvents.map((decided) => decided.pending));
+          waiting = waiting.filter((pending) => !answered.has(pending));
+          if (waiting.length === 0) return;
+          continue;
+        }
+        this.cached = { state, revision: appended.nextExpectedRevision };
         settle(accepted, this.streamId, appended.firstLsn, appended.lastLsn);
         answerRefusals();
         return;
@@ -173,10 +192,11 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
         // The decided state may share structure with the cached one (see escrow.ts): drop both.
         this.cached = undefined;
         if (error instanceof DuplicateEventIdError) {
-          // Refuse the command that owns the id; decide all the others again, refusals included.
+          // Answer the command that owns the id; decide all the others again, refusals included.
           const owner = withEvents.find((decided) => decided.eventIds.includes(error.eventId));
           if (!owner) throw error;
-          owner.pending.reject(this.options.duplicateError?.(owner.pending.command, error) ?? error);
+          if (error.existingStreamId === this.streamId) await this.answerRecorded([owner], () => error);
+          else owner.pending.reject(this.duplicate(owner, error));
           waiting = waiting.filter((pending) => pending !== owner.pending);
           continue;
         }
@@ -184,6 +204,49 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
         throw error;
       }
     }
+  }
+
+  /**
+   * Commands whose event ids are already recorded in this stream: a retry (every one of its events recorded
+   * under its own Idempotency-Key) is answered with what was recorded, as the first run was; any other is
+   * refused as a duplicate. Reads the stream only when some command has a key.
+   */
+  private async answerRecorded(commands: Decided<State, C, E>[], errorOf: (decided: Decided<State, C, E>) => DuplicateEventIdError): Promise<void> {
+    const keyed = commands.some((decided) => decided.pending.context.idempotencyKey !== undefined);
+    const stream = keyed ? await this.reload(new Set(commands.flatMap((decided) => decided.eventIds))) : undefined;
+    for (const decided of commands) {
+      const key = decided.pending.context.idempotencyKey;
+      const recorded = decided.eventIds.map((id) => stream?.byId.get(id));
+      if (stream && key !== undefined && recorded.every((event) => event !== undefined && event.metadata.idempotencyKey === key)) {
+        const events = recorded as RecordedEvent[];
+        decided.pending.resolve({
+          streamId: this.streamId,
+          state: stream.state,
+          events: events.map((event) => decodeEvent(event.data) as E),
+          eventIds: decided.eventIds,
+          lastLsn: events.at(-1)?.lsn ?? null,
+        });
+      } else {
+        decided.pending.reject(this.duplicate(decided, errorOf(decided)));
+      }
+    }
+  }
+
+  private duplicate(decided: Decided<State, C, E>, error: DuplicateEventIdError): Error {
+    return this.options.duplicateError?.(decided.pending.command, error) ?? error;
+  }
+
+  /** The whole stream read again: its state (cached) and its events with these ids. */
+  private async reload(ids: ReadonlySet<string>): Promise<{ state: State; byId: Map<string, RecordedEvent> }> {
+    const { events } = await this.eventStore.readStream(this.streamId);
+    let state = this.decider.initialState();
+    const byId = new Map<string, RecordedEvent>();
+    for (const recorded of events) {
+      state = this.decider.evolve(state, decodeEvent(recorded.data) as E);
+      if (ids.has(recorded.eventId)) byId.set(recorded.eventId, recorded);
+    }
+    this.cached = events.length === 0 ? undefined : { state, revision: events[events.length - 1]!.revision };
+    return { state, byId };
   }
 
   /** Decides each command against the state left by the ones before it; a refusal leaves the state as it was. */

@@ -64,7 +64,10 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
         { type: 'DepositEscrow', data: { platformId, amount: input.amount, now: clock(), platform } },
         context,
       );
-      return { platformId, amount: input.amount, balance: result.state.balance, eventId: result.eventIds[0]!, lsn: result.lastLsn };
+      // From the event, as for bills and refunds: a retry answered with the recorded deposit gets its balance.
+      const deposited = result.events[0]!;
+      if (deposited.type !== 'EscrowDeposited') throw new Error(`DepositEscrow decided ${deposited.type}`);
+      return { platformId, amount: deposited.data.amount, balance: deposited.data.balanceAfter, eventId: result.eventIds[0]!, lsn: result.lastLsn };
     },
 
     async billCrawl(input: BillCrawlInput, context: CommandContext) {

@@ -11,7 +11,7 @@
 // disputes. A production escrow would drop older undisputed crawls from memory at a snapshot.
 import type { CrawlBilled, EscrowEvent } from '../../events-schema/crawl/events.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
-import { assertMicros, type ParticipantState } from './participant.ts';
+import { assertMicros, isRecordableMicros, type ParticipantState } from './participant.ts';
 
 /** A platform may dispute a bill for this long after it was billed. */
 export const DISPUTE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -62,7 +62,7 @@ export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[
       assertMicros(amount, 'amount');
       if (amount === 0) throw new DomainError('amount_out_of_range', 'a deposit must be more than 0', { field: 'amount', amount });
       const balanceAfter = state.balance + amount;
-      if (!Number.isSafeInteger(balanceAfter)) throw new DomainError('amount_out_of_range', 'the balance would exceed the largest exact amount', { field: 'amount', amount });
+      if (!isRecordableMicros(balanceAfter)) throw new DomainError('amount_out_of_range', 'the balance would exceed the largest exact amount', { field: 'amount', amount });
       return [{ type: 'EscrowDeposited', data: { platformId, amount, balanceAfter, depositedAt: now } }];
     }
     case 'BillCrawl': {
@@ -100,7 +100,12 @@ export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[
       }
       if (crawl.status === 'refunded') throw new DomainError('crawl_already_refunded', `crawl ${crawlId} is already refunded`, { crawlId });
       const { amount, billedAt } = crawl;
-      return [{ type: 'CrawlRefunded', data: { crawlId, platformId, publisherId, amount, balanceAfter: state.balance + amount, billedAt, refundedAt: now } }];
+      const balanceAfter = state.balance + amount;
+      // Deposits since the bill may have filled the escrow up to the largest amount an event records.
+      if (!isRecordableMicros(balanceAfter)) {
+        throw new DomainError('amount_out_of_range', `refunding crawl ${crawlId} would take the balance past the largest exact amount`, { crawlId, amount });
+      }
+      return [{ type: 'CrawlRefunded', data: { crawlId, platformId, publisherId, amount, balanceAfter, billedAt, refundedAt: now } }];
     }
     default:
       return assertNever(command);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EscrowEvent } from '../../events-schema/crawl/events.ts';
+import { encodeEvent } from '../../events-schema/index.ts';
 import { fold } from '../decider.ts';
 import { deciderSpec } from '../testing/decider-spec.ts';
 import { DISPUTE_WINDOW_MS, escrowDecider, type BillCrawl, type EscrowCommand } from './escrow.ts';
@@ -49,6 +50,15 @@ describe('escrow decider: deposits', () => {
     spec.given([]).when(deposit(0)).thenThrows('amount_out_of_range');
     spec.given([]).when(deposit(1.5)).thenThrows('amount_out_of_range');
     spec.given([deposited(Number.MAX_SAFE_INTEGER)]).when(deposit(1)).thenThrows('amount_out_of_range');
+  });
+
+  it('decides only balances an event can record: an Avro long stops at 2^53 − 2, one short of MAX_SAFE_INTEGER', () => {
+    const deposit = (amount: number): EscrowCommand => ({ type: 'DepositEscrow', data: { platformId: 'ai', amount, now, platform } });
+    spec.given([]).when(deposit(Number.MAX_SAFE_INTEGER)).thenThrows('amount_out_of_range');
+    spec.given([deposited(1_000)]).when(deposit(Number.MAX_SAFE_INTEGER - 1_000)).thenThrows('amount_out_of_range');
+    const [largest] = escrowDecider.decide(deposit(Number.MAX_SAFE_INTEGER - 1_001), fold(escrowDecider, [deposited(1_000)]));
+    expect(largest).toMatchObject({ data: { balanceAfter: Number.MAX_SAFE_INTEGER - 1 } });
+    expect(() => encodeEvent(largest!)).not.toThrow();
   });
 });
 
@@ -113,6 +123,11 @@ describe('escrow decider: disputes and refunds', () => {
     spec.given([deposited(1000), billed('c1'), refunded('c1')]).when(refund('c1')).thenThrows('crawl_already_refunded');
     spec.given([deposited(1000), billed('c1')]).when(refund('c1', 'other-publisher')).thenThrows('not_crawl_publisher');
     spec.given([deposited(1000)]).when(refund('ghost')).thenThrows('crawl_not_found');
+  });
+
+  it('refuses a refund that would take the balance past the largest amount an event records', () => {
+    const top = Number.MAX_SAFE_INTEGER - 1;
+    spec.given([deposited(top), billed('c1', 300, top - 300), deposited(300, top)]).when(refund('c1')).thenThrows('amount_out_of_range');
   });
 
   it('folds balance = deposits − bills + refunds, with totals', () => {

@@ -1,7 +1,7 @@
 // A marketplace participant, in a stream of its own (`participant-<id>`): a publisher with its price per
 // crawl, or an AI platform. Bills read this state (the price), they never write to it, so a publisher's
 // stream stays tiny however often it is crawled.
-import type { ParticipantEvent, ParticipantRole } from '../../events-schema/crawl/events.ts';
+import { MAX_EXACT_LONG, type ParticipantEvent, type ParticipantRole } from '../../events-schema/crawl/events.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
 
 export type RegisterParticipant = Command<'RegisterParticipant', { participantId: string; role: ParticipantRole; name: string; now: number }>;
@@ -51,11 +51,17 @@ export const initialState = (): ParticipantState => ({ status: 'none' });
 export const participantDecider: Decider<ParticipantState, ParticipantCommand, ParticipantEvent> = { decide, evolve, initialState };
 
 /**
- * Money is a non-negative safe integer of micro-units. The HTTP schemas refuse anything else first; the
- * deciders check again because an amount that is not exact must never reach an event.
+ * Money is a non-negative safe integer of micro-units, at most MAX_EXACT_LONG (what an event can record).
+ * The HTTP schemas refuse anything else first; the deciders check again because an amount that is not
+ * exact must never reach an event.
  */
 export function assertMicros(amount: number, field: string): void {
-  if (!Number.isSafeInteger(amount) || amount < 0) {
+  if (!isRecordableMicros(amount)) {
     throw new DomainError('amount_out_of_range', `${field} must be a non-negative safe integer of micro-units, got ${amount}`, { field, amount });
   }
+}
+
+/** A non-negative integer an event records exactly. */
+export function isRecordableMicros(amount: number): boolean {
+  return Number.isSafeInteger(amount) && amount >= 0 && amount <= MAX_EXACT_LONG;
 }

@@ -37,7 +37,7 @@ describe('participant decider', () => {
       .thenThrows('not_a_publisher');
   });
 
-  it.each([-1, 0.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN])('refuses a price that is not an exact non-negative amount: %s', (pricePerCrawl) => {
+  it.each([-1, 0.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, Number.NaN])('refuses a price that is not an exact non-negative amount: %s', (pricePerCrawl) => {
     spec.given([registered()]).when({ type: 'SetPublisherPrice', data: { publisherId: 'p1', pricePerCrawl, now } }).thenThrows('amount_out_of_range');
   });
 });

@@ -1,12 +1,13 @@
 // What a client may send to the crawl context. Shape errors are caught here (HTTP 400 naming the failing
 // field); business rules are the deciders' (404/409/422). Money is an integer of micro-units, exact in a
-// JS number: at most Number.MAX_SAFE_INTEGER (about 9 billion stablecoin units).
+// JS number and in an Avro long: at most MAX_EXACT_LONG (2^53 − 2, about 9 billion stablecoin units).
 import { z } from 'zod';
-import { participantRoles } from '../../events-schema/crawl/events.ts';
+import { MAX_EXACT_LONG, participantRoles } from '../../events-schema/crawl/events.ts';
 
-export const participantIdSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . or -, at most 64');
-export const crawlIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : or -, at most 128');
-const micros = z.number().int().max(Number.MAX_SAFE_INTEGER);
+// Ids are path segments of their routes (/v1/crawls/:id/refund): `.` and `..` are not, clients resolve them away.
+export const participantIdSchema = z.string().regex(/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . or -, at most 64, not . or ..');
+export const crawlIdSchema = z.string().regex(/^(?!\.\.?$)[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : or -, at most 128, not . or ..');
+const micros = z.number().int().max(MAX_EXACT_LONG);
 
 export const registerParticipantSchema = z
   .object({
@@ -26,7 +27,7 @@ export const billCrawlSchema = z
     platformId: participantIdSchema,
     publisherId: participantIdSchema,
     url: z.url({ protocol: /^https?$/ }).max(2048),
-    bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    bytes: z.number().int().min(0).max(MAX_EXACT_LONG),
   })
   .strict();
 

@@ -9,6 +9,13 @@ export const participantRoles: readonly ParticipantRole[] = ['publisher', 'platf
 /** 1 stablecoin unit in micro-units. */
 export const MICROS_PER_UNIT = 1_000_000;
 
+/**
+ * The largest integer (an amount, a balance, a byte count) a crawl event records: avsc writes an Avro long
+ * from a JS number only up to 2^53 − 2, one short of Number.MAX_SAFE_INTEGER. Anything above it cannot be
+ * encoded, so commands refuse it before deciding an event.
+ */
+export const MAX_EXACT_LONG = Number.MAX_SAFE_INTEGER - 1;
+
 export type ParticipantRegistered = Event<'ParticipantRegistered', { participantId: string; role: ParticipantRole; name: string; registeredAt: number }>;
 
 export type PublisherPriceSet = Event<'PublisherPriceSet', { publisherId: string; pricePerCrawl: number; setAt: number }>;
