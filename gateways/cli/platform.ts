@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
 import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
 import { createPlatformMetrics } from '../../infra/telemetry/platform-metrics.ts';
 import { projections } from '../../projections/index.ts';
+import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import type { Projection } from '../../projections/projection.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';
@@ -72,6 +73,12 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       });
       stack.push({ name, stop: async () => (controller.abort(), running) });
     };
+
+    if (roles.gateway || roles.deadlines) {
+      // They read every read model, whichever process runs its worker: its tables exist before the first
+      // query, not only once a worker has started (a query would otherwise fail on a missing table).
+      for (const projection of projections) await ensureProjectionSchema(db, projection);
+    }
 
     if (roles.relay) {
       if (!config.kafkaBrokers) throw new Error('the relay needs KAFKA_BROKERS');

@@ -1,0 +1,35 @@
+// A gateway started on a database no projection worker has touched yet (its workers run elsewhere, or have
+// not started): every query answers from empty read models, never with a missing table.
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../infra/config.ts';
+import { createTestDatabase, type TestDatabase } from '../../infra/testing/postgres.ts';
+import { startPlatform, type Platform } from './platform.ts';
+
+let database: TestDatabase;
+let platform: Platform;
+
+beforeAll(async () => {
+  database = await createTestDatabase('proofline_gateway_only');
+  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0' });
+  platform = await startPlatform(config, pino({ level: 'silent' }), { gateway: true, relay: false, projections: [], anchorer: false, deadlines: false });
+});
+afterAll(async () => {
+  await platform?.stop();
+  await database?.drop();
+});
+
+describe('a gateway alone on a fresh database', () => {
+  it.each([
+    ['/v1/decisions', 200],
+    ['/v1/decisions/river/results', 404],
+    ['/v1/companies/acme/score', 404],
+    ['/v1/watch-list', 200],
+    ['/v1/crawls', 200],
+    ['/v1/platforms/crawler/escrow', 404],
+    ['/v1/publishers/daily-news/revenue', 200],
+  ])('GET %s answers %i from the empty read models', async (url, status) => {
+    const response = await fetch(`${platform.url}${url}`);
+    expect(response.status, await response.clone().text()).toBe(status);
+  });
+});
