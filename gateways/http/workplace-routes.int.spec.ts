@@ -122,6 +122,8 @@ describe('POST /v1/companies/:id/submissions', () => {
     expect((await post(`/v1/companies/${companyId}/submissions`, body)).statusCode).toBe(202);
     now = START + 90 * DAY - 1;
     await expectRefused(post(`/v1/companies/${companyId}/submissions`, body), 409, 'review_too_soon');
+    // Typed another way, the id still names the same person.
+    await expectRefused(post(`/v1/companies/${companyId}/submissions`, { ...body, submitterId: ' BOB ' }), 409, 'review_too_soon');
     now = START + 90 * DAY;
     expect((await post(`/v1/companies/${companyId}/submissions`, body)).statusCode).toBe(202);
     // Another person, or the same person reviewing another company, is not held back.

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { reviewerPseudonym } from './pseudonym.ts';
+
+const key = new Uint8Array(32).fill(7);
+
+describe('reviewerPseudonym', () => {
+  it('is the same for one person however the id is typed: spaces, case, Unicode composition', () => {
+    const pseudonym = reviewerPseudonym(key, 'acme', 'ana.lópez@acme.example');
+    expect(reviewerPseudonym(key, 'acme', '  Ana.López@ACME.example ')).toBe(pseudonym);
+    expect(reviewerPseudonym(key, 'acme', 'ana.lo\u0301pez@acme.example')).toBe(pseudonym); // o + combining acute
+  });
+
+  it('differs between people, between companies and between keys, and never contains the id', () => {
+    const pseudonym = reviewerPseudonym(key, 'acme', 'ana@acme.example');
+    expect(reviewerPseudonym(key, 'acme', 'bo@acme.example')).not.toBe(pseudonym);
+    expect(reviewerPseudonym(key, 'globex', 'ana@acme.example')).not.toBe(pseudonym);
+    expect(reviewerPseudonym(new Uint8Array(32).fill(8), 'acme', 'ana@acme.example')).not.toBe(pseudonym);
+    expect(pseudonym).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps company and submitter apart: ("ab", "c") and ("a", "bc") are different inputs', () => {
+    expect(reviewerPseudonym(key, 'ab', 'c')).not.toBe(reviewerPseudonym(key, 'a', 'bc'));
+  });
+});
