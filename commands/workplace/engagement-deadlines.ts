@@ -6,9 +6,8 @@
 // handler. The company's stream is the authority: the decider turns the command into nothing when that
 // engagement is no longer pending (answered, or expired by an earlier pass or another process), and the
 // append expects the revision it decided on, so of two processes racing, one appends and the other
-// reloads, decides again and finds nothing to do. Event ids derive from (company, engagement), so even a
-// retry whose first answer was lost is recognised as already recorded. A stopped process loses nothing:
-// the next one finds the same engagements due.
+// reloads, decides again and finds nothing to do. A stopped process loses nothing: the next one finds the
+// same engagements due.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EventStore } from '../../ports/event-store.ts';
 import { handleCommand } from '../command-handler.ts';
@@ -28,7 +27,7 @@ export type EngagementDeadlinesOptions = {
   clock?: () => number;
   /** Pause between passes that found nothing left to do. */
   pollIntervalMs?: number;
-  /** Engagements handled per pass. */
+  /** Engagements read from the read model per page. */
   batchSize?: number;
   logger: DeadlineLogger;
   /** Called after every pass (tests count passes instead of sleeping). */
@@ -56,12 +55,27 @@ export function createEngagementDeadlines(options: EngagementDeadlinesOptions) {
     return result.events.length > 0;
   }
 
-  /** One pass: every engagement due now, oldest deadline first. */
+  /**
+   * One pass: every engagement due now, oldest deadline first, page after page — so engagements the read
+   * model still shows pending but that can no longer expire (a lagging or parked company) never hold up
+   * the ones behind them.
+   */
   async function expireDue(): Promise<PassOutcome> {
     const now = clock();
-    const due = await dueEngagements(now, batchSize);
-    const outcome: PassOutcome = { due: due.length, expired: [], unchanged: 0 };
-    for (const engagement of due) {
+    const outcome: PassOutcome = { due: 0, expired: [], unchanged: 0 };
+    for (let after: DueEngagement | undefined; ; ) {
+      const page = await dueEngagements(now, batchSize, after);
+      outcome.due += page.length;
+      await expirePage(page, now, outcome);
+      if (page.length < batchSize) break;
+      after = page.at(-1);
+    }
+    options.onPass?.(outcome);
+    return outcome;
+  }
+
+  async function expirePage(page: DueEngagement[], now: number, outcome: PassOutcome): Promise<void> {
+    for (const engagement of page) {
       try {
         if (await expire(engagement, now)) {
           outcome.expired.push(engagement);
@@ -76,19 +90,15 @@ export function createEngagementDeadlines(options: EngagementDeadlinesOptions) {
         logger.warn({ ...engagement, code: error.code }, 'engagement deadline not applied');
       }
     }
-    options.onPass?.(outcome);
-    return outcome;
   }
 
   return {
     expireDue,
-    /** Passes until the signal aborts; a batch that was all fresh work is followed at once by the next pass. */
+    /** Passes until the signal aborts, a poll interval apart. */
     async run(signal: AbortSignal): Promise<void> {
       while (!signal.aborted) {
         try {
-          const outcome = await expireDue();
-          // Not on a full batch of no-ops: a lagging read model would turn that into a busy loop.
-          if (outcome.expired.length >= batchSize) continue;
+          await expireDue();
         } catch (error) {
           // A store that is briefly unreachable: the next pass tries again; nothing was half done.
           logger.warn({ err: error }, 'engagement deadline pass failed; retrying after the poll interval');

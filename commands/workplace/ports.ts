@@ -8,5 +8,8 @@ export type CompanyScores = (companyId: string) => Promise<ScoreSeen>;
 /** An engagement whose deadline has passed and that the read model still shows unanswered. */
 export type DueEngagement = { companyId: string; engagementNumber: number; deadline: number };
 
-/** Up to `limit` engagements due at `now`, earliest deadline first. */
-export type DueEngagements = (now: number, limit: number) => Promise<DueEngagement[]>;
+/**
+ * Up to `limit` engagements due at `now`, earliest deadline first (then company, engagement number);
+ * with `after`, only those that come after it in that order (the next page).
+ */
+export type DueEngagements = (now: number, limit: number, after?: DueEngagement) => Promise<DueEngagement[]>;

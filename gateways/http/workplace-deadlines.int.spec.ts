@@ -39,7 +39,7 @@ async function engagedCompany(companyId: string): Promise<void> {
 }
 
 /** A deadline process running in the background, with its passes counted. */
-function startProcess(now: number, due: DueEngagements = fromReadModel) {
+function startProcess(now: number, due: DueEngagements = fromReadModel, batchSize?: number) {
   const passes: PassOutcome[] = [];
   const controller = new AbortController();
   const process = createEngagementDeadlines({
@@ -47,6 +47,7 @@ function startProcess(now: number, due: DueEngagements = fromReadModel) {
     dueEngagements: due,
     clock: () => now,
     pollIntervalMs: 5,
+    ...(batchSize ? { batchSize } : {}),
     logger: pino({ level: 'silent' }),
     onPass: (outcome) => passes.push(outcome),
   });
@@ -118,6 +119,25 @@ describe('engagement deadline process', () => {
 
     expect(a.expired() + b.expired()).toBe(1);
     expect(await listings('raced')).toHaveLength(1);
+  });
+
+  it('pages past engagements that stay due but can no longer expire: the one behind them is listed in the same pass', async () => {
+    await engagedCompany('stuck-a');
+    await engagedCompany('stuck-b');
+    await engagedCompany('then-due');
+    for (const companyId of ['stuck-a', 'stuck-b']) {
+      expect((await post(`/v1/companies/${companyId}/engagement/response`, { decision: 'engage', level: 'bronze' })).statusCode).toBe(200);
+    }
+    // A read model that still shows both answered engagements pending, ahead of the due one, pages of 2.
+    const shown = ['stuck-a', 'stuck-b', 'then-due'].map((companyId) => ({ companyId, engagementNumber: 1, deadline: DEADLINE }));
+    const lagging: DueEngagements = async (_now, limit, after) => shown.filter((row) => !after || row.companyId > after.companyId).slice(0, limit);
+    const process = startProcess(DEADLINE + 1, lagging, 2);
+    await process.passesMore(1);
+    await process.stop();
+
+    expect(process.passes[0]).toMatchObject({ due: 3, unchanged: 2, expired: [{ companyId: 'then-due' }] });
+    expect(await listings('then-due')).toHaveLength(1);
+    expect(await listings('stuck-a')).toEqual([]);
   });
 
   it('an engagement answered in time is never listed, even if the process is told it is due', async () => {

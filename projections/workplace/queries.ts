@@ -187,13 +187,22 @@ export async function engagements(knex: Knex, companyId: string): Promise<Engage
 }
 
 /** Pending engagements whose deadline is at or before `now`, earliest first (the deadline process's port). */
-export async function dueEngagements(knex: Knex, now: number, limit: number): Promise<Array<{ companyId: string; engagementNumber: number; deadline: number }>> {
-  const rows = (await knex
+export async function dueEngagements(
+  knex: Knex,
+  now: number,
+  limit: number,
+  after?: { companyId: string; engagementNumber: number; deadline: number },
+): Promise<Array<{ companyId: string; engagementNumber: number; deadline: number }>> {
+  const query = knex
     .withSchema(schema)
     .table('engagements')
     .where('status', 'pending')
-    .andWhere('deadline', '<=', new Date(now))
-    .orderBy([{ column: 'deadline' }, { column: 'company_id' }])
+    .andWhere('deadline', '<=', new Date(now));
+  if (after) {
+    query.andWhereRaw('(deadline, company_id, engagement_number) > (?, ?, ?)', [new Date(after.deadline), after.companyId, after.engagementNumber]);
+  }
+  const rows = (await query
+    .orderBy([{ column: 'deadline' }, { column: 'company_id' }, { column: 'engagement_number' }])
     .limit(limit)
     .select('company_id', 'engagement_number', 'deadline')) as Array<{ company_id: string; engagement_number: number; deadline: Date }>;
   return rows.map((row) => ({ companyId: row.company_id, engagementNumber: row.engagement_number, deadline: row.deadline.getTime() }));

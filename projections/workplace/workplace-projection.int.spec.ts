@@ -197,5 +197,9 @@ describe('workplace queries', () => {
     ]);
     expect(await dueEngagements(knex(), deadline(30), 1)).toEqual([{ companyId: 'd2', engagementNumber: 1, deadline: deadline(1) }]);
     expect(await dueEngagements(knex(), deadline(30), 10)).toHaveLength(3);
+    // The next page starts after the last one seen.
+    const first = { companyId: 'd2', engagementNumber: 1, deadline: deadline(1) };
+    expect(await dueEngagements(knex(), deadline(30), 1, first)).toEqual([{ companyId: 'd1', engagementNumber: 1, deadline: deadline(2) }]);
+    expect(await dueEngagements(knex(), deadline(30), 10, { companyId: 'd4', engagementNumber: 1, deadline: deadline(30) })).toEqual([]);
   });
 });
