@@ -39,6 +39,8 @@ export type PassOutcome = { due: number; expired: DueEngagement[]; unchanged: nu
 
 export const DEADLINE_ACTOR = 'engagement-deadlines';
 
+const sameEngagement = (a: DueEngagement, b: DueEngagement) => a.companyId === b.companyId && a.engagementNumber === b.engagementNumber;
+
 export function createEngagementDeadlines(options: EngagementDeadlinesOptions) {
   const { eventStore, dueEngagements, logger, clock = Date.now, pollIntervalMs = 5000, batchSize = 100 } = options;
 
@@ -65,6 +67,8 @@ export function createEngagementDeadlines(options: EngagementDeadlinesOptions) {
     const outcome: PassOutcome = { due: 0, expired: [], unchanged: 0 };
     for (let after: DueEngagement | undefined; ; ) {
       const page = await dueEngagements(now, batchSize, after);
+      // A source that ignored `after` would hand the same page back for ever: stop rather than loop.
+      if (after && page.some((due) => sameEngagement(due, after!))) throw new Error('dueEngagements ignored `after`: the same page came back');
       outcome.due += page.length;
       await expirePage(page, now, outcome);
       if (page.length < batchSize) break;

@@ -105,7 +105,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       // the company streams; any number of these processes may run at once (see engagement-deadlines.ts).
       const deadlines = createEngagementDeadlines({
         eventStore,
-        dueEngagements: (now, limit) => dueEngagements(db.knex, now, limit),
+        dueEngagements: (now, limit, after) => dueEngagements(db.knex, now, limit, after),
         logger: logger.child({ component: 'engagement-deadlines' }),
       });
       background('engagement-deadlines', (signal) => deadlines.run(signal));

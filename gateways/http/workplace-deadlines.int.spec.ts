@@ -23,7 +23,7 @@ afterAll(async () => fixture?.close());
 
 const post = (url: string, payload?: unknown) => fixture.app.inject({ method: 'POST', url, payload: payload as object });
 const get = (url: string) => fixture.app.inject({ method: 'GET', url });
-const fromReadModel: DueEngagements = (now, limit) => dueEngagements(fixture.db.knex, now, limit);
+const fromReadModel: DueEngagements = (now, limit, after) => dueEngagements(fixture.db.knex, now, limit, after);
 
 /** A registered company with a published score and an engagement due at DEADLINE. */
 async function engagedCompany(companyId: string): Promise<void> {
@@ -138,6 +138,12 @@ describe('engagement deadline process', () => {
     expect(process.passes[0]).toMatchObject({ due: 3, unchanged: 2, expired: [{ companyId: 'then-due' }] });
     expect(await listings('then-due')).toHaveLength(1);
     expect(await listings('stuck-a')).toEqual([]);
+  });
+
+  it('refuses a source that ignores the page it was asked for, instead of looping on the same page', async () => {
+    const sameEveryTime: DueEngagements = async () => [{ companyId: 'nobody', engagementNumber: 1, deadline: DEADLINE }];
+    const process = createEngagementDeadlines({ eventStore: fixture.eventStore, dueEngagements: sameEveryTime, clock: () => DEADLINE + 1, batchSize: 1, logger: pino({ level: 'silent' }) });
+    await expect(process.expireDue()).rejects.toThrow('ignored `after`');
   });
 
   it('an engagement answered in time is never listed, even if the process is told it is due', async () => {

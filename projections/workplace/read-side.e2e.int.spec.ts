@@ -134,7 +134,7 @@ describe('workplace read side over Kafka', () => {
   it('the deadline process on the Kafka-fed read model lists the company that never answered', async () => {
     const deadlines = createEngagementDeadlines({
       eventStore: fixture.eventStore,
-      dueEngagements: (at, limit) => dueEngagements(fixture.db.knex, at, limit),
+      dueEngagements: (at, limit, after) => dueEngagements(fixture.db.knex, at, limit, after),
       clock: () => START + 61 * DAY,
       logger: pino({ level: 'silent' }),
     });
