@@ -32,7 +32,7 @@ export const submitReviewSchema = z
   })
   .strict();
 
-const certificationLevel = z.enum(certificationLevels as [CertificationLevel, ...CertificationLevel[]]);
+export const certificationLevel = z.enum(certificationLevels as [CertificationLevel, ...CertificationLevel[]]);
 
 export const engagementResponseSchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('engage'), level: certificationLevel }).strict(),

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CompanyScores } from '../../../commands/workplace/ports.ts';
 import {
+  certificationLevel,
   companyIdSchema,
   engagementResponseSchema,
   registerCompanySchema,
@@ -39,7 +40,6 @@ const componentMeans = z.object({
   transparency: z.number(),
   growthDevelopment: z.number(),
 });
-const certificationLevel = z.enum(['bronze', 'silver', 'gold', 'platinum']);
 const fee = z.object({ amountMinor: z.number().int(), currency: z.string() });
 const engagement = z.object({
   engagementNumber: z.number().int(),
