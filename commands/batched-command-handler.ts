@@ -17,12 +17,11 @@
 //
 // Across processes the expected revision keeps the stream consistent; throughput stays high while one
 // process writes a given stream (route a platform's commands to one gateway, e.g. by hashing its id).
-import type { EventMetadata, EventStore, RecordedEvent } from '../ports/event-store.ts';
+import type { EventStore, RecordedEvent } from '../ports/event-store.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/event-store.ts';
 import { decodeEvent, encodeEvent, type ProoflineEvent } from '../events-schema/index.ts';
-import type { CommandContext } from './command-handler.ts';
+import { aggregateStream, eventIdFor, recordedMetadata, type CommandContext } from './command-handler.ts';
 import type { Command, Decider } from './decider.ts';
-import { deterministicUuid, newEventId } from './event-ids.ts';
 
 export type BatchedCommandResult<State, E> = {
   streamId: string;
@@ -167,7 +166,7 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
               eventId: decided.eventIds[index]!,
               type: event.type,
               data: decided.encoded[index]!,
-              metadata: metadataOf(decided.pending.context),
+              metadata: recordedMetadata(decided.pending.context),
             })),
           ),
           { expectedRevision: start.revision ?? 'no_stream' },
@@ -238,15 +237,9 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
 
   /** The whole stream read again: its state (cached) and its events with these ids. */
   private async reload(ids: ReadonlySet<string>): Promise<{ state: State; byId: Map<string, RecordedEvent> }> {
-    const { events } = await this.eventStore.readStream(this.streamId);
-    let state = this.decider.initialState();
-    const byId = new Map<string, RecordedEvent>();
-    for (const recorded of events) {
-      state = this.decider.evolve(state, decodeEvent(recorded.data) as E);
-      if (ids.has(recorded.eventId)) byId.set(recorded.eventId, recorded);
-    }
-    this.cached = events.length === 0 ? undefined : { state, revision: events[events.length - 1]!.revision };
-    return { state, byId };
+    const { state, revision, recorded } = await aggregateStream(this.eventStore, this.decider, this.streamId);
+    this.cached = revision === null ? undefined : { state, revision };
+    return { state, byId: new Map(recorded.filter((event) => ids.has(event.eventId)).map((event) => [event.eventId, event])) };
   }
 
   /** Decides each command against the state left by the ones before it; a refusal leaves the state as it was. */
@@ -271,9 +264,7 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
 
   private eventIdsOf(pending: Pending<State, C, E>, events: E[]): string[] {
     const chosen = this.options.eventIds?.(this.streamId, pending.command, events, pending.context);
-    if (chosen) return chosen;
-    const key = pending.context.idempotencyKey;
-    return events.map((_, index) => (key ? deterministicUuid(key, this.streamId, String(index)) : newEventId()));
+    return chosen ?? events.map((_, index) => eventIdFor(pending.context.idempotencyKey, this.streamId, index));
   }
 
   /** The cached state, caught up with events other processes appended; the whole stream the first time. */
@@ -287,10 +278,6 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
     this.cached = { state, revision: events[events.length - 1]!.revision };
     return this.cached;
   }
-}
-
-function metadataOf(context: CommandContext): EventMetadata {
-  return { ...context.metadata, ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}) };
 }
 
 /** One append's events have consecutive LSNs, in the order they were given. */

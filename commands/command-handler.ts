@@ -45,6 +45,16 @@ export async function aggregateStream<State, C extends Command, E extends Proofl
   return { state, revision: currentRevision, recorded: events };
 }
 
+/** The id of a command's `index`-th event: derived from its Idempotency-Key (so the store recognises a retry), else random. */
+export function eventIdFor(idempotencyKey: string | undefined, streamId: string, index: number): string {
+  return idempotencyKey ? deterministicUuid(idempotencyKey, streamId, String(index)) : newEventId();
+}
+
+/** The metadata recorded with a command's events: the request's, and the Idempotency-Key replays are recognised by. */
+export function recordedMetadata(context: CommandContext): EventMetadata {
+  return { ...context.metadata, ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}) };
+}
+
 export async function handleCommand<State, C extends Command, E extends ProoflineEvent>(
   eventStore: EventStore,
   decider: Decider<State, C, E>,
@@ -53,8 +63,8 @@ export async function handleCommand<State, C extends Command, E extends Prooflin
   options: HandleOptions = {},
 ): Promise<CommandResult<State, E>> {
   const maxRetries = options.maxRetries ?? 3;
-  const idFor = (index: number) =>
-    options.idempotencyKey ? deterministicUuid(options.idempotencyKey, streamId, String(index)) : newEventId();
+  const idFor = (index: number) => eventIdFor(options.idempotencyKey, streamId, index);
+  const metadata = recordedMetadata({ metadata: options.metadata ?? {}, ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) });
 
   for (let attempt = 0; ; attempt++) {
     // 1. Load and fold the stream.
@@ -82,7 +92,7 @@ export async function handleCommand<State, C extends Command, E extends Prooflin
           eventId: eventIds[index]!,
           type: event.type,
           data: encodeEvent(event),
-          metadata: { ...options.metadata, ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}) },
+          metadata,
         })),
         { expectedRevision: loaded.revision ?? 'no_stream' },
       );
