@@ -9,11 +9,10 @@
 //
 // A day's leaves are ordered by publisherHash (any tool recomputes the same root from the same payouts);
 // pairs are hashed sorted, as in projections/anchoring/merkle-tree.ts, which builds the tree.
-import { keccak256, type Bytes32 } from '../../events-schema/leaf.ts';
+import { keccak256, streamHashOf, type Bytes32 } from '../../events-schema/leaf.ts';
 
 export type Payout = { publisherId: string; day: string; amount: number };
 
-const utf8 = new TextEncoder();
 const DAY_MS = 86_400_000;
 
 /** `2030-01-10` → days since the epoch. */
@@ -24,9 +23,8 @@ export function epochDay(day: string): number {
   return ms / DAY_MS;
 }
 
-export function publisherHashOf(publisherId: string): Bytes32 {
-  return keccak256(utf8.encode(publisherId));
-}
+/** keccak256(utf8(publisherId)): hashed like a stream id (events-schema/leaf.ts). */
+export const publisherHashOf: (publisherId: string) => Bytes32 = streamHashOf;
 
 /** abi.encode(bytes32, uint64, uint256): three 32-byte words, integers right-aligned. */
 export function encodePayout(payout: Payout): Uint8Array {
