@@ -1,5 +1,7 @@
 // An HTTP gateway over a fresh database on the real test PostgreSQL, driven with app.inject(). With
-// `readSide`, the platform's projections run on the local bus and the query and admin routes are on.
+// `readSide`, the platform's projections run on the local bus and the query and admin routes are on; with
+// `readSide: 'fed-elsewhere'` the routes are on but no worker runs here (the test feeds the read models,
+// e.g. over Kafka).
 // GET /metrics serves the platform's gauges over this database, as a platform process does.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -16,7 +18,7 @@ import { createTestDatabase } from './postgres.ts';
 
 export type HttpFixture = { app: FastifyInstance; eventStore: EventStore; db: Database; close(): Promise<void> };
 
-export type HttpFixtureOptions = Partial<HttpAppDependencies> & { readSide?: boolean };
+export type HttpFixtureOptions = Partial<HttpAppDependencies> & { readSide?: boolean | 'fed-elsewhere' };
 
 export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
   const { readSide, ...overrides } = options;
@@ -25,7 +27,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   await migrate(db.knex, 'gateway', idempotencyMigrations);
   const eventStore = await openEventStore(loadConfig({ DATABASE_URL: database.url }), db);
   const workers = new AbortController();
-  const running = readSide
+  const running = readSide === true
     ? projections.map((projection) => runProjection(projection, { db, eventStore, logger: pino({ level: 'silent' }) }, workers.signal))
     : [];
   const metrics = overrides.metrics ? undefined : createPlatformMetrics({ db, eventStore, projections });

@@ -35,21 +35,15 @@ const PUBLISHERS = ['pub-a', 'pub-b', 'pub-c'];
 const PLATFORMS = ['ai-1', 'ai-2', 'ai-3'];
 
 beforeAll(async () => {
-  fixture = await createHttpFixture({ clock: () => now });
   // A gateway whose read side is fed by Kafka, not the local bus.
-  app = await buildHttpApp({
-    eventStore: fixture.eventStore,
-    idempotency: new PostgresIdempotencyStore(fixture.db.pool),
-    readModels: readModelsOf(fixture.db),
-    clock: () => now,
-  });
+  fixture = await createHttpFixture({ clock: () => now, readSide: 'fed-elsewhere' });
+  app = fixture.app;
   readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: crawlProjection, name: 'crawl' });
   prefix = readSide.prefix;
 });
 afterAll(async () => {
   try {
     await readSide?.stop();
-    await app?.close();
   } finally {
     await fixture?.close();
   }

@@ -7,9 +7,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { buildHttpApp } from '../../gateways/http/app.ts';
-import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
-import { readModelsOf } from '../../infra/read-side.ts';
 import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
 import { listParked, waitForWatermark } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
@@ -25,20 +22,14 @@ let app: FastifyInstance;
 let readSide: KafkaReadSide | undefined;
 
 beforeAll(async () => {
-  fixture = await createHttpFixture({ clock: () => now });
   // A gateway whose read side is fed by Kafka, not the local bus.
-  app = await buildHttpApp({
-    eventStore: fixture.eventStore,
-    idempotency: new PostgresIdempotencyStore(fixture.db.pool),
-    readModels: readModelsOf(fixture.db),
-    clock: () => now,
-  });
+  fixture = await createHttpFixture({ clock: () => now, readSide: 'fed-elsewhere' });
+  app = fixture.app;
   readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: workplaceProjection, name: 'workplace' });
 });
 afterAll(async () => {
   try {
     await readSide?.stop();
-    await app?.close();
   } finally {
     await fixture?.close();
   }
