@@ -90,6 +90,7 @@ function startPipeline(config: PipelineConfig, store: PostgresEventStore, db: Da
     brokers: config.brokers,
     clientId: 'bench-projection',
     groupId: config.groupId,
+    storeId: () => store.storeId(),
     topics: kafkaTopicsForEventTypes(governanceProjection.canHandle, config.topicPrefix),
     maxWaitTimeInMs: config.maxWaitTimeInMs,
     partitionsConsumedConcurrently: config.partitionsConcurrently,

@@ -52,6 +52,7 @@ export function projectionSource(projection: Projection, options: Omit<ReadSideD
   return createKafkaSource({
     brokers: kafkaBrokers,
     groupId: `${kafkaTopicPrefix}.${projection.name}`,
+    storeId: () => options.eventStore.storeId(),
     topics: kafkaTopicsForEventTypes(projection.canHandle, kafkaTopicPrefix),
     sessionTimeout: kafkaSessionTimeoutMs,
     // A read model is only as fresh as its slowest partition: handle them side by side (each one's

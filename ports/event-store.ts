@@ -80,6 +80,13 @@ export interface EventStore {
   /** LSN of the last committed event, 0 for an empty log. */
   headLsn(): Promise<number>;
 
+  /**
+   * The store's identity: a UUID created once with the store and never changed. LSNs restart at 1 in every
+   * store, so whatever carries events elsewhere (Kafka records) carries this id too, and a reader can tell
+   * one store's LSN 6 from another's.
+   */
+  storeId(): Promise<string>;
+
   /** Catch-up then live: every event from fromLsn on, exactly once, in LSN order, until the signal aborts. */
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent>;
 

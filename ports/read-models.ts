@@ -31,3 +31,19 @@ export type RetryParkedResult =
   | { status: 'applied'; streamId: string; applied: number }
   | { status: 'failed'; streamId: string; failedLsn: number; error: string; stillParked: number }
   | { status: 'nothing_parked'; streamId: string };
+
+/**
+ * How a read model keeps up with the log, as the gateway's readiness probe reports it:
+ * `current` — applied up to the head; `catching_up` — behind, and its watermark moved within the stall
+ * threshold; `stalled` — behind, and its watermark has not moved for longer than the threshold.
+ */
+export type ProjectionHealth = {
+  projection: string;
+  status: 'current' | 'catching_up' | 'stalled';
+  watermarkLsn: number;
+  headLsn: number;
+  /** While behind: how long the watermark has stood still, ms (0 when current). */
+  stillForMs: number;
+  /** Why it does not move, when that is known (e.g. records of another event store, a relay behind). */
+  reason?: string;
+};

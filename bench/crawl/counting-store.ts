@@ -75,6 +75,10 @@ export class CountingEventStore implements EventStore {
     return this.inner.headLsn();
   }
 
+  storeId(): Promise<string> {
+    return this.inner.storeId();
+  }
+
   subscribeToAll(options: SubscribeOptions): AsyncIterable<RecordedEvent> {
     return this.inner.subscribeToAll(options);
   }

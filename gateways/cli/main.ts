@@ -18,7 +18,9 @@ commands:
                              (embedded PostgreSQL unless DATABASE_URL is set, embedded anvil unless
                              CHAIN_RPC_URL is set)
   gateway                    the HTTP gateway only
-  relay                      publish the event log to Kafka (needs KAFKA_BROKERS)
+  relay                      publish the event log to Kafka (needs KAFKA_BROKERS); refuses topics that hold
+                             another event store's records. --adopt-empty-topics: also publish into topics
+                             written before that hold no record now (also taken by start)
   project <name>             run one projection worker (Kafka consumer group, or the local bus)
   project <name> --rebuild   rebuild that projection from LSN 1 into fresh tables and swap them in
   anchor                     commit Merkle roots of the log to the EventAnchor contract (the anchoring
@@ -33,13 +35,14 @@ commands:
 projections: ${projections.map((projection) => projection.name).join(', ')}`;
 
 function rolesFor(command: string, args: string[], kafka: boolean): Roles | undefined {
+  const adoptEmptyTopics = args.includes('--adopt-empty-topics');
   switch (command) {
     case 'start':
-      return { gateway: true, relay: kafka, projections, anchorer: true, deadlines: true };
+      return { gateway: true, relay: kafka, projections, anchorer: true, deadlines: true, adoptEmptyTopics };
     case 'gateway':
       return { gateway: true, relay: false, projections: [], anchorer: false, deadlines: false };
     case 'relay':
-      return { gateway: false, relay: true, projections: [], anchorer: false, deadlines: false };
+      return { gateway: false, relay: true, projections: [], anchorer: false, deadlines: false, adoptEmptyTopics };
     case 'project':
       if (!args[0]) throw new ConfigError('proofline project needs a projection name');
       return { gateway: false, relay: false, projections: [projectionNamed(args[0])], anchorer: false, deadlines: false };
@@ -87,7 +90,14 @@ async function main(argv: string[]): Promise<number> {
   const telemetry = initTelemetry({ serviceName: `proofline-${command}` });
   const platform = await startPlatform(config, logger, roles);
   logger.info({ url: platform.url, relay: roles.relay, projections: roles.projections.map((p) => p.name) }, 'proofline is running');
-  const outcome = await Promise.race([untilSignal(logger).then(() => 0), platform.failed.catch(() => 1)]);
+  const outcome = await Promise.race([
+    untilSignal(logger).then(() => 0),
+    platform.failed.catch((error: unknown) => {
+      // Also said plainly, for whoever started it from a terminal: the logs above have the details.
+      process.stderr.write(`proofline: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }),
+  ]);
   await platform.stop();
   await telemetry.shutdown();
   logger.info('proofline stopped');

@@ -11,6 +11,7 @@ import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
 import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
+import { startProjectionHealthMonitor } from '../../infra/projection-health.ts';
 import { createPlatformMetrics } from '../../infra/telemetry/platform-metrics.ts';
 import { projections } from '../../projections/index.ts';
 import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
@@ -25,8 +26,18 @@ import { openAuditChain } from './audit.ts';
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import { dueEngagements } from '../../projections/workplace/queries.ts';
 
-/** `deadlines`: the workplace engagement deadline process (watch-lists companies that did not answer in time). */
-export type Roles = { gateway: boolean; relay: boolean; projections: readonly Projection[]; anchorer: boolean; deadlines: boolean };
+/**
+ * `deadlines`: the workplace engagement deadline process (watch-lists companies that did not answer in time).
+ * `adoptEmptyTopics`: the relay may publish into topics written before that hold no record now.
+ */
+export type Roles = {
+  gateway: boolean;
+  relay: boolean;
+  projections: readonly Projection[];
+  anchorer: boolean;
+  deadlines: boolean;
+  adoptEmptyTopics?: boolean;
+};
 
 export type Platform = {
   db: Database;
@@ -89,6 +100,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         partitions: config.kafkaPartitions,
         topicPrefix: config.kafkaTopicPrefix,
         name: relayName,
+        adoptEmptyTopics: roles.adoptEmptyTopics ?? false,
         // A store that resumed its numbering from the checkpoint agrees with it by construction.
         verifyCheckpointMapping: resumeFrom === undefined,
         logger: logger.child({ component: 'relay' }),
@@ -123,12 +135,22 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       // Every read model's progress, whichever process runs its worker: the gateway serves them all.
       const metrics = createPlatformMetrics({ db, eventStore, projections, logger: logger.child({ component: 'metrics' }) });
       stack.push({ name: 'metrics', stop: () => metrics.shutdown() });
+      const projectionHealth = startProjectionHealthMonitor({
+        db,
+        eventStore,
+        projections: projections.map((projection) => projection.name),
+        stallAfterMs: config.projectionStallAfterMs,
+        logger: logger.child({ component: 'projection-health' }),
+      });
+      stack.push({ name: 'projection-health', stop: () => projectionHealth.stop() });
+      projectionHealth.observeOn(metrics.meter);
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool),
         readModels: readModelsOf(db),
         parking: parkingOf(db, logger),
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
+        projectionHealth: projectionHealth.health,
         ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
         ...(config.workplacePseudonymKey ? { workplacePseudonymKey: config.workplacePseudonymKey } : {}),
         metrics,

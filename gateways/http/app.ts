@@ -8,7 +8,7 @@ import type { Metrics } from '../../ports/metrics.ts';
 import { createMetricsRegistry } from '../../infra/telemetry/index.ts';
 import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
-import type { ParkingAdmin, ReadModels } from '../../ports/read-models.ts';
+import type { ParkingAdmin, ProjectionHealth, ReadModels } from '../../ports/read-models.ts';
 import type { AuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
 import { InvalidCursorError } from '../../projections/cursor.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -27,6 +27,8 @@ export type HttpAppDependencies = {
   idempotency: IdempotencyStore;
   /** Extra readiness checks beyond the event store (e.g. the read-model database). */
   readinessChecks?: Record<string, () => Promise<void>>;
+  /** The read models' latest health: /readyz reports each, and is not ready while one is stalled. */
+  projectionHealth?: () => readonly ProjectionHealth[];
   clock?: () => number;
   /** The read side; without it the gateway serves commands and the log only. */
   readModels?: ReadModels;
@@ -71,7 +73,11 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   registerIdempotencyRecorder(app, deps.idempotency);
   const metrics = deps.metrics ?? ownMetrics(app);
   registerRequestMetrics(app, metrics.meter);
-  await app.register(healthRoutes, { eventStore: deps.eventStore, readinessChecks: deps.readinessChecks ?? {} });
+  await app.register(healthRoutes, {
+    eventStore: deps.eventStore,
+    readinessChecks: deps.readinessChecks ?? {},
+    ...(deps.projectionHealth ? { projectionHealth: deps.projectionHealth } : {}),
+  });
   await app.register(metricsRoutes, { metrics });
   await app.register(logRoutes, { eventStore: deps.eventStore });
   await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });

@@ -128,7 +128,7 @@ describe('GET /metrics where the relay and the anchorer have not been', () => {
     expect(valueOf(without, 'proofline_projection_lag_events', { projection: 'governance' })).toBe(head);
 
     await migrateRelay(bare.db);
-    await storeRelayCheckpoint(bare.db, 'proofline', { lsn: head });
+    await storeRelayCheckpoint(bare.db, 'proofline', await bare.eventStore.storeId(), { lsn: head });
     await migrate(bare.db.knex, ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations);
     const root = new Uint8Array(32).fill(7);
     await insertBatch(bare.db, { batchId: 1, fromLsn: 1, toLsn: 1, root }, 'anchored');

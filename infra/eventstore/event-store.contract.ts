@@ -369,6 +369,29 @@ export function eventStoreContract(adapterName: string, setup: () => Promise<Eve
       });
     });
 
+    describe('store identity', () => {
+      it('is a UUID, the same on every call and from every instance, and kept once events are appended', async () => {
+        const id = await store.storeId();
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        const other = await fixture.openAnother();
+        // Both instances may ask first at the same time: one id wins, and both see it.
+        const [again, fromOther] = await Promise.all([store.storeId(), other.storeId()]);
+        expect(again).toBe(id);
+        expect(fromOther).toBe(id);
+        await store.appendToStream(streamName('identity'), [anEvent()]);
+        expect(await (await fixture.openAnother()).storeId()).toBe(id);
+      });
+
+      it('differs from every other store', async () => {
+        const another = await setup();
+        try {
+          expect(await another.store.storeId()).not.toBe(await store.storeId());
+        } finally {
+          await another.teardown();
+        }
+      });
+    });
+
     describe('a second instance', () => {
       it('sees the same log and streams', async () => {
         const stream = streamName('shared');

@@ -5,6 +5,7 @@
 //   proofline_projection_watermark_lsn{projection}       every event up to it is applied (or parked)
 //   proofline_projection_lag_events{projection}          head − watermark: events the read model still lacks
 //   proofline_projection_parked_events{projection}       events the projection refused (and those parked behind them)
+//   proofline_projection_foreign_records{projection}     records of another event store it skipped (Kafka topics shared)
 //   proofline_relay_checkpoint_lsn{relay}                last LSN the broker acknowledged, per relay    ┐ only where their
 //   proofline_anchor_anchored_lsn                        last LSN in a batch on chain                   │ tables exist
 //   proofline_anchor_batches{status="anchored"|"stored"} batches on chain / closed but not sent yet     ┘
@@ -17,7 +18,7 @@ import type { Logger } from 'pino';
 import type { EventStore } from '../../ports/event-store.ts';
 import { lastAnchoredBatch, lastBatch } from '../../projections/anchoring/batch-store.ts';
 import type { Projection } from '../../projections/projection.ts';
-import { countParked, watermark } from '../../projections/runtime/index.ts';
+import { countParked, foreignRecords, watermark } from '../../projections/runtime/index.ts';
 import { readRelayCheckpoints } from '../bus/kafka/index.ts';
 import type { Database } from '../db/database.ts';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics.ts';
@@ -43,6 +44,10 @@ export function observePlatform(meter: Meter, sources: PlatformMetricsSources): 
   const watermarkLsn = gauge('proofline_projection_watermark_lsn', 'Every event up to this LSN is applied to the read model (or parked)');
   const lagEvents = gauge('proofline_projection_lag_events', 'Events committed but not yet applied to the read model (head LSN - watermark)');
   const parkedEvents = gauge('proofline_projection_parked_events', 'Events parked by the projection, waiting for a retry');
+  const foreignCount = gauge(
+    'proofline_projection_foreign_records',
+    'Records of another event store the projection skipped (not applied, not counted in its watermark): its topics hold another log',
+  );
   const relayLsn = gauge('proofline_relay_checkpoint_lsn', 'Last LSN the relay published and the broker acknowledged');
   const anchoredLsn = gauge('proofline_anchor_anchored_lsn', 'Last LSN covered by a batch anchored on chain');
   const anchorBatches = gauge('proofline_anchor_batches', 'Anchor batches by status: anchored (on chain) or stored (closed, not on chain yet)');
@@ -59,8 +64,12 @@ export function observePlatform(meter: Meter, sources: PlatformMetricsSources): 
 
   async function observe(result: BatchObservableResult): Promise<void> {
     const tables = await read('optional tables', presentTables(db, [RELAY_TABLE, ANCHOR_BATCH_TABLE]));
-    const [watermarks, parked, relays, batches] = await Promise.all([
+    const [watermarks, foreign, parked, relays, batches] = await Promise.all([
       read('projection watermarks', Promise.all(projections.map(async ({ name }) => [name, await watermark(db, name)] as const))),
+      read(
+        'foreign records',
+        Promise.all(projections.map(async ({ name }) => [name, (await foreignRecords(db, name)).reduce((sum, p) => sum + p.count, 0)] as const)),
+      ),
       read('parked events', countParked(db, projections)),
       tables?.has(RELAY_TABLE) ? read('relay checkpoints', readRelayCheckpoints(db)) : undefined,
       tables?.has(ANCHOR_BATCH_TABLE) ? read('anchor batches', Promise.all([lastAnchoredBatch(db), lastBatch(db)])) : undefined,
@@ -74,6 +83,7 @@ export function observePlatform(meter: Meter, sources: PlatformMetricsSources): 
       if (head !== undefined) result.observe(lagEvents, Math.max(0, head - applied), { projection });
     }
     for (const [projection, count] of parked ?? []) result.observe(parkedEvents, count, { projection });
+    for (const [projection, count] of foreign ?? []) result.observe(foreignCount, count, { projection });
     for (const relay of relays ?? []) result.observe(relayLsn, relay.lsn, { relay: relay.name });
     if (batches) {
       const [anchored, last] = batches;
@@ -86,7 +96,7 @@ export function observePlatform(meter: Meter, sources: PlatformMetricsSources): 
     }
   }
 
-  meter.addBatchObservableCallback(observe, [headLsn, watermarkLsn, lagEvents, parkedEvents, relayLsn, anchoredLsn, anchorBatches]);
+  meter.addBatchObservableCallback(observe, [headLsn, watermarkLsn, lagEvents, parkedEvents, foreignCount, relayLsn, anchoredLsn, anchorBatches]);
 }
 
 /** Which of these tables exist (names resolved on the search path, as the queries that use them do). */

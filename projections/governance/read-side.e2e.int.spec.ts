@@ -55,6 +55,7 @@ class ReadSide {
     const kafka = createKafkaSource({
       brokers: this.brokers,
       groupId,
+      storeId: () => this.fixture.eventStore.storeId(),
       topics: this.topics,
       maxWaitTimeInMs: 200,
       heartbeatInterval: 500,

@@ -4,14 +4,14 @@
 //   3. park what must wait: streams already parked, events that do not decode   (batch-plan.ts)
 //   4. apply the rest as one batch; if the projection refuses it, apply event by event, each in a savepoint,
 //      and park the refused event's stream
-//   5. record the parked events, move the checkpoint, notify
+//   5. record the parked events, move the checkpoint (with any records of another store skipped), notify
 // The caller commits: read-model change, parked events and checkpoint become visible together or not at all.
 import type { Knex } from 'knex';
 import { decodeEvent } from '../../events-schema/index.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { planApplication, selectFresh, waitingBehind, type DecodedEvent, type ParkEntry } from './batch-plan.ts';
-import { advanceCheckpoint, lockCheckpoint } from './checkpoint-store.ts';
+import { advanceCheckpoint, lockCheckpoint, recordForeignRecords } from './checkpoint-store.ts';
 import { parkedStreamsAmong, parkEvents } from './parking.ts';
 import { messageOf, projectionChannel } from './projection-schema.ts';
 import type { SourceBatch } from './source.ts';
@@ -42,6 +42,7 @@ export async function applySourceBatch(trx: Knex.Transaction, projection: Projec
   // In a partition, events come in LSN order: having the last one means having all before it.
   const lastLsn = batch.events.at(-1)?.lsn ?? 0;
   const newAppliedLsn = await advanceCheckpoint(trx, batch, Math.max(batch.watermarkLsn, lastLsn), batch.nextOffset);
+  if (batch.foreignRecords) await recordForeignRecords(trx, batch, batch.foreignRecords);
   if (newAppliedLsn > appliedLsn) await trx.raw('select pg_notify(?, ?)', [projectionChannel(projection.name), String(newAppliedLsn)]);
   return {
     appliedLsn: newAppliedLsn,

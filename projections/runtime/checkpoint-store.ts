@@ -1,7 +1,7 @@
 // Checkpoint rows of one projection schema. Every function runs inside a transaction opened with
 // inProjectionTransaction (search_path = the schema), so the rows move together with the read model.
 import type { Knex } from 'knex';
-import type { PartitionRef, StoredPosition } from './source.ts';
+import type { ForeignRecords, PartitionRef, StoredPosition } from './source.ts';
 
 type CheckpointRow = { topic: string; partition: number; applied_lsn: number; next_offset: string | null };
 
@@ -48,4 +48,16 @@ export async function advanceCheckpoint(trx: Knex.Transaction, ref: PartitionRef
   const applied = rows[0]?.applied_lsn;
   if (applied === undefined) throw new Error(`checkpoint row (${ref.topic}, ${ref.partition}) vanished inside its own transaction`);
   return applied;
+}
+
+/** Adds records of another event store, skipped on this partition, to its row (inside the batch's transaction). */
+export async function recordForeignRecords(trx: Knex.Transaction, ref: PartitionRef, foreign: ForeignRecords): Promise<void> {
+  await trx.raw(
+    `update checkpoints
+        set foreign_records = foreign_records + ?,
+            foreign_store_ids = (select coalesce(array_agg(distinct id order by id), '{}') from unnest(foreign_store_ids || ?::text[]) as id),
+            foreign_seen_at = now()
+      where topic = ? and partition = ?`,
+    [foreign.count, foreign.storeIds, ref.topic, ref.partition],
+  );
 }

@@ -1,6 +1,7 @@
 // The projection runtime's public face: workers, read-model consistency, parking and rebuilds.
 export { createProjectionWorker, type ProjectionWorker, type ProjectionWorkerOptions } from './worker.ts';
-export { watermark, waitForWatermark, type WaitForWatermarkOptions } from './watermark.ts';
+export { foreignRecords, watermark, waitForWatermark, type ForeignRecordsSummary, type WaitForWatermarkOptions } from './watermark.ts';
+export { StallTracker, type ProjectionProgressSample } from './stall-tracker.ts';
 export { countParked, listParked, type ParkedEvent } from './parking.ts';
 export { retryParkedStream, type RetryParkedResult } from './retry-parked.ts';
 export { rebuildProjection, type RebuildOptions, type RebuildResult } from './rebuild.ts';
@@ -8,4 +9,4 @@ export { ensureProjectionSchema, inProjectionTransaction, projectionChannel, pro
 export { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
 export { SourceContractError } from './batch-plan.ts';
 export { ProjectionBatchError, ReadModelTimeoutError } from './errors.ts';
-export type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from './source.ts';
+export type { ForeignRecords, PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from './source.ts';

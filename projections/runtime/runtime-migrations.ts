@@ -2,7 +2,8 @@
 // `runtime`), so that a rebuild swaps them together with the data they describe.
 //
 //   checkpoints    per source partition: every event up to applied_lsn is in the read model (or parked), and
-//                  next_offset is where the source resumes (Kafka offset; null for the local bus)
+//                  next_offset is where the source resumes (Kafka offset; null for the local bus); the
+//                  records of another event store skipped there (count, their store ids, when last seen)
 //   parked_events  events the projection refused or could not decode, and the later events of their streams;
 //                  enough of each event to apply it again on retry
 //   rebuilds       one row per rebuild swapped in: every event up to rebuilt_to_lsn is in this schema's tables,
@@ -43,6 +44,16 @@ export const runtimeMigrations: Migration[] = [
           rebuilt_to_lsn bigint not null check (rebuilt_to_lsn >= 0),
           rebuilt_at     timestamptz not null default now()
         )`);
+    },
+  },
+  {
+    name: '0002_checkpoint_foreign_records',
+    async up(knex) {
+      await knex.raw(`
+        alter table checkpoints
+          add column foreign_records   bigint not null default 0 check (foreign_records >= 0),
+          add column foreign_store_ids text[] not null default '{}',
+          add column foreign_seen_at   timestamptz`);
     },
   },
 ];

@@ -17,6 +17,20 @@ export type SourceBatch = PartitionRef & {
   watermarkLsn: number;
   /** The source's own resume position after this batch (Kafka: next offset), stored with the checkpoint. */
   nextOffset: string | null;
+  /**
+   * Records in this run that another event store wrote (a shared broker, topics reused by a new store): not
+   * in `events`, not counted in `watermarkLsn`. The runtime records them with the checkpoint, so they are
+   * visible (metrics, readiness) from any process.
+   */
+  foreignRecords?: ForeignRecords;
+};
+
+export type ForeignRecords = {
+  count: number;
+  /** The store ids they carry, sorted; `(none)` for records without one. */
+  storeIds: string[];
+  /** The source position of the first of them (Kafka offset). */
+  firstOffset: string;
 };
 
 export type StoredPosition = PartitionRef & { appliedLsn: number; nextOffset: string | null };

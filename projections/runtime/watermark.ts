@@ -20,6 +20,30 @@ export async function watermark(db: Database, projectionName: string): Promise<n
   }
 }
 
+/** Records of another event store skipped on one partition (see SourceBatch.foreignRecords). */
+export type ForeignRecordsSummary = { topic: string; partition: number; count: number; storeIds: string[]; lastSeenAt: Date | null };
+
+/** The partitions on which the projection skipped records of another event store; none before it started. */
+export async function foreignRecords(db: Database, projectionName: string): Promise<ForeignRecordsSummary[]> {
+  const schema = projectionSchema(projectionName);
+  try {
+    const { rows } = await db.pool.query<{ topic: string; partition: number; foreign_records: number; foreign_store_ids: string[]; foreign_seen_at: Date | null }>(
+      `select topic, partition, foreign_records, foreign_store_ids, foreign_seen_at from "${schema}".checkpoints
+        where foreign_records > 0 order by topic, partition`,
+    );
+    return rows.map((row) => ({
+      topic: row.topic,
+      partition: row.partition,
+      count: row.foreign_records,
+      storeIds: row.foreign_store_ids,
+      lastSeenAt: row.foreign_seen_at,
+    }));
+  } catch (error) {
+    if (NOT_CREATED.has((error as { code?: string }).code ?? '')) return [];
+    throw error;
+  }
+}
+
 export type WaitForWatermarkOptions = {
   timeoutMs: number;
   /** Time between two reads of the watermark. Default 20 ms. */

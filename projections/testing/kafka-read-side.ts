@@ -24,6 +24,7 @@ export function startKafkaReadSide(options: { eventStore: EventStore; db: Databa
   const source = createKafkaSource({
     brokers,
     groupId: testTopicName(`${name}-group`),
+    storeId: () => eventStore.storeId(),
     topics: kafkaTopicsForEventTypes(projection.canHandle, prefix),
     maxWaitTimeInMs: 200,
     partitionsConsumedConcurrently: 3,

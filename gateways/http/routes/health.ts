@@ -1,10 +1,17 @@
-// Liveness and readiness probes.
+// Liveness and readiness probes. Readiness: every store reachable and no read model stalled (a stalled one
+// would answer every `consistentWith` query with 504; the body says which one and why, when known).
 import type { FastifyPluginAsync } from 'fastify';
 import type { EventStore } from '../../../ports/event-store.ts';
+import type { ProjectionHealth } from '../../../ports/read-models.ts';
 
-export type HealthRoutesOptions = { eventStore: EventStore; readinessChecks: Record<string, () => Promise<void>> };
+export type HealthRoutesOptions = {
+  eventStore: EventStore;
+  readinessChecks: Record<string, () => Promise<void>>;
+  /** The read models' latest health (startProjectionHealthMonitor); without it, readiness ignores them. */
+  projectionHealth?: () => readonly ProjectionHealth[];
+};
 
-export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { eventStore, readinessChecks }) => {
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { eventStore, readinessChecks, projectionHealth }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
@@ -20,7 +27,12 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
         }
       }),
     );
-    const ready = results.every(([, state]) => state === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+    const projections = projectionHealth?.() ?? [];
+    const ready = results.every(([, state]) => state === 'ok') && projections.every((health) => health.status !== 'stalled');
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not_ready',
+      checks: Object.fromEntries(results),
+      ...(projectionHealth ? { projections: Object.fromEntries(projections.map(({ projection, ...health }) => [projection, health])) } : {}),
+    });
   });
 };

@@ -7,10 +7,12 @@ export {
   readRelayCheckpoint,
   readRelayCheckpoints,
   RelayCheckpointMismatchError,
+  RelayCheckpointOfAnotherStoreError,
   relayMigrations,
   RELAY_MIGRATION_GROUP,
   type RelayCheckpoint,
 } from './relay-checkpoint.ts';
 export { allKafkaTopics, DEFAULT_TOPIC_PREFIX, kafkaTopic, kafkaTopicsForEventTypes, knownContexts } from './topics.ts';
 export { HEADERS, WATERMARK_CONTROL } from './messages.ts';
+export { TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 export type { KafkaConnection } from './client.ts';

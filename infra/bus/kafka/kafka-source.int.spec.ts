@@ -106,6 +106,7 @@ describe('Kafka projection source', () => {
     const source = createKafkaSource({
       brokers: testKafkaBrokers(),
       groupId: `${topicPrefix}.governance`,
+      storeId: () => fixture.store.storeId(),
       topics: [topic],
       maxWaitTimeInMs: 200,
       ...options,

@@ -10,6 +10,11 @@
 // offset, heartbeat (so a long batch does not cost the group membership). A chunk becomes a SourceBatch
 // of events and a watermark (source-batch.ts). If `handle` throws, kafkajs retries, then restarts the
 // consumer, which rejoins the group and seeks to the stored positions again.
+//
+// Only records stamped with this event store's id (`storeId`) are events of this log. Records of another
+// store — topics a new store inherited, a broker shared without a topic prefix — are skipped: not applied,
+// not counted towards the watermark, handed to the runtime as `foreignRecords` (it counts them with the
+// checkpoint) and logged once per partition and session with the reason.
 import type { Admin, Consumer, ConsumerGroupJoinEvent, EachBatchPayload, RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from '../../../projections/runtime/source.ts';
@@ -22,6 +27,11 @@ export type KafkaSourceOptions = {
   clientId?: string;
   /** The consumer group, e.g. `proofline.<projection>`. */
   groupId: string;
+  /**
+   * The id of the event store whose log this source reads (e.g. `() => eventStore.storeId()`), asked once
+   * per run; records of any other store are skipped.
+   */
+  storeId: () => Promise<string>;
   /** Full topic names (see kafkaTopicsForEventTypes / allKafkaTopics in topics.ts). */
   topics: readonly string[];
   logger?: Logger;
@@ -80,15 +90,16 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
         const partitions = await waitForPartitions(admin, options.topics, signal, logger);
         if (signal.aborted) return;
         await hooks.partitionsKnown(partitions);
+        const storeId = await options.storeId();
         await consumer.connect();
         await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), chunkSize, logger, signal }),
+          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), storeId, chunkSize, logger, signal }),
         });
-        logger.info({ topics: options.topics, partitions: partitions.length }, 'Kafka source consuming');
+        logger.info({ topics: options.topics, partitions: partitions.length, storeId }, 'Kafka source consuming');
         await aborted(AbortSignal.any([signal, failed.signal]));
         if (failure) throw failure;
       } finally {
@@ -106,12 +117,14 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
  */
 function batchHandler(deps: {
   handle: (batch: SourceBatch) => Promise<void>;
+  storeId: string;
   chunkSize: number;
   logger: Logger;
   signal: AbortSignal;
 }): (payload: EachBatchPayload) => Promise<void> {
-  const { chunkSize, logger, signal } = deps;
+  const { chunkSize, logger, signal, storeId } = deps;
   const delivered = new Map<string, number>();
+  const foreignLogged = new Set<string>();
   return async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
     const ref: PartitionRef = { topic: batch.topic, partition: batch.partition };
     const key = `${ref.topic}/${ref.partition}`;
@@ -120,9 +133,17 @@ function batchHandler(deps: {
       // Stop at a rebalance, a stop or a pending seek (stale); what is left is fetched again.
       if (signal.aborted || !isRunning() || isStale()) break;
       const chunk = batch.messages.slice(start, start + chunkSize);
-      const sourceBatch = sourceBatchOf(ref, chunk, delivered.get(key) ?? 0, (unknown) =>
+      const sourceBatch = sourceBatchOf(ref, chunk, { storeId, deliveredLsn: delivered.get(key) ?? 0 }, (unknown) =>
         logger.error(unknown, 'skipping a message that is neither a Proofline event nor a watermark'),
       );
+      if (sourceBatch.foreignRecords && !foreignLogged.has(key)) {
+        foreignLogged.add(key);
+        logger.error(
+          { ...ref, storeId, foreign: sourceBatch.foreignRecords },
+          'skipping records of another event store on this partition (not applied, not counted in the watermark): ' +
+            'the topics hold another deployment\'s log; give each deployment its own KAFKA_TOPIC_PREFIX',
+        );
+      }
       try {
         await deps.handle(sourceBatch);
       } catch (error) {

@@ -2,10 +2,13 @@
 //
 // Event message: key = stream id, value = the stored event bytes as they are (Avro single-object
 // encoding: C3 01, CRC-64-AVRO fingerprint, binary body), timestamp = when the event was recorded, and
-// headers event-id, event-type, schema-fingerprint (hex, wire byte order), stream-id, revision, lsn,
-// content-type (avro/binary), metadata (the event metadata as JSON), traceparent/tracestate when present.
+// headers store-id, event-id, event-type, schema-fingerprint (hex, wire byte order), stream-id, revision,
+// lsn, content-type (avro/binary), metadata (the event metadata as JSON), traceparent/tracestate when present.
 //
-// Watermark message: no key, empty value, headers `proofline-control: watermark` and `lsn`. The relay
+// `store-id` names the event store the record comes from (EventStore.storeId). LSNs restart at 1 in every
+// store, so an LSN means something only together with it: consumers apply only their own store's records.
+//
+// Watermark message: no key, empty value, headers `proofline-control: watermark`, `lsn` and `store-id`. The relay
 // sends one to every partition of every topic after each batch: "every event up to this LSN that belongs
 // on this partition is already on it". Any consumer that is not the Proofline Kafka source must skip
 // messages that carry a `proofline-control` header: they are not events.
@@ -13,6 +16,7 @@ import type { EventMetadata, RecordedEvent } from '../../../ports/event-store.ts
 import { schemaFingerprintHex } from '../../../events-schema/index.ts';
 
 export const HEADERS = {
+  storeId: 'store-id',
   eventId: 'event-id',
   eventType: 'event-type',
   schemaFingerprint: 'schema-fingerprint',
@@ -38,8 +42,9 @@ export type OutgoingMessage = {
   timestamp?: string;
 };
 
-export function eventMessage(event: RecordedEvent): OutgoingMessage {
+export function eventMessage(event: RecordedEvent, storeId: string): OutgoingMessage {
   const headers: Record<string, string> = {
+    [HEADERS.storeId]: storeId,
     [HEADERS.eventId]: event.eventId,
     [HEADERS.eventType]: event.type,
     [HEADERS.schemaFingerprint]: schemaFingerprintHex(event.data),
@@ -60,12 +65,12 @@ export function eventMessage(event: RecordedEvent): OutgoingMessage {
   };
 }
 
-export function watermarkMessage(partition: number, lsn: number): OutgoingMessage {
+export function watermarkMessage(partition: number, lsn: number, storeId: string): OutgoingMessage {
   return {
     key: null,
     value: Buffer.alloc(0),
     partition,
-    headers: { [HEADERS.control]: WATERMARK_CONTROL, [HEADERS.lsn]: String(lsn) },
+    headers: { [HEADERS.control]: WATERMARK_CONTROL, [HEADERS.lsn]: String(lsn), [HEADERS.storeId]: storeId },
   };
 }
 
@@ -77,19 +82,21 @@ export type IncomingMessage = {
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 };
 
+/** `storeId` is undefined on records of a relay that predates store ids. */
 export type DecodedMessage =
-  | { kind: 'event'; event: RecordedEvent }
-  | { kind: 'watermark'; lsn: number }
+  | { kind: 'event'; event: RecordedEvent; storeId: string | undefined }
+  | { kind: 'watermark'; lsn: number; storeId: string | undefined }
   /** Not written by the relay (or by a newer one): reported, never guessed at. */
   | { kind: 'unknown'; reason: string };
 
 export function decodeMessage(message: IncomingMessage): DecodedMessage {
   const header = (name: string) => headerText(message.headers, name);
   const control = header(HEADERS.control);
+  const storeId = header(HEADERS.storeId);
   if (control !== undefined) {
     if (control !== WATERMARK_CONTROL) return { kind: 'unknown', reason: `unknown control message "${control}"` };
     const lsn = parseCount(header(HEADERS.lsn));
-    return lsn === undefined ? { kind: 'unknown', reason: 'watermark without a valid lsn header' } : { kind: 'watermark', lsn };
+    return lsn === undefined ? { kind: 'unknown', reason: 'watermark without a valid lsn header' } : { kind: 'watermark', lsn, storeId };
   }
   const eventId = header(HEADERS.eventId);
   const type = header(HEADERS.eventType);
@@ -101,6 +108,7 @@ export function decodeMessage(message: IncomingMessage): DecodedMessage {
   }
   return {
     kind: 'event',
+    storeId,
     event: {
       eventId,
       type,

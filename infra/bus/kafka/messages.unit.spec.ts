@@ -4,6 +4,7 @@ import { decodeEvent, encodeEvent, schemaFingerprintHex, type VoteCast } from '.
 import type { RecordedEvent } from '../../../ports/event-store.ts';
 import { decodeMessage, eventMessage, HEADERS, watermarkMessage, type IncomingMessage, type OutgoingMessage } from './messages.ts';
 
+const STORE = '11111111-1111-4111-8111-111111111111';
 const vote: VoteCast = {
   type: 'VoteCast',
   data: { decisionId: randomUUID(), voterId: 'voter-1', option: 'yes', voterClass: 'expert', weight: 3, castAt: 1_700_000_000_000 },
@@ -36,12 +37,13 @@ function delivered(message: OutgoingMessage, offset = '7'): IncomingMessage {
 describe('Kafka event messages', () => {
   it('are keyed by stream id, carry the single-object bytes as they are, and every header of invariant 3', () => {
     const event = recorded();
-    const message = eventMessage(event);
+    const message = eventMessage(event, STORE);
     expect(message.key).toBe(event.streamId);
     expect(message.value.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
     expect(decodeEvent(message.value)).toEqual(vote);
     expect(message.timestamp).toBe(String(event.recordedAt.getTime()));
     expect(message.headers).toMatchObject({
+      [HEADERS.storeId]: STORE,
       [HEADERS.eventId]: event.eventId,
       [HEADERS.eventType]: 'VoteCast',
       [HEADERS.schemaFingerprint]: schemaFingerprintHex(event.data),
@@ -56,24 +58,29 @@ describe('Kafka event messages', () => {
   });
 
   it('leave out trace headers the event does not have', () => {
-    const message = eventMessage(recorded({ metadata: { actor: 'a' } }));
+    const message = eventMessage(recorded({ metadata: { actor: 'a' } }), STORE);
     expect(message.headers).not.toHaveProperty(HEADERS.traceparent);
     expect(message.headers).not.toHaveProperty(HEADERS.tracestate);
   });
 
   it('decode back into the recorded event', () => {
     const event = recorded();
-    const decoded = decodeMessage(delivered(eventMessage(event)));
-    expect(decoded).toEqual({ kind: 'event', event: { ...event, data: new Uint8Array(event.data) } });
+    const decoded = decodeMessage(delivered(eventMessage(event, STORE)));
+    expect(decoded).toEqual({ kind: 'event', storeId: STORE, event: { ...event, data: new Uint8Array(event.data) } });
   });
 });
 
 describe('watermark messages', () => {
   it('go to an explicit partition with no key, an empty value and the control header', () => {
-    const message = watermarkMessage(2, 99);
-    expect(message).toMatchObject({ key: null, partition: 2, headers: { 'proofline-control': 'watermark', lsn: '99' } });
+    const message = watermarkMessage(2, 99, STORE);
+    expect(message).toMatchObject({ key: null, partition: 2, headers: { 'proofline-control': 'watermark', lsn: '99', 'store-id': STORE } });
     expect(message.value).toHaveLength(0);
-    expect(decodeMessage(delivered(message))).toEqual({ kind: 'watermark', lsn: 99 });
+    expect(decodeMessage(delivered(message))).toEqual({ kind: 'watermark', lsn: 99, storeId: STORE });
+  });
+
+  it('of a relay that predates store ids decode with no store id', () => {
+    const { [HEADERS.storeId]: _dropped, ...legacy } = watermarkMessage(2, 99, STORE).headers;
+    expect(decodeMessage({ offset: '1', timestamp: '0', value: Buffer.alloc(0), headers: legacy })).toEqual({ kind: 'watermark', lsn: 99, storeId: undefined });
   });
 });
 

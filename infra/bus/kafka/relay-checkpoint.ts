@@ -4,6 +4,8 @@
 // (infra/eventstore/esdb/lsn-index.ts), the row also keeps that event's $all position (`log_position`):
 // the LSN ↔ position mapping, from which a relay-only process resumes numbering without reading $all from
 // the start, and against which a process that did number from the start checks that no event vanished.
+// The row also names the event store it counts in (`store_id`): a checkpoint of another store (the event
+// store was replaced, the database kept) is refused rather than resumed from.
 import { migrate, type Database, type Migration } from '../../db/database.ts';
 import type { RecordedEvent } from '../../../ports/event-store.ts';
 
@@ -14,6 +16,8 @@ export type RelayCheckpoint = {
   readonly lsn: number;
   /** The store's own position of that event, when the store has one (EventStoreDB). */
   readonly logPosition: string | null;
+  /** The event store the LSN counts in; null before the first publish (and on rows older than store ids). */
+  readonly storeId: string | null;
 };
 
 export const relayMigrations: readonly Migration[] = [
@@ -43,6 +47,19 @@ export const relayMigrations: readonly Migration[] = [
       });
     },
   },
+  {
+    name: '0003_relay_checkpoint_store_id',
+    async up(knex) {
+      await knex.schema.alterTable('relay_checkpoint', (table) => {
+        table.uuid('store_id');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('relay_checkpoint', (table) => {
+        table.dropColumn('store_id');
+      });
+    },
+  },
 ];
 
 export async function migrateRelay(db: Database): Promise<void> {
@@ -50,30 +67,57 @@ export async function migrateRelay(db: Database): Promise<void> {
 }
 
 export async function readRelayCheckpoint(db: Database, name: string): Promise<RelayCheckpoint> {
-  const { rows } = await db.pool.query<{ lsn: string; log_position: string | null }>(
-    'select lsn, log_position from relay_checkpoint where name = $1',
+  const { rows } = await db.pool.query<{ lsn: string; log_position: string | null; store_id: string | null }>(
+    'select lsn, log_position, store_id from relay_checkpoint where name = $1',
     [name],
   );
   const row = rows[0];
-  return row ? { lsn: Number(row.lsn), logPosition: row.log_position } : { lsn: 0, logPosition: null };
+  return row ? { lsn: Number(row.lsn), logPosition: row.log_position, storeId: row.store_id } : { lsn: 0, logPosition: null, storeId: null };
 }
 
 /** Every relay's checkpoint, by name (for metrics; the table exists once a relay has migrated it). */
 export async function readRelayCheckpoints(db: Database): Promise<Array<RelayCheckpoint & { readonly name: string }>> {
-  const { rows } = await db.pool.query<{ name: string; lsn: string; log_position: string | null }>(
-    'select name, lsn, log_position from relay_checkpoint order by name',
+  const { rows } = await db.pool.query<{ name: string; lsn: string; log_position: string | null; store_id: string | null }>(
+    'select name, lsn, log_position, store_id from relay_checkpoint order by name',
   );
-  return rows.map((row) => ({ name: row.name, lsn: Number(row.lsn), logPosition: row.log_position }));
+  return rows.map((row) => ({ name: row.name, lsn: Number(row.lsn), logPosition: row.log_position, storeId: row.store_id }));
 }
 
 /** Records the last acknowledged event. Never moves backwards, so a late write from a stale process changes nothing. */
-export async function storeRelayCheckpoint(db: Database, name: string, event: Pick<RecordedEvent, 'lsn' | 'logPosition'>): Promise<void> {
+export async function storeRelayCheckpoint(
+  db: Database,
+  name: string,
+  storeId: string,
+  event: Pick<RecordedEvent, 'lsn' | 'logPosition'>,
+): Promise<void> {
   await db.pool.query(
-    `insert into relay_checkpoint (name, lsn, log_position, updated_at) values ($1, $2, $3, now())
-     on conflict (name) do update set lsn = excluded.lsn, log_position = excluded.log_position, updated_at = excluded.updated_at
+    `insert into relay_checkpoint (name, lsn, log_position, store_id, updated_at) values ($1, $2, $3, $4, now())
+     on conflict (name) do update
+       set lsn = excluded.lsn, log_position = excluded.log_position, store_id = excluded.store_id, updated_at = excluded.updated_at
      where relay_checkpoint.lsn < excluded.lsn`,
-    [name, event.lsn, event.logPosition ?? null],
+    [name, event.lsn, event.logPosition ?? null, storeId],
   );
+}
+
+/** The checkpoint was written while publishing another event store's log. */
+export class RelayCheckpointOfAnotherStoreError extends Error {
+  override readonly name = 'RelayCheckpointOfAnotherStoreError';
+  constructor(
+    readonly relay: string,
+    readonly checkpoint: RelayCheckpoint,
+    readonly storeId: string,
+  ) {
+    super(
+      `relay ${relay}: its checkpoint (LSN ${checkpoint.lsn}) counts in event store ${checkpoint.storeId}, but this event store is ` +
+        `${storeId}: the database holds the relay state of another store (was the event store replaced?). Give this store its ` +
+        `own relay name and topics (KAFKA_TOPIC_PREFIX), or delete the row of relay_checkpoint named ${relay} together with its topics`,
+    );
+  }
+}
+
+/** Refuses a checkpoint stamped with another store's id (rows from before store ids carry none and are taken). */
+export function checkCheckpointStore(relay: string, checkpoint: RelayCheckpoint, storeId: string): void {
+  if (checkpoint.storeId !== null && checkpoint.storeId !== storeId) throw new RelayCheckpointOfAnotherStoreError(relay, checkpoint, storeId);
 }
 
 /** The stored mapping says LSN k is at one position; the store now numbers another event (or none) as k. */

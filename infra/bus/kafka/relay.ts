@@ -17,6 +17,11 @@
 // type has no context, its bytes are not single-object encoded): run() rejects with RelayPoisonEventError,
 // and a checkpoint whose LSN ↔ position mapping the store contradicts (RelayCheckpointMismatchError).
 // Only one relay per name works at a time (infra/db/sole-holder.ts); others stand by.
+//
+// Store identity: every record carries the event store's id (`store-id` header, messages.ts), and so does
+// the checkpoint. Before publishing, each session checks that its topics hold nothing of another store
+// (topic-ownership.ts) and that its checkpoint counts in this store; either refusal is fatal
+// (TopicsOfAnotherStoreError, UsedTopicsError, RelayCheckpointOfAnotherStoreError), never retried.
 import { SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -32,12 +37,15 @@ import { createKafkaClient, silentLogger, type KafkaConnection } from './client.
 import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
 import {
   checkCheckpointMapping,
+  checkCheckpointStore,
   migrateRelay,
   readRelayCheckpoint,
   RelayCheckpointMismatchError,
+  RelayCheckpointOfAnotherStoreError,
   storeRelayCheckpoint,
 } from './relay-checkpoint.ts';
 import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, topicPartitions } from './topics.ts';
+import { judgeTopics, sampleTopics, TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 
 export type RelayOptions = {
   eventStore: EventStore;
@@ -66,6 +74,11 @@ export type RelayOptions = {
   verifyCheckpointMapping?: boolean;
   /** After the signal aborts, how long a batch already sent may take to be acknowledged. Default 5 s. */
   shutdownGraceMs?: number;
+  /**
+   * Publish into topics that were written before (by any store) but hold no record now. Default false: such
+   * topics may still be another deployment's. Topics holding another store's records are refused regardless.
+   */
+  adoptEmptyTopics?: boolean;
   logger?: Logger;
 };
 
@@ -100,6 +113,7 @@ export function createRelay(options: RelayOptions): Relay {
     backoff: options.reconnectBackoff ?? { initialMs: 500, maxMs: 30_000 },
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
     verifyCheckpointMapping: options.verifyCheckpointMapping ?? true,
+    adoptEmptyTopics: options.adoptEmptyTopics ?? false,
   };
   const name = options.name ?? settings.topicPrefix;
   const logger = (options.logger ?? silentLogger()).child({ component: 'relay', relay: name });
@@ -109,7 +123,11 @@ export function createRelay(options: RelayOptions): Relay {
   /** One connection's worth of publishing: returns when the signal aborts, throws on any failure. */
   async function session(signal: AbortSignal, onProgress: () => void): Promise<void> {
     const kafka = createKafkaClient(options.kafka, logger);
+    const storeId = await options.eventStore.storeId();
+    const checkpoint = await readRelayCheckpoint(options.db, name);
+    checkCheckpointStore(name, checkpoint, storeId);
     const partitions = await prepareTopics(kafka.admin());
+    await checkTopicsAreOurs(kafka, storeId, checkpoint.lsn > 0);
     const producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -121,12 +139,11 @@ export function createRelay(options: RelayOptions): Relay {
     let reader: BatchReader<RecordedEvent> | undefined;
     try {
       await producer.connect();
-      const checkpoint = await readRelayCheckpoint(options.db, name);
       if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
         const [atLsn] = await options.eventStore.readAll({ fromLsn: checkpoint.lsn, limit: 1 });
         checkCheckpointMapping(name, checkpoint, atLsn?.lsn === checkpoint.lsn ? atLsn : undefined);
       }
-      logger.info({ checkpoint, topics }, 'relay publishing after its checkpoint');
+      logger.info({ checkpoint, topics, storeId }, 'relay publishing after its checkpoint');
       const subscription = options.eventStore.subscribeToAll({
         fromLsn: checkpoint.lsn + 1,
         signal: subscriptionSignal,
@@ -141,9 +158,9 @@ export function createRelay(options: RelayOptions): Relay {
         });
         if (signal.aborted) return;
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
-        const acknowledged = await publish(producer, events, partitions, signal);
+        const acknowledged = await publish(producer, events, partitions, storeId, signal);
         if (!acknowledged) return;
-        await storeRelayCheckpoint(options.db, name, events[events.length - 1]!);
+        await storeRelayCheckpoint(options.db, name, storeId, events[events.length - 1]!);
         onProgress();
       }
     } finally {
@@ -169,11 +186,19 @@ export function createRelay(options: RelayOptions): Relay {
     }
   }
 
+  /** Refuses (fatally) topics that hold another store's log; see topic-ownership.ts. */
+  async function checkTopicsAreOurs(kafka: ReturnType<typeof createKafkaClient>, storeId: string, publishedBefore: boolean): Promise<void> {
+    const samples = await sampleTopics(kafka, topics, { groupPrefix: `${settings.topicPrefix}.relay`, logger });
+    const judgement = judgeTopics(samples, { storeId, publishedBefore, adoptEmptyTopics: settings.adoptEmptyTopics, topicPrefix: settings.topicPrefix });
+    if (!judgement.accept) throw judgement.error;
+    for (const warning of judgement.warnings) logger.warn({ storeId }, warning);
+  }
+
   /** Sends one batch and its watermarks; true once the broker acknowledged all of it. */
-  async function publish(producer: Producer, events: RecordedEvent[], partitions: PartitionRef[], signal: AbortSignal): Promise<boolean> {
+  async function publish(producer: Producer, events: RecordedEvent[], partitions: PartitionRef[], storeId: string, signal: AbortSignal): Promise<boolean> {
     const firstLsn = events[0]!.lsn;
     const lastLsn = events[events.length - 1]!.lsn;
-    const topicMessages = batchMessages(events, partitions, settings.topicPrefix);
+    const topicMessages = batchMessages(events, partitions, settings.topicPrefix, storeId);
     const attributes = { 'proofline.lsn.from': firstLsn, 'proofline.lsn.to': lastLsn, 'messaging.batch.message_count': events.length };
     return tracer.startActiveSpan('relay publish', { kind: SpanKind.PRODUCER, attributes, links: traceLinks(events) }, async (span) => {
       const started = Date.now();
@@ -213,6 +238,12 @@ export function createRelay(options: RelayOptions): Relay {
             if (error instanceof RelayCheckpointMismatchError) {
               return { message: 'relay checkpoint contradicts the event store', fields: { checkpoint: error.checkpoint } };
             }
+            if (error instanceof TopicsOfAnotherStoreError || error instanceof UsedTopicsError) {
+              return { message: 'relay refuses topics that are not this event store\'s', fields: { topics: error.topics, storeId: error.storeId } };
+            }
+            if (error instanceof RelayCheckpointOfAnotherStoreError) {
+              return { message: 'relay checkpoint belongs to another event store', fields: { checkpoint: error.checkpoint, storeId: error.storeId } };
+            }
             return undefined;
           },
         }),
@@ -223,7 +254,12 @@ export function createRelay(options: RelayOptions): Relay {
 }
 
 /** Events grouped by topic (in LSN order), each topic's list followed by a watermark per partition. */
-export function batchMessages(events: readonly RecordedEvent[], partitions: readonly PartitionRef[], topicPrefix: string): TopicMessages[] {
+export function batchMessages(
+  events: readonly RecordedEvent[],
+  partitions: readonly PartitionRef[],
+  topicPrefix: string,
+  storeId: string,
+): TopicMessages[] {
   const byTopic = new Map<string, OutgoingMessage[]>();
   for (const { topic } of partitions) byTopic.set(topic, []);
   for (const event of events) {
@@ -231,7 +267,7 @@ export function batchMessages(events: readonly RecordedEvent[], partitions: read
     let message: OutgoingMessage;
     try {
       topic = kafkaTopic(contextOf(event.type), topicPrefix);
-      message = eventMessage(event);
+      message = eventMessage(event, storeId);
     } catch (error) {
       throw new RelayPoisonEventError(event, error);
     }
@@ -240,7 +276,7 @@ export function batchMessages(events: readonly RecordedEvent[], partitions: read
     messages.push(message);
   }
   const lastLsn = events[events.length - 1]!.lsn;
-  for (const { topic, partition } of partitions) byTopic.get(topic)!.push(watermarkMessage(partition, lastLsn));
+  for (const { topic, partition } of partitions) byTopic.get(topic)!.push(watermarkMessage(partition, lastLsn, storeId));
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 

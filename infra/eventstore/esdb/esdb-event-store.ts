@@ -53,6 +53,7 @@ import {
   validateAppend,
 } from './esdb-mapping.ts';
 import { buildIndex, LogFeed, scanLog } from './esdb-log.ts';
+import { esdbStoreIdentity } from './esdb-store-identity.ts';
 import { findEventIds, lastEventOf, readStreamEvents } from './esdb-streams.ts';
 import { isLogEvent, isSystemName, LsnIndex, NumberingTimeoutError, parseLogPosition, type LogFilter } from './lsn-index.ts';
 
@@ -100,6 +101,7 @@ export class EsdbEventStore implements EventStore {
   #closed: Promise<void> | undefined;
   /** Event id → the in-flight append of this process that carries it (settles, never rejects). */
   readonly #appending = new Map<string, Promise<void>>();
+  #identity: Promise<string> | undefined;
 
   private constructor(
     private readonly client: EventStoreDBClient,
@@ -202,6 +204,15 @@ export class EsdbEventStore implements EventStore {
       }
       if (page.length < batchSize) await this.index.waitForLsn(next, signal);
     }
+  }
+
+  async storeId(): Promise<string> {
+    this.#assertOpen('storeId');
+    this.#identity ??= esdbStoreIdentity(this.client, this.settings.filter);
+    return this.#identity.catch((error: unknown) => {
+      this.#identity = undefined; // tried again on the next call
+      throw new Error(`cannot read the EventStoreDB store identity: ${describe(error)}`, { cause: error });
+    });
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,9 @@
 //                   written in the same transaction)
 //   event_log_head  one row: the last LSN handed out. Appends update it inside their transaction, so its row
 //                   lock serialises appends and they commit in LSN order (ARCHITECTURE.md, invariant 2).
+//   event_store_identity  one row: the store's id, a UUID drawn when the store is created (or, for a store
+//                   created before ids existed, when it is first migrated after) and never changed.
+import { randomUUID } from 'node:crypto';
 import type { Migration } from '../../db/database.ts';
 
 export const EVENTSTORE_MIGRATION_GROUP = 'eventstore';
@@ -40,6 +43,22 @@ export const eventStoreMigrations: Migration[] = [
     },
     async down(knex) {
       await knex.raw('drop table if exists event_log_head, event_log, event_streams');
+    },
+  },
+  {
+    name: '0002_event_store_identity',
+    async up(knex) {
+      await knex.raw(`
+        create table event_store_identity (
+          singleton  boolean primary key default true check (singleton),
+          store_id   uuid not null,
+          created_at timestamptz not null default now()
+        )`);
+      // Drawn here, not by a column default, so the id is fixed by the migration that creates the store.
+      await knex.raw('insert into event_store_identity (singleton, store_id) values (true, ?)', [randomUUID()]);
+    },
+    async down(knex) {
+      await knex.raw('drop table if exists event_store_identity');
     },
   },
 ];

@@ -66,6 +66,7 @@ export class PostgresEventStore implements EventStore {
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
   private readonly known: KnownStreams;
+  private identity: Promise<string> | undefined;
   private readonly stats: Required<AppendStats> = { batches: 0, requests: 0, eventsWritten: 0, retriedUnderLock: 0, decidedWithoutRead: 0 };
 
   constructor(
@@ -154,6 +155,22 @@ export class PostgresEventStore implements EventStore {
       }
       if (page.length < batchSize) await this.notifier.waitForGrowth(seenLsn, signal);
     }
+  }
+
+  async storeId(): Promise<string> {
+    this.assertOpen('storeId');
+    // Never changes once created, so one read per instance is enough.
+    this.identity ??= this.db.pool
+      .query<{ store_id: string }>('select store_id from event_store_identity')
+      .then(({ rows }) => {
+        const id = rows[0]?.store_id;
+        if (!id) throw new Error('the event store has no identity row (event_store_identity is empty): was it migrated?');
+        return id;
+      });
+    return this.identity.catch((error: unknown) => {
+      this.identity = undefined; // a failed read (e.g. connection lost) is tried again next time
+      throw error;
+    });
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,131 @@
+// Watches every read model keep up with the log, so that a stalled projection is seen — in /readyz, in
+// /metrics (proofline_projection_stalled) and as a warning in the logs — rather than met as a 504 on
+// every `consistentWith` query.
+//
+// Every `intervalMs` it reads each projection's watermark, then the head LSN, and feeds them to a
+// StallTracker (projections/runtime/stall-tracker.ts). For a projection that just stalled it looks for a
+// reason it can name: records of another event store skipped on its partitions (the worker records them
+// with its checkpoints, whichever process runs it), or a Kafka relay that has published no further than
+// the watermark. It reads the database only, so it reports on workers in any process.
+import { ValueType, type Meter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { EventStore } from '../ports/event-store.ts';
+import type { ProjectionHealth } from '../ports/read-models.ts';
+import { pause } from '../projections/runtime/backoff.ts';
+import { foreignRecords, StallTracker, watermark } from '../projections/runtime/index.ts';
+import { readRelayCheckpoints } from './bus/kafka/index.ts';
+import type { Database } from './db/database.ts';
+
+export type ProjectionHealthOptions = {
+  db: Database;
+  eventStore: EventStore;
+  projections: readonly string[];
+  /** A projection behind the head whose watermark stands still for longer than this is stalled. */
+  stallAfterMs: number;
+  /** Time between samples. Default: a quarter of stallAfterMs, between 100 ms and 5 s. */
+  intervalMs?: number;
+  logger: Logger;
+  clock?: () => number;
+};
+
+export type ProjectionHealthMonitor = {
+  /** The latest sample's view of every projection (empty before the first sample). */
+  health(): readonly ProjectionHealth[];
+  /** Takes a sample now (also done every interval) and returns it. */
+  sample(): Promise<readonly ProjectionHealth[]>;
+  /** `proofline_projection_stalled{projection}`: 1 while stalled, else 0, from the latest sample. */
+  observeOn(meter: Meter): void;
+  stop(): Promise<void>;
+};
+
+export function startProjectionHealthMonitor(options: ProjectionHealthOptions): ProjectionHealthMonitor {
+  const { db, eventStore, projections, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const intervalMs = options.intervalMs ?? Math.min(5_000, Math.max(100, Math.floor(options.stallAfterMs / 4)));
+  const tracker = new StallTracker(options.stallAfterMs);
+  const stopping = new AbortController();
+  let latest: readonly ProjectionHealth[] = [];
+  let sampling: Promise<readonly ProjectionHealth[]> | undefined;
+
+  async function takeSample(): Promise<readonly ProjectionHealth[]> {
+    const watermarks = await Promise.all(projections.map(async (projection) => ({ projection, watermarkLsn: await watermark(db, projection) })));
+    // Read after the watermarks, so that a watermark is never above the head it is compared with.
+    const headLsn = await eventStore.headLsn();
+    const previous = new Map(latest.map((health) => [health.projection, health]));
+    const observed = tracker.observe(headLsn, watermarks, clock());
+    const next = await Promise.all(
+      observed.map(async (health): Promise<ProjectionHealth> => {
+        if (health.status !== 'stalled') return health;
+        const known = previous.get(health.projection);
+        // The reason is looked for when the projection stalls, then kept while it stays stalled at that watermark.
+        const reason =
+          known?.status === 'stalled' && known.watermarkLsn === health.watermarkLsn ? known.reason : await stallReason(health).catch(() => undefined);
+        return reason ? { ...health, reason } : health;
+      }),
+    );
+    for (const health of next) {
+      const before = previous.get(health.projection)?.status;
+      if (health.status === 'stalled' && before !== 'stalled') {
+        logger.warn(
+          { projection: health.projection, watermarkLsn: health.watermarkLsn, headLsn: health.headLsn, stillForMs: health.stillForMs, reason: health.reason },
+          'projection stalled: its watermark stands still behind the head of the log',
+        );
+      } else if (health.status !== 'stalled' && before === 'stalled') {
+        logger.info({ projection: health.projection, watermarkLsn: health.watermarkLsn, headLsn: health.headLsn }, 'projection moves again');
+      }
+    }
+    latest = next;
+    return next;
+  }
+
+  async function stallReason(health: ProjectionHealth): Promise<string | undefined> {
+    const foreign = await foreignRecords(db, health.projection);
+    if (foreign.length > 0) {
+      const stores = [...new Set(foreign.flatMap((partition) => partition.storeIds))].sort();
+      const count = foreign.reduce((sum, partition) => sum + partition.count, 0);
+      const where = foreign.map((partition) => `${partition.topic}/${partition.partition}`).join(', ');
+      return `skipped ${count} records of another event store (${stores.join(', ')}) on ${where}: its topics hold another deployment's log`;
+    }
+    const relays = await readRelayCheckpoints(db).catch(() => []); // no relay table: not a Kafka deployment
+    const behind = relays.filter((relay) => relay.lsn <= health.watermarkLsn);
+    if (relays.length > 0 && behind.length === relays.length) {
+      return `the Kafka relay has published only up to LSN ${Math.max(...behind.map((relay) => relay.lsn))} (${behind.map((relay) => relay.name).join(', ')})`;
+    }
+    return undefined;
+  }
+
+  function sample(): Promise<readonly ProjectionHealth[]> {
+    sampling ??= takeSample().finally(() => (sampling = undefined));
+    return sampling;
+  }
+
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await sample();
+      } catch (error) {
+        logger.warn({ err: error }, 'projection health: could not take a sample; the last one stands');
+      }
+      await pause(intervalMs, stopping.signal);
+    }
+  })();
+
+  return {
+    health: () => latest,
+    sample,
+    observeOn(meter) {
+      const stalled = meter.createObservableGauge('proofline_projection_stalled', {
+        description: 'Whether the projection is stalled: behind the head with a watermark that has not moved for longer than the threshold (1) or not (0)',
+        valueType: ValueType.INT,
+      });
+      stalled.addCallback((result) => {
+        for (const health of latest) result.observe(health.status === 'stalled' ? 1 : 0, { projection: health.projection });
+      });
+    },
+    async stop() {
+      stopping.abort();
+      await loop;
+      await sampling?.catch(() => undefined);
+    },
+  };
+}
