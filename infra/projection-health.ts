@@ -5,14 +5,15 @@
 // Every `intervalMs` it reads each projection's watermark, then the head LSN, and feeds them to a
 // StallTracker (projections/runtime/stall-tracker.ts). For a projection that just stalled it looks for a
 // reason it can name: records of another event store skipped on its partitions (the worker records them
-// with its checkpoints, whichever process runs it), or a Kafka relay that has published no further than
-// the watermark. It reads the database only, so it reports on workers in any process.
+// with its checkpoints, whichever process runs it), a Kafka relay that has published no further than
+// the watermark, or else the partitions that hold the watermark back and when they last moved (no worker
+// at all: none). It reads the database only, so it reports on workers in any process.
 import { ValueType, type Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { EventStore } from '../ports/event-store.ts';
 import type { ProjectionHealth } from '../ports/read-models.ts';
 import { pause } from '../projections/runtime/backoff.ts';
-import { foreignRecords, StallTracker, watermark } from '../projections/runtime/index.ts';
+import { foreignRecords, lowestPartitions, StallTracker, watermark } from '../projections/runtime/index.ts';
 import { readRelayCheckpoints } from './bus/kafka/index.ts';
 import type { Database } from './db/database.ts';
 
@@ -91,7 +92,10 @@ export function startProjectionHealthMonitor(options: ProjectionHealthOptions): 
     if (relays.length > 0 && behind.length === relays.length) {
       return `the Kafka relay has published only up to LSN ${Math.max(...behind.map((relay) => relay.lsn))} (${behind.map((relay) => relay.name).join(', ')})`;
     }
-    return undefined;
+    const lowest = await lowestPartitions(db, health.projection);
+    if (lowest.length === 0) return 'no worker has started this projection';
+    const where = lowest.slice(0, 5).map((p) => `${p.topic}/${p.partition} (last moved ${p.updatedAt.toISOString()})`);
+    return `held back at LSN ${health.watermarkLsn} by ${where.join(', ')}${lowest.length > 5 ? ` and ${lowest.length - 5} more` : ''}`;
   }
 
   function sample(): Promise<readonly ProjectionHealth[]> {

@@ -25,10 +25,29 @@ export async function readPositions(trx: Knex.Transaction): Promise<StoredPositi
   return rows.map((row) => ({ topic: row.topic, partition: row.partition, appliedLsn: row.applied_lsn, nextOffset: row.next_offset }));
 }
 
-/** Locks the partition's row until commit and returns its applied LSN (registering the partition if needed). */
+/**
+ * Marks the rows of partitions the source will never deliver again as retired: they stop holding the
+ * watermark back, and keep their positions (a batch for one of them brings it back, see lockCheckpoint).
+ * Returns the partitions that were retired now.
+ */
+export async function retirePartitions(trx: Knex.Transaction, partitions: readonly PartitionRef[]): Promise<PartitionRef[]> {
+  if (partitions.length === 0) return [];
+  const { rows } = await trx.raw<{ rows: PartitionRef[] }>(
+    `update checkpoints c set retired_at = now()
+       from unnest(?::text[], ?::int[]) as p(topic, partition)
+      where c.topic = p.topic and c.partition = p.partition and c.retired_at is null
+      returning c.topic, c.partition`,
+    [partitions.map((p) => p.topic), partitions.map((p) => p.partition)],
+  );
+  return rows;
+}
+
+/** Locks the partition's row until commit and returns its applied LSN (registering the partition if needed, un-retiring it). */
 export async function lockCheckpoint(trx: Knex.Transaction, ref: PartitionRef): Promise<number> {
-  const select = () => trx('checkpoints').where({ topic: ref.topic, partition: ref.partition }).forUpdate().first<CheckpointRow | undefined>('applied_lsn');
+  const select = () =>
+    trx('checkpoints').where({ topic: ref.topic, partition: ref.partition }).forUpdate().first<(CheckpointRow & { retired_at: Date | null }) | undefined>('applied_lsn', 'retired_at');
   let row = await select();
+  if (row?.retired_at) await trx('checkpoints').where({ topic: ref.topic, partition: ref.partition }).update({ retired_at: null });
   if (!row) {
     await registerPartitions(trx, [ref]);
     row = await select();

@@ -1,6 +1,6 @@
 // The projection runtime's public face: workers, read-model consistency, parking and rebuilds.
 export { createProjectionWorker, type ProjectionWorker, type ProjectionWorkerOptions } from './worker.ts';
-export { foreignRecords, watermark, waitForWatermark, type ForeignRecordsSummary, type WaitForWatermarkOptions } from './watermark.ts';
+export { foreignRecords, lowestPartitions, watermark, waitForWatermark, type ForeignRecordsSummary, type WaitForWatermarkOptions } from './watermark.ts';
 export { StallTracker, type ProjectionProgressSample } from './stall-tracker.ts';
 export { countParked, listParked, type ParkedEvent } from './parking.ts';
 export { retryParkedStream, type RetryParkedResult } from './retry-parked.ts';

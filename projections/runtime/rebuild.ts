@@ -193,7 +193,7 @@ export async function rebuildShadow<T>(options: ShadowRebuildOptions<T>): Promis
 async function liveAppliedLsn(queryable: Knex | Knex.Transaction, live: string): Promise<number | null> {
   if (!(await schemaExists(queryable, live))) return 0;
   const { rows } = await queryable.raw<{ rows: Array<{ low: number | null; high: number | null }> }>(
-    'select min(applied_lsn)::bigint as low, max(applied_lsn)::bigint as high from ??.checkpoints',
+    'select min(applied_lsn)::bigint as low, max(applied_lsn)::bigint as high from ??.checkpoints where retired_at is null',
     [live],
   );
   const { low, high } = rows[0] ?? { low: null, high: null };
@@ -246,8 +246,8 @@ async function takeOverCheckpoints(trx: Knex.Transaction, live: string, head: nu
   await trx('checkpoints').delete();
   if (await schemaExists(trx, live)) {
     await trx.raw(
-      `insert into checkpoints (topic, partition, applied_lsn, next_offset)
-       select topic, partition, ?, next_offset from ??.checkpoints`,
+      `insert into checkpoints (topic, partition, applied_lsn, next_offset, foreign_records, foreign_store_ids, foreign_seen_at, retired_at)
+       select topic, partition, ?, next_offset, foreign_records, foreign_store_ids, foreign_seen_at, retired_at from ??.checkpoints`,
       [head, live],
     );
   }

@@ -3,7 +3,9 @@
 //
 //   checkpoints    per source partition: every event up to applied_lsn is in the read model (or parked), and
 //                  next_offset is where the source resumes (Kafka offset; null for the local bus); the
-//                  records of another event store skipped there (count, their store ids, when last seen)
+//                  records of another event store skipped there (count, their store ids, when last seen);
+//                  retired_at: the source no longer reads this partition (topics of another prefix, another
+//                  kind of source), so the row no longer holds the watermark back
 //   parked_events  events the projection refused or could not decode, and the later events of their streams;
 //                  enough of each event to apply it again on retry
 //   rebuilds       one row per rebuild swapped in: every event up to rebuilt_to_lsn is in this schema's tables,
@@ -53,7 +55,8 @@ export const runtimeMigrations: Migration[] = [
         alter table checkpoints
           add column foreign_records   bigint not null default 0 check (foreign_records >= 0),
           add column foreign_store_ids text[] not null default '{}',
-          add column foreign_seen_at   timestamptz`);
+          add column foreign_seen_at   timestamptz,
+          add column retired_at        timestamptz`);
     },
   },
 ];

@@ -40,11 +40,14 @@ export interface ProjectionSource {
    * Delivers batches until the signal aborts. `handle` must resolve before the next batch of the same
    * partition is delivered; the source acknowledges (commits offsets) only after it resolved.
    * `positions` gives the stored checkpoint so the source can seek on start or on partition assignment;
-   * `partitionsKnown` lets the runtime create a checkpoint row for every partition before the first batch.
+   * `partitionsKnown` lets the runtime create a checkpoint row for every partition before the first batch;
+   * `retirePartitions` names stored partitions this source will never deliver (topics of another prefix,
+   * another kind of source), so that they stop holding the watermark back.
    */
   run(hooks: {
     positions(): Promise<StoredPosition[]>;
     partitionsKnown(partitions: PartitionRef[]): Promise<void>;
+    retirePartitions(partitions: PartitionRef[]): Promise<void>;
     handle(batch: SourceBatch): Promise<void>;
     signal: AbortSignal;
   }): Promise<void>;

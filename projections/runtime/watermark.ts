@@ -8,11 +8,11 @@ import { projectionSchema } from './projection-schema.ts';
 // 3F000 invalid_schema_name, 42P01 undefined_table: the projection has not started yet.
 const NOT_CREATED = new Set(['3F000', '42P01']);
 
-/** Every event with an LSN up to this is in the read model (or parked); 0 while nothing is. */
+/** Every event with an LSN up to this is in the read model (or parked); 0 while nothing is. Retired partitions do not count. */
 export async function watermark(db: Database, projectionName: string): Promise<number> {
   const schema = projectionSchema(projectionName);
   try {
-    const { rows } = await db.pool.query<{ watermark: number }>(`select coalesce(min(applied_lsn), 0)::bigint as watermark from "${schema}".checkpoints`);
+    const { rows } = await db.pool.query<{ watermark: number }>(`select coalesce(min(applied_lsn), 0)::bigint as watermark from "${schema}".checkpoints where retired_at is null`);
     return rows[0]?.watermark ?? 0;
   } catch (error) {
     if (NOT_CREATED.has((error as { code?: string }).code ?? '')) return 0;
@@ -38,6 +38,22 @@ export async function foreignRecords(db: Database, projectionName: string): Prom
       storeIds: row.foreign_store_ids,
       lastSeenAt: row.foreign_seen_at,
     }));
+  } catch (error) {
+    if (NOT_CREATED.has((error as { code?: string }).code ?? '')) return [];
+    throw error;
+  }
+}
+
+/** The partitions whose applied LSN is the watermark (the lowest, retired ones left out), with when each last moved. */
+export async function lowestPartitions(db: Database, projectionName: string): Promise<Array<{ topic: string; partition: number; appliedLsn: number; updatedAt: Date }>> {
+  const schema = projectionSchema(projectionName);
+  try {
+    const { rows } = await db.pool.query<{ topic: string; partition: number; applied_lsn: number; updated_at: Date }>(
+      `select topic, partition, applied_lsn, updated_at from "${schema}".checkpoints
+        where retired_at is null and applied_lsn = (select min(applied_lsn) from "${schema}".checkpoints where retired_at is null)
+        order by topic, partition`,
+    );
+    return rows.map((row) => ({ topic: row.topic, partition: row.partition, appliedLsn: row.applied_lsn, updatedAt: row.updated_at }));
   } catch (error) {
     if (NOT_CREATED.has((error as { code?: string }).code ?? '')) return [];
     throw error;

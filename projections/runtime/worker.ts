@@ -11,7 +11,7 @@ import type { EventStore } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
 import { traceBatch } from './batch-tracing.ts';
-import { readPositions, registerPartitions } from './checkpoint-store.ts';
+import { readPositions, registerPartitions, retirePartitions } from './checkpoint-store.ts';
 import { ProjectionBatchError } from './errors.ts';
 import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction } from './projection-schema.ts';
 import type { ProjectionSource, SourceBatch } from './source.ts';
@@ -47,6 +47,10 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
         signal,
         positions: () => inProjectionTransaction(db, shared, readPositions),
         partitionsKnown: (partitions) => inProjectionTransaction(db, shared, (trx) => registerPartitions(trx, partitions)),
+        retirePartitions: async (partitions) => {
+          const retired = await inProjectionTransaction(db, shared, (trx) => retirePartitions(trx, partitions));
+          if (retired.length > 0) logger.warn({ retired }, 'partitions this source no longer reads stop holding the watermark back');
+        },
         handle: async (batch) => {
           const apply = () => inProjectionTransaction(db, shared, (trx) => applySourceBatch(trx, projection, batch));
           // Spans: one per batch, and one per traced event as a child of its traceparent (batch-tracing.ts).

@@ -19,6 +19,7 @@ const key = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
 class RecordingRuntime {
   readonly positions = new Map<string, StoredPosition>();
   readonly known: PartitionRef[] = [];
+  readonly retired: PartitionRef[] = [];
   /** Every batch as delivered, before dedupe. */
   readonly batches: SourceBatch[] = [];
   /** Applied events per partition, after dedupe. */
@@ -35,6 +36,7 @@ class RecordingRuntime {
           if (!this.positions.has(key(partition))) this.positions.set(key(partition), { ...partition, appliedLsn: 0, nextOffset: null });
         }
       },
+      retirePartitions: async (partitions: PartitionRef[]) => void this.retired.push(...partitions),
       handle: async (batch: SourceBatch) => {
         if (this.known.length === 0) this.handleCallsBeforeKnown += 1;
         this.batches.push(batch);

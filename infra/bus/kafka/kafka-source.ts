@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from '../../../projections/runtime/source.ts';
 import { aborted, backoffMs, createKafkaClient, pause, silentLogger } from './client.ts';
 import { sourceBatchOf } from './source-batch.ts';
-import { topicPartitions } from './topics.ts';
+import { topicPartitions, topicPrefixOf } from './topics.ts';
 
 export type KafkaSourceOptions = {
   brokers: readonly string[];
@@ -90,6 +90,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
         const partitions = await waitForPartitions(admin, options.topics, signal, logger);
         if (signal.aborted) return;
         await hooks.partitionsKnown(partitions);
+        await hooks.retirePartitions(notReadAnyMore(await hooks.positions(), options.topics));
         const storeId = await options.storeId();
         await consumer.connect();
         await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
@@ -227,6 +228,16 @@ async function seekTargets(
     }
   }
   return targets;
+}
+
+/**
+ * Stored partitions this source never reads: those of topics under another prefix (the deployment moved to
+ * its own KAFKA_TOPIC_PREFIX) or of another kind of source (the local bus's `log`). Topics under this
+ * source's own prefix are kept even when it does not read them: another version of this worker may.
+ */
+function notReadAnyMore(stored: readonly StoredPosition[], topics: readonly string[]): PartitionRef[] {
+  const own = new Set(topics.map(topicPrefixOf));
+  return stored.filter((p) => !topics.includes(p.topic) && !own.has(topicPrefixOf(p.topic))).map(({ topic, partition }) => ({ topic, partition }));
 }
 
 /** Every partition of the topics, waiting (with backoff) for the relay to create topics that do not exist yet. */

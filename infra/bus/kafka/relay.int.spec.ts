@@ -60,6 +60,7 @@ describe('Kafka relay', () => {
 
     const messages = await eventMessages();
     expect(messages).toHaveLength(log.length);
+    const storeId = await fixture.store.storeId();
     const byLsn = new Map(messages.map((message) => [lsnOf(message), message]));
     for (const event of log) {
       const message = byLsn.get(event.lsn)!;
@@ -69,6 +70,7 @@ describe('Kafka relay', () => {
       expect(Buffer.compare(message.value!, Buffer.from(event.data))).toBe(0);
       expect(decodeEvent(message.value!)).toEqual(decodeEvent(event.data));
       expect(message.headers).toMatchObject({
+        'store-id': storeId,
         'event-id': event.eventId,
         'event-type': event.type,
         'schema-fingerprint': schemaFingerprintHex(event.data),
@@ -109,6 +111,7 @@ describe('Kafka relay', () => {
         expect(isWatermark(last)).toBe(true);
         expect(lsnOf(last)).toBe(log.length);
         expect(last.key).toBeNull();
+        expect(last.headers['store-id']).toBe(await fixture.store.storeId());
         expect(last.value ?? Buffer.alloc(0)).toHaveLength(0);
         // Watermarks only ever rise, and follow the events they cover.
         const lsns = partitionMessages.map(lsnOf);

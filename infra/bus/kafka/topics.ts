@@ -11,6 +11,11 @@ export function kafkaTopic(context: string, topicPrefix = DEFAULT_TOPIC_PREFIX):
   return `${topicPrefix}.${context}.v1`;
 }
 
+/** The prefix of a Proofline topic (`<prefix>.<context>.v<n>`); undefined for any other name. */
+export function topicPrefixOf(topic: string): string | undefined {
+  return /^(.+)\.[^.]+\.v\d+$/.exec(topic)?.[1];
+}
+
 /** Every context the event registry knows, sorted. */
 export function knownContexts(): string[] {
   return [...new Set(eventTypes().map((type) => contextOf(type)))].sort();

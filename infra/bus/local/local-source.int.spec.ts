@@ -40,6 +40,7 @@ async function runSource(appliedLsn: number, maxBatchEvents: number, until: (bat
   await createLocalSource(eventStore, { maxBatchEvents }).run({
     signal: controller.signal,
     partitionsKnown: async (partitions) => void calls.push(`partitionsKnown ${JSON.stringify(partitions)}`),
+    retirePartitions: async (partitions) => void calls.push(`retirePartitions ${JSON.stringify(partitions)}`),
     positions: async () => (calls.push('positions'), stored),
     handle: async (batch) => {
       batches.push(batch);
@@ -54,7 +55,7 @@ describe('local source', () => {
     await appendDecisions(23);
     const { calls, batches } = await runSource(5, 4, (delivered) => delivered.at(-1)!.watermarkLsn === 23);
 
-    expect(calls).toEqual([`partitionsKnown [{"topic":"log","partition":0}]`, 'positions']);
+    expect(calls).toEqual([`partitionsKnown [{"topic":"log","partition":0}]`, 'positions', 'retirePartitions []']);
     const lsns = batches.flatMap((batch) => batch.events.map((event) => event.lsn));
     expect(lsns).toEqual(Array.from({ length: 18 }, (_, i) => i + 6));
     for (const batch of batches) {
@@ -77,6 +78,7 @@ describe('local source', () => {
     const running = createLocalSource(eventStore).run({
       signal: controller.signal,
       partitionsKnown: async () => {},
+      retirePartitions: async () => {},
       positions: async () => [{ ...LOCAL_PARTITION, appliedLsn: await eventStore.headLsn(), nextOffset: null }],
       handle: async () => {
         throw new Error('no event was appended, none may be delivered');

@@ -20,9 +20,12 @@ export function createLocalSource(eventStore: EventStore, options: LocalSourceOp
   if (!Number.isSafeInteger(maxBatchEvents) || maxBatchEvents < 1) throw new RangeError(`maxBatchEvents must be >= 1, got ${maxBatchEvents}`);
 
   return {
-    async run({ positions, partitionsKnown, handle, signal }) {
+    async run({ positions, partitionsKnown, retirePartitions, handle, signal }) {
       await partitionsKnown([LOCAL_PARTITION]);
-      const stored = (await positions()).find((p) => p.topic === LOCAL_PARTITION.topic && p.partition === LOCAL_PARTITION.partition);
+      const all = await positions();
+      // Rows a Kafka source left behind (this read model was fed over Kafka before) are never delivered here.
+      await retirePartitions(all.filter((p) => p.topic !== LOCAL_PARTITION.topic));
+      const stored = all.find((p) => p.topic === LOCAL_PARTITION.topic && p.partition === LOCAL_PARTITION.partition);
       const fromLsn = (stored?.appliedLsn ?? 0) + 1;
 
       const stop = new AbortController();
