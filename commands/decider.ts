@@ -30,7 +30,3 @@ export class DomainError extends Error {
 export function assertNever(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);
 }
-
-export function fold<State, E extends Event>(decider: Pick<Decider<State, never, E>, 'evolve' | 'initialState'>, events: readonly E[]): State {
-  return events.reduce(decider.evolve, decider.initialState());
-}

@@ -15,9 +15,9 @@
 // loop: each client sends its next POST /v1/crawls when the previous one is answered; crawl ids unique):
 //   warm-up   --warmup s against the batched gateway on an escrow of its own (JIT, connections); not reported.
 //   batched   the real gateway: crawlCommands → one batched single writer per escrow
-//             (commands/batched-command-handler.ts). --crawls bills offered (stops early after --seconds if given).
+//             (commands/stream-writer.ts). --crawls bills offered (stops early after --seconds if given).
 //   peer      the same route and schemas on a second fastify app in this process, over the same event store,
-//             whose handler bills with handleCommand(escrowDecider): read the whole escrow stream, decide,
+//             whose handler bills through the command core one at a time (commandHandler): read the whole escrow stream, decide,
 //             append with the revision read; on a conflict, reload and retry (up to --peer-retries times).
 //             Runs for --peer-seconds (0: skipped); requests in flight at the end are answered and verified
 //             but not counted in its rate.
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     ];
     if (peerOutcome) {
       rows.push({
-        name: 'one-at-a-time (handleCommand)',
+        name: 'one-at-a-time (commandHandler)',
         outcome: peerOutcome,
         check: checks.find((c) => c.label === 'one-at-a-time')!,
         counters: countersOf(markets.peer),

@@ -1,12 +1,13 @@
 // The peer: POST /v1/crawls as the gateway serves it (same schemas, idempotency hooks, error rendering and
-// participant reads as crawlCommands), but the bill goes through handleCommand, one command at a time:
-// read the whole escrow stream, decide with escrowDecider, append with the revision read; on a conflict,
-// reload and retry (up to maxRetries times).
+// participant reads as crawlCommands), but the bill goes through the command core one command at a time
+// (commandHandler): read the whole escrow stream, decide with escrowDecider, append with the revision read;
+// on a conflict, reload and retry (up to maxRetries times, with the core's jittered backoff).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { aggregateStream, handleCommand, type LoadedStream } from '../../commands/command-handler.ts';
-import { escrowDecider, escrowStreamId } from '../../commands/crawl/escrow.ts';
+import { commandHandler, loadStream, type LoadedStream } from '../../commands/command-core.ts';
+import { escrowDecider, escrowStreamId, type EscrowCommand, type EscrowState } from '../../commands/crawl/escrow.ts';
+import type { EscrowEvent } from '../../events-schema/crawl/events.ts';
 import { participantDecider, participantStreamId, type ParticipantState } from '../../commands/crawl/participant.ts';
 import { billCrawlSchema } from '../../commands/crawl/schemas.ts';
 import { SharedReads } from '../../commands/shared-reads.ts';
@@ -30,7 +31,14 @@ export async function buildPeerApp(eventStore: EventStore, idempotency: Idempote
 
   const participantReads = new SharedReads<LoadedStream<ParticipantState>>();
   const participant = async (participantId: string) =>
-    (await participantReads.run(participantId, () => aggregateStream(eventStore, participantDecider, participantStreamId(participantId)))).state;
+    (await participantReads.run(participantId, () => loadStream(eventStore, participantDecider, participantStreamId(participantId)))).state;
+
+  const escrows = commandHandler<EscrowState, EscrowCommand, EscrowEvent>(eventStore, {
+    context: 'crawl',
+    decider: escrowDecider,
+    streamId: (command) => escrowStreamId(command.data.platformId),
+    conflictRetries: maxRetries,
+  });
 
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/crawls',
@@ -47,13 +55,7 @@ export async function buildPeerApp(eventStore: EventStore, idempotency: Idempote
     async (request, reply) => {
       const input = request.body;
       const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
-      const result = await handleCommand(
-        eventStore,
-        escrowDecider,
-        escrowStreamId(input.platformId),
-        { type: 'BillCrawl', data: { ...input, now: Date.now(), platform, publisher } },
-        { ...commandContext(request), maxRetries },
-      );
+      const result = await escrows.handle({ type: 'BillCrawl', data: { ...input, now: Date.now(), platform, publisher } }, commandContext(request));
       const billed = result.events[0]!;
       if (billed.type !== 'CrawlBilled') throw new Error(`BillCrawl decided ${billed.type}`);
       return reply

@@ -9,6 +9,7 @@
 // derived from the crawl id, so the event store refuses a crawl id billed twice even by another platform
 // (crawl-commands.ts), and only crawls inside the 7-day dispute window (plus open disputes) are needed for
 // disputes. A production escrow would drop older undisputed crawls from memory at a snapshot.
+import { Map as PersistentMap } from 'immutable';
 import type { CrawlBilled, EscrowEvent } from '../../events-schema/crawl/events.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
 import { assertMicros, isRecordableMicros, type ParticipantState } from './participant.ts';
@@ -44,12 +45,11 @@ export type EscrowState = {
   readonly billed: number;
   readonly refunded: number;
   /**
-   * Every crawl billed on this escrow, by crawl id. evolve updates this map in place and hands it on to the
-   * next state (the state given to evolve is consumed): copying a week of crawls per event would make
-   * folding quadratic. decide only reads it. Holders of a state that may be abandoned (the batched
-   * handler, after a failed append) reload the stream instead of reusing it.
+   * Every crawl billed on this escrow, by crawl id: a persistent map, so evolve returns a new one that
+   * shares all but the changed entry with the old (copying a week of crawls per event would make folding
+   * quadratic), and the state it was given stays as it was.
    */
-  readonly crawls: Map<string, BilledCrawl>;
+  readonly crawls: PersistentMap<string, BilledCrawl>;
 };
 
 export const escrowStreamId = (platformId: string) => `escrow-${platformId}`;
@@ -117,20 +117,27 @@ export function evolve(state: EscrowState, event: EscrowEvent): EscrowState {
     case 'EscrowDeposited':
       return { ...state, balance: state.balance + event.data.amount, deposited: state.deposited + event.data.amount };
     case 'CrawlBilled':
-      state.crawls.set(event.data.crawlId, toBilledCrawl(event));
-      return { ...state, balance: state.balance - event.data.amount, billed: state.billed + event.data.amount };
+      return {
+        ...state,
+        balance: state.balance - event.data.amount,
+        billed: state.billed + event.data.amount,
+        crawls: state.crawls.set(event.data.crawlId, toBilledCrawl(event)),
+      };
     case 'CrawlDisputed':
-      setStatus(state, event.data.crawlId, 'disputed');
-      return state;
+      return { ...state, crawls: withStatus(state, event.data.crawlId, 'disputed') };
     case 'CrawlRefunded':
-      setStatus(state, event.data.crawlId, 'refunded');
-      return { ...state, balance: state.balance + event.data.amount, refunded: state.refunded + event.data.amount };
+      return {
+        ...state,
+        balance: state.balance + event.data.amount,
+        refunded: state.refunded + event.data.amount,
+        crawls: withStatus(state, event.data.crawlId, 'refunded'),
+      };
     default:
       return assertNever(event);
   }
 }
 
-export const initialState = (): EscrowState => ({ balance: 0, deposited: 0, billed: 0, refunded: 0, crawls: new Map() });
+export const initialState = (): EscrowState => ({ balance: 0, deposited: 0, billed: 0, refunded: 0, crawls: PersistentMap() });
 
 export const escrowDecider: Decider<EscrowState, EscrowCommand, EscrowEvent> = { decide, evolve, initialState };
 
@@ -150,9 +157,9 @@ function toBilledCrawl(event: CrawlBilled): BilledCrawl {
   return { publisherId, amount, billedAt, status: 'billed' };
 }
 
-function setStatus(state: EscrowState, crawlId: string, status: CrawlStatus): void {
+function withStatus(state: EscrowState, crawlId: string, status: CrawlStatus): EscrowState['crawls'] {
   const crawl = state.crawls.get(crawlId);
   // Same stream as the bill, so the bill was folded first; a miss would be a corrupted stream.
   if (!crawl) throw new Error(`${status} event for crawl ${crawlId} that this escrow never billed`);
-  state.crawls.set(crawlId, { ...crawl, status });
+  return state.crawls.set(crawlId, { ...crawl, status });
 }

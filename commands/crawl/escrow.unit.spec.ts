@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EscrowEvent } from '../../events-schema/crawl/events.ts';
 import { encodeEvent } from '../../events-schema/index.ts';
-import { fold } from '../decider.ts';
-import { deciderSpec } from '../testing/decider-spec.ts';
+import { deciderSpec, frozenFold } from '../testing/decider-spec.ts';
 import { DISPUTE_WINDOW_MS, escrowDecider, type BillCrawl, type EscrowCommand } from './escrow.ts';
 import type { ParticipantState } from './participant.ts';
 
@@ -56,7 +55,7 @@ describe('escrow decider: deposits', () => {
     const deposit = (amount: number): EscrowCommand => ({ type: 'DepositEscrow', data: { platformId: 'ai', amount, now, platform } });
     spec.given([]).when(deposit(Number.MAX_SAFE_INTEGER)).thenThrows('amount_out_of_range');
     spec.given([deposited(1_000)]).when(deposit(Number.MAX_SAFE_INTEGER - 1_000)).thenThrows('amount_out_of_range');
-    const [largest] = escrowDecider.decide(deposit(Number.MAX_SAFE_INTEGER - 1_001), fold(escrowDecider, [deposited(1_000)]));
+    const [largest] = escrowDecider.decide(deposit(Number.MAX_SAFE_INTEGER - 1_001), frozenFold(escrowDecider, [deposited(1_000)]));
     expect(largest).toMatchObject({ data: { balanceAfter: Number.MAX_SAFE_INTEGER - 1 } });
     expect(() => encodeEvent(largest!)).not.toThrow();
   });
@@ -131,9 +130,19 @@ describe('escrow decider: disputes and refunds', () => {
   });
 
   it('folds balance = deposits − bills + refunds, with totals', () => {
-    const state = fold(escrowDecider, [deposited(1000), billed('c1'), billed('c2', 300, 400), disputed('c1'), refunded('c1'), deposited(50, 750)]);
+    const state = frozenFold(escrowDecider, [deposited(1000), billed('c1'), billed('c2', 300, 400), disputed('c1'), refunded('c1'), deposited(50, 750)]);
     expect(state).toMatchObject({ balance: 750, deposited: 1050, billed: 600, refunded: 300 });
     expect(state.crawls.get('c1')).toMatchObject({ status: 'refunded', amount: 300 });
     expect(state.crawls.get('c2')).toMatchObject({ status: 'billed' });
+  });
+
+  it('leaves the state it was given as it was: a state kept from before a bill, a dispute or a refund still reads as before', () => {
+    const before = frozenFold(escrowDecider, [deposited(1000), billed('c1')]);
+    const after = [billed('c2', 300, 400), disputed('c1'), refunded('c1')].reduce(escrowDecider.evolve, before);
+    expect(after.crawls.get('c1')).toMatchObject({ status: 'refunded' });
+    expect(after.crawls.has('c2')).toBe(true);
+    expect(before).toMatchObject({ balance: 700, billed: 300, refunded: 0 });
+    expect(before.crawls.get('c1')).toMatchObject({ status: 'billed' });
+    expect(before.crawls.has('c2')).toBe(false);
   });
 });

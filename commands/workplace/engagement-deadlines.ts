@@ -10,7 +10,7 @@
 // same engagements due.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EventStore } from '../../ports/event-store.ts';
-import { handleCommand } from '../command-handler.ts';
+import { commandHandler } from '../command-core.ts';
 import { DomainError } from '../decider.ts';
 import { companyDecider, companyStreamId } from './company.ts';
 import type { DueEngagement, DueEngagements } from './ports.ts';
@@ -43,16 +43,20 @@ const sameEngagement = (a: DueEngagement, b: DueEngagement) => a.companyId === b
 
 export function createEngagementDeadlines(options: EngagementDeadlinesOptions) {
   const { eventStore, dueEngagements, logger, clock = Date.now, pollIntervalMs = 5000, batchSize = 100 } = options;
+  // Reviewers and the company itself may write the stream at the same time: a few more tries than usual.
+  const expirations = commandHandler(eventStore, {
+    context: 'workplace',
+    decider: companyDecider,
+    streamId: (command) => companyStreamId(command.data.companyId),
+    conflictRetries: 5,
+  });
 
   /** True when this call appended the listing; false when the engagement was no longer pending. */
   async function expire(engagement: DueEngagement, now: number): Promise<boolean> {
     const { companyId, engagementNumber } = engagement;
-    const result = await handleCommand(
-      eventStore,
-      companyDecider,
-      companyStreamId(companyId),
+    const result = await expirations.handle(
       { type: 'ExpireEngagement', data: { companyId, engagementNumber, now } },
-      { metadata: { actor: DEADLINE_ACTOR, correlationId: `engagement-deadline:${companyId}:${engagementNumber}` }, maxRetries: 5 },
+      { metadata: { actor: DEADLINE_ACTOR, correlationId: `engagement-deadline:${companyId}:${engagementNumber}` } },
     );
     return result.events.length > 0;
   }

@@ -1,11 +1,11 @@
 // The workplace context's use cases: each one routes a validated command to its stream through the
-// generic handler. The submitter's raw id stops here: only its keyed pseudonym goes on.
+// command core, configured once per use case. The submitter's raw id stops here: only its keyed pseudonym goes on.
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../ports/event-store.ts';
-import { aggregateStream, handleCommand, type CommandContext, type LoadedStream } from '../command-handler.ts';
+import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
 import { deterministicUuid } from '../event-ids.ts';
 import { SharedReads } from '../shared-reads.ts';
-import { companyDecider, companyStreamId, type CompanyState } from './company.ts';
+import { companyDecider, companyStreamId, type CompanyCommand, type CompanyEvent, type CompanyState } from './company.ts';
 import type { CompanyScores } from './ports.ts';
 import { reviewerPseudonym } from './pseudonym.ts';
 import { reviewDecider, reviewStreamId } from './review.ts';
@@ -24,35 +24,39 @@ export type WorkplaceCommands = ReturnType<typeof workplaceCommands>;
 
 export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clock = Date.now }: WorkplaceCommandsDeps) {
   const companyReads = new SharedReads<LoadedStream<CompanyState>>();
-  const companyCommand = (companyId: string, command: Parameters<typeof companyDecider.decide>[0], context: CommandContext) =>
-    handleCommand(eventStore, companyDecider, companyStreamId(companyId), command, context);
+  const onCompany: UseCase<CompanyState, CompanyCommand, CompanyEvent> = {
+    context: 'workplace',
+    decider: companyDecider,
+    streamId: (command) => companyStreamId(command.data.companyId),
+  };
+  // A company is registered once: a conflict means it exists, and deciding again would only say so.
+  const registrations = commandHandler(eventStore, { ...onCompany, conflictRetries: 0 });
+  const companies = commandHandler(eventStore, onCompany);
+  // Each review is its own stream (company and reviewer pseudonym), almost always new.
+  const reviews = commandHandler(eventStore, {
+    context: 'workplace',
+    decider: reviewDecider,
+    streamId: (command) => reviewStreamId(command.data.companyId, command.data.reviewerPseudonym),
+    assumeNewStream: true,
+  });
 
   return {
     async registerCompany(input: RegisterCompanyInput, context: CommandContext) {
       // With an Idempotency-Key and no client id, the id must be the same on a retry.
       const companyId = input.companyId ?? (context.idempotencyKey ? deterministicUuid('company', context.idempotencyKey) : randomUUID());
-      const result = await handleCommand(
-        eventStore,
-        companyDecider,
-        companyStreamId(companyId),
-        { type: 'RegisterCompany', data: { companyId, name: input.name, now: clock() } },
-        { ...context, maxRetries: 0 },
-      );
+      const result = await registrations.handle({ type: 'RegisterCompany', data: { companyId, name: input.name, now: clock() } }, context);
       return { companyId, streamId: result.streamId, lsn: result.lastLsn };
     },
 
     async submitReview(companyId: string, input: SubmitReviewInput, context: CommandContext) {
       // Many reviewers of one company read its small stream at once: concurrent reads share one query.
-      const company = await companyReads.run(companyId, () => aggregateStream(eventStore, companyDecider, companyStreamId(companyId)));
+      const company = await companyReads.run(companyId, () => loadStream(eventStore, companyDecider, companyStreamId(companyId)));
       const pseudonym = reviewerPseudonym(pseudonymKey, companyId, input.submitterId);
       // `x-actor` would name the reviewer in the event's metadata: an anonymous review carries no actor.
       const { actor: _actor, ...metadata } = context.metadata;
-      const result = await handleCommand(
-        eventStore,
-        reviewDecider,
-        reviewStreamId(companyId, pseudonym),
+      const result = await reviews.handle(
         { type: 'SubmitReview', data: { companyId, reviewerPseudonym: pseudonym, scores: input.scores, now: clock(), company: company.state } },
-        { ...context, metadata, assumeNewStream: true },
+        { ...context, metadata },
       );
       const scored = result.events[result.events.length - 1]!;
       return { submissionId: result.eventIds[result.eventIds.length - 1]!, overallScore: scored.data.overallScore / 100, lsn: result.lastLsn };
@@ -60,14 +64,14 @@ export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clo
 
     async initiateEngagement(companyId: string, context: CommandContext) {
       const score = await companyScores(companyId);
-      const result = await companyCommand(companyId, { type: 'InitiateEngagement', data: { companyId, now: clock(), score } }, context);
+      const result = await companies.handle({ type: 'InitiateEngagement', data: { companyId, now: clock(), score } }, context);
       const [initiated] = result.events;
       if (initiated?.type !== 'EngagementInitiated') throw new Error(`InitiateEngagement of ${companyId} recorded no EngagementInitiated`);
       return { engagementNumber: initiated.data.engagementNumber, deadline: new Date(initiated.data.deadline).toISOString(), lsn: result.lastLsn };
     },
 
     async respondToEngagement(companyId: string, response: EngagementResponseInput, context: CommandContext) {
-      const result = await companyCommand(companyId, { type: 'RespondToEngagement', data: { companyId, now: clock(), response } }, context);
+      const result = await companies.handle({ type: 'RespondToEngagement', data: { companyId, now: clock(), response } }, context);
       const certified = result.events.find((event) => event.type === 'CertificationIssued');
       return certified?.type === 'CertificationIssued'
         ? {
@@ -80,12 +84,12 @@ export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clo
 
     async watchListLowScore(companyId: string, context: CommandContext) {
       const score = await companyScores(companyId);
-      const result = await companyCommand(companyId, { type: 'WatchListLowScore', data: { companyId, now: clock(), score } }, context);
+      const result = await companies.handle({ type: 'WatchListLowScore', data: { companyId, now: clock(), score } }, context);
       return { lsn: result.lastLsn };
     },
 
     async delistCompany(companyId: string, context: CommandContext) {
-      const result = await companyCommand(companyId, { type: 'DelistCompany', data: { companyId, now: clock() } }, context);
+      const result = await companies.handle({ type: 'DelistCompany', data: { companyId, now: clock() } }, context);
       return { lsn: result.lastLsn };
     },
   };

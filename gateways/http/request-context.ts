@@ -1,6 +1,6 @@
 // What a command learns from its HTTP request: who asked, in which trace, under which correlation.
 import type { FastifyRequest } from 'fastify';
-import type { CommandContext } from '../../commands/command-handler.ts';
+import type { CommandContext } from '../../commands/command-core.ts';
 import type { EventMetadata } from '../../ports/event-store.ts';
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;

@@ -1,4 +1,4 @@
-// The batched single writer on the real PostgreSQL event store, with the escrow decider: each command is
+// The single writer per stream (stream-writer.ts) on the real PostgreSQL event store, with the escrow decider: each command is
 // decided on its own against the state the earlier ones left, the accepted ones go out in one append, and
 // whatever goes wrong in the middle (a duplicate event id, another writer, a failed append) leaves the
 // stream exactly as a one-at-a-time handler would have.
@@ -9,8 +9,9 @@ import { openDatabase, type Database } from '../infra/db/database.ts';
 import { openEventStore } from '../infra/eventstore/open-event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../infra/testing/postgres.ts';
 import type { EventStore } from '../ports/event-store.ts';
-import { batchedCommandHandler } from './batched-command-handler.ts';
-import { escrowDecider, escrowStreamId, type EscrowCommand } from './crawl/escrow.ts';
+import type { UseCase } from './command-core.ts';
+import { streamWriters, type StreamWriterOptions } from './stream-writer.ts';
+import { escrowDecider, escrowStreamId, type EscrowCommand, type EscrowState } from './crawl/escrow.ts';
 import type { ParticipantState } from './crawl/participant.ts';
 import { DomainError } from './decider.ts';
 import { deterministicUuid } from './event-ids.ts';
@@ -57,23 +58,31 @@ function instrumented(store: EventStore) {
   return { store: wrapped, counts, failNextAppend: () => (failNext = true) };
 }
 
-const sameCrawlIdEverywhere = (_streamId: string, command: EscrowCommand) =>
-  command.type === 'BillCrawl' ? [deterministicUuid('test-crawl', command.data.crawlId)] : undefined;
+const sameCrawlIdEverywhere = (command: EscrowCommand, index: number) =>
+  command.type === 'BillCrawl' && index === 0 ? deterministicUuid('test-crawl', command.data.crawlId) : undefined;
+
+type EscrowUseCase = UseCase<EscrowState, EscrowCommand, EscrowEvent>;
+const onEscrow: EscrowUseCase = { context: 'crawl', decider: escrowDecider, streamId: (command) => escrowStreamId(command.data.platformId) };
+
+/** The escrow use case through one writer per stream, with what a test changes in it. */
+function escrowWriters(store: EventStore, overrides: Partial<EscrowUseCase> = {}, options: StreamWriterOptions = {}) {
+  return streamWriters(store, { ...onEscrow, ...overrides }, options);
+}
 
 async function recorded(platformId: string): Promise<EscrowEvent[]> {
   const { events } = await eventStore.readStream(escrowStreamId(platformId));
   return events.map((event) => decodeEvent(event.data) as EscrowEvent);
 }
 
-describe('batchedCommandHandler', () => {
+describe('streamWriters', () => {
   it('decides commands sent together in order, refuses only the unaffordable ones, and appends the rest at once', async () => {
     const { store, counts } = instrumented(eventStore);
-    const escrows = batchedCommandHandler(store, escrowDecider);
+    const escrows = escrowWriters(store);
     const platformId = uniquePlatform();
-    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 650));
+    await escrows.handle(deposit(platformId, 650));
     const appendsBefore = counts.appends;
 
-    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-c${i}`))));
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => escrows.handle(bill(platformId, `${platformId}-c${i}`))));
 
     expect(counts.appends - appendsBefore).toBe(1);
     const accepted = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
@@ -92,13 +101,13 @@ describe('batchedCommandHandler', () => {
   });
 
   it('fails a command whose event the schema refuses on its own, and bills the others', async () => {
-    const escrows = batchedCommandHandler(eventStore, escrowDecider);
+    const escrows = escrowWriters(eventStore);
     const platformId = uniquePlatform();
-    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 1_000));
+    await escrows.handle(deposit(platformId, 1_000));
     const [first, broken, last] = await Promise.allSettled([
-      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-ok1`)),
-      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-bad`, 1.5)), // bytes: an Avro long
-      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-ok2`)),
+      escrows.handle(bill(platformId, `${platformId}-ok1`)),
+      escrows.handle(bill(platformId, `${platformId}-bad`, 1.5)), // bytes: an Avro long
+      escrows.handle(bill(platformId, `${platformId}-ok2`)),
     ]);
     expect(first.status).toBe('fulfilled');
     expect(broken.status).toBe('rejected');
@@ -108,22 +117,22 @@ describe('batchedCommandHandler', () => {
   });
 
   it('refuses only the command whose event id is already recorded on another stream, then decides the rest again', async () => {
-    const escrows = batchedCommandHandler(eventStore, escrowDecider, {
-      eventIds: sameCrawlIdEverywhere,
+    const escrows = escrowWriters(eventStore, {
+      eventId: sameCrawlIdEverywhere,
       duplicateError: (command) => new DomainError('crawl_already_billed', `crawl ${command.type === 'BillCrawl' ? command.data.crawlId : '?'}`),
     });
     const [elsewhere, here] = [uniquePlatform(), uniquePlatform()];
-    await escrows.handle(escrowStreamId(elsewhere), deposit(elsewhere, 1_000));
-    await escrows.handle(escrowStreamId(here), deposit(here, 250));
+    await escrows.handle(deposit(elsewhere, 1_000));
+    await escrows.handle(deposit(here, 250));
     const shared = `shared-${here}`;
-    await escrows.handle(escrowStreamId(elsewhere), bill(elsewhere, shared));
+    await escrows.handle(bill(elsewhere, shared));
 
     // This escrow has never seen `shared`, so only the event store can refuse it.
     const outcomes = await Promise.allSettled([
-      escrows.handle(escrowStreamId(here), bill(here, `${here}-a`)),
-      escrows.handle(escrowStreamId(here), bill(here, shared)),
-      escrows.handle(escrowStreamId(here), bill(here, `${here}-b`)),
-      escrows.handle(escrowStreamId(here), bill(here, `${here}-c`)),
+      escrows.handle(bill(here, `${here}-a`)),
+      escrows.handle(bill(here, shared)),
+      escrows.handle(bill(here, `${here}-b`)),
+      escrows.handle(bill(here, `${here}-c`)),
     ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
     expect(outcomes[1]).toMatchObject({ reason: { code: 'crawl_already_billed' } });
@@ -137,16 +146,16 @@ describe('batchedCommandHandler', () => {
   });
 
   it('reloads and decides again when another writer appended to the stream meanwhile', async () => {
-    const ours = batchedCommandHandler(eventStore, escrowDecider);
-    const theirs = batchedCommandHandler(eventStore, escrowDecider);
+    const ours = escrowWriters(eventStore);
+    const theirs = escrowWriters(eventStore);
     const platformId = uniquePlatform();
-    await ours.handle(escrowStreamId(platformId), deposit(platformId, 300));
-    await ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-warm`)); // ours now caches the state
-    await theirs.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-theirs`)); // behind our back
+    await ours.handle(deposit(platformId, 300));
+    await ours.handle(bill(platformId, `${platformId}-warm`)); // ours now caches the state
+    await theirs.handle(bill(platformId, `${platformId}-theirs`)); // behind our back
 
     const outcomes = await Promise.allSettled([
-      ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-x`)),
-      ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-y`)),
+      ours.handle(bill(platformId, `${platformId}-x`)),
+      ours.handle(bill(platformId, `${platformId}-y`)),
     ]);
     expect(outcomes[0]).toMatchObject({ status: 'fulfilled', value: { state: { balance: 0 } } });
     expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { code: 'insufficient_escrow' } });
@@ -156,19 +165,19 @@ describe('batchedCommandHandler', () => {
 
   it('rejects every command of a failed append, records none of them, and starts the next batch from the stream', async () => {
     const { store, failNextAppend } = instrumented(eventStore);
-    const escrows = batchedCommandHandler(store, escrowDecider);
+    const escrows = escrowWriters(store);
     const platformId = uniquePlatform();
-    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 500));
-    await escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-before`));
+    await escrows.handle(deposit(platformId, 500));
+    await escrows.handle(bill(platformId, `${platformId}-before`));
 
     failNextAppend();
-    const failed = await Promise.allSettled([1, 2, 3].map((i) => escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-lost${i}`))));
+    const failed = await Promise.allSettled([1, 2, 3].map((i) => escrows.handle(bill(platformId, `${platformId}-lost${i}`))));
     for (const outcome of failed) expect(outcome).toMatchObject({ status: 'rejected', reason: { message: 'connection reset while appending' } });
     expect((await recorded(platformId)).map((event) => event.type)).toEqual(['EscrowDeposited', 'CrawlBilled']);
 
     // The lost bills were folded into the cached state (evolve updates the crawl map in place); a retry of
     // the same crawl must still be billed, and the balance must come from the stream, not that state.
-    const retried = await escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-lost1`));
+    const retried = await escrows.handle(bill(platformId, `${platformId}-lost1`));
     expect(retried.state.balance).toBe(300);
     expect((await recorded(platformId)).at(-1)).toMatchObject({ type: 'CrawlBilled', data: { crawlId: `${platformId}-lost1`, balanceAfter: 300 } });
   });
@@ -199,20 +208,20 @@ function gated(store: EventStore, streamId: string) {
   };
 }
 
-describe('batchedCommandHandler: one writer per stream', () => {
+describe('streamWriters: one writer per stream', () => {
   it('keeps a single writer for a stream while more streams than maxIdleStreams are busy', async () => {
     const [busy, other] = [uniquePlatform(), uniquePlatform()];
     const { store, appends, close, arrived, open } = gated(eventStore, escrowStreamId(busy));
-    const escrows = batchedCommandHandler(store, escrowDecider, { maxIdleStreams: 1 });
-    await escrows.handle(escrowStreamId(busy), deposit(busy, 1_000));
-    await escrows.handle(escrowStreamId(other), deposit(other, 1_000));
+    const escrows = escrowWriters(store, {}, { maxIdleStreams: 1 });
+    await escrows.handle(deposit(busy, 1_000));
+    await escrows.handle(deposit(other, 1_000));
 
     close();
-    const held = escrows.handle(escrowStreamId(busy), bill(busy, `${busy}-held`));
+    const held = escrows.handle(bill(busy, `${busy}-held`));
     await arrived; // the busy stream's writer is in the middle of its append
     const before = appends.get(escrowStreamId(other)) ?? 0;
     // Ten bills sent together to the other stream: one writer, one batch, one append, all billed.
-    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => escrows.handle(escrowStreamId(other), bill(other, `${other}-c${i}`))));
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => escrows.handle(bill(other, `${other}-c${i}`))));
     open();
     await held;
 
@@ -222,14 +231,14 @@ describe('batchedCommandHandler: one writer per stream', () => {
   });
 });
 
-describe('batchedCommandHandler: event ids already recorded in the stream', () => {
+describe('streamWriters: event ids already recorded in the stream', () => {
   const crawlIdOptions = {
-    eventIds: sameCrawlIdEverywhere,
+    eventId: sameCrawlIdEverywhere,
     duplicateError: (command: EscrowCommand) => new DomainError('crawl_already_billed', `crawl ${command.type === 'BillCrawl' ? command.data.crawlId : '?'}`),
   };
 
   it('refuses a bill that another writer recorded on the same stream between its read and its append', async () => {
-    const theirs = batchedCommandHandler(eventStore, escrowDecider, crawlIdOptions);
+    const theirs = escrowWriters(eventStore, crawlIdOptions);
     const platformId = uniquePlatform();
     const contested = `${platformId}-contested`;
     let interleave: (() => Promise<unknown>) | undefined;
@@ -240,11 +249,11 @@ describe('batchedCommandHandler: event ids already recorded in the stream', () =
       await before?.(); // the other writer gets there first
       return eventStore.appendToStream(streamId, events, options);
     };
-    const ours = batchedCommandHandler(racing, escrowDecider, crawlIdOptions);
-    await ours.handle(escrowStreamId(platformId), deposit(platformId, 1_000));
+    const ours = escrowWriters(racing, crawlIdOptions);
+    await ours.handle(deposit(platformId, 1_000));
 
-    interleave = () => theirs.handle(escrowStreamId(platformId), bill(platformId, contested));
-    const outcome = await ours.handle(escrowStreamId(platformId), bill(platformId, contested)).then(
+    interleave = () => theirs.handle(bill(platformId, contested));
+    const outcome = await ours.handle(bill(platformId, contested)).then(
       (value) => ({ status: 'fulfilled', value }),
       (reason: unknown) => ({ status: 'rejected', reason }),
     );
@@ -253,25 +262,25 @@ describe('batchedCommandHandler: event ids already recorded in the stream', () =
     const billed = (await recorded(platformId)).filter((event) => event.type === 'CrawlBilled');
     expect(billed.map((event) => event.data.crawlId)).toEqual([contested]);
     // The writer goes on from the stream as it is.
-    const next = await ours.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-next`));
+    const next = await ours.handle(bill(platformId, `${platformId}-next`));
     expect(next.events[0]).toMatchObject({ type: 'CrawlBilled', data: { balanceAfter: 800 } });
   });
 
   it('answers a command sent again under the same Idempotency-Key with what was recorded the first time, alone or in a batch', async () => {
-    const escrows = batchedCommandHandler(eventStore, escrowDecider);
+    const escrows = escrowWriters(eventStore);
     const platformId = uniquePlatform();
-    await escrows.handle(escrowStreamId(platformId), deposit(platformId, 100));
+    await escrows.handle(deposit(platformId, 100));
     const context = { metadata: {}, idempotencyKey: `key-${platformId}` };
-    const first = await escrows.handle(escrowStreamId(platformId), deposit(platformId, 500), context);
+    const first = await escrows.handle(deposit(platformId, 500), context);
     expect(first.events[0]).toMatchObject({ data: { amount: 500, balanceAfter: 600 } });
 
     // Its answer was lost: the client sends it again with the same key.
-    const alone = await escrows.handle(escrowStreamId(platformId), deposit(platformId, 500), context);
+    const alone = await escrows.handle(deposit(platformId, 500), context);
     expect(alone).toMatchObject({ events: first.events, eventIds: first.eventIds, lastLsn: first.lastLsn, state: { balance: 600 } });
 
     const [again, other] = await Promise.allSettled([
-      escrows.handle(escrowStreamId(platformId), deposit(platformId, 500), context),
-      escrows.handle(escrowStreamId(platformId), bill(platformId, `${platformId}-c1`)),
+      escrows.handle(deposit(platformId, 500), context),
+      escrows.handle(bill(platformId, `${platformId}-c1`)),
     ]);
     expect(again).toMatchObject({ status: 'fulfilled', value: { events: first.events, eventIds: first.eventIds, lastLsn: first.lastLsn } });
     expect(other).toMatchObject({ status: 'fulfilled', value: { events: [{ type: 'CrawlBilled', data: { balanceAfter: 500 } }] } });
