@@ -12,7 +12,7 @@ import { ValueType, type Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { EventStore } from '../ports/event-store.ts';
 import type { ProjectionHealth } from '../ports/read-models.ts';
-import { pause } from '../projections/runtime/backoff.ts';
+import { pause } from '../ports/backoff.ts';
 import { foreignRecords, lowestPartitions, StallTracker, watermark } from '../projections/runtime/index.ts';
 import { readRelayCheckpoints } from './bus/kafka/index.ts';
 import type { Database } from './db/database.ts';

@@ -6,7 +6,7 @@
 // once; when the work has returned, the lock is sought again on a fresh connection.
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { backoffMs, pause } from '../../projections/runtime/backoff.ts';
+import { backoffMs, pause } from '../../ports/backoff.ts';
 import type { Database } from './database.ts';
 
 export type SoleHolderOptions = {

@@ -19,7 +19,7 @@ import type { Database } from '../../infra/db/database.ts';
 import { migrate } from '../../infra/db/database.ts';
 import { runAsSoleHolder } from '../../infra/db/sole-holder.ts';
 import type { AnchorChain, AnchoredBatch } from '../../ports/anchor-chain.ts';
-import { backoffMs, pause, retrySessions } from '../runtime/backoff.ts';
+import { backoffMs, pause, retrySessions } from '../../ports/backoff.ts';
 import { ensureProjectionSchema } from '../runtime/projection-schema.ts';
 import { watermark } from '../runtime/watermark.ts';
 import { anchoringProjection, ANCHORING_PROJECTION } from './anchoring-projection.ts';

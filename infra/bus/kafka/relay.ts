@@ -32,7 +32,7 @@ import type { Database } from '../../db/database.ts';
 import { runAsSoleHolder } from '../../db/sole-holder.ts';
 import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
-import { retrySessions } from '../../../projections/runtime/backoff.ts';
+import { retrySessions } from '../../../ports/backoff.ts';
 import { createKafkaClient, silentLogger, type KafkaConnection } from './client.ts';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
 import {
