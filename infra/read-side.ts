@@ -11,8 +11,8 @@ import {
   retryParkedStream,
   waitForWatermark,
   watermark,
-  type ProjectionSource,
 } from '../projections/runtime/index.ts';
+import type { ProjectionSource } from '../ports/projection-source.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import { createKafkaSource, kafkaTopicsForEventTypes } from './bus/kafka/index.ts';
 import { createLocalSource } from './bus/local/local-source.ts';

@@ -14,7 +14,7 @@ import { planApplication, selectFresh, waitingBehind, type DecodedEvent, type Pa
 import { advanceCheckpoint, lockCheckpoint, recordForeignRecords } from './checkpoint-store.ts';
 import { parkedStreamsAmong, parkEvents } from './parking.ts';
 import { messageOf, projectionChannel } from './projection-schema.ts';
-import type { SourceBatch } from './source.ts';
+import type { SourceBatch } from '../../ports/projection-source.ts';
 import { isTransientError } from './transient-errors.ts';
 
 export type BatchOutcome = {

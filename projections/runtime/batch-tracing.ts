@@ -16,7 +16,7 @@ import { contextFromEventMetadata, eventSpanAttributes, hasTraceparent } from '.
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import type { BatchOutcome } from './apply-batch.ts';
-import type { SourceBatch } from './source.ts';
+import type { SourceBatch } from '../../ports/projection-source.ts';
 
 export const PROJECTIONS_TRACER = 'proofline-projections';
 

@@ -1,7 +1,7 @@
 // Checkpoint rows of one projection schema. Every function runs inside a transaction opened with
 // inProjectionTransaction (search_path = the schema), so the rows move together with the read model.
 import type { Knex } from 'knex';
-import type { ForeignRecords, PartitionRef, StoredPosition } from './source.ts';
+import type { ForeignRecords, PartitionRef, StoredPosition } from '../../ports/projection-source.ts';
 
 type CheckpointRow = { topic: string; partition: number; applied_lsn: number; next_offset: string | null };
 

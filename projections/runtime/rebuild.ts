@@ -41,7 +41,7 @@ import {
   projectionSchema,
   schemaExists,
 } from './projection-schema.ts';
-import type { SourceBatch } from './source.ts';
+import type { SourceBatch } from '../../ports/projection-source.ts';
 
 export type RebuildOptions = {
   db: Database;

@@ -14,7 +14,7 @@ import { traceBatch } from './batch-tracing.ts';
 import { readPositions, registerPartitions, retirePartitions } from './checkpoint-store.ts';
 import { ProjectionBatchError } from './errors.ts';
 import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction } from './projection-schema.ts';
-import type { ProjectionSource, SourceBatch } from './source.ts';
+import type { ProjectionSource, SourceBatch } from '../../ports/projection-source.ts';
 import { retryTransient } from './transient-errors.ts';
 
 export type ProjectionWorkerOptions = {

@@ -27,7 +27,7 @@ import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kaf
 import type { Logger } from 'pino';
 import { contextOf } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
-import type { PartitionRef } from '../../../projections/runtime/source.ts';
+import type { PartitionRef } from '../../../ports/projection-source.ts';
 import type { Database } from '../../db/database.ts';
 import { runAsSoleHolder } from '../../db/sole-holder.ts';
 import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
