@@ -8,6 +8,7 @@ import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/
 import type { Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
 import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
@@ -125,7 +126,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
 
     const chain = await openPlatformChain(config, logger, stack, db, roles);
     if (roles.anchorer) {
-      const anchorer = createAnchorer({ db, chain: chain!, batchSize: config.anchorBatchSize, intervalMs: config.anchorIntervalMs, logger });
+      const anchorer = createAnchorer({ db, chain: chain!, soleHolder: soleHolderOn(db), batchSize: config.anchorBatchSize, intervalMs: config.anchorIntervalMs, logger });
       background('anchorer', (signal) => anchorer.run(signal));
     }
 
