@@ -1,8 +1,7 @@
 // What a read model is: a named PostgreSQL schema, its migrations, and how a batch of events changes it.
-import type { Knex } from 'knex';
 import type { ProoflineEvent } from '../events-schema/index.ts';
 import type { EventMetadata } from '../ports/event-store.ts';
-import type { Migration } from '../infra/db/database.ts';
+import type { Migration, SqlTransaction } from '../ports/sql.ts';
 
 /** A recorded event, decoded, as a projection sees it. */
 export type ProjectedEvent = {
@@ -28,5 +27,5 @@ export type Projection = {
    */
   migrations: readonly Migration[];
   /** Applies events in LSN order (per stream) inside the runtime's transaction; throws to refuse. */
-  applyBatch(events: readonly ProjectedEvent[], trx: Knex.Transaction): Promise<void>;
+  applyBatch(events: readonly ProjectedEvent[], trx: SqlTransaction): Promise<void>;
 };

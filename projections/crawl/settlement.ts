@@ -5,8 +5,8 @@
 // The batch is computed from the read model when asked, so it reflects refunds recorded since: it is as of
 // the answer's asOfLsn. Freezing a day (an event recording its root once its dispute window has passed) is
 // the next step toward paying out on chain; it is not done here.
-import type { Knex } from 'knex';
 import { toHex, type Bytes32 } from '../../events-schema/leaf.ts';
+import type { Sql } from '../../ports/sql.ts';
 import { batchTree } from '../anchoring/merkle-tree.ts';
 import { payoutLeaf, publisherHashOf } from './payout-leaf.ts';
 import { payoutsOfDay } from './queries.ts';
@@ -22,7 +22,7 @@ function orderedPayouts(day: string, payouts: Array<{ publisherId: string; amoun
     .sort((a, b) => Buffer.compare(a.hash, b.hash));
 }
 
-export async function settlementBatch(knex: Knex, day: string): Promise<SettlementBatch> {
+export async function settlementBatch(knex: Sql, day: string): Promise<SettlementBatch> {
   const payouts = orderedPayouts(day, await payoutsOfDay(knex, day));
   const root = payouts.length === 0 ? null : toHex(batchTree(payouts.map((p) => p.leaf)).root);
   return {
@@ -33,7 +33,7 @@ export async function settlementBatch(knex: Knex, day: string): Promise<Settleme
   };
 }
 
-export async function payoutProof(knex: Knex, publisherId: string, day: string): Promise<PayoutProof | null> {
+export async function payoutProof(knex: Sql, publisherId: string, day: string): Promise<PayoutProof | null> {
   const payouts = orderedPayouts(day, await payoutsOfDay(knex, day));
   const index = payouts.findIndex((p) => p.publisherId === publisherId);
   if (index < 0) return null;

@@ -1,6 +1,6 @@
 // What analysts ask of the governance read model: one decision's results, and the list of decisions.
-import type { Knex } from 'knex';
 import { voterClasses, type VoterClass } from '../../events-schema/governance/events.ts';
+import type { Sql } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { GOVERNANCE_PROJECTION } from './governance-projection.ts';
@@ -34,7 +34,7 @@ function statusAt(row: DecisionRow, now: number): DecisionStatus {
   return row.status === 'closed' || (row.closes_at !== null && row.closes_at.getTime() <= now) ? 'closed' : 'open';
 }
 
-export async function decisionResults(knex: Knex, decisionId: string, now = Date.now()): Promise<DecisionResults | null> {
+export async function decisionResults(knex: Sql, decisionId: string, now = Date.now()): Promise<DecisionResults | null> {
   const row = await knex.withSchema(schema).table<DecisionRow>('decisions').where({ decision_id: decisionId }).first();
   if (!row) return null;
   const tallies = await knex
@@ -67,7 +67,7 @@ export type DecisionSummary = { decisionId: string; title: string; status: Decis
 
 /** Newest first, keyset-paged by the LSN of each decision's creation (the cursor is opaque to clients). */
 export async function listDecisions(
-  knex: Knex,
+  knex: Sql,
   options: { status?: DecisionStatus; limit: number; cursor?: string },
   now = Date.now(),
 ): Promise<{ decisions: DecisionSummary[]; nextCursor: string | null }> {

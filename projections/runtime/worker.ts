@@ -6,8 +6,8 @@
 // with a ProjectionBatchError and whoever runs the worker restarts it. Refused events never fail a batch:
 // they are parked.
 import pino, { type Logger } from 'pino';
-import type { Database } from '../../infra/db/database.ts';
 import type { EventStore } from '../../ports/event-store.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
 import type { Projection } from '../projection.ts';
 import { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
 import { traceBatch } from './batch-tracing.ts';
@@ -18,7 +18,7 @@ import type { ProjectionSource, SourceBatch } from '../../ports/projection-sourc
 import { retryTransient } from './transient-errors.ts';
 
 export type ProjectionWorkerOptions = {
-  db: Database;
+  db: SqlDatabase;
   projection: Projection;
   source: ProjectionSource;
   /** Only read to log how far behind the log the projection starts. */

@@ -1,7 +1,7 @@
 // The workplace read model from workplace events: companies, score tallies, engagements, certifications
 // and the public watch list. Submissions of one batch are summed in memory and added in one statement.
-import type { Knex } from 'knex';
 import type { SubmissionScored, WorkplaceEvent } from '../../events-schema/workplace/events.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
 import type { Projection, ProjectedEvent } from '../projection.ts';
 import { workplaceMigrations } from './migrations.ts';
 
@@ -61,7 +61,7 @@ function addToTally(tallies: Map<string, Tally>, data: SubmissionScored['data'])
   tallies.set(data.companyId, tally);
 }
 
-async function addTallies(trx: Knex.Transaction, tallies: Map<string, Tally>) {
+async function addTallies(trx: SqlTransaction, tallies: Map<string, Tally>) {
   if (tallies.size === 0) return;
   // Sorted keys: two workers adding to the same rows lock them in the same order, so never deadlock.
   const ids = [...tallies.keys()].sort();
@@ -95,12 +95,12 @@ async function addTallies(trx: Knex.Transaction, tallies: Map<string, Tally>) {
 
 // The company-stream events below follow their registration in the same stream, so it was applied first:
 // a missing company is an inconsistency, and the event is refused (its stream parks).
-async function requireCompany(trx: Knex.Transaction, projected: ProjectedEvent, companyId: string) {
+async function requireCompany(trx: SqlTransaction, projected: ProjectedEvent, companyId: string) {
   const company = await trx('companies').where({ company_id: companyId }).first('company_id');
   if (!company) throw new Error(`${projected.event.type} at LSN ${projected.lsn} for unknown company ${companyId}`);
 }
 
-async function initiateEngagement(trx: Knex.Transaction, projected: ProjectedEvent, data: Data<'EngagementInitiated'>) {
+async function initiateEngagement(trx: SqlTransaction, projected: ProjectedEvent, data: Data<'EngagementInitiated'>) {
   await requireCompany(trx, projected, data.companyId);
   await trx('engagements').insert({
     company_id: data.companyId,
@@ -113,14 +113,14 @@ async function initiateEngagement(trx: Knex.Transaction, projected: ProjectedEve
   });
 }
 
-async function answerEngagement(trx: Knex.Transaction, projected: ProjectedEvent, companyId: string, engagementNumber: number, status: string, at: number) {
+async function answerEngagement(trx: SqlTransaction, projected: ProjectedEvent, companyId: string, engagementNumber: number, status: string, at: number) {
   const updated = await trx('engagements')
     .where({ company_id: companyId, engagement_number: engagementNumber, status: 'pending' })
     .update({ status, answered_at: new Date(at) });
   if (updated === 0) throw new Error(`${projected.event.type} at LSN ${projected.lsn}: engagement ${engagementNumber} of ${companyId} is not pending`);
 }
 
-async function certify(trx: Knex.Transaction, projected: ProjectedEvent, data: Data<'CertificationIssued'>) {
+async function certify(trx: SqlTransaction, projected: ProjectedEvent, data: Data<'CertificationIssued'>) {
   await answerEngagement(trx, projected, data.companyId, data.engagementNumber, 'certified', data.issuedAt);
   await trx('certifications').insert({
     company_id: data.companyId,
@@ -132,7 +132,7 @@ async function certify(trx: Knex.Transaction, projected: ProjectedEvent, data: D
   });
 }
 
-async function watchList(trx: Knex.Transaction, projected: ProjectedEvent, data: Data<'CompanyWatchListed'>) {
+async function watchList(trx: SqlTransaction, projected: ProjectedEvent, data: Data<'CompanyWatchListed'>) {
   if (data.engagementNumber === null) await requireCompany(trx, projected, data.companyId);
   else await answerEngagement(trx, projected, data.companyId, data.engagementNumber, data.reason === 'declined' ? 'declined' : 'expired', data.listedAt);
   // Listed again while listed (an engagement answered on a listed company): the reason is the latest,

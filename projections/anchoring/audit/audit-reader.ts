@@ -2,9 +2,9 @@
 // when the chain answers), and the anchored batches. Values are ready to print: hex 0x-lowercase, the
 // chain id as a decimal string, the contract's checksummed address.
 import type { Logger } from 'pino';
-import type { Database } from '../../../infra/db/database.ts';
 import { eventIdBytes32, toHex } from '../../../events-schema/leaf.ts';
 import type { AnchorChain } from '../../../ports/anchor-chain.ts';
+import type { SqlDatabase } from '../../../ports/sql.ts';
 import { batchById, batchHolding, leafOfEventId, listBatches, type BatchDetail, type BatchSummary } from '../queries.ts';
 import { createBatchProofs, proofBytes } from './batch-proofs.ts';
 
@@ -42,7 +42,7 @@ export type AuditReader = {
   batch(batchId: number): Promise<BatchDetailView | null>;
 };
 
-export function createAuditReader(options: { db: Database; chain: AnchorChain; logger?: Logger }): AuditReader {
+export function createAuditReader(options: { db: SqlDatabase; chain: AnchorChain; logger?: Logger }): AuditReader {
   const { db, chain, logger } = options;
   const proofs = createBatchProofs(db);
   let chainId: string | null = null;
