@@ -18,6 +18,7 @@ import { createKafkaSource, kafkaTopicsForEventTypes } from './bus/kafka/index.t
 import { createLocalSource } from './bus/local/local-source.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { projectionTracing } from './telemetry/projection-tracing.ts';
 
 export function readModelsOf(db: Database): ReadModels {
   return {
@@ -68,5 +69,5 @@ export function runProjection(projection: Projection, deps: ReadSideDeps, signal
   const source = projectionSource(projection, { eventStore: deps.eventStore, kafka: deps.kafka, logger: deps.logger });
   // The worker adds the projection's name to its logger.
   const logger = deps.logger.child({ component: 'projection' });
-  return createProjectionWorker({ db: deps.db, projection, source, eventStore: deps.eventStore, logger }).run(signal);
+  return createProjectionWorker({ db: deps.db, projection, source, eventStore: deps.eventStore, logger, tracer: projectionTracing }).run(signal);
 }
