@@ -144,7 +144,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         logger: logger.child({ component: 'projection-health' }),
       });
       stack.push({ name: 'projection-health', stop: () => projectionHealth.stop() });
-      projectionHealth.observeOn(metrics.meter);
+      projectionHealth.observeOn(metrics.instruments);
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool),

@@ -72,7 +72,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
 
   registerIdempotencyRecorder(app, deps.idempotency);
   const metrics = deps.metrics ?? ownMetrics(app);
-  registerRequestMetrics(app, metrics.meter);
+  registerRequestMetrics(app, metrics.instruments);
   await app.register(healthRoutes, {
     eventStore: deps.eventStore,
     readinessChecks: deps.readinessChecks ?? {},

@@ -194,7 +194,7 @@ describe('two event stores on one Kafka', () => {
       logger,
     });
     const metrics = createPlatformMetrics({ db: second.db, eventStore: second.store, projections: [governanceProjection] });
-    health.observeOn(metrics.meter);
+    health.observeOn(metrics.instruments);
     const app = await buildHttpApp({
       eventStore: second.store,
       idempotency: new PostgresIdempotencyStore(second.db.pool),
