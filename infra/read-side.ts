@@ -1,17 +1,10 @@
-// The read side as the gateway sees it (watermarks, parked events) and as the platform runs it
+// The read side as the gateway sees it (parked events) and as the platform runs it
 // (projection workers fed by Kafka or by the local bus).
 import type { Logger } from 'pino';
-import type { ParkingAdmin, ReadModels } from '../ports/read-models.ts';
+import type { ParkingAdmin } from '../ports/read-models.ts';
 import { projections } from '../projections/index.ts';
 import type { Projection } from '../projections/projection.ts';
-import {
-  createProjectionWorker,
-  listParked,
-  ReadModelTimeoutError,
-  retryParkedStream,
-  waitForWatermark,
-  watermark,
-} from '../projections/runtime/index.ts';
+import { createProjectionWorker, listParked, retryParkedStream } from '../projections/runtime/index.ts';
 import type { ProjectionSource } from '../ports/projection-source.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import { createKafkaSource, kafkaTopicsForEventTypes } from './bus/kafka/index.ts';
@@ -19,21 +12,6 @@ import { createLocalSource } from './bus/local/local-source.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { projectionTracing } from './telemetry/projection-tracing.ts';
-
-export function readModelsOf(db: Database): ReadModels {
-  return {
-    knex: db.knex,
-    watermark: (projection) => watermark(db, projection),
-    async waitFor(projection, lsn, timeoutMs) {
-      try {
-        return { reached: true, watermark: await waitForWatermark(db, projection, lsn, { timeoutMs }) };
-      } catch (error) {
-        if (error instanceof ReadModelTimeoutError) return { reached: false, watermark: error.reachedLsn };
-        throw error;
-      }
-    },
-  };
-}
 
 export function parkingOf(db: Database, logger?: Logger): ParkingAdmin {
   return {

@@ -11,7 +11,8 @@ import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/
 import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
-import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
+import { parkingOf, runProjection } from '../../infra/read-side.ts';
+import { readModelsOf } from '../composition/read-models.ts';
 import { startProjectionHealthMonitor } from '../../infra/projection-health.ts';
 import { createPlatformMetrics } from '../../infra/telemetry/platform-metrics.ts';
 import { projections } from '../../projections/index.ts';

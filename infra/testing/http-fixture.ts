@@ -12,7 +12,8 @@ import { loadConfig } from '../config.ts';
 import { migrate, openDatabase, type Database } from '../db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../db/postgres-idempotency-store.ts';
 import { openEventStore } from '../eventstore/open-event-store.ts';
-import { parkingOf, readModelsOf, runProjection } from '../read-side.ts';
+import { readModelsOf } from '../../gateways/composition/read-models.ts';
+import { parkingOf, runProjection } from '../read-side.ts';
 import { createPlatformMetrics } from '../telemetry/platform-metrics.ts';
 import { createTestDatabase } from './postgres.ts';
 

@@ -1,28 +1,12 @@
 // What analysts and participants ask of the crawl read model. Amounts are bigint in PostgreSQL and exact
 // JS numbers here (safe integers: the command side never records more).
+import type { CrawlEntry, DayRange, DayTotals, Escrow } from '../../ports/read-models/crawl.ts';
 import type { Sql } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { CRAWL_PROJECTION } from './crawl-projection.ts';
 
 const schema = projectionSchema(CRAWL_PROJECTION);
-
-export type DayTotals = { day: string; crawls: number; billed: number; refunded: number; net: number };
-export type Escrow = { platformId: string; deposited: number; billed: number; refunded: number; balance: number; crawls: number };
-export type CrawlEntry = {
-  crawlId: string;
-  platformId: string;
-  publisherId: string;
-  url: string;
-  bytes: number;
-  amount: number;
-  status: 'billed' | 'disputed' | 'refunded';
-  billedAt: string;
-  disputedAt: string | null;
-  disputeReason: string | null;
-  refundedAt: string | null;
-  lsn: number;
-};
 
 
 /** bigint columns arrive as strings; anything past 2^53 would be a bug upstream, so it fails loudly. */
@@ -43,8 +27,6 @@ export async function escrowOf(knex: Sql, platformId: string): Promise<Escrow | 
   const [deposited, billed, refunded] = [exact(row.deposited), exact(row.billed), exact(row.refunded)];
   return { platformId, deposited, billed, refunded, balance: deposited - billed + refunded, crawls: exact(row.crawls) };
 }
-
-export type DayRange = { from?: string; to?: string };
 
 /** Per day of billing, oldest first, within [from, to]; with the totals over those days. */
 export async function dailyTotals(knex: Sql, who: { publisherId: string } | { platformId: string }, range: DayRange = {}) {

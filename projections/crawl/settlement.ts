@@ -6,14 +6,11 @@
 // the answer's asOfLsn. Freezing a day (an event recording its root once its dispute window has passed) is
 // the next step toward paying out on chain; it is not done here.
 import { toHex, type Bytes32 } from '../../events-schema/leaf.ts';
+import type { PayoutProof, SettlementBatch } from '../../ports/read-models/crawl.ts';
 import type { Sql } from '../../ports/sql.ts';
 import { batchTree } from '../anchoring/merkle-tree.ts';
 import { payoutLeaf, publisherHashOf } from './payout-leaf.ts';
 import { payoutsOfDay } from './queries.ts';
-
-export type SettlementPayout = { publisherId: string; amount: number; leaf: `0x${string}` };
-export type SettlementBatch = { day: string; root: `0x${string}` | null; total: number; payouts: SettlementPayout[] };
-export type PayoutProof = { publisherId: string; day: string; amount: number; leaf: `0x${string}`; proof: `0x${string}`[]; root: `0x${string}` };
 
 /** The day's payouts in leaf order (by publisherHash), with their leaves. */
 function orderedPayouts(day: string, payouts: Array<{ publisherId: string; amount: number }>) {

@@ -1,9 +1,10 @@
 // What analysts, the public and the workplace commands ask of the workplace read model.
 import type { CertificationLevel, WatchListReason } from '../../events-schema/workplace/events.ts';
+import type { Certification, CompanyScore, Engagement, EngagementStatus, WatchListEntry } from '../../ports/read-models/workplace.ts';
 import type { Sql } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
-import { meanOverallHundredths, summarizeScore, type ScoreSummary, type ScoreTally } from './score-statistics.ts';
+import { meanOverallHundredths, summarizeScore, type ScoreTally } from './score-statistics.ts';
 import { WORKPLACE_PROJECTION } from './workplace-projection.ts';
 
 const schema = projectionSchema(WORKPLACE_PROJECTION);
@@ -67,8 +68,6 @@ export async function companyExists(knex: Sql, companyId: string): Promise<boole
   return Boolean(await knex.withSchema(schema).table('companies').where({ company_id: companyId }).first('company_id'));
 }
 
-export type CompanyScore = { companyId: string; name: string } & ScoreSummary;
-
 /** Null when the company's registration is not in the read model (yet). */
 export async function companyScore(knex: Sql, companyId: string): Promise<CompanyScore | null> {
   const company = await knex.withSchema(schema).table('companies').where({ company_id: companyId }).first('name');
@@ -81,17 +80,6 @@ export async function scoreForCommands(knex: Sql, companyId: string): Promise<{ 
   const tally = await scoreTally(knex, companyId);
   return tally.sampleSize === 0 ? null : { sampleSize: tally.sampleSize, overallScore: meanOverallHundredths(tally) };
 }
-
-export type WatchListEntry = {
-  companyId: string;
-  name: string | null;
-  reason: WatchListReason;
-  since: string;
-  /** The current published overall score; null while fewer than 5 submissions are in the read model. */
-  score: number | null;
-  /** The score the listing rested on. */
-  scoreAtListing: number;
-};
 
 /** The public watch list, most recently listed first, with each company's current score (one query). */
 const watchListCursor = keysetCursor('listed');
@@ -126,13 +114,6 @@ export async function watchList(knex: Sql, options: { limit: number; cursor?: st
   return { companies, nextCursor: rows.length > options.limit ? watchListCursor.encode(Number(page.at(-1)!.listed_lsn)) : null };
 }
 
-export type Certification = {
-  engagementNumber: number;
-  level: CertificationLevel;
-  fee: { amountMinor: number; currency: string };
-  issuedAt: string;
-};
-
 export async function certifications(knex: Sql, companyId: string): Promise<Certification[]> {
   const rows = (await knex
     .withSchema(schema)
@@ -153,17 +134,6 @@ export async function certifications(knex: Sql, companyId: string): Promise<Cert
     issuedAt: row.issued_at.toISOString(),
   }));
 }
-
-export type EngagementStatus = 'pending' | 'certified' | 'declined' | 'expired';
-export type Engagement = {
-  engagementNumber: number;
-  status: EngagementStatus;
-  initiatedAt: string;
-  deadline: string;
-  answeredAt: string | null;
-  scoreAtInitiation: number;
-  sampleSize: number;
-};
 
 export async function engagements(knex: Sql, companyId: string): Promise<Engagement[]> {
   const rows = (await knex.withSchema(schema).table('engagements').where({ company_id: companyId }).orderBy('engagement_number').select()) as Array<{

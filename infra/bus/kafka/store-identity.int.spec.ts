@@ -14,7 +14,7 @@ import { createProjectionWorker, foreignRecords, waitForWatermark, watermark } f
 import { encodeEvent } from '../../../events-schema/index.ts';
 import { PostgresIdempotencyStore } from '../../db/postgres-idempotency-store.ts';
 import { startProjectionHealthMonitor } from '../../projection-health.ts';
-import { readModelsOf } from '../../read-side.ts';
+import { readModelsOf } from '../../../gateways/composition/read-models.ts';
 import { createPlatformMetrics } from '../../telemetry/platform-metrics.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
