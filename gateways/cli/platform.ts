@@ -11,10 +11,10 @@ import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/
 import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
-import { parkingOf, runProjection } from '../../infra/read-side.ts';
+import { parkingOf, runProjection } from '../composition/read-side.ts';
 import { readModelsOf } from '../composition/read-models.ts';
-import { startProjectionHealthMonitor } from '../../infra/projection-health.ts';
-import { createPlatformMetrics } from '../../infra/telemetry/platform-metrics.ts';
+import { startProjectionHealthMonitor } from '../composition/projection-health.ts';
+import { createPlatformMetrics } from '../composition/platform-metrics.ts';
 import { projections } from '../../projections/index.ts';
 import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import type { Projection } from '../../projections/projection.ts';

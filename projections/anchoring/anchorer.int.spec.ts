@@ -10,7 +10,7 @@ import { openStoreFixture, runInBackground, type StoreFixture } from '../../infr
 import { openAnchorChain } from '../../infra/chain/index.ts';
 import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { startAnvil, type Anvil } from '../../infra/local/anvil.ts';
-import { runProjection } from '../../infra/read-side.ts';
+import { runProjection } from '../../gateways/composition/read-side.ts';
 import { waitFor } from '../../infra/testing/process.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';
 import { anchoringProjection } from './anchoring-projection.ts';

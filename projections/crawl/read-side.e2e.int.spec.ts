@@ -11,7 +11,7 @@ import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.t
 import { readTopics } from '../../infra/bus/kafka/test-support.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { readModelsOf } from '../../gateways/composition/read-models.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
 import { merkleRoot, rootFromProof } from '../anchoring/merkle-tree.ts';
 import { listParked, waitForWatermark } from '../runtime/index.ts';

@@ -9,13 +9,13 @@
 // the watermark, or else the partitions that hold the watermark back and when they last moved (no worker
 // at all: none). It reads the database only, so it reports on workers in any process.
 import type { Logger } from 'pino';
-import type { EventStore } from '../ports/event-store.ts';
-import type { Instruments } from '../ports/metrics.ts';
-import type { ProjectionHealth } from '../ports/read-models.ts';
-import { pause } from '../ports/backoff.ts';
-import { foreignRecords, lowestPartitions, StallTracker, watermark } from '../projections/runtime/index.ts';
-import { readRelayCheckpoints } from './bus/kafka/index.ts';
-import type { Database } from './db/database.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { Instruments } from '../../ports/metrics.ts';
+import type { ProjectionHealth } from '../../ports/read-models.ts';
+import { pause } from '../../ports/backoff.ts';
+import { foreignRecords, lowestPartitions, StallTracker, watermark } from '../../projections/runtime/index.ts';
+import { readRelayCheckpoints } from '../../infra/bus/kafka/index.ts';
+import type { Database } from '../../infra/db/database.ts';
 
 export type ProjectionHealthOptions = {
   db: Database;

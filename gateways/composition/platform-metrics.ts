@@ -12,16 +12,16 @@
 //
 // A scrape costs about ten small queries, run side by side. A source that cannot be read (or a table that is
 // not there: a gateway with no relay, no anchorer yet) leaves its metrics out of that scrape; it never fails
-// the scrape, and never shows a stale value (see ScrapeTimeExporter).
+// the scrape, and never shows a stale value (see ScrapeTimeExporter, infra/telemetry/metrics.ts).
 import type { Logger } from 'pino';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { Instruments, ObserveGauge } from '../../ports/metrics.ts';
 import { lastAnchoredBatch, lastBatch } from '../../projections/anchoring/batch-store.ts';
 import type { Projection } from '../../projections/projection.ts';
 import { countParked, foreignRecords, watermark } from '../../projections/runtime/index.ts';
-import { readRelayCheckpoints } from '../bus/kafka/index.ts';
-import type { Database } from '../db/database.ts';
-import { createMetricsRegistry, type MetricsRegistry } from './metrics.ts';
+import { readRelayCheckpoints } from '../../infra/bus/kafka/index.ts';
+import type { Database } from '../../infra/db/database.ts';
+import { createMetricsRegistry, type MetricsRegistry } from '../../infra/telemetry/metrics.ts';
 
 export type PlatformMetricsSources = {
   db: Database;
