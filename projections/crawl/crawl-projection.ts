@@ -3,7 +3,7 @@
 // statement and its totals summed in memory and added in one statement per table.
 import type { CrawlEvent } from '../../events-schema/crawl/events.ts';
 import type { SqlBinding, SqlTransaction } from '../../ports/sql.ts';
-import type { Projection, ProjectedEvent } from '../projection.ts';
+import { eventTypesOf, unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { crawlMigrations } from './migrations.ts';
 
 export const CRAWL_PROJECTION = 'crawl';
@@ -44,13 +44,20 @@ class BatchChanges {
   }
 }
 
-export const crawlProjection: Projection = {
+export const crawlProjection: Projection<CrawlEvent> = {
   name: CRAWL_PROJECTION,
-  canHandle: ['ParticipantRegistered', 'PublisherPriceSet', 'EscrowDeposited', 'CrawlBilled', 'CrawlDisputed', 'CrawlRefunded'],
+  canHandle: eventTypesOf<CrawlEvent>({
+    ParticipantRegistered: true,
+    PublisherPriceSet: true,
+    EscrowDeposited: true,
+    CrawlBilled: true,
+    CrawlDisputed: true,
+    CrawlRefunded: true,
+  }),
   migrations: crawlMigrations,
   async applyBatch(events, trx) {
     const changes = new BatchChanges();
-    for (const projected of events) await applyOne(trx, projected, projected.event as CrawlEvent, changes);
+    for (const projected of events) await applyOne(trx, projected, changes);
     await insertCrawls(trx, [...changes.newCrawls.values()]);
     await addEscrowTotals(trx, changes.escrows);
     await addDayTotals(trx, 'publisher_days', 'publisher_id', changes.publisherDays);
@@ -58,7 +65,8 @@ export const crawlProjection: Projection = {
   },
 };
 
-async function applyOne(trx: SqlTransaction, projected: ProjectedEvent, event: CrawlEvent, changes: BatchChanges): Promise<void> {
+async function applyOne(trx: SqlTransaction, projected: ProjectedEvent<CrawlEvent>, changes: BatchChanges): Promise<void> {
+  const { event } = projected;
   switch (event.type) {
     case 'ParticipantRegistered': {
       const { participantId, role, name, registeredAt } = event.data;
@@ -118,12 +126,12 @@ async function applyOne(trx: SqlTransaction, projected: ProjectedEvent, event: C
       return;
     }
     default:
-      return assertNeverEvent(event);
+      return unhandledEvent(event);
   }
 }
 
 /** A bill of this batch is changed in memory; an earlier one in its row. A miss parks the stream. */
-async function updateCrawl(trx: SqlTransaction, changes: BatchChanges, projected: ProjectedEvent, crawlId: string, update: Partial<CrawlRow>) {
+async function updateCrawl(trx: SqlTransaction, changes: BatchChanges, projected: ProjectedEvent<CrawlEvent>, crawlId: string, update: Partial<CrawlRow>) {
   const pending = changes.newCrawls.get(crawlId);
   if (pending) {
     Object.assign(pending, update);
@@ -201,8 +209,4 @@ function addTo<T extends Record<string, number>>(map: Map<string, T>, key: strin
   const totals = map.get(key) ?? zero;
   for (const field of Object.keys(change) as (keyof T)[]) (totals[field] as number) += change[field] as number;
   map.set(key, totals);
-}
-
-function assertNeverEvent(event: never): never {
-  throw new Error(`unhandled crawl event ${JSON.stringify(event)}`);
 }

@@ -1,16 +1,17 @@
 // Decision results from governance events: a row per decision and incremented tallies per
 // (decision, option, voter class). Votes of one batch are summed in memory and written in one statement.
+import type { GovernanceEvent } from '../../events-schema/governance/events.ts';
 import type { SqlTransaction } from '../../ports/sql.ts';
-import type { Projection, ProjectedEvent } from '../projection.ts';
+import { eventTypesOf, type Projection, type ProjectedEvent } from '../projection.ts';
 import { governanceMigrations } from './migrations.ts';
 
 export const GOVERNANCE_PROJECTION = 'governance';
 
 type TallyKey = `${string}\u0000${string}\u0000${string}`;
 
-export const governanceProjection: Projection = {
+export const governanceProjection: Projection<GovernanceEvent> = {
   name: GOVERNANCE_PROJECTION,
-  canHandle: ['DecisionCreated', 'VoteCast', 'DecisionClosed'],
+  canHandle: eventTypesOf<GovernanceEvent>({ DecisionCreated: true, VoteCast: true, DecisionClosed: true }),
   migrations: governanceMigrations,
   async applyBatch(events, trx) {
     const tallies = new Map<TallyKey, { votes: number; weight: number }>();

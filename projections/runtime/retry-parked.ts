@@ -36,7 +36,7 @@ export async function retryParkedWithin(trx: SqlTransaction, projection: Project
   const rows: ParkedEventRow[] = await trx('parked_events').where({ stream_id: streamId }).orderBy('lsn').forUpdate().select('*');
   if (rows.length === 0) return { status: 'nothing_parked', streamId } as const;
 
-  const handled = new Set(projection.canHandle);
+  const handled = new Set<string>(projection.canHandle);
   let current: ParkedEventRow | undefined;
   try {
     await trx.transaction(async (savepoint) => {
