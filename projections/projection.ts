@@ -1,12 +1,13 @@
 // What a read model is: a named PostgreSQL schema, its migrations, and how a batch of events changes it.
-import type { Knex } from 'knex';
+// A projection is typed by the union of the events it reads (`E`): its `canHandle` lists exactly that union's
+// types, so its switch over `event.type` can end in a `never` check that fails to compile when one is missing.
 import type { ProoflineEvent } from '../events-schema/index.ts';
 import type { EventMetadata } from '../ports/event-store.ts';
-import type { Migration } from '../infra/db/database.ts';
+import type { Migration, SqlTransaction } from '../ports/sql.ts';
 
 /** A recorded event, decoded, as a projection sees it. */
-export type ProjectedEvent = {
-  event: ProoflineEvent;
+export type ProjectedEvent<E extends ProoflineEvent = ProoflineEvent> = {
+  event: E;
   eventId: string;
   streamId: string;
   revision: number;
@@ -17,16 +18,34 @@ export type ProjectedEvent = {
   data: Uint8Array;
 };
 
-export type Projection = {
+/**
+ * `Projection` alone (E = every event) is how the runtime holds any projection. It hands `applyBatch` only
+ * events whose type is in `canHandle` (batch-plan.ts selectFresh, retry-parked.ts), which is what lets a
+ * `Projection<GovernanceEvent>` stand where a `Projection` is expected.
+ */
+export type Projection<E extends ProoflineEvent = ProoflineEvent> = {
   /** Stable name: `proofline project <name>`, checkpoint rows, the Kafka consumer group `proofline.<name>`. */
   name: string;
-  /** Event types this projection reads; other events only move its checkpoint. */
-  canHandle: readonly string[];
+  /** Event types this projection reads (`eventTypesOf<E>(…)`); other events only move its checkpoint. */
+  canHandle: readonly E['type'][];
   /**
    * Migrations of its tables. They run with search_path set to the projection's own schema, so they
    * (and applyBatch) use unqualified table names; a rebuild runs them again in a fresh schema.
    */
   migrations: readonly Migration[];
   /** Applies events in LSN order (per stream) inside the runtime's transaction; throws to refuse. */
-  applyBatch(events: readonly ProjectedEvent[], trx: Knex.Transaction): Promise<void>;
+  applyBatch(events: readonly ProjectedEvent<E>[], trx: SqlTransaction): Promise<void>;
 };
+
+/**
+ * Every type of the event union `E`, as a list for `canHandle`. Given as the keys of an object so that the
+ * compiler refuses a type of `E` left out and a name that is not one of them.
+ */
+export function eventTypesOf<E extends ProoflineEvent>(types: { readonly [T in E['type']]: true }): readonly E['type'][] {
+  return Object.keys(types) as E['type'][];
+}
+
+/** The end of an exhaustive switch over a projection's events: `event` is `never` when every type has its case. */
+export function unhandledEvent(event: never): never {
+  throw new Error(`no case for event ${JSON.stringify(event)}`);
+}

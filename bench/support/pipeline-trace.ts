@@ -3,7 +3,7 @@
 // sub-millisecond precision (performance.timeOrigin + performance.now()), so records from a child process
 // line up with the parent's.
 import pino, { type Logger } from 'pino';
-import type { ProjectionSource } from '../../projections/runtime/index.ts';
+import type { ProjectionSource } from '../../ports/projection-source.ts';
 
 export const epochNow = (): number => performance.timeOrigin + performance.now();
 

@@ -8,11 +8,13 @@ import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/
 import type { Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
-import { parkingOf, readModelsOf, runProjection } from '../../infra/read-side.ts';
-import { startProjectionHealthMonitor } from '../../infra/projection-health.ts';
-import { createPlatformMetrics } from '../../infra/telemetry/platform-metrics.ts';
+import { parkingOf, runProjection } from '../composition/read-side.ts';
+import { readModelsOf } from '../composition/read-models.ts';
+import { startProjectionHealthMonitor } from '../composition/projection-health.ts';
+import { createPlatformMetrics } from '../composition/platform-metrics.ts';
 import { projections } from '../../projections/index.ts';
 import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import type { Projection } from '../../projections/projection.ts';
@@ -125,7 +127,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
 
     const chain = await openPlatformChain(config, logger, stack, db, roles);
     if (roles.anchorer) {
-      const anchorer = createAnchorer({ db, chain: chain!, batchSize: config.anchorBatchSize, intervalMs: config.anchorIntervalMs, logger });
+      const anchorer = createAnchorer({ db, chain: chain!, soleHolder: soleHolderOn(db), batchSize: config.anchorBatchSize, intervalMs: config.anchorIntervalMs, logger });
       background('anchorer', (signal) => anchorer.run(signal));
     }
 
@@ -143,7 +145,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         logger: logger.child({ component: 'projection-health' }),
       });
       stack.push({ name: 'projection-health', stop: () => projectionHealth.stop() });
-      projectionHealth.observeOn(metrics.meter);
+      projectionHealth.observeOn(metrics.instruments);
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool),

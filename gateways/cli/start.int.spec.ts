@@ -4,9 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/embedded-postgres.ts';
+import { testTopicName } from '../../infra/testing/kafka.ts';
 import { startProofline, waitFor, type RunningProcess } from '../../infra/testing/process.ts';
 
 let dataDir: string;
+// With KAFKA_BROKERS set, `start` also relays to Kafka: topics of its own, since a broker that outlives the
+// run keeps the topics of earlier runs, whose event stores the relay rightly refuses to mix with this one.
+const topicPrefix = testTopicName('start');
 const running: RunningProcess[] = [];
 afterAll(async () => {
   await Promise.all(running.map((p) => p.stop('SIGKILL')));
@@ -14,7 +18,7 @@ afterAll(async () => {
 });
 
 async function startOn(port: number) {
-  const proc = startProofline(['start'], { PORT: String(port), PROOFLINE_DATA_DIR: dataDir, DATABASE_URL: undefined, EVENTSTORE_URL: undefined, LOG_LEVEL: 'warn' });
+  const proc = startProofline(['start'], { PORT: String(port), PROOFLINE_DATA_DIR: dataDir, DATABASE_URL: undefined, EVENTSTORE_URL: undefined, KAFKA_TOPIC_PREFIX: topicPrefix, LOG_LEVEL: 'warn' });
   running.push(proc);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 45_000, () => `proofline did not become ready:\n${proc.output()}`);
   return proc;

@@ -9,7 +9,7 @@ import { createMetricsRegistry } from '../../infra/telemetry/index.ts';
 import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
 import type { ParkingAdmin, ProjectionHealth, ReadModels } from '../../ports/read-models.ts';
-import type { AuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
+import type { AuditReader } from '../../ports/read-models/anchoring.ts';
 import { InvalidCursorError } from '../../projections/cursor.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -72,7 +72,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
 
   registerIdempotencyRecorder(app, deps.idempotency);
   const metrics = deps.metrics ?? ownMetrics(app);
-  registerRequestMetrics(app, metrics.meter);
+  registerRequestMetrics(app, metrics.instruments);
   await app.register(healthRoutes, {
     eventStore: deps.eventStore,
     readinessChecks: deps.readinessChecks ?? {},

@@ -9,7 +9,7 @@ import { storeLeaves } from '../../projections/anchoring/testing/anchor-directly
 import { createAuditTestbed, type AuditTestbed } from '../../projections/anchoring/testing/audit-testbed.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import { createLocalSource } from '../../infra/bus/local/local-source.ts';
-import { readModelsOf } from '../../infra/read-side.ts';
+import { readModelsOf } from '../composition/read-models.ts';
 import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
 import { createProjectionWorker } from '../../projections/runtime/index.ts';
 import { createProjectionTestbed } from '../../projections/testing/projection-testbed.ts';

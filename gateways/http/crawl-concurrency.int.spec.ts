@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { decodeEvent, type EscrowEvent } from '../../events-schema/index.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { createPostgresEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 import { buildHttpApp } from './app.ts';
 
 let fixture: HttpFixture;

@@ -1,7 +1,7 @@
 // Crawl billing over HTTP against a real PostgreSQL event store, with the read side on the local bus:
 // each command's rule, its refusal (nothing appended), and what the queries answer after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 
 let fixture: HttpFixture;
 const DAY = 86_400_000;

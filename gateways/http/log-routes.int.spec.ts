@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 
 let fixture: HttpFixture;
 let decisionId: string;

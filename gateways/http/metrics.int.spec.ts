@@ -4,7 +4,7 @@ import { encodeEvent } from '../../events-schema/index.ts';
 import { migrateRelay } from '../../infra/bus/kafka/index.ts';
 import { storeRelayCheckpoint } from '../../infra/bus/kafka/relay-checkpoint.ts';
 import { migrate } from '../../infra/db/database.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 import { insertBatch } from '../../projections/anchoring/batch-store.ts';
 import { ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations } from '../../projections/anchoring/migrations.ts';
 import { projections } from '../../projections/index.ts';

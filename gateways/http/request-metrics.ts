@@ -2,8 +2,8 @@
 // by method, route template and status code. The route is the template fastify matched
 // (`/v1/decisions/:id/votes`), never the URL, so ids never become labels; a request no route matched is
 // counted under `(unmatched)`.
-import type { Meter } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import type { Instruments } from '../../ports/metrics.ts';
 
 export const UNMATCHED_ROUTE = '(unmatched)';
 
@@ -11,12 +11,12 @@ export const UNMATCHED_ROUTE = '(unmatched)';
 // `consistentWith` query, 5 s by default).
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-/** Records every request of `app` (routes registered after this too) on `meter`. */
-export function registerRequestMetrics(app: FastifyInstance, meter: Meter): void {
-  const duration = meter.createHistogram('proofline_http_request_duration_seconds', {
+/** Records every request of `app` (routes registered after this too) on `instruments`. */
+export function registerRequestMetrics(app: FastifyInstance, instruments: Instruments): void {
+  const duration = instruments.histogram('proofline_http_request_duration_seconds', {
     description: 'Time to answer an HTTP request, by method, route template and status code',
     unit: 's',
-    advice: { explicitBucketBoundaries: BUCKETS },
+    buckets: BUCKETS,
   });
   app.addHook('onResponse', async (request, reply) => {
     duration.record(reply.elapsedTime / 1000, {

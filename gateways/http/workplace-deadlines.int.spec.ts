@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngagementDeadlines, type PassOutcome } from '../../commands/workplace/engagement-deadlines.ts';
 import type { DueEngagements } from '../../commands/workplace/ports.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 import { waitFor } from '../../infra/testing/process.ts';
 import { dueEngagements } from '../../projections/workplace/queries.ts';
 

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 
 const DAY = 86_400_000;
 const START = Date.parse('2030-01-01T00:00:00Z');

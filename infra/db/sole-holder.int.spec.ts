@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aborted } from '../../projections/runtime/backoff.ts';
+import { aborted } from '../../ports/backoff.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.ts';
 import { openDatabase, type Database } from './database.ts';
 import { runAsSoleHolder } from './sole-holder.ts';

@@ -1,23 +1,22 @@
-// One active instance of a long-running worker (the relay, the anchorer) per name, however many processes
-// are started: each holds a PostgreSQL session advisory lock while it works, and the others stand by.
+// The sole-holder lock (ports/sole-holder.ts) on PostgreSQL: one active instance of a long-running worker
+// (the relay, the anchorer) per name, however many processes are started; each holds a PostgreSQL session
+// advisory lock while it works, and the others stand by.
 //
 // The lock lives as long as its connection. If that connection dies (server restart, terminated backend,
 // network), the lock is gone and another process may already hold it, so the work's signal is aborted at
 // once; when the work has returned, the lock is sought again on a fresh connection.
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { backoffMs, pause } from '../../projections/runtime/backoff.ts';
+import { backoffMs, pause } from '../../ports/backoff.ts';
+import type { SoleHolder, SoleHolderOptions } from '../../ports/sole-holder.ts';
 import type { Database } from './database.ts';
 
-export type SoleHolderOptions = {
-  /** Lock name; processes using the same name exclude each other. */
-  key: string;
-  logger: Logger;
-  /** Ends the work and the standby. */
-  signal: AbortSignal;
-  /** How often a standby tries the lock. Default 1 s. */
-  standbyPollMs?: number;
-};
+export type { SoleHolderOptions };
+
+/** The lock port over this database's pool. */
+export function soleHolderOn(db: Database): SoleHolder {
+  return { run: (options, work) => runAsSoleHolder(db, options, work) };
+}
 
 /**
  * Runs `work` while this process holds the lock `key`, waiting while another holds it. Returns when `signal`

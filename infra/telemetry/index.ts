@@ -1,7 +1,7 @@
-// Tracing for Proofline processes: provider setup and the trace-context helpers the event flow uses; the
-// metrics registry the HTTP gateway serves. The platform's store gauges (platform-metrics.ts) read the
-// projections' tables, so they are imported from their own file, not from here (projections import this one).
+// Tracing for Proofline processes: provider setup, the trace-context helpers the event flow uses and the
+// projection workers' tracer; the metrics registry the HTTP gateway serves.
 export { initTelemetry, otlpTracesUrl, type Telemetry, type TelemetryOptions } from './telemetry.ts';
+export { projectionTracing, PROJECTIONS_TRACER } from './projection-tracing.ts';
 export { createMetricsRegistry, type MetricsRegistry, type MetricsRegistryOptions } from './metrics.ts';
 export {
   contextFromEventMetadata,

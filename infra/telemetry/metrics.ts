@@ -2,10 +2,11 @@
 // (GET /metrics on the HTTP gateway): a MeterProvider whose only reader is a PrometheusExporter that starts
 // no server of its own. Each registry is its own provider — nothing is registered globally — so every HTTP
 // app (and every test) counts only its own requests.
+import { ValueType, type Meter } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, InstrumentType, MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { Metrics } from '../../ports/metrics.ts';
+import type { Instruments, Metrics } from '../../ports/metrics.ts';
 
 export type MetricsRegistryOptions = {
   /** `service.name` in `target_info`. Default `proofline`. */
@@ -17,6 +18,8 @@ export type MetricsRegistryOptions = {
 };
 
 export type MetricsRegistry = Metrics & {
+  /** The OpenTelemetry meter behind `instruments`, for adapters that record on it directly. */
+  meter: Meter;
   /** Stops the provider; the registry cannot be rendered afterwards. */
   shutdown(): Promise<void>;
 };
@@ -44,8 +47,10 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
   // `otel_scope_name` label on every series: every instrument here is Proofline's own.
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const timeoutMillis = options.collectTimeoutMs ?? 5000;
+  const meter = provider.getMeter('proofline');
   return {
-    meter: provider.getMeter('proofline'),
+    meter,
+    instruments: instrumentsOn(meter),
     async renderPrometheus() {
       const { resourceMetrics, errors } = await exporter.collect({ timeoutMillis });
       for (const error of errors) options.onCollectError?.(error);
@@ -53,5 +58,35 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
       return text.endsWith('\n') ? text : `${text}\n`;
     },
     shutdown: () => provider.shutdown(),
+  };
+}
+
+/** The instruments port on an OpenTelemetry meter: a histogram, and observable gauges read in one batch callback. */
+export function instrumentsOn(meter: Meter): Instruments {
+  return {
+    histogram(name, { description, unit, buckets }) {
+      return meter.createHistogram(name, {
+        description,
+        ...(unit ? { unit } : {}),
+        ...(buckets ? { advice: { explicitBucketBoundaries: [...buckets] } } : {}),
+      });
+    },
+    gauges(definitions, collect) {
+      const gauges = new Map(
+        definitions.map(({ name, description, integer }) => [
+          name,
+          meter.createObservableGauge(name, { description, ...(integer ? { valueType: ValueType.INT } : {}) }),
+        ]),
+      );
+      meter.addBatchObservableCallback(
+        (result) =>
+          collect((name, value, attributes) => {
+            const gauge = gauges.get(name);
+            if (!gauge) throw new Error(`gauge ${name} is not one of those this callback was registered with`);
+            result.observe(gauge, value, attributes);
+          }),
+        [...gauges.values()],
+      );
+    },
   };
 }

@@ -8,8 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { leafFieldsOf, leafOf } from '../../events-schema/leaf.ts';
 import { openStoreFixture, runInBackground, type StoreFixture } from '../../infra/bus/kafka/test-support.ts';
 import { openAnchorChain } from '../../infra/chain/index.ts';
+import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { startAnvil, type Anvil } from '../../infra/local/anvil.ts';
-import { runProjection } from '../../infra/read-side.ts';
+import { runProjection } from '../../gateways/composition/read-side.ts';
 import { waitFor } from '../../infra/testing/process.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';
 import { anchoringProjection } from './anchoring-projection.ts';
@@ -46,7 +47,7 @@ afterAll(async () => {
 function startAnchoring(options: { batchSize: number; intervalMs: number }) {
   const { db, store: eventStore } = fixture;
   running.push(runInBackground((signal) => runProjection(anchoringProjection, { db, eventStore, logger }, signal)));
-  const anchorer = createAnchorer({ db, chain, logger, ...options, backoff: { initialMs: 100, maxMs: 500 } });
+  const anchorer = createAnchorer({ db, chain, soleHolder: soleHolderOn(db), logger, ...options, backoff: { initialMs: 100, maxMs: 500 } });
   running.push(runInBackground((signal) => anchorer.run(signal)));
 }
 

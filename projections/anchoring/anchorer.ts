@@ -13,13 +13,13 @@
 //           lost is adopted if the leaves give the same root. Any disagreement stops the anchorer.
 //
 // Failures (chain down, database hiccup) are logged and retried with backoff; commands and projections
-// never wait for the chain. Only one anchorer works at a time (infra/db/sole-holder.ts); others stand by.
+// never wait for the chain. Only one anchorer works at a time (the sole-holder lock, ports/sole-holder.ts);
+// others stand by.
 import type { Logger } from 'pino';
-import type { Database } from '../../infra/db/database.ts';
-import { migrate } from '../../infra/db/database.ts';
-import { runAsSoleHolder } from '../../infra/db/sole-holder.ts';
 import type { AnchorChain, AnchoredBatch } from '../../ports/anchor-chain.ts';
-import { backoffMs, pause, retrySessions } from '../runtime/backoff.ts';
+import type { SoleHolder } from '../../ports/sole-holder.ts';
+import { backoffMs, pause, retrySessions } from '../../ports/backoff.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
 import { ensureProjectionSchema } from '../runtime/projection-schema.ts';
 import { watermark } from '../runtime/watermark.ts';
 import { anchoringProjection, ANCHORING_PROJECTION } from './anchoring-projection.ts';
@@ -28,8 +28,10 @@ import { batchTree, merkleRoot, sameBytes, toHex } from './merkle-tree.ts';
 import { ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations } from './migrations.ts';
 
 export type AnchorerOptions = {
-  db: Database;
+  db: SqlDatabase;
   chain: AnchorChain;
+  /** Keeps the anchorer to one process at a time (key `proofline.anchorer`). */
+  soleHolder: SoleHolder;
   /** A batch closes at this many events… */
   batchSize: number;
   /** …or once its first event has waited this long. */
@@ -188,9 +190,9 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
 
   return {
     async run(signal) {
-      await migrate(db.knex, ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations);
+      await db.migrate(ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations);
       await ensureProjectionSchema(db, anchoringProjection);
-      await runAsSoleHolder(db, { key: 'proofline.anchorer', logger, signal }, (held) =>
+      await options.soleHolder.run({ key: 'proofline.anchorer', logger, signal }, (held) =>
         retrySessions((onProgress) => session(held, onProgress), {
           signal: held,
           backoff,

@@ -1,32 +1,32 @@
 // The anchorer's PostgreSQL side: anchor_batches rows (public schema, never rebuilt) and the leaves it
 // closes them over (the anchoring read model).
-import type { Database } from '../../infra/db/database.ts';
 import type { Bytes32 } from '../../events-schema/leaf.ts';
 import type { AnchoredBatch, CommitReceipt } from '../../ports/anchor-chain.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
 import { leavesTable, toSummary as toBatch, type BatchRow, type BatchSummary } from './queries.ts';
 
 export type StoredBatch = BatchSummary;
 
-export async function lastBatch(db: Database): Promise<StoredBatch | null> {
-  const { rows } = await db.pool.query<BatchRow>('select * from anchor_batches order by batch_id desc limit 1');
+export async function lastBatch(db: SqlDatabase): Promise<StoredBatch | null> {
+  const { rows } = await db.query<BatchRow>('select * from anchor_batches order by batch_id desc limit 1');
   return rows[0] ? toBatch(rows[0]) : null;
 }
 
 /** Batches written but not known to be on chain, oldest first. */
-export async function storedBatches(db: Database): Promise<StoredBatch[]> {
-  const { rows } = await db.pool.query<BatchRow>(`select * from anchor_batches where status = 'stored' order by batch_id`);
+export async function storedBatches(db: SqlDatabase): Promise<StoredBatch[]> {
+  const { rows } = await db.query<BatchRow>(`select * from anchor_batches where status = 'stored' order by batch_id`);
   return rows.map(toBatch);
 }
 
 /** The newest batch marked anchored, or null. */
-export async function lastAnchoredBatch(db: Database): Promise<StoredBatch | null> {
-  const { rows } = await db.pool.query<BatchRow>(`select * from anchor_batches where status = 'anchored' order by batch_id desc limit 1`);
+export async function lastAnchoredBatch(db: SqlDatabase): Promise<StoredBatch | null> {
+  const { rows } = await db.query<BatchRow>(`select * from anchor_batches where status = 'anchored' order by batch_id desc limit 1`);
   return rows[0] ? toBatch(rows[0]) : null;
 }
 
 /** The leaves of [fromLsn, toLsn] in LSN order; fewer than the range holds when some are not projected (yet). */
-export async function leavesBetween(db: Database, fromLsn: number, toLsn: number): Promise<{ lsn: number; leaf: Bytes32 }[]> {
-  const { rows } = await db.pool.query<{ lsn: string; leaf: Buffer }>(
+export async function leavesBetween(db: SqlDatabase, fromLsn: number, toLsn: number): Promise<{ lsn: number; leaf: Bytes32 }[]> {
+  const { rows } = await db.query<{ lsn: string; leaf: Buffer }>(
     `select lsn, leaf from ${leavesTable()} where lsn between $1 and $2 order by lsn`,
     [fromLsn, toLsn],
   );
@@ -37,16 +37,16 @@ export async function leavesBetween(db: Database, fromLsn: number, toLsn: number
  * Records a closed batch before anything is sent. The unique ranges and the primary key make a second
  * writer of the same batch fail instead of storing an overlapping one.
  */
-export async function insertBatch(db: Database, batch: AnchoredBatch, status: 'stored' | 'anchored' = 'stored'): Promise<void> {
-  await db.pool.query(
+export async function insertBatch(db: SqlDatabase, batch: AnchoredBatch, status: 'stored' | 'anchored' = 'stored'): Promise<void> {
+  await db.query(
     `insert into anchor_batches (batch_id, from_lsn, to_lsn, root, status, anchored_at)
      values ($1, $2, $3, $4, $5, case when $5 = 'anchored' then now() end)`,
     [batch.batchId, batch.fromLsn, batch.toLsn, Buffer.from(batch.root), status],
   );
 }
 
-export async function markAnchored(db: Database, batchId: number, receipt: Partial<CommitReceipt> = {}): Promise<void> {
-  await db.pool.query(
+export async function markAnchored(db: SqlDatabase, batchId: number, receipt: Partial<CommitReceipt> = {}): Promise<void> {
+  await db.query(
     `update anchor_batches set status = 'anchored', anchored_at = coalesce(anchored_at, now()),
        tx_hash = coalesce($2, tx_hash), block_number = coalesce($3, block_number), gas_used = coalesce($4, gas_used)
      where batch_id = $1`,

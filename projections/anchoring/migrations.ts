@@ -1,4 +1,4 @@
-import type { Migration } from '../../infra/db/database.ts';
+import type { Migration } from '../../ports/sql.ts';
 
 /**
  * The leaves: a read model like any other (schema `projection_anchoring`, rebuildable from LSN 1), one

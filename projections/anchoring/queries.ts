@@ -1,8 +1,8 @@
 // What auditors ask of the anchoring tables: an event's leaf and the batch that holds it, and the batches,
 // newest first. Leaves are the anchoring read model (schema projection_anchoring); batches are the
 // anchorer's record in the public schema (migrations.ts).
-import type { Database } from '../../infra/db/database.ts';
 import type { Bytes32 } from '../../events-schema/leaf.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { ANCHORING_PROJECTION } from './anchoring-projection.ts';
@@ -58,38 +58,38 @@ export const leavesTable = () => `"${projectionSchema(ANCHORING_PROJECTION)}".an
 
 
 /** The leaf of one event, or null when the anchoring read model does not hold it (yet). */
-export async function leafOfEventId(db: Database, eventId: string): Promise<StoredLeaf | null> {
-  const rows = await missingTablesAsEmpty(db.pool.query<LeafRow>(`select * from ${leavesTable()} where event_id = $1`, [eventId]));
+export async function leafOfEventId(db: SqlDatabase, eventId: string): Promise<StoredLeaf | null> {
+  const rows = await missingTablesAsEmpty(db.query<LeafRow>(`select * from ${leavesTable()} where event_id = $1`, [eventId]));
   return rows[0] ? toLeaf(rows[0]) : null;
 }
 
 /** The leaves of a stream in LSN order. */
-export async function leavesOfStream(db: Database, streamId: string): Promise<StoredLeaf[]> {
-  const rows = await missingTablesAsEmpty(db.pool.query<LeafRow>(`select * from ${leavesTable()} where stream_id = $1 order by lsn`, [streamId]));
+export async function leavesOfStream(db: SqlDatabase, streamId: string): Promise<StoredLeaf[]> {
+  const rows = await missingTablesAsEmpty(db.query<LeafRow>(`select * from ${leavesTable()} where stream_id = $1 order by lsn`, [streamId]));
   return rows.map(toLeaf);
 }
 
 /** The batch whose range holds `lsn`, whatever its status. */
-export async function batchHolding(db: Database, lsn: number): Promise<BatchDetail | null> {
+export async function batchHolding(db: SqlDatabase, lsn: number): Promise<BatchDetail | null> {
   const rows = await missingTablesAsEmpty(
-    db.pool.query<BatchRow>('select * from anchor_batches where from_lsn <= $1 and to_lsn >= $1', [lsn]),
+    db.query<BatchRow>('select * from anchor_batches where from_lsn <= $1 and to_lsn >= $1', [lsn]),
   );
   return rows[0] ? toDetail(rows[0]) : null;
 }
 
-export async function batchById(db: Database, batchId: number): Promise<BatchDetail | null> {
-  const rows = await missingTablesAsEmpty(db.pool.query<BatchRow>('select * from anchor_batches where batch_id = $1', [batchId]));
+export async function batchById(db: SqlDatabase, batchId: number): Promise<BatchDetail | null> {
+  const rows = await missingTablesAsEmpty(db.query<BatchRow>('select * from anchor_batches where batch_id = $1', [batchId]));
   return rows[0] ? toDetail(rows[0]) : null;
 }
 
 /** Newest first, keyset-paged by batch id; the cursor is opaque to clients. */
 export async function listBatches(
-  db: Database,
+  db: SqlDatabase,
   options: { limit: number; cursor?: string },
 ): Promise<{ batches: BatchSummary[]; nextCursor: string | null }> {
   const below = options.cursor === undefined ? null : batchCursor.decode(options.cursor);
   const rows = await missingTablesAsEmpty(
-    db.pool.query<BatchRow>(
+    db.query<BatchRow>(
       `select * from anchor_batches where ($1::bigint is null or batch_id < $1) order by batch_id desc limit $2`,
       [below, options.limit + 1],
     ),

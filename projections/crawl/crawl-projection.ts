@@ -1,9 +1,9 @@
 // The crawl read model from crawl events: participants, escrow totals, the crawl ledger, and per-day
 // amounts per publisher (revenue, settlement) and per platform (spend). A batch's bills are inserted in one
 // statement and its totals summed in memory and added in one statement per table.
-import type { Knex } from 'knex';
 import type { CrawlEvent } from '../../events-schema/crawl/events.ts';
-import type { Projection, ProjectedEvent } from '../projection.ts';
+import type { SqlBinding, SqlTransaction } from '../../ports/sql.ts';
+import { eventTypesOf, unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { crawlMigrations } from './migrations.ts';
 
 export const CRAWL_PROJECTION = 'crawl';
@@ -44,13 +44,20 @@ class BatchChanges {
   }
 }
 
-export const crawlProjection: Projection = {
+export const crawlProjection: Projection<CrawlEvent> = {
   name: CRAWL_PROJECTION,
-  canHandle: ['ParticipantRegistered', 'PublisherPriceSet', 'EscrowDeposited', 'CrawlBilled', 'CrawlDisputed', 'CrawlRefunded'],
+  canHandle: eventTypesOf<CrawlEvent>({
+    ParticipantRegistered: true,
+    PublisherPriceSet: true,
+    EscrowDeposited: true,
+    CrawlBilled: true,
+    CrawlDisputed: true,
+    CrawlRefunded: true,
+  }),
   migrations: crawlMigrations,
   async applyBatch(events, trx) {
     const changes = new BatchChanges();
-    for (const projected of events) await applyOne(trx, projected, projected.event as CrawlEvent, changes);
+    for (const projected of events) await applyOne(trx, projected, changes);
     await insertCrawls(trx, [...changes.newCrawls.values()]);
     await addEscrowTotals(trx, changes.escrows);
     await addDayTotals(trx, 'publisher_days', 'publisher_id', changes.publisherDays);
@@ -58,7 +65,8 @@ export const crawlProjection: Projection = {
   },
 };
 
-async function applyOne(trx: Knex.Transaction, projected: ProjectedEvent, event: CrawlEvent, changes: BatchChanges): Promise<void> {
+async function applyOne(trx: SqlTransaction, projected: ProjectedEvent<CrawlEvent>, changes: BatchChanges): Promise<void> {
+  const { event } = projected;
   switch (event.type) {
     case 'ParticipantRegistered': {
       const { participantId, role, name, registeredAt } = event.data;
@@ -118,12 +126,12 @@ async function applyOne(trx: Knex.Transaction, projected: ProjectedEvent, event:
       return;
     }
     default:
-      return assertNeverEvent(event);
+      return unhandledEvent(event);
   }
 }
 
 /** A bill of this batch is changed in memory; an earlier one in its row. A miss parks the stream. */
-async function updateCrawl(trx: Knex.Transaction, changes: BatchChanges, projected: ProjectedEvent, crawlId: string, update: Partial<CrawlRow>) {
+async function updateCrawl(trx: SqlTransaction, changes: BatchChanges, projected: ProjectedEvent<CrawlEvent>, crawlId: string, update: Partial<CrawlRow>) {
   const pending = changes.newCrawls.get(crawlId);
   if (pending) {
     Object.assign(pending, update);
@@ -133,7 +141,7 @@ async function updateCrawl(trx: Knex.Transaction, changes: BatchChanges, project
   if (updated === 0) throw new Error(`${projected.event.type} at LSN ${projected.lsn} for unknown crawl ${crawlId}`);
 }
 
-async function insertCrawls(trx: Knex.Transaction, rows: CrawlRow[]) {
+async function insertCrawls(trx: SqlTransaction, rows: CrawlRow[]) {
   if (rows.length === 0) return;
   const column = <K extends keyof CrawlRow>(key: K) => rows.map((row) => row[key]);
   await trx.raw(
@@ -153,12 +161,12 @@ async function insertCrawls(trx: Knex.Transaction, rows: CrawlRow[]) {
       column('disputed_at'),
       column('refunded_at'),
       column('billed_lsn'),
-    ] as unknown as readonly Knex.RawBinding[],
+    ] as unknown as readonly SqlBinding[],
   );
 }
 
 // Keys are sorted: two workers adding to the same rows lock them in the same order, so never deadlock.
-async function addEscrowTotals(trx: Knex.Transaction, totals: Map<string, EscrowTotals>) {
+async function addEscrowTotals(trx: SqlTransaction, totals: Map<string, EscrowTotals>) {
   if (totals.size === 0) return;
   const keys = [...totals.keys()].sort();
   const pick = (field: keyof EscrowTotals) => keys.map((key) => totals.get(key)![field]);
@@ -172,7 +180,7 @@ async function addEscrowTotals(trx: Knex.Transaction, totals: Map<string, Escrow
   );
 }
 
-async function addDayTotals(trx: Knex.Transaction, table: 'publisher_days' | 'platform_days', key: string, totals: Map<string, Totals>) {
+async function addDayTotals(trx: SqlTransaction, table: 'publisher_days' | 'platform_days', key: string, totals: Map<string, Totals>) {
   if (totals.size === 0) return;
   const keys = [...totals.keys()].sort();
   const pick = (field: keyof Totals) => keys.map((k) => totals.get(k)![field]);
@@ -193,7 +201,7 @@ async function addDayTotals(trx: Knex.Transaction, table: 'publisher_days' | 'pl
       table,
       table,
       table,
-    ] as unknown as readonly Knex.RawBinding[],
+    ] as unknown as readonly SqlBinding[],
   );
 }
 
@@ -201,8 +209,4 @@ function addTo<T extends Record<string, number>>(map: Map<string, T>, key: strin
   const totals = map.get(key) ?? zero;
   for (const field of Object.keys(change) as (keyof T)[]) (totals[field] as number) += change[field] as number;
   map.set(key, totals);
-}
-
-function assertNeverEvent(event: never): never {
-  throw new Error(`unhandled crawl event ${JSON.stringify(event)}`);
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../../infra/db/database.ts';
+import type { Migration } from '../../ports/sql.ts';
 
 // Amounts are bigint micro-units. Aggregates live in their own rows and are only ever incremented, so
 // events apply in any order across streams: with Kafka, an escrow's stream and its participants' streams

@@ -1,28 +1,12 @@
 // What analysts and participants ask of the crawl read model. Amounts are bigint in PostgreSQL and exact
 // JS numbers here (safe integers: the command side never records more).
-import type { Knex } from 'knex';
+import type { CrawlEntry, DayRange, DayTotals, Escrow } from '../../ports/read-models/crawl.ts';
+import type { Sql } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { CRAWL_PROJECTION } from './crawl-projection.ts';
 
 const schema = projectionSchema(CRAWL_PROJECTION);
-
-export type DayTotals = { day: string; crawls: number; billed: number; refunded: number; net: number };
-export type Escrow = { platformId: string; deposited: number; billed: number; refunded: number; balance: number; crawls: number };
-export type CrawlEntry = {
-  crawlId: string;
-  platformId: string;
-  publisherId: string;
-  url: string;
-  bytes: number;
-  amount: number;
-  status: 'billed' | 'disputed' | 'refunded';
-  billedAt: string;
-  disputedAt: string | null;
-  disputeReason: string | null;
-  refundedAt: string | null;
-  lsn: number;
-};
 
 
 /** bigint columns arrive as strings; anything past 2^53 would be a bug upstream, so it fails loudly. */
@@ -32,22 +16,20 @@ export function exact(value: string | number): number {
   return number;
 }
 
-export async function participantRole(knex: Knex, participantId: string): Promise<string | null> {
+export async function participantRole(knex: Sql, participantId: string): Promise<string | null> {
   const row = await knex.withSchema(schema).table('participants').where({ participant_id: participantId }).first('role');
   return (row?.role as string | undefined) ?? null;
 }
 
-export async function escrowOf(knex: Knex, platformId: string): Promise<Escrow | null> {
+export async function escrowOf(knex: Sql, platformId: string): Promise<Escrow | null> {
   const row = await knex.withSchema(schema).table('escrows').where({ platform_id: platformId }).first();
   if (!row) return null;
   const [deposited, billed, refunded] = [exact(row.deposited), exact(row.billed), exact(row.refunded)];
   return { platformId, deposited, billed, refunded, balance: deposited - billed + refunded, crawls: exact(row.crawls) };
 }
 
-export type DayRange = { from?: string; to?: string };
-
 /** Per day of billing, oldest first, within [from, to]; with the totals over those days. */
-export async function dailyTotals(knex: Knex, who: { publisherId: string } | { platformId: string }, range: DayRange = {}) {
+export async function dailyTotals(knex: Sql, who: { publisherId: string } | { platformId: string }, range: DayRange = {}) {
   const [table, key, id] = 'publisherId' in who ? ['publisher_days', 'publisher_id', who.publisherId] : ['platform_days', 'platform_id', who.platformId];
   const query = knex.withSchema(schema).table(table).where(key, id).orderBy('day');
   if (range.from) query.where('day', '>=', range.from);
@@ -68,7 +50,7 @@ export async function dailyTotals(knex: Knex, who: { publisherId: string } | { p
 
 /** The crawl ledger, newest first, keyset-paged by the LSN of each bill (the cursor is opaque to clients). */
 export async function listCrawls(
-  knex: Knex,
+  knex: Sql,
   options: { platformId?: string; publisherId?: string; limit: number; cursor?: string },
 ): Promise<{ crawls: CrawlEntry[]; nextCursor: string | null }> {
   const query = knex.withSchema(schema).table('crawls').orderBy('billed_lsn', 'desc').limit(options.limit + 1);
@@ -97,7 +79,7 @@ export async function listCrawls(
 }
 
 /** What each publisher is owed for the crawls billed on `day` (billed − refunded), those owed anything. */
-export async function payoutsOfDay(knex: Knex, day: string): Promise<Array<{ publisherId: string; amount: number }>> {
+export async function payoutsOfDay(knex: Sql, day: string): Promise<Array<{ publisherId: string; amount: number }>> {
   const rows = (await knex
     .withSchema(schema)
     .table('publisher_days')

@@ -10,15 +10,15 @@ import { buildHttpApp } from '../../gateways/http/app.ts';
 import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
 import { readTopics } from '../../infra/bus/kafka/test-support.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
-import { readModelsOf } from '../../infra/read-side.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { readModelsOf } from '../../gateways/composition/read-models.ts';
+import { createHttpFixture, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
 import { merkleRoot, rootFromProof } from '../anchoring/merkle-tree.ts';
 import { listParked, waitForWatermark } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { CRAWL_PROJECTION, crawlProjection } from './crawl-projection.ts';
 import { payoutLeaf, publisherHashOf } from './payout-leaf.ts';
-import type { CrawlEntry } from './queries.ts';
+import type { CrawlEntry } from '../../ports/read-models/crawl.ts';
 
 const DAY = 86_400_000;
 const DAY_1 = '2030-03-01';

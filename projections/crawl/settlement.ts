@@ -5,15 +5,12 @@
 // The batch is computed from the read model when asked, so it reflects refunds recorded since: it is as of
 // the answer's asOfLsn. Freezing a day (an event recording its root once its dispute window has passed) is
 // the next step toward paying out on chain; it is not done here.
-import type { Knex } from 'knex';
 import { toHex, type Bytes32 } from '../../events-schema/leaf.ts';
+import type { PayoutProof, SettlementBatch } from '../../ports/read-models/crawl.ts';
+import type { Sql } from '../../ports/sql.ts';
 import { batchTree } from '../anchoring/merkle-tree.ts';
 import { payoutLeaf, publisherHashOf } from './payout-leaf.ts';
 import { payoutsOfDay } from './queries.ts';
-
-export type SettlementPayout = { publisherId: string; amount: number; leaf: `0x${string}` };
-export type SettlementBatch = { day: string; root: `0x${string}` | null; total: number; payouts: SettlementPayout[] };
-export type PayoutProof = { publisherId: string; day: string; amount: number; leaf: `0x${string}`; proof: `0x${string}`[]; root: `0x${string}` };
 
 /** The day's payouts in leaf order (by publisherHash), with their leaves. */
 function orderedPayouts(day: string, payouts: Array<{ publisherId: string; amount: number }>) {
@@ -22,7 +19,7 @@ function orderedPayouts(day: string, payouts: Array<{ publisherId: string; amoun
     .sort((a, b) => Buffer.compare(a.hash, b.hash));
 }
 
-export async function settlementBatch(knex: Knex, day: string): Promise<SettlementBatch> {
+export async function settlementBatch(knex: Sql, day: string): Promise<SettlementBatch> {
   const payouts = orderedPayouts(day, await payoutsOfDay(knex, day));
   const root = payouts.length === 0 ? null : toHex(batchTree(payouts.map((p) => p.leaf)).root);
   return {
@@ -33,7 +30,7 @@ export async function settlementBatch(knex: Knex, day: string): Promise<Settleme
   };
 }
 
-export async function payoutProof(knex: Knex, publisherId: string, day: string): Promise<PayoutProof | null> {
+export async function payoutProof(knex: Sql, publisherId: string, day: string): Promise<PayoutProof | null> {
   const payouts = orderedPayouts(day, await payoutsOfDay(knex, day));
   const index = payouts.findIndex((p) => p.publisherId === publisherId);
   if (index < 0) return null;

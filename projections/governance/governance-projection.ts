@@ -1,16 +1,17 @@
 // Decision results from governance events: a row per decision and incremented tallies per
 // (decision, option, voter class). Votes of one batch are summed in memory and written in one statement.
-import type { Knex } from 'knex';
-import type { Projection, ProjectedEvent } from '../projection.ts';
+import type { GovernanceEvent } from '../../events-schema/governance/events.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
+import { eventTypesOf, type Projection, type ProjectedEvent } from '../projection.ts';
 import { governanceMigrations } from './migrations.ts';
 
 export const GOVERNANCE_PROJECTION = 'governance';
 
 type TallyKey = `${string}\u0000${string}\u0000${string}`;
 
-export const governanceProjection: Projection = {
+export const governanceProjection: Projection<GovernanceEvent> = {
   name: GOVERNANCE_PROJECTION,
-  canHandle: ['DecisionCreated', 'VoteCast', 'DecisionClosed'],
+  canHandle: eventTypesOf<GovernanceEvent>({ DecisionCreated: true, VoteCast: true, DecisionClosed: true }),
   migrations: governanceMigrations,
   async applyBatch(events, trx) {
     const tallies = new Map<TallyKey, { votes: number; weight: number }>();
@@ -44,7 +45,7 @@ export const governanceProjection: Projection = {
   },
 };
 
-async function createDecision(trx: Knex.Transaction, projected: ProjectedEvent, data: Extract<ProjectedEvent['event'], { type: 'DecisionCreated' }>['data']) {
+async function createDecision(trx: SqlTransaction, projected: ProjectedEvent, data: Extract<ProjectedEvent['event'], { type: 'DecisionCreated' }>['data']) {
   await trx('decisions').insert({
     decision_id: data.decisionId,
     title: data.title,
@@ -57,7 +58,7 @@ async function createDecision(trx: Knex.Transaction, projected: ProjectedEvent, 
   });
 }
 
-async function addTallies(trx: Knex.Transaction, tallies: Map<TallyKey, { votes: number; weight: number }>) {
+async function addTallies(trx: SqlTransaction, tallies: Map<TallyKey, { votes: number; weight: number }>) {
   if (tallies.size === 0) return;
   // Sorted keys: two workers adding to the same rows lock them in the same order, so never deadlock.
   const keys = [...tallies.keys()].sort();

@@ -1,4 +1,4 @@
-import type { Migration } from '../../infra/db/database.ts';
+import type { Migration } from '../../ports/sql.ts';
 
 // Tallies are kept apart from the decision row and only ever incremented, so votes can be applied in
 // any order relative to their decision's creation: with Kafka, a ballot stream and its decision's stream

@@ -1,24 +1,12 @@
 // What analysts ask of the governance read model: one decision's results, and the list of decisions.
-import type { Knex } from 'knex';
 import { voterClasses, type VoterClass } from '../../events-schema/governance/events.ts';
+import type { DecisionResults, DecisionStatus, DecisionSummary } from '../../ports/read-models/governance.ts';
+import type { Sql } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { GOVERNANCE_PROJECTION } from './governance-projection.ts';
 
 const schema = projectionSchema(GOVERNANCE_PROJECTION);
-
-export type DecisionStatus = 'open' | 'closed';
-
-export type DecisionResults = {
-  decisionId: string;
-  title: string;
-  status: DecisionStatus;
-  closesAt: string | null;
-  totals: Record<string, number>;
-  weighted: Record<string, number>;
-  byClass: Record<VoterClass, Record<string, number>>;
-  votes: number;
-};
 
 type DecisionRow = {
   decision_id: string;
@@ -34,7 +22,7 @@ function statusAt(row: DecisionRow, now: number): DecisionStatus {
   return row.status === 'closed' || (row.closes_at !== null && row.closes_at.getTime() <= now) ? 'closed' : 'open';
 }
 
-export async function decisionResults(knex: Knex, decisionId: string, now = Date.now()): Promise<DecisionResults | null> {
+export async function decisionResults(knex: Sql, decisionId: string, now = Date.now()): Promise<DecisionResults | null> {
   const row = await knex.withSchema(schema).table<DecisionRow>('decisions').where({ decision_id: decisionId }).first();
   if (!row) return null;
   const tallies = await knex
@@ -63,11 +51,9 @@ export async function decisionResults(knex: Knex, decisionId: string, now = Date
   return results;
 }
 
-export type DecisionSummary = { decisionId: string; title: string; status: DecisionStatus; closesAt: string | null; createdAt: string; votes: number };
-
 /** Newest first, keyset-paged by the LSN of each decision's creation (the cursor is opaque to clients). */
 export async function listDecisions(
-  knex: Knex,
+  knex: Sql,
   options: { status?: DecisionStatus; limit: number; cursor?: string },
   now = Date.now(),
 ): Promise<{ decisions: DecisionSummary[]; nextCursor: string | null }> {

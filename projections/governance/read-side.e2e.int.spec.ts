@@ -7,9 +7,9 @@ import { decodeEvent, encodeEvent, type ProoflineEvent } from '../../events-sche
 import { createKafkaSource, createRelay, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
 import { runInBackground } from '../../infra/bus/kafka/test-support.ts';
 import { governanceTraffic, type TrafficDecision } from '../../infra/testing/governance-traffic.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { testKafkaBrokers, testTopicName } from '../../infra/testing/kafka.ts';
-import type { ProjectionSource } from '../runtime/index.ts';
+import type { ProjectionSource } from '../../ports/projection-source.ts';
 import { createProjectionWorker, listParked, rebuildProjection, retryParkedStream, waitForWatermark, watermark } from '../runtime/index.ts';
 import { governanceProjection, GOVERNANCE_PROJECTION } from './governance-projection.ts';
 import { decisionResults, listDecisions } from './queries.ts';

@@ -6,7 +6,6 @@
 //      and park the refused event's stream
 //   5. record the parked events, move the checkpoint (with any records of another store skipped), notify
 // The caller commits: read-model change, parked events and checkpoint become visible together or not at all.
-import type { Knex } from 'knex';
 import { decodeEvent } from '../../events-schema/index.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
@@ -14,7 +13,8 @@ import { planApplication, selectFresh, waitingBehind, type DecodedEvent, type Pa
 import { advanceCheckpoint, lockCheckpoint, recordForeignRecords } from './checkpoint-store.ts';
 import { parkedStreamsAmong, parkEvents } from './parking.ts';
 import { messageOf, projectionChannel } from './projection-schema.ts';
-import type { SourceBatch } from './source.ts';
+import type { SourceBatch } from '../../ports/projection-source.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
 import { isTransientError } from './transient-errors.ts';
 
 export type BatchOutcome = {
@@ -28,7 +28,7 @@ export type BatchOutcome = {
   notHandled: number;
 };
 
-export async function applySourceBatch(trx: Knex.Transaction, projection: Projection, batch: SourceBatch): Promise<BatchOutcome> {
+export async function applySourceBatch(trx: SqlTransaction, projection: Projection, batch: SourceBatch): Promise<BatchOutcome> {
   const appliedLsn = await lockCheckpoint(trx, batch);
   const fresh = selectFresh(batch.events, appliedLsn, new Set(projection.canHandle));
   const parkedStreams = await parkedStreamsAmong(trx, fresh.handled.map((event) => event.streamId));
@@ -55,7 +55,7 @@ export async function applySourceBatch(trx: Knex.Transaction, projection: Projec
 }
 
 /** Applies the events, all at once if the projection accepts them; returns the ones it refused, to park. */
-async function applyWithFallback(trx: Knex.Transaction, projection: Projection, events: readonly DecodedEvent[]): Promise<ParkEntry[]> {
+async function applyWithFallback(trx: SqlTransaction, projection: Projection, events: readonly DecodedEvent[]): Promise<ParkEntry[]> {
   if (events.length === 0) return [];
   try {
     await trx.transaction((savepoint) => projection.applyBatch(events.map((e) => e.projected), savepoint));

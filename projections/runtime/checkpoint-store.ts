@@ -1,7 +1,7 @@
 // Checkpoint rows of one projection schema. Every function runs inside a transaction opened with
 // inProjectionTransaction (search_path = the schema), so the rows move together with the read model.
-import type { Knex } from 'knex';
-import type { ForeignRecords, PartitionRef, StoredPosition } from './source.ts';
+import type { ForeignRecords, PartitionRef, StoredPosition } from '../../ports/projection-source.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
 
 type CheckpointRow = { topic: string; partition: number; applied_lsn: number; next_offset: string | null };
 
@@ -9,7 +9,7 @@ type CheckpointRow = { topic: string; partition: number; applied_lsn: number; ne
  * Creates a row for each partition not seen before. It starts at the last rebuild's LSN (0 if none): every
  * event up to there is already in the tables, whichever partition carries it.
  */
-export async function registerPartitions(trx: Knex.Transaction, partitions: readonly PartitionRef[]): Promise<void> {
+export async function registerPartitions(trx: SqlTransaction, partitions: readonly PartitionRef[]): Promise<void> {
   if (partitions.length === 0) return;
   await trx.raw(
     `insert into checkpoints (topic, partition, applied_lsn)
@@ -20,7 +20,7 @@ export async function registerPartitions(trx: Knex.Transaction, partitions: read
   );
 }
 
-export async function readPositions(trx: Knex.Transaction): Promise<StoredPosition[]> {
+export async function readPositions(trx: SqlTransaction): Promise<StoredPosition[]> {
   const rows: CheckpointRow[] = await trx('checkpoints').select('topic', 'partition', 'applied_lsn', 'next_offset').orderBy(['topic', 'partition']);
   return rows.map((row) => ({ topic: row.topic, partition: row.partition, appliedLsn: row.applied_lsn, nextOffset: row.next_offset }));
 }
@@ -30,7 +30,7 @@ export async function readPositions(trx: Knex.Transaction): Promise<StoredPositi
  * watermark back, and keep their positions (a batch for one of them brings it back, see lockCheckpoint).
  * Returns the partitions that were retired now.
  */
-export async function retirePartitions(trx: Knex.Transaction, partitions: readonly PartitionRef[]): Promise<PartitionRef[]> {
+export async function retirePartitions(trx: SqlTransaction, partitions: readonly PartitionRef[]): Promise<PartitionRef[]> {
   if (partitions.length === 0) return [];
   const { rows } = await trx.raw<{ rows: PartitionRef[] }>(
     `update checkpoints c set retired_at = now()
@@ -43,7 +43,7 @@ export async function retirePartitions(trx: Knex.Transaction, partitions: readon
 }
 
 /** Locks the partition's row until commit and returns its applied LSN (registering the partition if needed, un-retiring it). */
-export async function lockCheckpoint(trx: Knex.Transaction, ref: PartitionRef): Promise<number> {
+export async function lockCheckpoint(trx: SqlTransaction, ref: PartitionRef): Promise<number> {
   const select = () =>
     trx('checkpoints').where({ topic: ref.topic, partition: ref.partition }).forUpdate().first<(CheckpointRow & { retired_at: Date | null }) | undefined>('applied_lsn', 'retired_at');
   let row = await select();
@@ -57,7 +57,7 @@ export async function lockCheckpoint(trx: Knex.Transaction, ref: PartitionRef): 
 }
 
 /** Moves the partition's applied LSN forward (never back) and stores the source's resume position. */
-export async function advanceCheckpoint(trx: Knex.Transaction, ref: PartitionRef, lsn: number, nextOffset: string | null): Promise<number> {
+export async function advanceCheckpoint(trx: SqlTransaction, ref: PartitionRef, lsn: number, nextOffset: string | null): Promise<number> {
   const { rows } = await trx.raw<{ rows: Array<{ applied_lsn: number }> }>(
     `update checkpoints set applied_lsn = greatest(applied_lsn, ?), next_offset = ?, updated_at = now()
       where topic = ? and partition = ?
@@ -70,7 +70,7 @@ export async function advanceCheckpoint(trx: Knex.Transaction, ref: PartitionRef
 }
 
 /** Adds records of another event store, skipped on this partition, to its row (inside the batch's transaction). */
-export async function recordForeignRecords(trx: Knex.Transaction, ref: PartitionRef, foreign: ForeignRecords): Promise<void> {
+export async function recordForeignRecords(trx: SqlTransaction, ref: PartitionRef, foreign: ForeignRecords): Promise<void> {
   await trx.raw(
     `update checkpoints
         set foreign_records = foreign_records + ?,

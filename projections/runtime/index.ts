@@ -9,4 +9,3 @@ export { ensureProjectionSchema, inProjectionTransaction, projectionChannel, pro
 export { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
 export { SourceContractError } from './batch-plan.ts';
 export { ProjectionBatchError, ReadModelTimeoutError } from './errors.ts';
-export type { ForeignRecords, PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from './source.ts';

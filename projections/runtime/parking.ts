@@ -1,10 +1,9 @@
 // Parked events: recorded, visible, retryable (ARCHITECTURE.md, invariant 4). A stream with a parked event
 // is held back as a whole — its later events are parked behind it — while every other stream goes on.
 // Retrying is in retry-parked.ts.
-import type { Knex } from 'knex';
-import type { Database } from '../../infra/db/database.ts';
 import type { EventMetadata, RecordedEvent } from '../../ports/event-store.ts';
 import type { ParkedEventView } from '../../ports/read-models.ts';
+import type { SqlDatabase, SqlTransaction } from '../../ports/sql.ts';
 import type { Projection } from '../projection.ts';
 import type { ParkEntry } from './batch-plan.ts';
 import { projectionSchema, schemaExists } from './projection-schema.ts';
@@ -26,14 +25,14 @@ export type ParkedEventRow = {
 };
 
 /** Which of these streams have parked events (inside a projection transaction). */
-export async function parkedStreamsAmong(trx: Knex.Transaction, streamIds: Iterable<string>): Promise<Set<string>> {
+export async function parkedStreamsAmong(trx: SqlTransaction, streamIds: Iterable<string>): Promise<Set<string>> {
   const unique = [...new Set(streamIds)];
   if (unique.length === 0) return new Set();
   const rows: Array<{ stream_id: string }> = await trx('parked_events').distinct('stream_id').whereIn('stream_id', unique);
   return new Set(rows.map((row) => row.stream_id));
 }
 
-export async function parkEvents(trx: Knex.Transaction, entries: readonly ParkEntry[]): Promise<void> {
+export async function parkEvents(trx: SqlTransaction, entries: readonly ParkEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await trx('parked_events')
     .insert(
@@ -54,7 +53,7 @@ export async function parkEvents(trx: Knex.Transaction, entries: readonly ParkEn
 }
 
 /** Every parked event of these projections, by projection then stream then LSN. */
-export async function listParked(db: Database, projections: readonly Pick<Projection, 'name'>[]): Promise<ParkedEvent[]> {
+export async function listParked(db: SqlDatabase, projections: readonly Pick<Projection, 'name'>[]): Promise<ParkedEvent[]> {
   const parked: ParkedEvent[] = [];
   for (const { name } of projections) {
     const schema = projectionSchema(name);
@@ -69,14 +68,14 @@ export async function listParked(db: Database, projections: readonly Pick<Projec
  * How many events each projection holds parked (0 for one that never started), for metrics: two queries
  * whatever the number of projections, and counts only — listParked reads every parked event whole.
  */
-export async function countParked(db: Database, projections: readonly Pick<Projection, 'name'>[]): Promise<Map<string, number>> {
+export async function countParked(db: SqlDatabase, projections: readonly Pick<Projection, 'name'>[]): Promise<Map<string, number>> {
   const counts = new Map(projections.map(({ name }) => [name, 0]));
-  const { rows: present } = await db.pool.query<{ name: string }>('select nspname as name from pg_namespace where nspname = any($1)', [
+  const { rows: present } = await db.query<{ name: string }>('select nspname as name from pg_namespace where nspname = any($1)', [
     projections.map(({ name }) => projectionSchema(name)),
   ]);
   const started = projections.filter(({ name }) => present.some((row) => row.name === projectionSchema(name)));
   if (started.length === 0) return counts;
-  const { rows } = await db.pool.query<{ projection: string; parked: number }>(
+  const { rows } = await db.query<{ projection: string; parked: number }>(
     started.map(({ name }, i) => `select $${i + 1}::text as projection, count(*)::bigint as parked from "${projectionSchema(name)}".parked_events`).join(' union all '),
     started.map(({ name }) => name),
   );

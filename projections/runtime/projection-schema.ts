@@ -7,8 +7,7 @@
 // Every transaction on a projection schema first takes the projection's advisory lock — shared for batches,
 // retries and setup, exclusive for the rebuild's swap — and only then sets `search_path`. Table names are
 // resolved after the lock is held, so no transaction ever sees half a swap.
-import knexFactory, { type Knex } from 'knex';
-import { migrate, type Database } from '../../infra/db/database.ts';
+import type { Sql, SqlDatabase, SqlTransaction } from '../../ports/sql.ts';
 import type { Projection } from '../projection.ts';
 import { RUNTIME_MIGRATION_GROUP, runtimeMigrations } from './runtime-migrations.ts';
 
@@ -39,7 +38,7 @@ export function projectionChannel(name: string): string {
 export type LockMode = 'shared' | 'exclusive';
 
 /** Takes the projection's transaction-scoped advisory lock, then points search_path at `schema`. */
-export async function enterProjection(trx: Knex.Transaction, name: string, schema: string, lock: LockMode): Promise<void> {
+export async function enterProjection(trx: SqlTransaction, name: string, schema: string, lock: LockMode): Promise<void> {
   const lockFunction = lock === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
   await trx.raw(`select ${lockFunction}(hashtextextended(?, 0))`, [`proofline.projection.${name}`]);
   await trx.raw('set local search_path to ??', [schema]);
@@ -55,9 +54,9 @@ export type ProjectionTransactionOptions = {
 
 /** Runs `work` in one transaction that holds the projection's lock and sees the schema's tables by plain names. */
 export async function inProjectionTransaction<T>(
-  db: Database,
+  db: SqlDatabase,
   options: ProjectionTransactionOptions,
-  work: (trx: Knex.Transaction) => Promise<T>,
+  work: (trx: SqlTransaction) => Promise<T>,
 ): Promise<T> {
   const schema = options.schema ?? projectionSchema(options.projection);
   return db.knex.transaction(async (trx) => {
@@ -71,34 +70,24 @@ export async function inProjectionTransaction<T>(
  * same projection are serialised (processes starting together), and hold the shared lock so that a rebuild's
  * swap never happens halfway through one.
  */
-export async function ensureProjectionSchema(db: Database, projection: Projection, schema = projectionSchema(projection.name)): Promise<void> {
+export async function ensureProjectionSchema(db: SqlDatabase, projection: Projection, schema = projectionSchema(projection.name)): Promise<void> {
   await db.knex.transaction(async (guard) => {
     await guard.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`proofline.projection-setup.${projection.name}`]);
     await enterProjection(guard, projection.name, schema, 'shared');
-    // Migrations run on their own connection whose search_path is the schema (knex's migrator cannot use
-    // `guard`); `guard` only holds the locks meanwhile.
-    // Its failures are thrown with context below; knex's own console logging is silenced.
-    const silent = () => {};
-    const scoped = knexFactory({
-      client: 'pg',
-      connection: db.url,
-      searchPath: [schema],
-      pool: { min: 0, max: 1 },
-      log: { warn: silent, error: silent, debug: silent, deprecate: silent },
-    });
+    // The migrations run on a connection of their own (see SqlDatabase.migrateSchema); `guard` only holds the
+    // locks meanwhile.
     try {
-      await scoped.raw('create schema if not exists ??', [schema]);
-      await migrate(scoped, RUNTIME_MIGRATION_GROUP, runtimeMigrations);
-      await migrate(scoped, PROJECTION_MIGRATION_GROUP, projection.migrations);
+      await db.migrateSchema(schema, [
+        { group: RUNTIME_MIGRATION_GROUP, migrations: runtimeMigrations },
+        { group: PROJECTION_MIGRATION_GROUP, migrations: projection.migrations },
+      ]);
     } catch (error) {
       throw new Error(`projection ${projection.name}: migrating schema ${schema} failed: ${messageOf(error)}`, { cause: error });
-    } finally {
-      await scoped.destroy();
     }
   });
 }
 
-export async function schemaExists(queryable: Knex | Knex.Transaction, schema: string): Promise<boolean> {
+export async function schemaExists(queryable: Sql | SqlTransaction, schema: string): Promise<boolean> {
   const { rows } = await queryable.raw<{ rows: Array<{ found: boolean }> }>(
     'select exists (select 1 from pg_namespace where nspname = ?) as found',
     [schema],

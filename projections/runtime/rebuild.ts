@@ -25,9 +25,7 @@
 // Shadow mode (rebuildShadow, for audits): the same replay into `projection_<name>_shadow_<ts>`, compared with
 // the live schema at the same LSN and dropped, never swapped in.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Knex } from 'knex';
 import pino, { type Logger } from 'pino';
-import type { Database } from '../../infra/db/database.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { retryParkedWithin } from './retry-parked.ts';
@@ -41,10 +39,11 @@ import {
   projectionSchema,
   schemaExists,
 } from './projection-schema.ts';
-import type { SourceBatch } from './source.ts';
+import type { SourceBatch } from '../../ports/projection-source.ts';
+import type { Sql, SqlDatabase, SqlTransaction } from '../../ports/sql.ts';
 
 export type RebuildOptions = {
-  db: Database;
+  db: SqlDatabase;
   projection: Projection;
   eventStore: EventStore;
   logger?: Logger;
@@ -132,7 +131,7 @@ export type ShadowRebuildOptions<T> = RebuildOptions & {
    * REPEATABLE READ transaction (search_path: the shadow) whose snapshot is the one the live tables are
    * read at. Its answer is the rebuild's outcome.
    */
-  inspect(trx: Knex.Transaction, schemas: { live: string; shadow: string }, atLsn: number): Promise<T>;
+  inspect(trx: SqlTransaction, schemas: { live: string; shadow: string }, atLsn: number): Promise<T>;
   /** How long to wait for the live partitions to agree on one applied LSN. Default 30 s. */
   settleTimeoutMs?: number;
 };
@@ -155,7 +154,7 @@ export async function rebuildShadow<T>(options: ShadowRebuildOptions<T>): Promis
   const pageSize = options.pageSize ?? 1000;
   const deadline = started + (options.settleTimeoutMs ?? 30_000);
   let parked = 0;
-  const applyTo = (trx: Knex.Transaction) => async (batch: SourceBatch) => {
+  const applyTo = (trx: SqlTransaction) => async (batch: SourceBatch) => {
     parked += (await applySourceBatch(trx, projection, batch)).parked.length;
   };
 
@@ -190,7 +189,7 @@ export async function rebuildShadow<T>(options: ShadowRebuildOptions<T>): Promis
 }
 
 /** The LSN every live partition has applied; 0 without a live schema or checkpoint; null while partitions differ. */
-async function liveAppliedLsn(queryable: Knex | Knex.Transaction, live: string): Promise<number | null> {
+async function liveAppliedLsn(queryable: Sql | SqlTransaction, live: string): Promise<number | null> {
   if (!(await schemaExists(queryable, live))) return 0;
   const { rows } = await queryable.raw<{ rows: Array<{ low: number | null; high: number | null }> }>(
     'select min(applied_lsn)::bigint as low, max(applied_lsn)::bigint as high from ??.checkpoints where retired_at is null',
@@ -225,7 +224,7 @@ async function replay(
  * retries those streams here, with the whole log applied; otherwise a rebuild would quietly undo the fix.
  * Returns how many events that un-parked.
  */
-async function retryStreamsFixedLive(trx: Knex.Transaction, projection: Projection, live: string): Promise<number> {
+async function retryStreamsFixedLive(trx: SqlTransaction, projection: Projection, live: string): Promise<number> {
   if (!(await schemaExists(trx, live))) return 0;
   const { rows } = await trx.raw<{ rows: Array<{ stream_id: string }> }>(
     `select distinct stream_id from parked_events r
@@ -242,7 +241,7 @@ async function retryStreamsFixedLive(trx: Knex.Transaction, projection: Projecti
 }
 
 /** In the rebuild schema (search_path): the live partitions' rows, all at `head`, replace the replay's row. */
-async function takeOverCheckpoints(trx: Knex.Transaction, live: string, head: number): Promise<void> {
+async function takeOverCheckpoints(trx: SqlTransaction, live: string, head: number): Promise<void> {
   await trx('checkpoints').delete();
   if (await schemaExists(trx, live)) {
     await trx.raw(
@@ -254,7 +253,7 @@ async function takeOverCheckpoints(trx: Knex.Transaction, live: string, head: nu
   await trx('rebuilds').insert({ rebuilt_to_lsn: head });
 }
 
-async function maxAppliedLsn(knex: Knex, schema: string): Promise<number> {
+async function maxAppliedLsn(knex: Sql, schema: string): Promise<number> {
   if (!(await schemaExists(knex, schema))) return 0;
   const { rows } = await knex.raw<{ rows: Array<{ applied: number }> }>('select coalesce(max(applied_lsn), 0)::bigint as applied from ??.checkpoints', [schema]);
   return rows[0]?.applied ?? 0;

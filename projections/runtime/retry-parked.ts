@@ -1,21 +1,20 @@
 // Applying a parked stream again once its cause is fixed (a corrected projection deployed, a missing row
 // restored). All of the stream's parked events go in one transaction, in LSN order, all or nothing: on success
 // they leave parked_events; on failure they all stay, and the failing one's error is updated.
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { decodeEvent } from '../../events-schema/index.ts';
-import type { Database } from '../../infra/db/database.ts';
 import type { Projection } from '../projection.ts';
 import { toProjected } from './batch-plan.ts';
 import { toRecordedEvent, type ParkedEventRow } from './parking.ts';
 import { inProjectionTransaction, messageOf, projectionSchema, schemaExists } from './projection-schema.ts';
 import { isTransientError } from './transient-errors.ts';
 import type { RetryParkedResult } from '../../ports/read-models.ts';
+import type { SqlDatabase, SqlTransaction } from '../../ports/sql.ts';
 
 export type { RetryParkedResult };
 
 export async function retryParkedStream(
-  db: Database,
+  db: SqlDatabase,
   projection: Projection,
   streamId: string,
   options: { logger?: Logger } = {},
@@ -33,11 +32,11 @@ export async function retryParkedStream(
 }
 
 /** The retry itself, inside a projection transaction (search_path set to the schema to retry in). */
-export async function retryParkedWithin(trx: Knex.Transaction, projection: Projection, streamId: string): Promise<RetryParkedResult> {
+export async function retryParkedWithin(trx: SqlTransaction, projection: Projection, streamId: string): Promise<RetryParkedResult> {
   const rows: ParkedEventRow[] = await trx('parked_events').where({ stream_id: streamId }).orderBy('lsn').forUpdate().select('*');
   if (rows.length === 0) return { status: 'nothing_parked', streamId } as const;
 
-  const handled = new Set(projection.canHandle);
+  const handled = new Set<string>(projection.canHandle);
   let current: ParkedEventRow | undefined;
   try {
     await trx.transaction(async (savepoint) => {

@@ -1,3 +1,4 @@
+import type { Migration } from '../../ports/sql.ts';
 // The runtime's own tables, created in every projection schema next to the read model (migration group
 // `runtime`), so that a rebuild swaps them together with the data they describe.
 //
@@ -10,7 +11,6 @@
 //                  enough of each event to apply it again on retry
 //   rebuilds       one row per rebuild swapped in: every event up to rebuilt_to_lsn is in this schema's tables,
 //                  whichever partition it travels on, so a partition seen for the first time starts there
-import type { Migration } from '../../infra/db/database.ts';
 
 export const RUNTIME_MIGRATION_GROUP = 'runtime';
 

@@ -2,7 +2,7 @@
 // content hash per table — md5 over the md5 of each row's text, in primary-key order — so that nothing but
 // two short strings per table leaves the server. The runtime's own tables (checkpoints, parked events,
 // rebuilds) and the migration history describe how a schema was built, not what it holds: they are left out.
-import type { Knex } from 'knex';
+import type { Sql, SqlTransaction } from '../../ports/sql.ts';
 
 const RUNTIME_TABLES = ['checkpoints', 'parked_events', 'rebuilds'];
 
@@ -11,7 +11,7 @@ export type TableDigest = { rows: number; hash: string };
 export type TableComparison = { table: string; live: TableDigest | null; shadow: TableDigest | null; same: boolean };
 
 /** The read-model tables of `schema` and their digests, by table name. */
-export async function tableDigests(queryable: Knex | Knex.Transaction, schema: string): Promise<Map<string, TableDigest>> {
+export async function tableDigests(queryable: Sql | SqlTransaction, schema: string): Promise<Map<string, TableDigest>> {
   const { rows: tables } = await queryable.raw<{ rows: Array<{ table_name: string; key_columns: string[] | null }> }>(
     `select c.relname as table_name,
             (select array_agg(a.attname::text order by k.ord)
@@ -37,7 +37,7 @@ export async function tableDigests(queryable: Knex | Knex.Transaction, schema: s
 }
 
 /** Every table of either schema, compared; a table only one of them has differs. */
-export async function compareSchemas(queryable: Knex | Knex.Transaction, schemas: { live: string; shadow: string }): Promise<TableComparison[]> {
+export async function compareSchemas(queryable: Sql | SqlTransaction, schemas: { live: string; shadow: string }): Promise<TableComparison[]> {
   const [live, shadow] = [await tableDigests(queryable, schemas.live), await tableDigests(queryable, schemas.shadow)];
   const tables = [...new Set([...live.keys(), ...shadow.keys()])].sort();
   return tables.map((table) => {

@@ -1,9 +1,9 @@
 // Test-only projection for the runtime's integration tests: counts DecisionCreated and VoteCast events per
 // stream (DecisionClosed is not read), and refuses — after writing — a vote of a voter in `refusedVoters`.
 // `afterWrite` lets a test act inside the batch transaction (crash it, hold it open).
-import type { Knex } from 'knex';
 import type { Database } from '../../infra/db/database.ts';
 import type { EventStore } from '../../ports/event-store.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
 import type { Projection, ProjectedEvent } from '../projection.ts';
 import { projectionSchema } from './projection-schema.ts';
 
@@ -11,7 +11,7 @@ export type StreamCounter = Projection & { refusedVoters: Set<string> };
 
 export function streamCounter(
   name: string,
-  options: { refusedVoters?: Iterable<string>; afterWrite?: (events: readonly ProjectedEvent[], trx: Knex.Transaction) => Promise<void> } = {},
+  options: { refusedVoters?: Iterable<string>; afterWrite?: (events: readonly ProjectedEvent[], trx: SqlTransaction) => Promise<void> } = {},
 ): StreamCounter {
   const refusedVoters = new Set(options.refusedVoters ?? []);
   return {

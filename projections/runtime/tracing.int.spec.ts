@@ -1,17 +1,18 @@
 // The traceparent an event carries in its metadata becomes the parent of the span that projects it
-// (batch-tracing.ts), through the process-wide provider initTelemetry() registers.
+// (infra/telemetry/projection-tracing.ts, the tracer a worker is given), through the process-wide provider
+// initTelemetry() registers.
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../infra/bus/local/local-source.ts';
 import { initTelemetry, type Telemetry } from '../../infra/telemetry/index.ts';
+import { PROJECTIONS_TRACER, projectionTracing } from '../../infra/telemetry/projection-tracing.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { decisionCreated, voteCast } from '../testing/governance-events.ts';
 import { createProjectionTestbed, type ProjectionTestbed } from '../testing/projection-testbed.ts';
 import { scriptedSource } from '../testing/scripted-source.ts';
 import { ProjectionBatchError } from './errors.ts';
-import { PROJECTIONS_TRACER } from './batch-tracing.ts';
 import { streamCounter } from './stream-counter.fixture.ts';
 import { waitForWatermark } from './watermark.ts';
 import { createProjectionWorker } from './worker.ts';
@@ -38,7 +39,7 @@ afterAll(async () => {
 async function catchUp(projection: Projection): Promise<void> {
   const controller = new AbortController();
   const source = createLocalSource(testbed.eventStore, { maxBatchEvents: 100 });
-  const running = createProjectionWorker({ db: testbed.db, projection, source }).run(controller.signal);
+  const running = createProjectionWorker({ db: testbed.db, projection, source, tracer: projectionTracing }).run(controller.signal);
   try {
     await waitForWatermark(testbed.db, projection.name, await testbed.eventStore.headLsn(), { timeoutMs: 10_000 });
   } finally {
@@ -120,7 +121,7 @@ describe('a batch that cannot be committed', () => {
       afterWrite: async (_, trx) => void (await trx.raw('select pg_terminate_backend(pg_backend_pid())')),
     });
     const batch = { topic: 'scripted', partition: 0, events: recorded, watermarkLsn: recorded[0]!.lsn, nextOffset: null };
-    const worker = createProjectionWorker({ db: testbed.db, projection: crashing, source: scriptedSource([batch]), batchAttempts: 1 });
+    const worker = createProjectionWorker({ db: testbed.db, projection: crashing, source: scriptedSource([batch]), batchAttempts: 1, tracer: projectionTracing });
     await expect(worker.run(new AbortController().signal)).rejects.toBeInstanceOf(ProjectionBatchError);
 
     const [span] = spansOf(recorded[0]!);

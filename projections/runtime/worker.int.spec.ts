@@ -7,7 +7,7 @@ import { createProjectionTestbed, type ProjectionTestbed, type StreamEvent } fro
 import { scriptedSource } from '../testing/scripted-source.ts';
 import { ProjectionBatchError, ReadModelTimeoutError } from './errors.ts';
 import { inProjectionTransaction } from './projection-schema.ts';
-import type { ProjectionSource, SourceBatch } from './source.ts';
+import type { ProjectionSource, SourceBatch } from '../../ports/projection-source.ts';
 import { expectedCounts, readCounts, streamCounter } from './stream-counter.fixture.ts';
 import { waitForWatermark, watermark } from './watermark.ts';
 import { createProjectionWorker } from './worker.ts';

@@ -6,19 +6,19 @@
 // with a ProjectionBatchError and whoever runs the worker restarts it. Refused events never fail a batch:
 // they are parked.
 import pino, { type Logger } from 'pino';
-import type { Database } from '../../infra/db/database.ts';
 import type { EventStore } from '../../ports/event-store.ts';
+import type { ProjectionTracer } from '../../ports/projection-tracing.ts';
 import type { Projection } from '../projection.ts';
 import { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
-import { traceBatch } from './batch-tracing.ts';
 import { readPositions, registerPartitions, retirePartitions } from './checkpoint-store.ts';
 import { ProjectionBatchError } from './errors.ts';
 import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction } from './projection-schema.ts';
-import type { ProjectionSource, SourceBatch } from './source.ts';
+import type { ProjectionSource, SourceBatch } from '../../ports/projection-source.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
 import { retryTransient } from './transient-errors.ts';
 
 export type ProjectionWorkerOptions = {
-  db: Database;
+  db: SqlDatabase;
   projection: Projection;
   source: ProjectionSource;
   /** Only read to log how far behind the log the projection starts. */
@@ -26,7 +26,11 @@ export type ProjectionWorkerOptions = {
   logger?: Logger;
   /** Attempts per batch when its transaction fails for a transient database reason. Default 5. */
   batchAttempts?: number;
+  /** Reports each batch (spans); the composition gives the telemetry adapter's. Default: batches are not traced. */
+  tracer?: ProjectionTracer;
 };
+
+const untraced: ProjectionTracer = { traceBatch: (_projection, _batch, apply) => apply() };
 
 export type ProjectionWorker = {
   /** Runs until the signal aborts (resolves) or a batch cannot be committed (rejects). */
@@ -38,6 +42,7 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
   assertProjectionName(projection.name);
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ projection: projection.name });
   const shared = { projection: projection.name, lock: 'shared' } as const;
+  const tracer = options.tracer ?? untraced;
 
   return {
     async run(signal) {
@@ -53,8 +58,8 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
         },
         handle: async (batch) => {
           const apply = () => inProjectionTransaction(db, shared, (trx) => applySourceBatch(trx, projection, batch));
-          // Spans: one per batch, and one per traced event as a child of its traceparent (batch-tracing.ts).
-          const outcome = await traceBatch(projection, batch, async () => {
+          // Spans: one per batch, and one per traced event as a child of its traceparent (ports/projection-tracing.ts).
+          const outcome = await tracer.traceBatch(projection, batch, async () => {
             try {
               return await retryTransient(apply, { attempts: options.batchAttempts ?? 5, firstDelayMs: 100, signal, logger });
             } catch (error) {

@@ -10,9 +10,9 @@
 // Events are appended to the testbed's event store (so they are encoded, recorded and decoded for real), then
 // the given events are applied as one batch and the when events as another, through the runtime. Each
 // scenario runs in its own schema (the projection under a numbered name), dropped afterwards.
-import type { Knex } from 'knex';
 import { expect } from 'vitest';
 import type { RecordedEvent } from '../../ports/event-store.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
 import type { Projection } from '../projection.ts';
 import type { ParkedEvent } from '../runtime/parking.ts';
 import type { ProjectionTestbed, StreamEvent } from './projection-testbed.ts';
@@ -38,7 +38,7 @@ export function projectionSpec(projection: Projection, testbed: ProjectionTestbe
     };
     return {
       /** Asserts on the tables (and, if wanted, on what was parked). */
-      then(assert: (trx: Knex.Transaction, outcome: ScenarioOutcome) => Promise<void>): Promise<void> {
+      then(assert: (trx: SqlTransaction, outcome: ScenarioOutcome) => Promise<void>): Promise<void> {
         return run((instance, outcome) => testbed.query(instance, (trx) => assert(trx, outcome)));
       },
       /** Asserts that exactly these events were parked, in LSN order. */

@@ -1,12 +1,12 @@
 // A real PostgreSQL event store and database for projection tests: append real (Avro-encoded) events, apply
 // them through the projection runtime, then query the projection's tables by their plain names.
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { encodeEvent, type ProoflineEvent } from '../../events-schema/index.ts';
 import { openDatabase, type Database } from '../../infra/db/database.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
 import { createTestDatabase } from '../../infra/testing/postgres.ts';
 import type { EventMetadata, RecordedEvent } from '../../ports/event-store.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
 import type { Projection } from '../projection.ts';
 import { applySourceBatch, type BatchOutcome } from '../runtime/apply-batch.ts';
 import { listParked, type ParkedEvent } from '../runtime/parking.ts';
@@ -23,7 +23,7 @@ export type ProjectionTestbed = {
   /** Applies recorded events as ONE batch through the runtime (creating the projection's schema if needed). */
   applyBatch(projection: Projection, events: readonly RecordedEvent[]): Promise<BatchOutcome>;
   /** Runs `read` in a transaction whose search_path is the projection's schema. */
-  query<T>(projection: Projection, read: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  query<T>(projection: Projection, read: (trx: SqlTransaction) => Promise<T>): Promise<T>;
   parked(projection: Projection): Promise<ParkedEvent[]>;
   /** Drops the projection's schema (tables, checkpoints, parked events). */
   dropProjection(projection: Projection): Promise<void>;

@@ -1,6 +1,6 @@
 // A ProjectionSource that delivers exactly the batches it is given, in order, then returns: for tests of
 // re-delivery, several partitions and watermarks without a bus.
-import type { PartitionRef, ProjectionSource, SourceBatch } from '../runtime/source.ts';
+import type { PartitionRef, ProjectionSource, SourceBatch } from '../../ports/projection-source.ts';
 
 export function scriptedSource(batches: readonly SourceBatch[]): ProjectionSource {
   return {

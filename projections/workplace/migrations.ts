@@ -1,4 +1,4 @@
-import type { Migration } from '../../infra/db/database.ts';
+import type { Migration } from '../../ports/sql.ts';
 
 // Score tallies are kept apart from the company row and only ever incremented, so submissions can be
 // applied in any order relative to the company's registration: with Kafka, a review stream and its

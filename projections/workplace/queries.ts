@@ -1,9 +1,10 @@
 // What analysts, the public and the workplace commands ask of the workplace read model.
-import type { Knex } from 'knex';
 import type { CertificationLevel, WatchListReason } from '../../events-schema/workplace/events.ts';
+import type { Certification, CompanyScore, Engagement, EngagementStatus, WatchListEntry } from '../../ports/read-models/workplace.ts';
+import type { Sql } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
-import { meanOverallHundredths, summarizeScore, type ScoreSummary, type ScoreTally } from './score-statistics.ts';
+import { meanOverallHundredths, summarizeScore, type ScoreTally } from './score-statistics.ts';
 import { WORKPLACE_PROJECTION } from './workplace-projection.ts';
 
 const schema = projectionSchema(WORKPLACE_PROJECTION);
@@ -53,7 +54,7 @@ const scoreColumns = [
   'sum_overall_squares',
 ] as const;
 
-async function scoreTally(knex: Knex, companyId: string): Promise<ScoreTally> {
+async function scoreTally(knex: Sql, companyId: string): Promise<ScoreTally> {
   // As text: bigint and numeric sums must not pass through a float on their way to BigInt.
   const row = await knex
     .withSchema(schema)
@@ -63,41 +64,28 @@ async function scoreTally(knex: Knex, companyId: string): Promise<ScoreTally> {
   return tallyOf(row as ScoreRow | undefined);
 }
 
-export async function companyExists(knex: Knex, companyId: string): Promise<boolean> {
+export async function companyExists(knex: Sql, companyId: string): Promise<boolean> {
   return Boolean(await knex.withSchema(schema).table('companies').where({ company_id: companyId }).first('company_id'));
 }
 
-export type CompanyScore = { companyId: string; name: string } & ScoreSummary;
-
 /** Null when the company's registration is not in the read model (yet). */
-export async function companyScore(knex: Knex, companyId: string): Promise<CompanyScore | null> {
+export async function companyScore(knex: Sql, companyId: string): Promise<CompanyScore | null> {
   const company = await knex.withSchema(schema).table('companies').where({ company_id: companyId }).first('name');
   if (!company) return null;
   return { companyId, name: company.name as string, ...summarizeScore(await scoreTally(knex, companyId)) };
 }
 
 /** The mean overall score (integer hundredths) and sample size, as an engagement command records it; null without submissions. */
-export async function scoreForCommands(knex: Knex, companyId: string): Promise<{ sampleSize: number; overallScore: number } | null> {
+export async function scoreForCommands(knex: Sql, companyId: string): Promise<{ sampleSize: number; overallScore: number } | null> {
   const tally = await scoreTally(knex, companyId);
   return tally.sampleSize === 0 ? null : { sampleSize: tally.sampleSize, overallScore: meanOverallHundredths(tally) };
 }
-
-export type WatchListEntry = {
-  companyId: string;
-  name: string | null;
-  reason: WatchListReason;
-  since: string;
-  /** The current published overall score; null while fewer than 5 submissions are in the read model. */
-  score: number | null;
-  /** The score the listing rested on. */
-  scoreAtListing: number;
-};
 
 /** The public watch list, most recently listed first, with each company's current score (one query). */
 const watchListCursor = keysetCursor('listed');
 
 /** The public watch list, most recently listed first, keyset-paged by the LSN of each listing. */
-export async function watchList(knex: Knex, options: { limit: number; cursor?: string }): Promise<{ companies: WatchListEntry[]; nextCursor: string | null }> {
+export async function watchList(knex: Sql, options: { limit: number; cursor?: string }): Promise<{ companies: WatchListEntry[]; nextCursor: string | null }> {
   const query = knex
     .withSchema(schema)
     .from('watch_list as w')
@@ -126,14 +114,7 @@ export async function watchList(knex: Knex, options: { limit: number; cursor?: s
   return { companies, nextCursor: rows.length > options.limit ? watchListCursor.encode(Number(page.at(-1)!.listed_lsn)) : null };
 }
 
-export type Certification = {
-  engagementNumber: number;
-  level: CertificationLevel;
-  fee: { amountMinor: number; currency: string };
-  issuedAt: string;
-};
-
-export async function certifications(knex: Knex, companyId: string): Promise<Certification[]> {
+export async function certifications(knex: Sql, companyId: string): Promise<Certification[]> {
   const rows = (await knex
     .withSchema(schema)
     .table('certifications')
@@ -154,18 +135,7 @@ export async function certifications(knex: Knex, companyId: string): Promise<Cer
   }));
 }
 
-export type EngagementStatus = 'pending' | 'certified' | 'declined' | 'expired';
-export type Engagement = {
-  engagementNumber: number;
-  status: EngagementStatus;
-  initiatedAt: string;
-  deadline: string;
-  answeredAt: string | null;
-  scoreAtInitiation: number;
-  sampleSize: number;
-};
-
-export async function engagements(knex: Knex, companyId: string): Promise<Engagement[]> {
+export async function engagements(knex: Sql, companyId: string): Promise<Engagement[]> {
   const rows = (await knex.withSchema(schema).table('engagements').where({ company_id: companyId }).orderBy('engagement_number').select()) as Array<{
     engagement_number: number;
     status: EngagementStatus;
@@ -188,7 +158,7 @@ export async function engagements(knex: Knex, companyId: string): Promise<Engage
 
 /** Pending engagements whose deadline is at or before `now`, earliest first (the deadline process's port). */
 export async function dueEngagements(
-  knex: Knex,
+  knex: Sql,
   now: number,
   limit: number,
   after?: { companyId: string; engagementNumber: number; deadline: number },

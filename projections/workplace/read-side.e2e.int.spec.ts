@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { createHttpFixture, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { listParked, waitForWatermark } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { dueEngagements } from './queries.ts';

@@ -2,6 +2,7 @@
 // score, and a 95 % confidence interval of the overall mean (Student's t: samples start at 5).
 // Pure, so the maths is unit-tested without a database.
 import { MINIMUM_SAMPLE_SIZE, scoreComponents, type ComponentScores } from '../../events-schema/workplace/events.ts';
+import type { ScoreSummary } from '../../ports/read-models/workplace.ts';
 
 /** Sums kept by the read model: order-independent, so submissions may be applied in any order. */
 export type ScoreTally = {
@@ -12,15 +13,6 @@ export type ScoreTally = {
   overallSumOfSquares: bigint;
 };
 
-export type PublishedScore = {
-  status: 'published';
-  sampleSize: number;
-  /** Means in points (0–100), rounded to hundredths. */
-  overallScore: number;
-  components: ComponentScores;
-  confidenceInterval: { level: 0.95; lower: number; upper: number; marginOfError: number };
-};
-export type ScoreSummary = PublishedScore | { status: 'insufficient_data'; sampleSize: number; minimumSampleSize: number };
 
 /** Two-sided 95 % critical values of Student's t for 1–30 degrees of freedom. */
 const T_975 = [

@@ -1,8 +1,8 @@
 // The workplace read model from workplace events: companies, score tallies, engagements, certifications
 // and the public watch list. Submissions of one batch are summed in memory and added in one statement.
-import type { Knex } from 'knex';
 import type { SubmissionScored, WorkplaceEvent } from '../../events-schema/workplace/events.ts';
-import type { Projection, ProjectedEvent } from '../projection.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
+import { eventTypesOf, unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { workplaceMigrations } from './migrations.ts';
 
 export const WORKPLACE_PROJECTION = 'workplace';
@@ -10,9 +10,16 @@ export const WORKPLACE_PROJECTION = 'workplace';
 type Tally = { submissions: number; mq: number; ce: number; fe: number; tr: number; gd: number; overall: bigint; squares: bigint };
 type Data<T extends WorkplaceEvent['type']> = Extract<WorkplaceEvent, { type: T }>['data'];
 
-export const workplaceProjection: Projection = {
+export const workplaceProjection: Projection<WorkplaceEvent> = {
   name: WORKPLACE_PROJECTION,
-  canHandle: ['CompanyRegistered', 'SubmissionScored', 'EngagementInitiated', 'CertificationIssued', 'CompanyWatchListed', 'CompanyDelisted'],
+  canHandle: eventTypesOf<WorkplaceEvent>({
+    CompanyRegistered: true,
+    SubmissionScored: true,
+    EngagementInitiated: true,
+    CertificationIssued: true,
+    CompanyWatchListed: true,
+    CompanyDelisted: true,
+  }),
   migrations: workplaceMigrations,
   async applyBatch(events, trx) {
     const tallies = new Map<string, Tally>();
@@ -42,6 +49,8 @@ export const workplaceProjection: Projection = {
         case 'CompanyDelisted':
           await trx('watch_list').where({ company_id: event.data.companyId }).delete();
           break;
+        default:
+          unhandledEvent(event);
       }
     }
     await addTallies(trx, tallies);
@@ -61,7 +70,7 @@ function addToTally(tallies: Map<string, Tally>, data: SubmissionScored['data'])
   tallies.set(data.companyId, tally);
 }
 
-async function addTallies(trx: Knex.Transaction, tallies: Map<string, Tally>) {
+async function addTallies(trx: SqlTransaction, tallies: Map<string, Tally>) {
   if (tallies.size === 0) return;
   // Sorted keys: two workers adding to the same rows lock them in the same order, so never deadlock.
   const ids = [...tallies.keys()].sort();
@@ -95,12 +104,12 @@ async function addTallies(trx: Knex.Transaction, tallies: Map<string, Tally>) {
 
 // The company-stream events below follow their registration in the same stream, so it was applied first:
 // a missing company is an inconsistency, and the event is refused (its stream parks).
-async function requireCompany(trx: Knex.Transaction, projected: ProjectedEvent, companyId: string) {
+async function requireCompany(trx: SqlTransaction, projected: ProjectedEvent<WorkplaceEvent>, companyId: string) {
   const company = await trx('companies').where({ company_id: companyId }).first('company_id');
   if (!company) throw new Error(`${projected.event.type} at LSN ${projected.lsn} for unknown company ${companyId}`);
 }
 
-async function initiateEngagement(trx: Knex.Transaction, projected: ProjectedEvent, data: Data<'EngagementInitiated'>) {
+async function initiateEngagement(trx: SqlTransaction, projected: ProjectedEvent<WorkplaceEvent>, data: Data<'EngagementInitiated'>) {
   await requireCompany(trx, projected, data.companyId);
   await trx('engagements').insert({
     company_id: data.companyId,
@@ -113,14 +122,14 @@ async function initiateEngagement(trx: Knex.Transaction, projected: ProjectedEve
   });
 }
 
-async function answerEngagement(trx: Knex.Transaction, projected: ProjectedEvent, companyId: string, engagementNumber: number, status: string, at: number) {
+async function answerEngagement(trx: SqlTransaction, projected: ProjectedEvent<WorkplaceEvent>, companyId: string, engagementNumber: number, status: string, at: number) {
   const updated = await trx('engagements')
     .where({ company_id: companyId, engagement_number: engagementNumber, status: 'pending' })
     .update({ status, answered_at: new Date(at) });
   if (updated === 0) throw new Error(`${projected.event.type} at LSN ${projected.lsn}: engagement ${engagementNumber} of ${companyId} is not pending`);
 }
 
-async function certify(trx: Knex.Transaction, projected: ProjectedEvent, data: Data<'CertificationIssued'>) {
+async function certify(trx: SqlTransaction, projected: ProjectedEvent<WorkplaceEvent>, data: Data<'CertificationIssued'>) {
   await answerEngagement(trx, projected, data.companyId, data.engagementNumber, 'certified', data.issuedAt);
   await trx('certifications').insert({
     company_id: data.companyId,
@@ -132,7 +141,7 @@ async function certify(trx: Knex.Transaction, projected: ProjectedEvent, data: D
   });
 }
 
-async function watchList(trx: Knex.Transaction, projected: ProjectedEvent, data: Data<'CompanyWatchListed'>) {
+async function watchList(trx: SqlTransaction, projected: ProjectedEvent<WorkplaceEvent>, data: Data<'CompanyWatchListed'>) {
   if (data.engagementNumber === null) await requireCompany(trx, projected, data.companyId);
   else await answerEngagement(trx, projected, data.companyId, data.engagementNumber, data.reason === 'declined' ? 'declined' : 'expired', data.listedAt);
   // Listed again while listed (an engagement answered on a listed company): the reason is the latest,

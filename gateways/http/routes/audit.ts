@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ANCHORING_PROJECTION } from '../../../projections/anchoring/anchoring-projection.ts';
-import type { AuditReader } from '../../../projections/anchoring/audit/audit-reader.ts';
+import type { AuditReader } from '../../../ports/read-models/anchoring.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { HttpError } from '../errors.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';

@@ -16,8 +16,6 @@ import {
   setPriceSchema,
 } from '../../../commands/crawl/schemas.ts';
 import { CRAWL_PROJECTION } from '../../../projections/crawl/crawl-projection.ts';
-import { dailyTotals, escrowOf, listCrawls, participantRole } from '../../../projections/crawl/queries.ts';
-import { payoutProof, settlementBatch } from '../../../projections/crawl/settlement.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
@@ -114,7 +112,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
 const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistencyTimeoutMs: number }> = async (fastify, { readModels, consistencyTimeoutMs }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const asOf = (consistentWith: number | undefined) => readPoint(readModels, CRAWL_PROJECTION, consistentWith, consistencyTimeoutMs);
-  const knex = readModels.knex;
+  const crawl = readModels.crawl;
   const range = z.object({ from: day.optional(), to: day.optional(), consistentWith: consistentWithParam });
 
   app.get(
@@ -131,9 +129,9 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
     },
     async (request) => {
       const asOfLsn = await asOf(request.query.consistentWith);
-      const escrow = await escrowOf(knex, request.params.id);
+      const escrow = await crawl.escrowOf(request.params.id);
       if (escrow) return { ...escrow, asOfLsn };
-      if ((await participantRole(knex, request.params.id)) === 'platform') {
+      if ((await crawl.participantRole(request.params.id)) === 'platform') {
         return { platformId: request.params.id, deposited: 0, billed: 0, refunded: 0, balance: 0, crawls: 0, asOfLsn };
       }
       throw new HttpError('platform_not_found', `platform ${request.params.id} is not in the read model (as of LSN ${asOfLsn})`);
@@ -146,7 +144,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
     async (request) => {
       const { from, to, consistentWith } = request.query;
       const asOfLsn = await asOf(consistentWith);
-      return { platformId: request.params.id, ...(await dailyTotals(knex, { platformId: request.params.id }, { ...(from ? { from } : {}), ...(to ? { to } : {}) })), asOfLsn };
+      return { platformId: request.params.id, ...(await crawl.dailyTotals({ platformId: request.params.id }, { ...(from ? { from } : {}), ...(to ? { to } : {}) })), asOfLsn };
     },
   );
 
@@ -156,7 +154,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
     async (request) => {
       const { from, to, consistentWith } = request.query;
       const asOfLsn = await asOf(consistentWith);
-      return { publisherId: request.params.id, ...(await dailyTotals(knex, { publisherId: request.params.id }, { ...(from ? { from } : {}), ...(to ? { to } : {}) })), asOfLsn };
+      return { publisherId: request.params.id, ...(await crawl.dailyTotals({ publisherId: request.params.id }, { ...(from ? { from } : {}), ...(to ? { to } : {}) })), asOfLsn };
     },
   );
 
@@ -199,7 +197,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
     async (request) => {
       const { platformId, publisherId, limit, cursor, consistentWith } = request.query;
       const asOfLsn = await asOf(consistentWith);
-      const page = await listCrawls(knex, { limit, ...(platformId ? { platformId } : {}), ...(publisherId ? { publisherId } : {}), ...(cursor ? { cursor } : {}) });
+      const page = await crawl.listCrawls({ limit, ...(platformId ? { platformId } : {}), ...(publisherId ? { publisherId } : {}), ...(cursor ? { cursor } : {}) });
       return { ...page, asOfLsn };
     },
   );
@@ -224,7 +222,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
     },
     async (request) => {
       const asOfLsn = await asOf(request.query.consistentWith);
-      return { ...(await settlementBatch(knex, request.params.day)), asOfLsn };
+      return { ...(await crawl.settlementBatch(request.params.day)), asOfLsn };
     },
   );
 
@@ -242,7 +240,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
     },
     async (request) => {
       const asOfLsn = await asOf(request.query.consistentWith);
-      const proof = await payoutProof(knex, request.params.id, request.params.day);
+      const proof = await crawl.payoutProof(request.params.id, request.params.day);
       if (!proof) throw new HttpError('payout_not_found', `publisher ${request.params.id} is owed nothing for ${request.params.day} (as of LSN ${asOfLsn})`);
       return { ...proof, asOfLsn };
     },

@@ -5,7 +5,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { decisionIdSchema } from '../../../commands/governance/schemas.ts';
 import { GOVERNANCE_PROJECTION } from '../../../projections/governance/governance-projection.ts';
-import { decisionResults, listDecisions } from '../../../projections/governance/queries.ts';
 import { HttpError } from '../errors.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
@@ -43,7 +42,7 @@ export const governanceQueryRoutes: FastifyPluginAsync<GovernanceQueryOptions> =
     },
     async (request) => {
       const asOfLsn = await readPoint(readModels, GOVERNANCE_PROJECTION, request.query.consistentWith, consistencyTimeoutMs);
-      const results = await decisionResults(readModels.knex, request.params.id);
+      const results = await readModels.governance.decisionResults(request.params.id);
       if (!results) throw new HttpError('decision_not_found', `decision ${request.params.id} is not in the read model (as of LSN ${asOfLsn})`);
       return { ...results, asOfLsn };
     },
@@ -81,7 +80,7 @@ export const governanceQueryRoutes: FastifyPluginAsync<GovernanceQueryOptions> =
     async (request) => {
       const { status, limit, cursor } = request.query;
       const asOfLsn = await readPoint(readModels, GOVERNANCE_PROJECTION, request.query.consistentWith, consistencyTimeoutMs);
-      return { ...(await listDecisions(readModels.knex, { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) })), asOfLsn };
+      return { ...(await readModels.governance.listDecisions({ limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) })), asOfLsn };
     },
   );
 };

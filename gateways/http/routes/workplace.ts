@@ -17,7 +17,6 @@ import type { SubmitReviewInput } from '../../../commands/workplace/schemas.ts';
 import { workplaceCommands } from '../../../commands/workplace/workplace-commands.ts';
 import { workplacePseudonymKeyOf } from '../../../infra/config.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
-import { certifications, companyExists, companyScore, engagements, scoreForCommands, watchList } from '../../../projections/workplace/queries.ts';
 import { WORKPLACE_PROJECTION } from '../../../projections/workplace/workplace-projection.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
@@ -57,7 +56,7 @@ function scoresFrom(readModels: ReadModels | undefined): CompanyScores {
     if (!readModels) throw new HttpError('not_ready', 'this gateway has no read side: company scores are unknown here');
     // Watermark first: the score read after it is at least that fresh.
     const asOfLsn = await readModels.watermark(WORKPLACE_PROJECTION);
-    const score = await scoreForCommands(readModels.knex, companyId);
+    const score = await readModels.workplace.scoreForCommands(companyId);
     return score && { ...score, asOfLsn };
   };
 }
@@ -194,7 +193,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
     },
     async (request) => {
       const asOfLsn = await readAt(request.query.consistentWith);
-      const score = await companyScore(readModels.knex, request.params.id);
+      const score = await readModels.workplace.companyScore(request.params.id);
       if (!score) throw notFound(request.params.id, asOfLsn);
       return { ...score, asOfLsn };
     },
@@ -231,7 +230,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
     async (request) => {
       const { limit, cursor, consistentWith } = request.query;
       const asOfLsn = await readAt(consistentWith);
-      return { ...(await watchList(readModels.knex, { limit, ...(cursor ? { cursor } : {}) })), asOfLsn };
+      return { ...(await readModels.workplace.watchList({ limit, ...(cursor ? { cursor } : {}) })), asOfLsn };
     },
   );
 
@@ -253,8 +252,8 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
     },
     async (request) => {
       const asOfLsn = await readAt(request.query.consistentWith);
-      if (!(await companyExists(readModels.knex, request.params.id))) throw notFound(request.params.id, asOfLsn);
-      return { companyId: request.params.id, certifications: await certifications(readModels.knex, request.params.id), asOfLsn };
+      if (!(await readModels.workplace.companyExists(request.params.id))) throw notFound(request.params.id, asOfLsn);
+      return { companyId: request.params.id, certifications: await readModels.workplace.certifications(request.params.id), asOfLsn };
     },
   );
 
@@ -277,9 +276,9 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
     },
     async (request) => {
       const asOfLsn = await readAt(request.query.consistentWith);
-      if (!(await companyExists(readModels.knex, request.params.id))) throw notFound(request.params.id, asOfLsn);
+      if (!(await readModels.workplace.companyExists(request.params.id))) throw notFound(request.params.id, asOfLsn);
       // The latest engagement is the current one; earlier ones are history, oldest first.
-      const all = await engagements(readModels.knex, request.params.id);
+      const all = await readModels.workplace.engagements(request.params.id);
       return { companyId: request.params.id, current: all.at(-1) ?? null, history: all.slice(0, -1), asOfLsn };
     },
   );

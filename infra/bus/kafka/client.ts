@@ -66,4 +66,4 @@ export function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-export { aborted, backoffMs, pause } from '../../../projections/runtime/backoff.ts';
+export { aborted, backoffMs, pause } from '../../../ports/backoff.ts';

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../ports/event-store.ts';
-import type { PartitionRef, SourceBatch, StoredPosition } from '../../../projections/runtime/source.ts';
+import type { PartitionRef, SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { createKafkaSource, type KafkaSourceOptions } from './kafka-source.ts';

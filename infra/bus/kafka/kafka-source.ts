@@ -17,7 +17,7 @@
 // checkpoint) and logged once per partition and session with the reason.
 import type { Admin, Consumer, ConsumerGroupJoinEvent, EachBatchPayload, RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from '../../../projections/runtime/source.ts';
+import type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
 import { aborted, backoffMs, createKafkaClient, pause, silentLogger } from './client.ts';
 import { sourceBatchOf } from './source-batch.ts';
 import { topicPartitions, topicPrefixOf } from './topics.ts';

@@ -27,12 +27,12 @@ import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kaf
 import type { Logger } from 'pino';
 import { contextOf } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
-import type { PartitionRef } from '../../../projections/runtime/source.ts';
+import type { PartitionRef } from '../../../ports/projection-source.ts';
 import type { Database } from '../../db/database.ts';
 import { runAsSoleHolder } from '../../db/sole-holder.ts';
 import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
-import { retrySessions } from '../../../projections/runtime/backoff.ts';
+import { retrySessions } from '../../../ports/backoff.ts';
 import { createKafkaClient, silentLogger, type KafkaConnection } from './client.ts';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
 import {

@@ -1,6 +1,6 @@
 // Turns a run of Kafka messages of one partition into the runtime's SourceBatch. Pure: no I/O.
 import type { RecordedEvent } from '../../../ports/event-store.ts';
-import type { ForeignRecords, PartitionRef, SourceBatch } from '../../../projections/runtime/source.ts';
+import type { ForeignRecords, PartitionRef, SourceBatch } from '../../../ports/projection-source.ts';
 import { decodeMessage, type IncomingMessage } from './messages.ts';
 
 export type UnknownMessage = PartitionRef & { offset: string; reason: string };

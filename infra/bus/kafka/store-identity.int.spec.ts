@@ -13,9 +13,9 @@ import { listDecisions } from '../../../projections/governance/queries.ts';
 import { createProjectionWorker, foreignRecords, waitForWatermark, watermark } from '../../../projections/runtime/index.ts';
 import { encodeEvent } from '../../../events-schema/index.ts';
 import { PostgresIdempotencyStore } from '../../db/postgres-idempotency-store.ts';
-import { startProjectionHealthMonitor } from '../../projection-health.ts';
-import { readModelsOf } from '../../read-side.ts';
-import { createPlatformMetrics } from '../../telemetry/platform-metrics.ts';
+import { startProjectionHealthMonitor } from '../../../gateways/composition/projection-health.ts';
+import { readModelsOf } from '../../../gateways/composition/read-models.ts';
+import { createPlatformMetrics } from '../../../gateways/composition/platform-metrics.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { createKafkaSource } from './kafka-source.ts';
@@ -194,7 +194,7 @@ describe('two event stores on one Kafka', () => {
       logger,
     });
     const metrics = createPlatformMetrics({ db: second.db, eventStore: second.store, projections: [governanceProjection] });
-    health.observeOn(metrics.meter);
+    health.observeOn(metrics.instruments);
     const app = await buildHttpApp({
       eventStore: second.store,
       idempotency: new PostgresIdempotencyStore(second.db.pool),

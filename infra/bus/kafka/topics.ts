@@ -2,7 +2,7 @@
 // `<prefix>.<context>.v1` (prefix `proofline`; tests use their own so they never meet).
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { contextOf, eventTypes } from '../../../events-schema/index.ts';
-import type { PartitionRef } from '../../../projections/runtime/source.ts';
+import type { PartitionRef } from '../../../ports/projection-source.ts';
 
 export const DEFAULT_TOPIC_PREFIX = 'proofline';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../../events-schema/index.ts';
 import { decisionCreated } from '../../../projections/testing/governance-events.ts';
-import type { SourceBatch, StoredPosition } from '../../../projections/runtime/source.ts';
+import type { SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
 import { openDatabase, type Database } from '../../db/database.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../eventstore/postgres/postgres-event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.ts';

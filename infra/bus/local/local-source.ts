@@ -5,7 +5,7 @@
 // batch is whatever the queue holds (up to maxBatchEvents), so a lone event goes out at once and a backlog goes
 // out in full batches. Nothing sleeps: the consumer waits only while the queue is empty.
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
-import type { PartitionRef, ProjectionSource } from '../../../projections/runtime/source.ts';
+import type { PartitionRef, ProjectionSource } from '../../../ports/projection-source.ts';
 import { Handoff } from './handoff.ts';
 
 export const LOCAL_PARTITION: PartitionRef = { topic: 'log', partition: 0 };

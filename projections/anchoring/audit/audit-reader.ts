@@ -1,48 +1,14 @@
-// The audit read side the HTTP gateway serves: an event's inclusion proof (checked by the contract itself
-// when the chain answers), and the anchored batches. Values are ready to print: hex 0x-lowercase, the
-// chain id as a decimal string, the contract's checksummed address.
+// The audit read side the HTTP gateway serves (ports/read-models/anchoring.ts): an event's inclusion proof
+// (checked by the contract itself when the chain answers), and the anchored batches.
 import type { Logger } from 'pino';
-import type { Database } from '../../../infra/db/database.ts';
 import { eventIdBytes32, toHex } from '../../../events-schema/leaf.ts';
 import type { AnchorChain } from '../../../ports/anchor-chain.ts';
+import type { AuditReader, BatchDetailView, BatchView } from '../../../ports/read-models/anchoring.ts';
+import type { SqlDatabase } from '../../../ports/sql.ts';
 import { batchById, batchHolding, leafOfEventId, listBatches, type BatchDetail, type BatchSummary } from '../queries.ts';
 import { createBatchProofs, proofBytes } from './batch-proofs.ts';
 
-export type Hex = `0x${string}`;
-
-export type AnchoredEventProof = {
-  status: 'anchored';
-  eventId: string;
-  lsn: number;
-  batchId: number;
-  leaf: Hex;
-  streamHash: Hex;
-  payloadHash: Hex;
-  proof: Hex[];
-  root: Hex;
-  contract: string;
-  /** null when the chain could not be asked. */
-  chainId: string | null;
-  txHash: string | null;
-  /** The contract's verifyEvent verdict; null when the chain could not be asked. */
-  verifiedOnChain: boolean | null;
-};
-
-/** The event has a leaf, but no batch holding it is on chain yet. */
-export type PendingEventProof = { status: 'pending'; eventId: string; lsn: number; batchId: number | null };
-
-export type BatchView = Omit<BatchSummary, 'root'> & { root: Hex };
-export type BatchDetailView = BatchView & { events: number; blockNumber: number | null; gasUsed: number | null; createdAt: string; anchoredAt: string | null };
-
-export type AuditReader = {
-  /** null: no event with this id is in the anchoring read model. */
-  eventProof(eventId: string): Promise<AnchoredEventProof | PendingEventProof | null>;
-  /** Newest first; throws InvalidCursorError (../../cursor.ts) for a cursor it did not hand out. */
-  batches(options: { limit: number; cursor?: string }): Promise<{ batches: BatchView[]; nextCursor: string | null }>;
-  batch(batchId: number): Promise<BatchDetailView | null>;
-};
-
-export function createAuditReader(options: { db: Database; chain: AnchorChain; logger?: Logger }): AuditReader {
+export function createAuditReader(options: { db: SqlDatabase; chain: AnchorChain; logger?: Logger }): AuditReader {
   const { db, chain, logger } = options;
   const proofs = createBatchProofs(db);
   let chainId: string | null = null;

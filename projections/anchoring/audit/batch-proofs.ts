@@ -1,7 +1,7 @@
 // Merkle proofs of anchored events, built from the stored leaves of their batch. A batch's tree is built
 // once and kept for the next few questions (auditors tend to ask about neighbouring events).
-import type { Database } from '../../../infra/db/database.ts';
 import { fromHex32, type Bytes32 } from '../../../events-schema/leaf.ts';
+import type { SqlDatabase } from '../../../ports/sql.ts';
 import { leavesBetween } from '../batch-store.ts';
 import { batchTree, type BatchTree } from '../merkle-tree.ts';
 
@@ -17,7 +17,7 @@ export class IncompleteBatchLeavesError extends Error {
   override readonly name = 'IncompleteBatchLeavesError';
 }
 
-export function createBatchProofs(db: Database, options: { cachedTrees?: number } = {}): BatchProofs {
+export function createBatchProofs(db: SqlDatabase, options: { cachedTrees?: number } = {}): BatchProofs {
   const capacity = options.cachedTrees ?? 8;
   const trees = new Map<number, BatchTree>();
 

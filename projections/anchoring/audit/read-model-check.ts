@@ -2,8 +2,8 @@
 // table, with the live one at the same LSN (projections/runtime/rebuild.ts, rebuildShadow). The live tables
 // are only read; the shadows are dropped.
 import type { Logger } from 'pino';
-import type { Database } from '../../../infra/db/database.ts';
 import type { EventStore } from '../../../ports/event-store.ts';
+import type { SqlDatabase } from '../../../ports/sql.ts';
 import type { Projection } from '../../projection.ts';
 import { rebuildShadow } from '../../runtime/rebuild.ts';
 import { compareSchemas, type TableComparison } from '../../runtime/shadow-diff.ts';
@@ -21,7 +21,7 @@ export type ReadModelCheck = {
 export type ReadModelsReport = { ok: boolean; projections: ReadModelCheck[] };
 
 export async function checkReadModels(options: {
-  db: Database;
+  db: SqlDatabase;
   eventStore: EventStore;
   projections: readonly Projection[];
   logger?: Logger;

@@ -1,11 +1,11 @@
 // One stream as an auditor sees it: each event as recorded, decoded, with its leaf recomputed from the log,
 // the batch holding it and its Merkle proof, and whether the proof leads to the root the CHAIN holds for
 // that batch (checked off-chain: rootFromProof).
-import type { Database } from '../../../infra/db/database.ts';
 import { decodeEvent } from '../../../events-schema/index.ts';
 import { leafOfEvent, toHex, type Bytes32 } from '../../../events-schema/leaf.ts';
 import type { AnchorChain } from '../../../ports/anchor-chain.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
+import type { SqlDatabase } from '../../../ports/sql.ts';
 import { rootFromProof, sameBytes } from '../merkle-tree.ts';
 import { batchHolding } from '../queries.ts';
 import { createBatchProofs, proofBytes } from './batch-proofs.ts';
@@ -34,7 +34,7 @@ export type StreamEventProof = {
 export type StreamProofs = { streamId: string; contract: string; events: StreamEventProof[] };
 
 export async function streamProofs(options: {
-  db: Database;
+  db: SqlDatabase;
   eventStore: Pick<EventStore, 'readStream'>;
   chain: Pick<AnchorChain, 'batch' | 'contractAddress'>;
   streamId: string;

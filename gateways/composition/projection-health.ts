@@ -8,14 +8,14 @@
 // with its checkpoints, whichever process runs it), a Kafka relay that has published no further than
 // the watermark, or else the partitions that hold the watermark back and when they last moved (no worker
 // at all: none). It reads the database only, so it reports on workers in any process.
-import { ValueType, type Meter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { EventStore } from '../ports/event-store.ts';
-import type { ProjectionHealth } from '../ports/read-models.ts';
-import { pause } from '../projections/runtime/backoff.ts';
-import { foreignRecords, lowestPartitions, StallTracker, watermark } from '../projections/runtime/index.ts';
-import { readRelayCheckpoints } from './bus/kafka/index.ts';
-import type { Database } from './db/database.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import type { Instruments } from '../../ports/metrics.ts';
+import type { ProjectionHealth } from '../../ports/read-models.ts';
+import { pause } from '../../ports/backoff.ts';
+import { foreignRecords, lowestPartitions, StallTracker, watermark } from '../../projections/runtime/index.ts';
+import { readRelayCheckpoints } from '../../infra/bus/kafka/index.ts';
+import type { Database } from '../../infra/db/database.ts';
 
 export type ProjectionHealthOptions = {
   db: Database;
@@ -35,7 +35,7 @@ export type ProjectionHealthMonitor = {
   /** Takes a sample now (also done every interval) and returns it. */
   sample(): Promise<readonly ProjectionHealth[]>;
   /** `proofline_projection_stalled{projection}`: 1 while stalled, else 0, from the latest sample. */
-  observeOn(meter: Meter): void;
+  observeOn(instruments: Instruments): void;
   stop(): Promise<void>;
 };
 
@@ -117,13 +117,14 @@ export function startProjectionHealthMonitor(options: ProjectionHealthOptions): 
   return {
     health: () => latest,
     sample,
-    observeOn(meter) {
-      const stalled = meter.createObservableGauge('proofline_projection_stalled', {
+    observeOn(instruments) {
+      const stalled = {
+        name: 'proofline_projection_stalled',
         description: 'Whether the projection is stalled: behind the head with a watermark that has not moved for longer than the threshold (1) or not (0)',
-        valueType: ValueType.INT,
-      });
-      stalled.addCallback((result) => {
-        for (const health of latest) result.observe(health.status === 'stalled' ? 1 : 0, { projection: health.projection });
+        integer: true,
+      };
+      instruments.gauges([stalled], (observe) => {
+        for (const health of latest) observe(stalled.name, health.status === 'stalled' ? 1 : 0, { projection: health.projection });
       });
     },
     async stop() {

@@ -1,38 +1,18 @@
-// The read side as the gateway sees it (watermarks, parked events) and as the platform runs it
-// (projection workers fed by Kafka or by the local bus).
+// The read side as the gateway sees it (parked events) and as the platform runs it (projection workers fed
+// by Kafka or by the local bus, traced through the telemetry adapter). Composition: it joins the bus, db and
+// telemetry adapters to the projections, so it lives here, not in infra/.
 import type { Logger } from 'pino';
-import type { ParkingAdmin, ReadModels } from '../ports/read-models.ts';
-import { projections } from '../projections/index.ts';
-import type { Projection } from '../projections/projection.ts';
-import {
-  createProjectionWorker,
-  listParked,
-  ReadModelTimeoutError,
-  retryParkedStream,
-  waitForWatermark,
-  watermark,
-  type ProjectionSource,
-} from '../projections/runtime/index.ts';
-import type { EventStore } from '../ports/event-store.ts';
-import { createKafkaSource, kafkaTopicsForEventTypes } from './bus/kafka/index.ts';
-import { createLocalSource } from './bus/local/local-source.ts';
-import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
-
-export function readModelsOf(db: Database): ReadModels {
-  return {
-    knex: db.knex,
-    watermark: (projection) => watermark(db, projection),
-    async waitFor(projection, lsn, timeoutMs) {
-      try {
-        return { reached: true, watermark: await waitForWatermark(db, projection, lsn, { timeoutMs }) };
-      } catch (error) {
-        if (error instanceof ReadModelTimeoutError) return { reached: false, watermark: error.reachedLsn };
-        throw error;
-      }
-    },
-  };
-}
+import type { ParkingAdmin } from '../../ports/read-models.ts';
+import { projections } from '../../projections/index.ts';
+import type { Projection } from '../../projections/projection.ts';
+import { createProjectionWorker, listParked, retryParkedStream } from '../../projections/runtime/index.ts';
+import type { ProjectionSource } from '../../ports/projection-source.ts';
+import type { EventStore } from '../../ports/event-store.ts';
+import { createKafkaSource, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
+import { createLocalSource } from '../../infra/bus/local/local-source.ts';
+import type { Config } from '../../infra/config.ts';
+import type { Database } from '../../infra/db/database.ts';
+import { projectionTracing } from '../../infra/telemetry/projection-tracing.ts';
 
 export function parkingOf(db: Database, logger?: Logger): ParkingAdmin {
   return {
@@ -68,5 +48,5 @@ export function runProjection(projection: Projection, deps: ReadSideDeps, signal
   const source = projectionSource(projection, { eventStore: deps.eventStore, kafka: deps.kafka, logger: deps.logger });
   // The worker adds the projection's name to its logger.
   const logger = deps.logger.child({ component: 'projection' });
-  return createProjectionWorker({ db: deps.db, projection, source, eventStore: deps.eventStore, logger }).run(signal);
+  return createProjectionWorker({ db: deps.db, projection, source, eventStore: deps.eventStore, logger, tracer: projectionTracing }).run(signal);
 }

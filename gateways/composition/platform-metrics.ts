@@ -12,16 +12,16 @@
 //
 // A scrape costs about ten small queries, run side by side. A source that cannot be read (or a table that is
 // not there: a gateway with no relay, no anchorer yet) leaves its metrics out of that scrape; it never fails
-// the scrape, and never shows a stale value (see ScrapeTimeExporter).
-import { ValueType, type BatchObservableResult, type Meter } from '@opentelemetry/api';
+// the scrape, and never shows a stale value (see ScrapeTimeExporter, infra/telemetry/metrics.ts).
 import type { Logger } from 'pino';
 import type { EventStore } from '../../ports/event-store.ts';
+import type { Instruments, ObserveGauge } from '../../ports/metrics.ts';
 import { lastAnchoredBatch, lastBatch } from '../../projections/anchoring/batch-store.ts';
 import type { Projection } from '../../projections/projection.ts';
 import { countParked, foreignRecords, watermark } from '../../projections/runtime/index.ts';
-import { readRelayCheckpoints } from '../bus/kafka/index.ts';
-import type { Database } from '../db/database.ts';
-import { createMetricsRegistry, type MetricsRegistry } from './metrics.ts';
+import { readRelayCheckpoints } from '../../infra/bus/kafka/index.ts';
+import type { Database } from '../../infra/db/database.ts';
+import { createMetricsRegistry, type MetricsRegistry } from '../../infra/telemetry/metrics.ts';
 
 export type PlatformMetricsSources = {
   db: Database;
@@ -36,10 +36,10 @@ export type PlatformMetricsSources = {
 const RELAY_TABLE = 'relay_checkpoint';
 const ANCHOR_BATCH_TABLE = 'anchor_batches';
 
-/** Registers the platform's gauges on `meter`; they are read at every collection. */
-export function observePlatform(meter: Meter, sources: PlatformMetricsSources): void {
+/** Registers the platform's gauges; they are read at every collection. */
+export function observePlatform(instruments: Instruments, sources: PlatformMetricsSources): void {
   const { db, eventStore, projections } = sources;
-  const gauge = (name: string, description: string) => meter.createObservableGauge(name, { description, valueType: ValueType.INT });
+  const gauge = (name: string, description: string) => ({ name, description, integer: true });
   const headLsn = gauge('proofline_eventstore_head_lsn', 'LSN of the last event committed to the event store');
   const watermarkLsn = gauge('proofline_projection_watermark_lsn', 'Every event up to this LSN is applied to the read model (or parked)');
   const lagEvents = gauge('proofline_projection_lag_events', 'Events committed but not yet applied to the read model (head LSN - watermark)');
@@ -62,7 +62,7 @@ export function observePlatform(meter: Meter, sources: PlatformMetricsSources): 
     }
   }
 
-  async function observe(result: BatchObservableResult): Promise<void> {
+  async function collect(observe: ObserveGauge): Promise<void> {
     const tables = await read('optional tables', presentTables(db, [RELAY_TABLE, ANCHOR_BATCH_TABLE]));
     const [watermarks, foreign, parked, relays, batches] = await Promise.all([
       read('projection watermarks', Promise.all(projections.map(async ({ name }) => [name, await watermark(db, name)] as const))),
@@ -77,26 +77,26 @@ export function observePlatform(meter: Meter, sources: PlatformMetricsSources): 
     // Read after the watermarks, so that a watermark is never above the head it is compared with.
     const head = await read('head LSN', eventStore.headLsn());
 
-    if (head !== undefined) result.observe(headLsn, head);
+    if (head !== undefined) observe(headLsn.name, head);
     for (const [projection, applied] of watermarks ?? []) {
-      result.observe(watermarkLsn, applied, { projection });
-      if (head !== undefined) result.observe(lagEvents, Math.max(0, head - applied), { projection });
+      observe(watermarkLsn.name, applied, { projection });
+      if (head !== undefined) observe(lagEvents.name, Math.max(0, head - applied), { projection });
     }
-    for (const [projection, count] of parked ?? []) result.observe(parkedEvents, count, { projection });
-    for (const [projection, count] of foreign ?? []) result.observe(foreignCount, count, { projection });
-    for (const relay of relays ?? []) result.observe(relayLsn, relay.lsn, { relay: relay.name });
+    for (const [projection, count] of parked ?? []) observe(parkedEvents.name, count, { projection });
+    for (const [projection, count] of foreign ?? []) observe(foreignCount.name, count, { projection });
+    for (const relay of relays ?? []) observe(relayLsn.name, relay.lsn, { relay: relay.name });
     if (batches) {
       const [anchored, last] = batches;
       // Batch ids are dense from 1 and go on chain in id order (the contract takes n + 1 only after n), so
       // the anchored batches are 1..anchored.batchId and the rest of them are stored.
       const anchoredCount = anchored?.batchId ?? 0;
-      result.observe(anchoredLsn, anchored?.toLsn ?? 0);
-      result.observe(anchorBatches, anchoredCount, { status: 'anchored' });
-      result.observe(anchorBatches, (last?.batchId ?? 0) - anchoredCount, { status: 'stored' });
+      observe(anchoredLsn.name, anchored?.toLsn ?? 0);
+      observe(anchorBatches.name, anchoredCount, { status: 'anchored' });
+      observe(anchorBatches.name, (last?.batchId ?? 0) - anchoredCount, { status: 'stored' });
     }
   }
 
-  meter.addBatchObservableCallback(observe, [headLsn, watermarkLsn, lagEvents, parkedEvents, foreignCount, relayLsn, anchoredLsn, anchorBatches]);
+  instruments.gauges([headLsn, watermarkLsn, lagEvents, parkedEvents, foreignCount, relayLsn, anchoredLsn, anchorBatches], collect);
 }
 
 /** Which of these tables exist (names resolved on the search path, as the queries that use them do). */
@@ -112,6 +112,6 @@ export function createPlatformMetrics(options: Omit<PlatformMetricsSources, 'onR
     ...(serviceName ? { serviceName } : {}),
     onCollectError: (error) => logger?.warn({ err: error }, 'metrics: a collection failed'),
   });
-  observePlatform(registry.meter, { ...sources, onReadError: (error, source) => logger?.warn({ err: error, source }, 'metrics: could not read a source') });
+  observePlatform(registry.instruments, { ...sources, onReadError: (error, source) => logger?.warn({ err: error, source }, 'metrics: could not read a source') });
   return registry;
 }

@@ -1,5 +1,6 @@
-// Spans of the projection runtime, through the global OpenTelemetry API (tracer 'proofline-projections'):
-// without a registered tracer provider (initTelemetry) every call below is the API's no-op.
+// The projection tracer (ports/projection-tracing.ts) on OpenTelemetry: spans of the projection runtime,
+// through the global API (tracer 'proofline-projections'): without a registered tracer provider
+// (initTelemetry) every call below is the API's no-op.
 //
 // A batch is applied as ONE transaction, so there is no per-event unit of work to wrap in a span. Instead:
 //   - `apply batch <projection>`: one span around the whole batch (retries included), in the worker's context;
@@ -12,11 +13,10 @@
 // before (re-delivered) or that the projection does not read get no span. Overhead without a provider: one
 // no-op span per batch, and the per-event loop is skipped (the no-op batch span has an invalid span context).
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
-import { contextFromEventMetadata, eventSpanAttributes, hasTraceparent } from '../../infra/telemetry/index.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
-import type { Projection } from '../projection.ts';
-import type { BatchOutcome } from './apply-batch.ts';
-import type { SourceBatch } from './source.ts';
+import type { SourceBatch } from '../../ports/projection-source.ts';
+import type { ProjectionTracer, TracedBatchOutcome } from '../../ports/projection-tracing.ts';
+import { contextFromEventMetadata, eventSpanAttributes, hasTraceparent } from './trace-context.ts';
 
 export const PROJECTIONS_TRACER = 'proofline-projections';
 
@@ -36,12 +36,15 @@ export const BATCH_SPAN_ATTRIBUTES = {
 /** Set on the span of an event that was parked instead of applied. */
 export const PARKED_ATTRIBUTE = 'proofline.parked';
 
+/** What projection workers are given to trace their batches (the composition passes it to every worker). */
+export const projectionTracing: ProjectionTracer = { traceBatch };
+
 /** Runs `apply` (the batch, with its retries) under an `apply batch` span and emits the per-event spans. */
-export async function traceBatch(
-  projection: Pick<Projection, 'name' | 'canHandle'>,
+export async function traceBatch<O extends TracedBatchOutcome>(
+  projection: { name: string; canHandle: readonly string[] },
   batch: SourceBatch,
-  apply: () => Promise<BatchOutcome>,
-): Promise<BatchOutcome> {
+  apply: () => Promise<O>,
+): Promise<O> {
   // Looked up per batch: a tracer kept across initTelemetry()/shutdown() would keep a stale provider.
   const tracer = trace.getTracer(PROJECTIONS_TRACER);
   const startTime = new Date();

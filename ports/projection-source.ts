@@ -1,7 +1,8 @@
-// Where a projection worker gets its events from: the local bus (tailing the event store) or Kafka.
-// Both hand the runtime ordered batches per partition; the runtime stores the position in the same
-// transaction as the read-model change, so a re-delivered batch changes nothing.
-import type { RecordedEvent } from '../../ports/event-store.ts';
+// The projection source port: where a projection worker gets its events from. The adapters are the local
+// bus (infra/bus/local, tailing the event store) and Kafka (infra/bus/kafka). Both hand the runtime ordered
+// batches per partition; the runtime stores the position in the same transaction as the read-model change,
+// so a re-delivered batch changes nothing.
+import type { RecordedEvent } from './event-store.ts';
 
 /** A partition of the fan-out: Kafka's (topic, partition), or the local bus's single ('log', 0). */
 export type PartitionRef = { topic: string; partition: number };

@@ -5,16 +5,17 @@
 // GET /metrics serves the platform's gauges over this database, as a platform process does.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildHttpApp, type HttpAppDependencies } from '../../gateways/http/app.ts';
+import { buildHttpApp, type HttpAppDependencies } from '../http/app.ts';
 import { projections } from '../../projections/index.ts';
 import type { EventStore } from '../../ports/event-store.ts';
-import { loadConfig } from '../config.ts';
-import { migrate, openDatabase, type Database } from '../db/database.ts';
-import { idempotencyMigrations, PostgresIdempotencyStore } from '../db/postgres-idempotency-store.ts';
-import { openEventStore } from '../eventstore/open-event-store.ts';
-import { parkingOf, readModelsOf, runProjection } from '../read-side.ts';
-import { createPlatformMetrics } from '../telemetry/platform-metrics.ts';
-import { createTestDatabase } from './postgres.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
+import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
+import { readModelsOf } from '../composition/read-models.ts';
+import { parkingOf, runProjection } from '../composition/read-side.ts';
+import { createPlatformMetrics } from '../composition/platform-metrics.ts';
+import { createTestDatabase } from '../../infra/testing/postgres.ts';
 
 export type HttpFixture = { app: FastifyInstance; eventStore: EventStore; db: Database; close(): Promise<void> };
 

@@ -1,4 +1,5 @@
-// Waiting between retries of long-running loops (relay, projection sources, anchorer).
+// Waiting between retries of long-running loops (relay, projection sources, anchorer, the sole-holder lock).
+// In ports/ so that every layer that loops may use it: it is pure timing, with no adapter behind it.
 import type { Logger } from 'pino';
 
 /** Waits `ms`, or less if the signal aborts first (then resolves; the caller checks the signal). */
