@@ -15,6 +15,7 @@ import { context as otelContext, ROOT_CONTEXT, SpanStatusCode, trace, type Span 
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { decodeEvent, encodeEvent, type ProoflineEvent } from '../events-schema/index.ts';
 import type { EventMetadata, EventStore, RecordedEvent } from '../ports/event-store.ts';
+import { backoffMs } from '../ports/backoff.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/event-store.ts';
 import { DomainError, type Command, type Decider } from './decider.ts';
 import { deterministicUuid } from './event-ids.ts';
@@ -163,9 +164,7 @@ export function recordedMetadata(context: CommandContext): EventMetadata {
  * do not collide again in step.
  */
 export function conflictDelayMs(conflicts: number): number {
-  if (conflicts <= 1) return 0;
-  const ceiling = Math.min(200, 5 * 2 ** (conflicts - 2));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+  return conflicts <= 1 ? 0 : backoffMs(conflicts - 1, 5, 200);
 }
 
 export const pauseMs = (ms: number) => (ms <= 0 ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, ms)));
