@@ -1,8 +1,9 @@
 // Every error the HTTP API answers with, in one table: a stable code, its HTTP status and what it means.
-// Domain codes come from the deciders (DomainError.code); README.md documents this table and a test keeps
-// the two in step.
+// The platform's own codes are here; each context's domain codes (DomainError.code of its deciders) are in
+// its errors file beside its routes. README.md documents the table and a test keeps the two in step.
 
 import { crawlErrors } from './routes/crawl-errors.ts';
+import { governanceErrors } from './routes/governance-errors.ts';
 import { workplaceErrors } from './routes/workplace-errors.ts';
 
 export type ErrorDefinition = { status: number; description: string };
@@ -10,29 +11,22 @@ export type ErrorDefinition = { status: number; description: string };
 export const errorRegistry = {
   invalid_request: { status: 400, description: 'The body, path or query failed validation; `issues` names each failing field.' },
   invalid_json: { status: 400, description: 'The body is not valid JSON.' },
-  decision_not_found: { status: 404, description: 'No decision has this id.' },
   not_found: { status: 404, description: 'No such route or resource.' },
   event_not_found: { status: 404, description: 'No event with this id is in the anchoring read model (yet).' },
   batch_not_found: { status: 404, description: 'No anchor batch has this id.' },
-  already_voted: { status: 409, description: 'This voter has already voted on this decision.' },
-  decision_closed: { status: 409, description: 'The decision is closed (by hand or by its deadline).' },
-  decision_exists: { status: 409, description: 'A decision with this id already exists.' },
   concurrency_conflict: { status: 409, description: 'The stream kept changing under the command; retry it.' },
   duplicate_event_id: { status: 409, description: 'An event id of this command is already recorded elsewhere.' },
   idempotency_key_in_progress: { status: 409, description: 'A request with this Idempotency-Key is still being processed.' },
   idempotency_key_reused: { status: 422, description: 'This Idempotency-Key was used with a different request.' },
   payload_too_large: { status: 413, description: 'The body exceeds the size limit.' },
   unsupported_media_type: { status: 415, description: 'Commands accept application/json only.' },
-  unknown_option: { status: 422, description: 'The vote names an option the decision does not offer.' },
-  duplicate_options: { status: 422, description: 'A decision’s options must be distinct.' },
-  invalid_option_count: { status: 422, description: 'A decision has 2 to 20 options.' },
-  closes_at_in_past: { status: 422, description: '`closesAt` must be in the future.' },
   retry_failed: { status: 409, description: 'The parked stream still fails to apply; it stays parked with the new error.' },
-  ...workplaceErrors,
-  ...crawlErrors,
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
   not_ready: { status: 503, description: 'A store the gateway depends on is unreachable.' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },
+  ...governanceErrors,
+  ...workplaceErrors,
+  ...crawlErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorRegistry;
