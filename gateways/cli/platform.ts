@@ -154,7 +154,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
         projectionHealth: projectionHealth.health,
         ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
-        ...(config.workplacePseudonymKey ? { workplacePseudonymKey: config.workplacePseudonymKey } : {}),
+        settings: { workplacePseudonymKey: config.workplacePseudonymKey },
         metrics,
         logger,
       });

@@ -14,12 +14,12 @@ import { InvalidCursorError } from '../../projections/cursor.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { governanceRoutes } from './routes/governance.ts';
-import { governanceQueryRoutes } from './routes/governance-queries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { registerRequestMetrics } from './request-metrics.ts';
 import { crawlRoutes } from './routes/crawl.ts';
+import type { ContextRoutesOptions, ContextSettings } from './routes/context-routes.ts';
 import { workplaceRoutes } from './routes/workplace.ts';
 
 export type HttpAppDependencies = {
@@ -46,8 +46,8 @@ export type HttpAppDependencies = {
    * the stores' gauges). Omitted: a registry of this app's own, with the request histogram only.
    */
   metrics?: Metrics;
-  /** HMAC key of reviewer pseudonyms (WORKPLACE_PSEUDONYM_KEY); omitted: the public development key, with a warning. */
-  workplacePseudonymKey?: Uint8Array;
+  /** What single contexts are configured with (e.g. the workplace pseudonym key); omitted: their defaults. */
+  settings?: ContextSettings;
 };
 
 export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyInstance> {
@@ -80,22 +80,22 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   });
   await app.register(metricsRoutes, { metrics });
   await app.register(logRoutes, { eventStore: deps.eventStore });
-  await app.register(governanceRoutes, { eventStore: deps.eventStore, idempotency: deps.idempotency, clock: deps.clock ?? Date.now });
   if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
   const consistencyTimeoutMs = deps.consistencyTimeoutMs ?? 5000;
   if (deps.audit) {
     if (!deps.readModels) throw new Error('the /v1/audit routes read the anchoring read model: give buildHttpApp readModels with audit');
     await app.register(auditRoutes, { audit: deps.audit, readModels: deps.readModels, consistencyTimeoutMs });
   }
-  if (deps.readModels) await app.register(governanceQueryRoutes, { readModels: deps.readModels, consistencyTimeoutMs });
-  const contextOptions = {
+  const contextOptions: ContextRoutesOptions = {
     eventStore: deps.eventStore,
     idempotency: deps.idempotency,
     clock: deps.clock ?? Date.now,
     consistencyTimeoutMs,
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
+    settings: deps.settings ?? {},
   };
-  await app.register(workplaceRoutes, { ...contextOptions, ...(deps.workplacePseudonymKey ? { pseudonymKey: deps.workplacePseudonymKey } : {}) });
+  await app.register(governanceRoutes, contextOptions);
+  await app.register(workplaceRoutes, contextOptions);
   await app.register(crawlRoutes, contextOptions);
   return app;
 }

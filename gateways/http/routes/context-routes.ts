@@ -1,8 +1,14 @@
 // What every bounded context's HTTP plugin is given: the command side always, the read side when the
-// gateway has one (query routes are registered only then).
+// gateway has one (query routes are registered only then), and the settings some context needs.
 import type { EventStore } from '../../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../../ports/idempotency-store.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+
+/** Configuration a single context reads; each field is named after its context. */
+export type ContextSettings = {
+  /** WORKPLACE_PSEUDONYM_KEY, the HMAC key of reviewer pseudonyms; omitted: the public development key, with a warning. */
+  workplacePseudonymKey?: Uint8Array;
+};
 
 export type ContextRoutesOptions = {
   eventStore: EventStore;
@@ -11,4 +17,5 @@ export type ContextRoutesOptions = {
   readModels?: ReadModels;
   /** Longest wait for ?consistentWith= before answering 504. */
   consistencyTimeoutMs: number;
+  settings: ContextSettings;
 };

@@ -25,11 +25,6 @@ import { commandContext } from '../request-context.ts';
 import type { ContextRoutesOptions } from './context-routes.ts';
 import { errorResponses } from './schemas.ts';
 
-export type WorkplaceRoutesOptions = ContextRoutesOptions & {
-  /** WORKPLACE_PSEUDONYM_KEY; when not given, the public development key (see infra/config.ts). */
-  pseudonymKey?: Uint8Array;
-};
-
 const companyParams = z.object({ id: companyIdSchema });
 const lsn = z.number().int().nullable();
 const componentMeans = z.object({
@@ -61,10 +56,11 @@ function scoresFrom(readModels: ReadModels | undefined): CompanyScores {
   };
 }
 
-export const workplaceRoutes: FastifyPluginAsync<WorkplaceRoutesOptions> = async (fastify, options) => {
-  const { eventStore, idempotency, clock, readModels, consistencyTimeoutMs } = options;
+export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, options) => {
+  const { eventStore, idempotency, clock, readModels, consistencyTimeoutMs, settings } = options;
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const pseudonym = workplacePseudonymKeyOf({ workplacePseudonymKey: options.pseudonymKey });
+  // WORKPLACE_PSEUDONYM_KEY; when not given, the public development key (see infra/config.ts).
+  const pseudonym = workplacePseudonymKeyOf(settings);
   if (pseudonym.developmentDefault) {
     fastify.log.warn('WORKPLACE_PSEUDONYM_KEY is not set: reviewer pseudonyms use the public development key; set it in production');
   }
