@@ -6,21 +6,20 @@ import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } fr
 import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
 import type { Metrics } from '../../ports/metrics.ts';
 import { createMetricsRegistry } from '../../infra/telemetry/index.ts';
-import { errorRegistry, HttpError, isRegisteredCode, type ErrorBody, type ErrorCode } from './errors.ts';
+import { boundedContexts } from '../contexts/index.ts';
+import { errorRegistry, isRegisteredCode, type ErrorCode } from './error-registry.ts';
+import { HttpError, type ErrorBody } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
 import type { ParkingAdmin, ProjectionHealth, ReadModels } from '../../ports/read-models.ts';
 import type { AuditReader } from '../../ports/read-models/anchoring.ts';
 import { InvalidCursorError } from '../../projections/cursor.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
-import { governanceRoutes } from './routes/governance.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { registerRequestMetrics } from './request-metrics.ts';
-import { crawlRoutes } from './routes/crawl.ts';
 import type { ContextRoutesOptions, ContextSettings } from './routes/context-routes.ts';
-import { workplaceRoutes } from './routes/workplace.ts';
 
 export type HttpAppDependencies = {
   eventStore: EventStore;
@@ -94,9 +93,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
     settings: deps.settings ?? {},
   };
-  await app.register(governanceRoutes, contextOptions);
-  await app.register(workplaceRoutes, contextOptions);
-  await app.register(crawlRoutes, contextOptions);
+  for (const context of boundedContexts) await app.register(context.routes, contextOptions);
   return app;
 }
 

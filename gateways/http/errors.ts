@@ -1,14 +1,18 @@
-// Every error the HTTP API answers with, in one table: a stable code, its HTTP status and what it means.
-// The platform's own codes are here; each context's domain codes (DomainError.code of its deciders) are in
-// its errors file beside its routes. README.md documents the table and a test keeps the two in step.
+// Every error the HTTP API answers with has a stable code, its HTTP status and what it means. The platform's
+// own codes are here; each context's domain codes (DomainError.code of its deciders) are in its errors file
+// beside its routes. error-registry.ts joins them into the one table README.md documents (a test keeps the
+// two in step).
+//
+// Route plugins import this module, never error-registry.ts: the registry is built from the contexts list,
+// which imports the route plugins.
 
-import { crawlErrors } from './routes/crawl-errors.ts';
-import { governanceErrors } from './routes/governance-errors.ts';
-import { workplaceErrors } from './routes/workplace-errors.ts';
+// A type-only import: nothing of error-registry.ts runs when this module loads.
+import type { ErrorCode } from './error-registry.ts';
 
+export type { ErrorCode };
 export type ErrorDefinition = { status: number; description: string };
 
-export const errorRegistry = {
+export const platformErrors = {
   invalid_request: { status: 400, description: 'The body, path or query failed validation; `issues` names each failing field.' },
   invalid_json: { status: 400, description: 'The body is not valid JSON.' },
   not_found: { status: 404, description: 'No such route or resource.' },
@@ -24,19 +28,10 @@ export const errorRegistry = {
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
   not_ready: { status: 503, description: 'A store the gateway depends on is unreachable.' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },
-  ...governanceErrors,
-  ...workplaceErrors,
-  ...crawlErrors,
 } as const satisfies Record<string, ErrorDefinition>;
-
-export type ErrorCode = keyof typeof errorRegistry;
 
 export type ErrorIssue = { path: string; message: string };
 export type ErrorBody = { error: string; message: string; issues?: ErrorIssue[] };
-
-export function isRegisteredCode(code: string): code is ErrorCode {
-  return Object.hasOwn(errorRegistry, code);
-}
 
 /** An error a route raises on purpose; the error handler renders it with its registered status. */
 export class HttpError extends Error {
@@ -47,8 +42,5 @@ export class HttpError extends Error {
     readonly issues?: ErrorIssue[],
   ) {
     super(message);
-  }
-  get status(): number {
-    return errorRegistry[this.code].status;
   }
 }

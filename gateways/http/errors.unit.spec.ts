@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorRegistry } from './errors.ts';
+import { errorRegistry } from './error-registry.ts';
 
 describe('error registry', () => {
   it('is documented in README.md exactly: every code, status and meaning, nothing more', () => {

@@ -1,4 +1,4 @@
-// The crawl context's error codes (merged into the registry in ../errors.ts).
+// The crawl context's error codes (merged into the registry in ../error-registry.ts).
 import type { ErrorDefinition } from '../errors.ts';
 
 export const crawlErrors = {

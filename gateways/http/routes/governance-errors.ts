@@ -1,4 +1,4 @@
-// The governance context's error codes (merged into the registry in ../errors.ts).
+// The governance context's error codes (merged into the registry in ../error-registry.ts).
 import type { ErrorDefinition } from '../errors.ts';
 
 export const governanceErrors = {

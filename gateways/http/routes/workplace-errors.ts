@@ -1,4 +1,4 @@
-// The workplace context's error codes (merged into the registry in ../errors.ts).
+// The workplace context's error codes (merged into the registry in ../error-registry.ts).
 import type { ErrorDefinition } from '../errors.ts';
 
 export const workplaceErrors = {

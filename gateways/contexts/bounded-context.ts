@@ -1,0 +1,21 @@
+// What a bounded context is to the platform: one module per context (gateways/contexts/<name>.ts) names
+// everything of it the platform is built from, and gateways/contexts/index.ts lists the modules.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ErrorDefinition } from '../http/errors.ts';
+import type { ContextRoutesOptions } from '../http/routes/context-routes.ts';
+
+export type BoundedContext = {
+  /** Its folder in every layer; also its events' schema folder, so `contextOf(type)` of each of its events. */
+  readonly name: string;
+  /** Every event type of its events-schema union (`eventTypesOf<…Event>(…)`, held to the union by the compiler). */
+  readonly eventTypes: readonly string[];
+  /** Its one HTTP plugin: command routes always, query routes only when the options carry `readModels`. */
+  readonly routes: FastifyPluginAsync<ContextRoutesOptions>;
+  /** Its domain error codes, merged into the HTTP error registry after the platform's. */
+  readonly errors: Readonly<Record<string, ErrorDefinition>>;
+};
+
+/** A context module's definition, checked against BoundedContext with its literal types kept (its error codes). */
+export function defineContext<const T extends BoundedContext>(context: T): T {
+  return context;
+}

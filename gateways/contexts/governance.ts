@@ -1,0 +1,13 @@
+// The governance context (seed 003: decisions, weighted citizen / expert / community votes).
+import type { GovernanceEvent } from '../../events-schema/index.ts';
+import { eventTypesOf } from '../../projections/projection.ts';
+import { governanceErrors } from '../http/routes/governance-errors.ts';
+import { governanceRoutes } from '../http/routes/governance.ts';
+import { defineContext } from './bounded-context.ts';
+
+export const governance = defineContext({
+  name: 'governance',
+  eventTypes: eventTypesOf<GovernanceEvent>({ DecisionCreated: true, VoteCast: true, DecisionClosed: true }),
+  routes: governanceRoutes,
+  errors: governanceErrors,
+});
