@@ -5,7 +5,7 @@ import { contextOf, eventTypes, type GovernanceEvent } from '../events-schema/in
 import { anchoringProjection } from './anchoring/anchoring-projection.ts';
 import { crawlProjection } from './crawl/crawl-projection.ts';
 import { governanceProjection } from './governance/governance-projection.ts';
-import { projections } from './index.ts';
+import { projections } from '../gateways/contexts/index.ts';
 import { eventTypesOf } from './projection.ts';
 import { workplaceProjection } from './workplace/workplace-projection.ts';
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../events-schema/index.ts';
 import { startProofline } from '../../infra/testing/process.ts';
-import { projections } from '../../projections/index.ts';
+import { projections } from '../contexts/index.ts';
 import { createAuditTestbed, type AuditTestbed } from '../../projections/anchoring/testing/audit-testbed.ts';
 import { voteCast } from '../../projections/testing/governance-events.ts';
 import { runAudit } from './audit.ts';

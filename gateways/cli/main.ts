@@ -5,7 +5,7 @@ import { openDatabase } from '../../infra/db/database.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { initTelemetry } from '../../infra/telemetry/index.ts';
 import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
-import { projectionNamed, projections } from '../../projections/index.ts';
+import { projectionNamed, projections } from '../contexts/index.ts';
 import { rebuildProjection } from '../../projections/runtime/index.ts';
 import { auditCommand } from './audit.ts';
 import { startPlatform, type Roles } from './platform.ts';

@@ -15,7 +15,7 @@ import { parkingOf, runProjection } from '../composition/read-side.ts';
 import { readModelsOf } from '../composition/read-models.ts';
 import { startProjectionHealthMonitor } from '../composition/projection-health.ts';
 import { createPlatformMetrics } from '../composition/platform-metrics.ts';
-import { projections } from '../../projections/index.ts';
+import { projections } from '../contexts/index.ts';
 import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import type { Projection } from '../../projections/projection.ts';
 import type { EventStore } from '../../ports/event-store.ts';

@@ -3,7 +3,7 @@
 // telemetry adapters to the projections, so it lives here, not in infra/.
 import type { Logger } from 'pino';
 import type { ParkingAdmin } from '../../ports/read-models.ts';
-import { projections } from '../../projections/index.ts';
+import { projections } from '../contexts/index.ts';
 import type { Projection } from '../../projections/projection.ts';
 import { createProjectionWorker, listParked, retryParkedStream } from '../../projections/runtime/index.ts';
 import type { ProjectionSource } from '../../ports/projection-source.ts';

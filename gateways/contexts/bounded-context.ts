@@ -1,6 +1,7 @@
 // What a bounded context is to the platform: one module per context (gateways/contexts/<name>.ts) names
 // everything of it the platform is built from, and gateways/contexts/index.ts lists the modules.
 import type { FastifyPluginAsync } from 'fastify';
+import type { Projection } from '../../projections/projection.ts';
 import type { ErrorDefinition } from '../http/errors.ts';
 import type { ContextRoutesOptions } from '../http/routes/context-routes.ts';
 
@@ -13,6 +14,8 @@ export type BoundedContext = {
   readonly routes: FastifyPluginAsync<ContextRoutesOptions>;
   /** Its domain error codes, merged into the HTTP error registry after the platform's. */
   readonly errors: Readonly<Record<string, ErrorDefinition>>;
+  /** Its read models: `proofline project <name>` runs one, `proofline start` all of them. */
+  readonly projections: readonly Projection[];
 };
 
 /** A context module's definition, checked against BoundedContext with its literal types kept (its error codes). */

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { errorRegistry, mergeErrorTables } from '../http/error-registry.ts';
 import { contextOf, eventTypes } from '../../events-schema/index.ts';
 import { platformErrors } from '../http/errors.ts';
-import { boundedContexts } from './index.ts';
+import { ANCHORING_PROJECTION } from '../../projections/anchoring/anchoring-projection.ts';
+import { boundedContexts, projectionNamed, projections } from './index.ts';
 
 const sorted = (types: readonly string[]) => [...types].sort();
 
@@ -24,6 +25,19 @@ describe('the bounded contexts', () => {
   it.each(boundedContexts.map((context) => [context.name, context] as const))('%s names only event types of its own schema folder', (name, context) => {
     expect(context.eventTypes.length).toBeGreaterThan(0);
     for (const type of context.eventTypes) expect(contextOf(type)).toBe(name);
+  });
+});
+
+describe('the projections', () => {
+  it('are every context’s read models, then anchoring, each name once', () => {
+    const names = projections.map((projection) => projection.name);
+    expect(names).toEqual([...boundedContexts.flatMap((context) => context.projections.map((projection) => projection.name)), ANCHORING_PROJECTION]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('are found by name, and an unknown name is refused with the known ones', () => {
+    for (const projection of projections) expect(projectionNamed(projection.name)).toBe(projection);
+    expect(() => projectionNamed('ledger')).toThrow(`unknown projection "ledger" (known: ${projections.map((p) => p.name).join(', ')})`);
   });
 });
 

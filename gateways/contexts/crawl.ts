@@ -1,5 +1,6 @@
 // The crawl context (seed 004: AI platforms pay publishers per crawl from escrow; daily settlement).
 import type { CrawlEvent } from '../../events-schema/index.ts';
+import { crawlProjection } from '../../projections/crawl/crawl-projection.ts';
 import { eventTypesOf } from '../../projections/projection.ts';
 import { crawlErrors } from '../http/routes/crawl-errors.ts';
 import { crawlRoutes } from '../http/routes/crawl.ts';
@@ -17,4 +18,5 @@ export const crawl = defineContext({
   }),
   routes: crawlRoutes,
   errors: crawlErrors,
+  projections: [crawlProjection],
 });

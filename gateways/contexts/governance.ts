@@ -1,5 +1,6 @@
 // The governance context (seed 003: decisions, weighted citizen / expert / community votes).
 import type { GovernanceEvent } from '../../events-schema/index.ts';
+import { governanceProjection } from '../../projections/governance/governance-projection.ts';
 import { eventTypesOf } from '../../projections/projection.ts';
 import { governanceErrors } from '../http/routes/governance-errors.ts';
 import { governanceRoutes } from '../http/routes/governance.ts';
@@ -10,4 +11,5 @@ export const governance = defineContext({
   eventTypes: eventTypesOf<GovernanceEvent>({ DecisionCreated: true, VoteCast: true, DecisionClosed: true }),
   routes: governanceRoutes,
   errors: governanceErrors,
+  projections: [governanceProjection],
 });

@@ -1,10 +1,21 @@
 // The platform's bounded contexts. The HTTP app, the error registry, the CLI, the platform's processes and
 // the list of projections are all built from this one list: a new context is one more entry here
 // (docs/adding-a-context.md).
+import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
+import type { Projection } from '../../projections/projection.ts';
 import { crawl } from './crawl.ts';
 import { governance } from './governance.ts';
 import { workplace } from './workplace.ts';
 
 export const boundedContexts = [governance, workplace, crawl] as const;
+
+/** Every read model of the platform, by name (`proofline project <name>`): the contexts', then anchoring's. */
+export const projections: readonly Projection[] = [...boundedContexts.flatMap((context): readonly Projection[] => context.projections), anchoringProjection];
+
+export function projectionNamed(name: string): Projection {
+  const projection = projections.find((candidate) => candidate.name === name);
+  if (!projection) throw new Error(`unknown projection "${name}" (known: ${projections.map((p) => p.name).join(', ')})`);
+  return projection;
+}
 
 export type { BoundedContext } from './bounded-context.ts';

@@ -2,6 +2,7 @@
 // certification and the public watch list).
 import type { WorkplaceEvent } from '../../events-schema/index.ts';
 import { eventTypesOf } from '../../projections/projection.ts';
+import { workplaceProjection } from '../../projections/workplace/workplace-projection.ts';
 import { workplaceErrors } from '../http/routes/workplace-errors.ts';
 import { workplaceRoutes } from '../http/routes/workplace.ts';
 import { defineContext } from './bounded-context.ts';
@@ -18,4 +19,5 @@ export const workplace = defineContext({
   }),
   routes: workplaceRoutes,
   errors: workplaceErrors,
+  projections: [workplaceProjection],
 });

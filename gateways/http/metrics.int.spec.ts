@@ -7,7 +7,7 @@ import { migrate } from '../../infra/db/database.ts';
 import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 import { insertBatch } from '../../projections/anchoring/batch-store.ts';
 import { ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations } from '../../projections/anchoring/migrations.ts';
-import { projections } from '../../projections/index.ts';
+import { projections } from '../contexts/index.ts';
 import { waitForWatermark } from '../../projections/runtime/index.ts';
 
 const HISTOGRAM = 'proofline_http_request_duration_seconds';

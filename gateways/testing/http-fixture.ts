@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildHttpApp, type HttpAppDependencies } from '../http/app.ts';
-import { projections } from '../../projections/index.ts';
+import { projections } from '../contexts/index.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';

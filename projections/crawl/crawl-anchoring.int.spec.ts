@@ -13,7 +13,7 @@ import { proofBytes } from '../anchoring/audit/batch-proofs.ts';
 import { streamProofs } from '../anchoring/audit/stream-proofs.ts';
 import type { VerifyReport } from '../anchoring/audit/verify-log.ts';
 import { createAuditTestbed, type AuditTestbed } from '../anchoring/testing/audit-testbed.ts';
-import { projections } from '../index.ts';
+import { projections } from '../../gateways/contexts/index.ts';
 
 const DAY = 86_400_000;
 const START = Date.parse('2030-05-01T10:00:00Z');

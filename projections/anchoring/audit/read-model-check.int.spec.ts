@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSource } from '../../../infra/bus/local/local-source.ts';
-import { projections } from '../../index.ts';
+import { projections } from '../../../gateways/contexts/index.ts';
 import { projectionSchema } from '../../runtime/projection-schema.ts';
 import { createProjectionWorker } from '../../runtime/worker.ts';
 import { waitForWatermark } from '../../runtime/watermark.ts';
