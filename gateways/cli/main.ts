@@ -4,56 +4,11 @@ import { ConfigError, loadConfig } from '../../infra/config.ts';
 import { openDatabase } from '../../infra/db/database.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { initTelemetry } from '../../infra/telemetry/index.ts';
-import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
 import { projectionNamed, projections } from '../contexts/index.ts';
 import { rebuildProjection } from '../../projections/runtime/index.ts';
 import { auditCommand } from './audit.ts';
-import { startPlatform, type Roles } from './platform.ts';
-
-const USAGE = `usage: proofline <command>
-
-commands:
-  start                      everything in one process: HTTP gateway, projections, the anchorer, the
-                             engagement deadline process, and the relay when KAFKA_BROKERS is set
-                             (embedded PostgreSQL unless DATABASE_URL is set, embedded anvil unless
-                             CHAIN_RPC_URL is set)
-  gateway                    the HTTP gateway only
-  relay                      publish the event log to Kafka (needs KAFKA_BROKERS); refuses topics that hold
-                             another event store's records. --adopt-empty-topics: also publish into topics
-                             written before that hold no record now (also taken by start)
-  project <name>             run one projection worker (Kafka consumer group, or the local bus)
-  project <name> --rebuild   rebuild that projection from LSN 1 into fresh tables and swap them in
-  anchor                     commit Merkle roots of the log to the EventAnchor contract (the anchoring
-                             projection's leaves, batches of ANCHOR_BATCH_SIZE or every ANCHOR_INTERVAL_MS)
-  deadlines                  watch-list companies whose 60-day engagement deadline passed unanswered (reads
-                             the workplace read model; safe to run more than one)
-  audit verify               replay the log and check every batch root on chain (exit 1 on a mismatch);
-                             --json, --quiet, --allow-unanchored-tail, --rebuild (also compare read models)
-  audit stream <streamId>    a stream's events with their leaves and Merkle proofs
-  help                       this text
-
-projections: ${projections.map((projection) => projection.name).join(', ')}`;
-
-function rolesFor(command: string, args: string[], kafka: boolean): Roles | undefined {
-  const adoptEmptyTopics = args.includes('--adopt-empty-topics');
-  switch (command) {
-    case 'start':
-      return { gateway: true, relay: kafka, projections, anchorer: true, deadlines: true, adoptEmptyTopics };
-    case 'gateway':
-      return { gateway: true, relay: false, projections: [], anchorer: false, deadlines: false };
-    case 'relay':
-      return { gateway: false, relay: true, projections: [], anchorer: false, deadlines: false, adoptEmptyTopics };
-    case 'project':
-      if (!args[0]) throw new ConfigError('proofline project needs a projection name');
-      return { gateway: false, relay: false, projections: [projectionNamed(args[0])], anchorer: false, deadlines: false };
-    case 'anchor':
-      return { gateway: false, relay: false, projections: [anchoringProjection], anchorer: true, deadlines: false };
-    case 'deadlines':
-      return { gateway: false, relay: false, projections: [], anchorer: false, deadlines: true };
-    default:
-      return undefined;
-  }
-}
+import { rolesFor, USAGE } from './commands.ts';
+import { startPlatform } from './platform.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...args] = argv;

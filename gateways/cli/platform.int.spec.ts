@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
 import { createTestDatabase, type TestDatabase } from '../../infra/testing/postgres.ts';
+import { rolesFor } from './commands.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
 let database: TestDatabase;
@@ -12,7 +13,7 @@ let platform: Platform;
 beforeAll(async () => {
   database = await createTestDatabase('proofline_gateway_only');
   const config = loadConfig({ DATABASE_URL: database.url, PORT: '0' });
-  platform = await startPlatform(config, pino({ level: 'silent' }), { gateway: true, relay: false, projections: [], anchorer: false, deadlines: false });
+  platform = await startPlatform(config, pino({ level: 'silent' }), { gateway: true, relay: false, projections: [], anchorer: false, processes: [] });
 });
 afterAll(async () => {
   await platform?.stop();
@@ -31,5 +32,24 @@ describe('a gateway alone on a fresh database', () => {
   ])('GET %s answers %i from the empty read models', async (url, status) => {
     const response = await fetch(`${platform.url}${url}`);
     expect(response.status, await response.clone().text()).toBe(status);
+  });
+});
+
+describe('a context process alone (proofline deadlines) on a fresh database', () => {
+  it('makes the read models it queries, runs until stopped, and stops cleanly', async () => {
+    const fresh = await createTestDatabase('proofline_deadlines_only');
+    const roles = rolesFor('deadlines', [], false)!;
+    const deadlines = await startPlatform(loadConfig({ DATABASE_URL: fresh.url }), pino({ level: 'silent' }), roles);
+    try {
+      const { rows } = await deadlines.db.query<{ name: string }>(
+        `select table_name as name from information_schema.tables where table_schema = 'projection_workplace' and table_name = 'engagements'`,
+      );
+      expect(rows).toEqual([{ name: 'engagements' }]);
+      const outcome = await Promise.race([deadlines.failed, new Promise((resolve) => setTimeout(resolve, 300, 'running'))]);
+      expect(outcome).toBe('running');
+    } finally {
+      await deadlines.stop();
+      await fresh.drop();
+    }
   });
 });

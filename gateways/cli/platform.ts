@@ -25,11 +25,10 @@ import { startAnvil } from '../../infra/local/anvil.ts';
 import { createAnchorer } from '../../projections/anchoring/anchorer.ts';
 import { createAuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
 import { openAuditChain } from './audit.ts';
-import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
-import { dueEngagements } from '../../projections/workplace/queries.ts';
+import type { ContextProcess } from '../contexts/index.ts';
 
 /**
- * `deadlines`: the workplace engagement deadline process (watch-lists companies that did not answer in time).
+ * `processes`: the contexts' background processes to run here (e.g. workplace's engagement deadlines).
  * `adoptEmptyTopics`: the relay may publish into topics written before that hold no record now.
  */
 export type Roles = {
@@ -37,7 +36,7 @@ export type Roles = {
   relay: boolean;
   projections: readonly Projection[];
   anchorer: boolean;
-  deadlines: boolean;
+  processes: readonly ContextProcess[];
   adoptEmptyTopics?: boolean;
 };
 
@@ -87,7 +86,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       stack.push({ name, stop: async () => (controller.abort(), running) });
     };
 
-    if (roles.gateway || roles.deadlines) {
+    if (roles.gateway || roles.processes.some((contextProcess) => contextProcess.readsReadModels)) {
       // They read every read model, whichever process runs its worker: its tables exist before the first
       // query, not only once a worker has started (a query would otherwise fail on a missing table).
       for (const projection of projections) await ensureProjectionSchema(db, projection);
@@ -114,15 +113,9 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       background(`projection ${projection.name}`, (signal) => runProjection(projection, { db, eventStore, kafka, logger }, signal));
     }
 
-    if (roles.deadlines) {
-      // Reads due engagements from the workplace read model (its own worker keeps it current) and decides on
-      // the company streams; any number of these processes may run at once (see engagement-deadlines.ts).
-      const deadlines = createEngagementDeadlines({
-        eventStore,
-        dueEngagements: (now, limit, after) => dueEngagements(db.knex, now, limit, after),
-        logger: logger.child({ component: 'engagement-deadlines' }),
-      });
-      background('engagement-deadlines', (signal) => deadlines.run(signal));
+    for (const contextProcess of roles.processes) {
+      const running = contextProcess.create({ eventStore, db, logger: logger.child({ component: contextProcess.name }) });
+      background(contextProcess.name, (signal) => running.run(signal));
     }
 
     const chain = await openPlatformChain(config, logger, stack, db, roles);

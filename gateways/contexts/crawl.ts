@@ -19,4 +19,5 @@ export const crawl = defineContext({
   routes: crawlRoutes,
   errors: crawlErrors,
   projections: [crawlProjection],
+  processes: [],
 });

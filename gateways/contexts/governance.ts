@@ -12,4 +12,5 @@ export const governance = defineContext({
   routes: governanceRoutes,
   errors: governanceErrors,
   projections: [governanceProjection],
+  processes: [],
 });

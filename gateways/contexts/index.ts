@@ -3,6 +3,7 @@
 // (docs/adding-a-context.md).
 import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
 import type { Projection } from '../../projections/projection.ts';
+import type { ContextProcess } from './bounded-context.ts';
 import { crawl } from './crawl.ts';
 import { governance } from './governance.ts';
 import { workplace } from './workplace.ts';
@@ -18,4 +19,12 @@ export function projectionNamed(name: string): Projection {
   return projection;
 }
 
-export type { BoundedContext } from './bounded-context.ts';
+/** Every context's background processes (`proofline start` runs them all). */
+export const processes: readonly ContextProcess[] = boundedContexts.flatMap((context) => context.processes);
+
+/** The process `proofline <command>` runs, if a context has one by that command. */
+export function processForCommand(command: string): ContextProcess | undefined {
+  return processes.find((candidate) => candidate.command === command);
+}
+
+export type { BoundedContext, ContextProcess, ProcessDeps } from './bounded-context.ts';

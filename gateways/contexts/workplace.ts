@@ -1,7 +1,9 @@
 // The workplace context (seed 000: anonymous scored reviews, company scores, the 60-day engagement,
 // certification and the public watch list).
+import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import type { WorkplaceEvent } from '../../events-schema/index.ts';
 import { eventTypesOf } from '../../projections/projection.ts';
+import { dueEngagements } from '../../projections/workplace/queries.ts';
 import { workplaceProjection } from '../../projections/workplace/workplace-projection.ts';
 import { workplaceErrors } from '../http/routes/workplace-errors.ts';
 import { workplaceRoutes } from '../http/routes/workplace.ts';
@@ -20,4 +22,16 @@ export const workplace = defineContext({
   routes: workplaceRoutes,
   errors: workplaceErrors,
   projections: [workplaceProjection],
+  processes: [
+    {
+      command: 'deadlines',
+      name: 'engagement-deadlines',
+      usage: 'watch-list companies whose 60-day engagement deadline passed unanswered (reads\nthe workplace read model; safe to run more than one)',
+      // Reads due engagements from the workplace read model (its own worker keeps it current) and decides on
+      // the company streams; any number of these processes may run at once (see engagement-deadlines.ts).
+      readsReadModels: true,
+      create: ({ eventStore, db, logger }) =>
+        createEngagementDeadlines({ eventStore, dueEngagements: (now, limit, after) => dueEngagements(db.knex, now, limit, after), logger }),
+    },
+  ],
 });

@@ -1,0 +1,37 @@
+// The CLI's commands as the contexts list makes them: each context's process is a command of its own and
+// part of `start`, and every projection can be run by name.
+import { describe, expect, it } from 'vitest';
+import { processes, projections } from '../contexts/index.ts';
+import { platformCommands, rolesFor, USAGE } from './commands.ts';
+
+describe('proofline <command>', () => {
+  it('start runs every projection and every context’s process, and the relay only with Kafka', () => {
+    expect(rolesFor('start', [], false)).toMatchObject({ gateway: true, relay: false, anchorer: true, projections, processes });
+    expect(rolesFor('start', [], true)?.relay).toBe(true);
+  });
+
+  it('deadlines runs the workplace engagement deadline process alone', () => {
+    const roles = rolesFor('deadlines', [], false);
+    expect(roles).toMatchObject({ gateway: false, relay: false, anchorer: false, projections: [] });
+    expect(roles?.processes.map(({ name, readsReadModels }) => ({ name, readsReadModels }))).toEqual([{ name: 'engagement-deadlines', readsReadModels: true }]);
+  });
+
+  it('project <name> runs that projection, for each projection of the platform', () => {
+    for (const projection of projections) expect(rolesFor('project', [projection.name], false)?.projections).toEqual([projection]);
+    expect(() => rolesFor('project', ['ledger'], false)).toThrow(/unknown projection "ledger"/);
+  });
+
+  it('gives each context’s process a command that is no platform command, and lists it in the help', () => {
+    expect(processes.length).toBeGreaterThan(0);
+    for (const { command, usage } of processes) {
+      expect(platformCommands).not.toContain(command);
+      expect(rolesFor(command, [], false)?.processes.map((p) => p.command)).toEqual([command]);
+      expect(USAGE).toContain(`\n  ${command.padEnd(27)}${usage.split('\n')[0]}`);
+    }
+    expect(USAGE).toContain(`projections: ${projections.map((p) => p.name).join(', ')}`);
+  });
+
+  it('knows no other command', () => {
+    expect(rolesFor('ledger', [], false)).toBeUndefined();
+  });
+});
