@@ -38,7 +38,12 @@ export type ContextProcess = {
   create(deps: ProcessDeps): { run(signal: AbortSignal): Promise<void> };
 };
 
-/** A context module's definition, checked against BoundedContext with its literal types kept (its error codes). */
-export function defineContext<const T extends BoundedContext>(context: T): T {
+/**
+ * A context module's definition, checked against BoundedContext. Its name and error codes keep their literal
+ * types (the registry's ErrorCode is built from them); the rest is typed as any context's.
+ */
+export function defineContext<const Name extends string, const Errors extends Readonly<Record<string, ErrorDefinition>>>(
+  context: Omit<BoundedContext, 'name' | 'errors'> & { readonly name: Name; readonly errors: Errors },
+): Omit<BoundedContext, 'name' | 'errors'> & { readonly name: Name; readonly errors: Errors } {
   return context;
 }

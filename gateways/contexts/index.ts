@@ -11,7 +11,7 @@ import { workplace } from './workplace.ts';
 export const boundedContexts = [governance, workplace, crawl] as const;
 
 /** Every read model of the platform, by name (`proofline project <name>`): the contexts', then anchoring's. */
-export const projections: readonly Projection[] = [...boundedContexts.flatMap((context): readonly Projection[] => context.projections), anchoringProjection];
+export const projections: readonly Projection[] = [...boundedContexts.flatMap((context) => context.projections), anchoringProjection];
 
 export function projectionNamed(name: string): Projection {
   const projection = projections.find((candidate) => candidate.name === name);
