@@ -1,6 +1,6 @@
 // Wires the platform's roles from its configuration: the stores first, then the chain when a role needs
-// it, then the HTTP gateway, the relay, projection workers and the anchorer asked for. Stops everything
-// in reverse order.
+// it, then the HTTP gateway, the relay, projection workers, the contexts' processes and the anchorer asked
+// for. Stops everything in reverse order.
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildHttpApp } from '../http/app.ts';
@@ -15,7 +15,7 @@ import { parkingOf, runProjection } from '../composition/read-side.ts';
 import { readModelsOf } from '../composition/read-models.ts';
 import { startProjectionHealthMonitor } from '../composition/projection-health.ts';
 import { createPlatformMetrics } from '../composition/platform-metrics.ts';
-import { projections } from '../contexts/index.ts';
+import { projections, type ContextProcess } from '../contexts/index.ts';
 import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import type { Projection } from '../../projections/projection.ts';
 import type { EventStore } from '../../ports/event-store.ts';
@@ -25,7 +25,6 @@ import { startAnvil } from '../../infra/local/anvil.ts';
 import { createAnchorer } from '../../projections/anchoring/anchorer.ts';
 import { createAuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
 import { openAuditChain } from './audit.ts';
-import type { ContextProcess } from '../contexts/index.ts';
 
 /**
  * `processes`: the contexts' background processes to run here (e.g. workplace's engagement deadlines).
