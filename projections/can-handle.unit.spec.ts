@@ -1,11 +1,12 @@
 // What each projection reads: the lists the compiler holds to the TypeScript event unions (eventTypesOf) are
-// also the registry's (the .avsc files), context by context, and anchoring reads every registered type.
+// also the registry's (the .avsc files), context by context (every context of gateways/contexts), and
+// anchoring reads every registered type.
 import { describe, expect, it } from 'vitest';
 import { contextOf, eventTypes, type GovernanceEvent } from '../events-schema/index.ts';
 import { anchoringProjection } from './anchoring/anchoring-projection.ts';
 import { crawlProjection } from './crawl/crawl-projection.ts';
 import { governanceProjection } from './governance/governance-projection.ts';
-import { projections } from '../gateways/contexts/index.ts';
+import { boundedContexts, projections } from '../gateways/contexts/index.ts';
 import { eventTypesOf } from './projection.ts';
 import { workplaceProjection } from './workplace/workplace-projection.ts';
 
@@ -13,12 +14,15 @@ const sorted = (types: readonly string[]) => [...types].sort();
 const registeredIn = (context: string) => eventTypes().filter((type) => contextOf(type) === context);
 
 describe('canHandle', () => {
-  it.each([
-    ['governance', governanceProjection],
-    ['workplace', workplaceProjection],
-    ['crawl', crawlProjection],
-  ] as const)('the %s projection reads every registered event type of its context, and no other', (context, projection) => {
-    expect(sorted(projection.canHandle)).toEqual(registeredIn(context));
+  it.each(boundedContexts.flatMap((context) => context.projections.map((projection) => [projection.name, context.name, projection] as const)))(
+    'the %s projection reads every registered event type of its context (%s), and no other',
+    (_name, context, projection) => {
+      expect(sorted(projection.canHandle)).toEqual(registeredIn(context));
+    },
+  );
+
+  it('covers the governance, workplace and crawl projections', () => {
+    expect(boundedContexts.flatMap((context) => context.projections)).toEqual(expect.arrayContaining([governanceProjection, workplaceProjection, crawlProjection]));
   });
 
   it('anchoring reads every registered event type', () => {
