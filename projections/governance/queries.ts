@@ -18,6 +18,8 @@ export type DecisionResults = {
   weighted: Record<string, number>;
   byClass: Record<VoterClass, Record<string, number>>;
   votes: number;
+  /** Votes recorded after the decision's close (a race with the close): in the log, never counted. */
+  lateVotes: number;
 };
 
 type DecisionRow = {
@@ -27,6 +29,7 @@ type DecisionRow = {
   status: string;
   closes_at: Date | null;
   created_lsn: number;
+  late_votes: number;
 };
 
 /** A decision whose deadline has passed takes no more votes, whether or not its close was recorded yet. */
@@ -53,6 +56,7 @@ export async function decisionResults(knex: Knex, decisionId: string, now = Date
     weighted: zeroes(),
     byClass: Object.fromEntries(voterClasses.map((voterClass) => [voterClass, zeroes()])) as DecisionResults['byClass'],
     votes: 0,
+    lateVotes: row.late_votes,
   };
   for (const tally of tallies) {
     results.totals[tally.option] = (results.totals[tally.option] ?? 0) + tally.votes;
