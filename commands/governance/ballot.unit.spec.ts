@@ -41,6 +41,14 @@ describe('ballot decider', () => {
     spec.given([]).when(vote({ now: now + 1000 })).thenThrows('decision_closed');
   });
 
+  it('takes a vote up to just before closesAt, and refuses one at closesAt or after it with decision_closed', () => {
+    const closesAt = open.closesAt!;
+    const castAt = (at: number): VoteCast => ({ type: 'VoteCast', data: { ...cast('citizen', 1).data, castAt: at } });
+    spec.given([]).when(vote({ now: closesAt - 1 })).then([castAt(closesAt - 1)]);
+    spec.given([]).when(vote({ now: closesAt })).thenThrows('decision_closed', { decisionId: 'd1' });
+    spec.given([]).when(vote({ now: closesAt + 1 })).thenThrows('decision_closed', { decisionId: 'd1' });
+  });
+
   it('refuses an option the decision does not offer', () => {
     spec.given([]).when(vote({ option: 'maybe' })).thenThrows('unknown_option', { option: 'maybe' });
   });
