@@ -2,11 +2,12 @@ import { describe, it } from 'vitest';
 import type { VoteCast } from '../../events-schema/governance/events.ts';
 import { deciderSpec } from '../testing/decider-spec.ts';
 import { ballotDecider, type CastVote } from './ballot.ts';
-import { defaultWeights, type DecisionState } from './decision.ts';
+import { defaultClassWeights } from '../../events-schema/governance/rules.ts';
+import type { DecisionState } from './decision.ts';
 
 const spec = deciderSpec(ballotDecider);
 const now = 1_700_000_000_000;
-const open: DecisionState = { status: 'open', decisionId: 'd1', options: ['yes', 'no'], closesAt: now + 1000, weights: defaultWeights };
+const open: DecisionState = { status: 'open', decisionId: 'd1', options: ['yes', 'no'], closesAt: now + 1000, weights: defaultClassWeights };
 const vote = (data: Partial<CastVote['data']> = {}): CastVote => ({
   type: 'CastVote',
   data: { decisionId: 'd1', voterId: 'v1', option: 'yes', voterClass: 'citizen', now, decision: open, ...data },

@@ -1,6 +1,7 @@
 // What analysts ask of the governance read model: one decision's results, and the list of decisions.
 import type { Knex } from 'knex';
 import { voterClasses, type VoterClass } from '../../events-schema/governance/events.ts';
+import { deadlinePassed } from '../../events-schema/governance/rules.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { GOVERNANCE_PROJECTION } from './governance-projection.ts';
@@ -34,7 +35,7 @@ type DecisionRow = {
 
 /** A decision whose deadline has passed takes no more votes, whether or not its close was recorded yet. */
 function statusAt(row: DecisionRow, now: number): DecisionStatus {
-  return row.status === 'closed' || (row.closes_at !== null && row.closes_at.getTime() <= now) ? 'closed' : 'open';
+  return row.status === 'closed' || deadlinePassed(row.closes_at?.getTime() ?? null, now) ? 'closed' : 'open';
 }
 
 export async function decisionResults(knex: Knex, decisionId: string, now = Date.now()): Promise<DecisionResults | null> {
@@ -83,6 +84,7 @@ export async function listDecisions(
     .orderBy('d.created_lsn', 'desc')
     .limit(options.limit + 1);
   if (options.cursor) query.where('d.created_lsn', '<', decisionCursor.decode(options.cursor));
+  // deadlinePassed, in SQL: closed from closes_at on.
   if (options.status === 'closed') {
     query.where((q) => q.where('d.status', 'closed').orWhere('d.closes_at', '<=', new Date(now)));
   } else if (options.status === 'open') {
