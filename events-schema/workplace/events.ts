@@ -8,7 +8,7 @@ export const certificationLevels: readonly CertificationLevel[] = ['bronze', 'si
 export type WatchListReason = 'declined' | 'no_response' | 'low_score';
 export type DelistReason = 'admin' | 'certified';
 
-/** The five components of a review, each 0–100. */
+/** The five components of a review, each on the score scale (rules.ts). */
 export type ComponentScores = {
   managementQuality: number;
   cultureEnvironment: number;
@@ -23,12 +23,6 @@ export const scoreComponents: readonly (keyof ComponentScores)[] = [
   'transparency',
   'growthDevelopment',
 ];
-
-/**
- * A company's score is published from this many submissions on. Shared here because both the deciders
- * (engagement needs a published score) and the read model (insufficient_data before) apply it.
- */
-export const MINIMUM_SAMPLE_SIZE = 5;
 
 /** Times are epoch milliseconds (Avro long). */
 export type CompanyRegistered = Event<'CompanyRegistered', { companyId: string; name: string; registeredAt: number }>;

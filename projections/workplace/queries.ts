@@ -87,7 +87,7 @@ export type WatchListEntry = {
   name: string | null;
   reason: WatchListReason;
   since: string;
-  /** The current published overall score; null while fewer than 5 submissions are in the read model. */
+  /** The current published overall score; null while fewer than the minimum sample size are in the read model. */
   score: number | null;
   /** The score the listing rested on. */
   scoreAtListing: number;
