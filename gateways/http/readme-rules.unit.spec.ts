@@ -3,6 +3,7 @@
 // says it too. (The error table of README.md is held to the error registry by errors.unit.spec.ts.)
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DISPUTE_WINDOW_DAYS } from '../../events-schema/crawl/rules.ts';
 import { defaultClassWeights, MAX_OPTIONS, MIN_OPTIONS } from '../../events-schema/governance/rules.ts';
 import {
   componentWeights,
@@ -40,5 +41,9 @@ describe('README.md states the rule values of the rules modules', () => {
     expectStated(/the (\d+)-day\s+rule/g, REVIEW_INTERVAL_DAYS);
     expectStated(/deadline, lsn\}` \((\d+) days\)/g, RESPONSE_WINDOW_DAYS);
     expectStated(/(\d+)-day deadline/g, RESPONSE_WINDOW_DAYS);
+  });
+
+  it('crawl: the dispute window', () => {
+    expectStated(/(?:within|more than) (\d+) days (?:of the bill|ago)/g, DISPUTE_WINDOW_DAYS);
   });
 });
