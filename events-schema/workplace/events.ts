@@ -1,5 +1,6 @@
-// Workplace accountability events (seed 000, Blucentia). Scores are integers: components 0–100, the
-// overall score in hundredths of a point; money in minor units. No floats ever reach an event.
+// Workplace accountability events (seed 000, Blucentia). Scores are integers: components in points on the
+// score scale of rules.ts, the overall score in hundredths of a point; money in minor units. No floats ever
+// reach an event.
 import type { Event } from '../event.ts';
 
 export type CertificationLevel = 'bronze' | 'silver' | 'gold' | 'platinum';
@@ -33,7 +34,7 @@ export type SubmissionScored = Event<
     companyId: string;
     /** Keyed pseudonym of (company, submitter): the submitter's identity is never recorded. */
     reviewerPseudonym: string;
-    /** Hundredths of a point, 0–10000. */
+    /** Hundredths of a point on the score scale. */
     overallScore: number;
     submittedAt: number;
   }

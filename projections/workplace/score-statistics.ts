@@ -69,7 +69,7 @@ export function summarizeScore(tally: ScoreTally): ScoreSummary {
     // sees is what a listing rests on.
     overallScore: meanOverallHundredths(tally) / 100,
     components,
-    // Clamped to the scale: a score cannot be below 0 or above 100.
+    // Clamped to the scale: no score lies outside it.
     confidenceInterval: {
       level: 0.95,
       lower: toHundredths(Math.max(SCORE_MIN, mean - margin)),
