@@ -2,10 +2,11 @@
 // mid-stream. A vote decided against the decision as read just before the close may be recorded just after
 // it; the results must count exactly the accepted votes whose LSN is below the close's. Checked with the
 // read model fed by the local bus (LSN order) and over Kafka (3 partitions: the ballot and decision streams
-// arrive in any order).
+// arrive in any order), and against a rebuild of the read model from the log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent, voterClasses, type VoterClass } from '../../events-schema/index.ts';
 import { createHttpFixture, type HttpFixture } from '../../infra/testing/http-fixture.ts';
+import { checkReadModels } from '../anchoring/audit/read-model-check.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { governanceProjection } from './governance-projection.ts';
 import { foldDecisionResults } from './results-fold.ts';
@@ -90,7 +91,7 @@ describe.each(readSides)('votes racing a close, read model fed by $name', ({ rea
     }
   });
 
-  it('counts exactly the accepted votes recorded before the close, in the read model and in the fold of the log', async () => {
+  it('counts exactly the accepted votes recorded before the close: read model, fold of the log and rebuild agree', async () => {
     const decisions = ['early', 'middle', 'late'].map((at, i) => ({ decisionId: `race-${at}`, closeAfter: 10 + i * 40 }));
     for (const { decisionId } of decisions) {
       const created = await fixture.app.inject({ method: 'POST', url: '/v1/decisions', payload: { decisionId, title: decisionId, options: OPTIONS } });
@@ -116,5 +117,9 @@ describe.each(readSides)('votes racing a close, read model fed by $name', ({ rea
       // Every accepted vote is in the log, counted or late: none lost, none refused after being accepted.
       expect(expected.votes + expected.lateVotes).toBe(accepted.length);
     }
+    // Applied in arrival order live, in LSN order by a rebuild: the same tables, row for row.
+    const check = await checkReadModels({ db: fixture.db, eventStore: fixture.eventStore, projections: [governanceProjection] });
+    expect(check.projections[0]!.tables.filter((table) => !table.same)).toEqual([]);
+    expect(check.ok).toBe(true);
   });
 });
