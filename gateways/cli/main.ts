@@ -1,5 +1,6 @@
 // `proofline <command>`: the platform's entry points.
 import pino from 'pino';
+import { RESPONSE_WINDOW_DAYS } from '../../events-schema/workplace/rules.ts';
 import { ConfigError, loadConfig } from '../../infra/config.ts';
 import { openDatabase } from '../../infra/db/database.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
@@ -25,7 +26,7 @@ commands:
   project <name> --rebuild   rebuild that projection from LSN 1 into fresh tables and swap them in
   anchor                     commit Merkle roots of the log to the EventAnchor contract (the anchoring
                              projection's leaves, batches of ANCHOR_BATCH_SIZE or every ANCHOR_INTERVAL_MS)
-  deadlines                  watch-list companies whose 60-day engagement deadline passed unanswered (reads
+  deadlines                  watch-list companies whose ${RESPONSE_WINDOW_DAYS}-day engagement deadline passed unanswered (reads
                              the workplace read model; safe to run more than one)
   audit verify               replay the log and check every batch root on chain (exit 1 on a mismatch);
                              --json, --quiet, --allow-unanchored-tail, --rebuild (also compare read models)

@@ -34,6 +34,7 @@ export const governanceQueryRoutes: FastifyPluginAsync<GovernanceQueryOptions> =
             weighted: counts,
             byClass: z.record(z.string(), counts),
             votes: z.number().int(),
+            lateVotes: z.number().int(),
             asOfLsn: z.number().int(),
           }),
           ...errorResponses,
