@@ -28,7 +28,8 @@ import pg from 'pg';
 import { isExpectedVersionConflictError, type Event as EmmettEvent } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { ballotDecider, ballotStreamId, type BallotState } from '../commands/governance/ballot.ts';
-import { decisionDecider, decisionStreamId, defaultWeights, type DecisionEvent, type DecisionState } from '../commands/governance/decision.ts';
+import { decisionDecider, decisionStreamId, type DecisionEvent, type DecisionState } from '../commands/governance/decision.ts';
+import { defaultClassWeights } from '../events-schema/governance/rules.ts';
 import { governanceCommands } from '../commands/governance/governance-commands.ts';
 import { encodeEvent, voterClasses, type VoteCast } from '../events-schema/index.ts';
 import { openDatabase } from '../infra/db/database.ts';
@@ -148,7 +149,7 @@ function voteCast(decisionId: string, voterId: string, sequence: number): VoteCa
   const voterClass = voterClasses[sequence % voterClasses.length]!;
   return {
     type: 'VoteCast',
-    data: { decisionId, voterId, option: OPTIONS[sequence % OPTIONS.length]!, voterClass, weight: defaultWeights[voterClass], castAt: Date.now() },
+    data: { decisionId, voterId, option: OPTIONS[sequence % OPTIONS.length]!, voterClass, weight: defaultClassWeights[voterClass], castAt: Date.now() },
   };
 }
 

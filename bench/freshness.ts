@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { ballotStreamId } from '../commands/governance/ballot.ts';
-import { defaultWeights } from '../commands/governance/decision.ts';
+import { defaultClassWeights } from '../events-schema/governance/rules.ts';
 import { governanceCommands } from '../commands/governance/governance-commands.ts';
 import { encodeEvent, voterClasses, type VoteCast } from '../events-schema/index.ts';
 import { createKafkaSource, createRelay, kafkaTopicsForEventTypes, allKafkaTopics } from '../infra/bus/kafka/index.ts';
@@ -438,7 +438,7 @@ async function runBurst(context: Context, events: number): Promise<BurstResult> 
       const voterId = `burst-${index}`;
       const event: VoteCast = {
         type: 'VoteCast',
-        data: { decisionId, voterId, option: OPTIONS[index % OPTIONS.length]!, voterClass, weight: defaultWeights[voterClass], castAt: Date.now() },
+        data: { decisionId, voterId, option: OPTIONS[index % OPTIONS.length]!, voterClass, weight: defaultClassWeights[voterClass], castAt: Date.now() },
       };
       const result = await context.store.appendToStream(ballotStreamId(decisionId, voterId), [{ eventId: randomUUID(), type: event.type, data: encodeEvent(event), metadata: {} }], {
         expectedRevision: 'no_stream',

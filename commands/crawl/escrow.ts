@@ -7,15 +7,13 @@
 // crawl id is refused a second time and disputes/refunds are checked against the bill. That memory grows
 // with the crawls (about 100 bytes each). Two things bound what depends on it: CrawlBilled's event id is
 // derived from the crawl id, so the event store refuses a crawl id billed twice even by another platform
-// (crawl-commands.ts), and only crawls inside the 7-day dispute window (plus open disputes) are needed for
+// (crawl-commands.ts), and only crawls inside the dispute window (plus open disputes) are needed for
 // disputes. A production escrow would drop older undisputed crawls from memory at a snapshot.
 import { Map as PersistentMap } from 'immutable';
 import type { CrawlBilled, EscrowEvent } from '../../events-schema/crawl/events.ts';
+import { DISPUTE_WINDOW_DAYS, DISPUTE_WINDOW_MS, MIN_DEPOSIT_MICROS } from '../../events-schema/crawl/rules.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
 import { assertMicros, isRecordableMicros, type ParticipantState } from './participant.ts';
-
-/** A platform may dispute a bill for this long after it was billed. */
-export const DISPUTE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type DepositEscrow = Command<'DepositEscrow', { platformId: string; amount: number; now: number; platform: ParticipantState }>;
 export type BillCrawl = Command<
@@ -60,7 +58,9 @@ export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[
       const { platformId, amount, now, platform } = command.data;
       requirePlatform(platform, platformId);
       assertMicros(amount, 'amount');
-      if (amount === 0) throw new DomainError('amount_out_of_range', 'a deposit must be more than 0', { field: 'amount', amount });
+      if (amount < MIN_DEPOSIT_MICROS) {
+        throw new DomainError('amount_out_of_range', `a deposit must be at least ${MIN_DEPOSIT_MICROS} in micro-units`, { field: 'amount', amount });
+      }
       const balanceAfter = state.balance + amount;
       if (!isRecordableMicros(balanceAfter)) throw new DomainError('amount_out_of_range', 'the balance would exceed the largest exact amount', { field: 'amount', amount });
       return [{ type: 'EscrowDeposited', data: { platformId, amount, balanceAfter, depositedAt: now } }];
@@ -87,7 +87,7 @@ export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[
       const crawl = billedCrawl(state, crawlId, platformId);
       if (crawl.status !== 'billed') throw new DomainError(`crawl_already_${crawl.status}`, `crawl ${crawlId} is already ${crawl.status}`, { crawlId });
       if (now - crawl.billedAt > DISPUTE_WINDOW_MS) {
-        throw new DomainError('dispute_window_closed', `crawl ${crawlId} was billed more than 7 days ago`, { crawlId, billedAt: crawl.billedAt });
+        throw new DomainError('dispute_window_closed', `crawl ${crawlId} was billed more than ${DISPUTE_WINDOW_DAYS} days ago`, { crawlId, billedAt: crawl.billedAt });
       }
       const { publisherId, amount, billedAt } = crawl;
       return [{ type: 'CrawlDisputed', data: { crawlId, platformId, publisherId, amount, reason, billedAt, disputedAt: now } }];

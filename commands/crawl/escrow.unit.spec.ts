@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EscrowEvent } from '../../events-schema/crawl/events.ts';
 import { encodeEvent } from '../../events-schema/index.ts';
 import { deciderSpec, frozenFold } from '../testing/decider-spec.ts';
-import { DISPUTE_WINDOW_MS, escrowDecider, type BillCrawl, type EscrowCommand } from './escrow.ts';
+import { DISPUTE_WINDOW_MS } from '../../events-schema/crawl/rules.ts';
+import { escrowDecider, type BillCrawl, type EscrowCommand } from './escrow.ts';
 import type { ParticipantState } from './participant.ts';
 
 const spec = deciderSpec(escrowDecider);

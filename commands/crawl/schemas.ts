@@ -3,6 +3,7 @@
 // JS number and in an Avro long: at most MAX_EXACT_LONG (2^53 − 2, about 9 billion stablecoin units).
 import { z } from 'zod';
 import { MAX_EXACT_LONG, participantRoles } from '../../events-schema/crawl/events.ts';
+import { MIN_DEPOSIT_MICROS } from '../../events-schema/crawl/rules.ts';
 
 // Ids are path segments of their routes (/v1/crawls/:id/refund): `.` and `..` are not, clients resolve them away.
 export const participantIdSchema = z.string().regex(/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . or -, at most 64, not . or ..');
@@ -19,7 +20,7 @@ export const registerParticipantSchema = z
 
 export const setPriceSchema = z.object({ pricePerCrawl: micros.min(0) }).strict();
 
-export const depositSchema = z.object({ amount: micros.min(1) }).strict();
+export const depositSchema = z.object({ amount: micros.min(MIN_DEPOSIT_MICROS) }).strict();
 
 export const billCrawlSchema = z
   .object({

@@ -2,11 +2,12 @@ import { describe, it } from 'vitest';
 import type { VoteCast } from '../../events-schema/governance/events.ts';
 import { deciderSpec } from '../testing/decider-spec.ts';
 import { ballotDecider, type CastVote } from './ballot.ts';
-import { defaultWeights, type DecisionState } from './decision.ts';
+import { defaultClassWeights } from '../../events-schema/governance/rules.ts';
+import type { DecisionState } from './decision.ts';
 
 const spec = deciderSpec(ballotDecider);
 const now = 1_700_000_000_000;
-const open: DecisionState = { status: 'open', decisionId: 'd1', options: ['yes', 'no'], closesAt: now + 1000, weights: defaultWeights };
+const open: DecisionState = { status: 'open', decisionId: 'd1', options: ['yes', 'no'], closesAt: now + 1000, weights: defaultClassWeights };
 const vote = (data: Partial<CastVote['data']> = {}): CastVote => ({
   type: 'CastVote',
   data: { decisionId: 'd1', voterId: 'v1', option: 'yes', voterClass: 'citizen', now, decision: open, ...data },
@@ -39,6 +40,14 @@ describe('ballot decider', () => {
   it('refuses a vote on a closed decision, and once the deadline has passed', () => {
     spec.given([]).when(vote({ decision: { ...open, status: 'closed' } as DecisionState })).thenThrows('decision_closed');
     spec.given([]).when(vote({ now: now + 1000 })).thenThrows('decision_closed');
+  });
+
+  it('takes a vote up to just before closesAt, and refuses one at closesAt or after it with decision_closed', () => {
+    const closesAt = open.closesAt!;
+    const castAt = (at: number): VoteCast => ({ type: 'VoteCast', data: { ...cast('citizen', 1).data, castAt: at } });
+    spec.given([]).when(vote({ now: closesAt - 1 })).then([castAt(closesAt - 1)]);
+    spec.given([]).when(vote({ now: closesAt })).thenThrows('decision_closed', { decisionId: 'd1' });
+    spec.given([]).when(vote({ now: closesAt + 1 })).thenThrows('decision_closed', { decisionId: 'd1' });
   });
 
   it('refuses an option the decision does not offer', () => {

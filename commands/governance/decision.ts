@@ -1,10 +1,8 @@
 // A governance decision: opened with its options, closed by hand or by its deadline.
 // Votes do not live here (see ballot.ts): a decision's stream stays tiny however many people vote.
 import type { ClassWeights, DecisionClosed, DecisionCreated } from '../../events-schema/governance/events.ts';
+import { deadlinePassed, defaultClassWeights, MAX_OPTIONS, MIN_OPTIONS } from '../../events-schema/governance/rules.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
-
-/** Default class weights of a vote: an expert's counts three times a citizen's, a community's twice. */
-export const defaultWeights: ClassWeights = { citizen: 1, expert: 3, community: 2 };
 
 export type CreateDecision = Command<
   'CreateDecision',
@@ -28,7 +26,7 @@ export const decisionStreamId = (decisionId: string) => `decision-${decisionId}`
 
 /** Open means: not closed by an event and its deadline, if any, not yet reached. */
 export function isOpenAt(state: DecisionState, now: number): boolean {
-  return state.status === 'open' && (state.closesAt === null || now < state.closesAt);
+  return state.status === 'open' && !deadlinePassed(state.closesAt, now);
 }
 
 export function decide(command: DecisionCommand, state: DecisionState): DecisionEvent[] {
@@ -41,25 +39,24 @@ export function decide(command: DecisionCommand, state: DecisionState): Decision
       if (new Set(options).size !== options.length) {
         throw new DomainError('duplicate_options', 'options must be distinct', { options });
       }
-      if (options.length < 2 || options.length > 20) {
-        throw new DomainError('invalid_option_count', 'a decision has 2 to 20 options', { count: options.length });
+      if (options.length < MIN_OPTIONS || options.length > MAX_OPTIONS) {
+        throw new DomainError('invalid_option_count', `a decision has ${MIN_OPTIONS} to ${MAX_OPTIONS} options`, { count: options.length });
       }
-      if (closesAt !== null && closesAt <= now) {
+      if (deadlinePassed(closesAt, now)) {
         throw new DomainError('closes_at_in_past', 'closesAt must be in the future', { closesAt, now });
       }
       return [
-        { type: 'DecisionCreated', data: { decisionId, title, options: [...options], closesAt, weights: defaultWeights, createdAt: now } },
+        { type: 'DecisionCreated', data: { decisionId, title, options: [...options], closesAt, weights: defaultClassWeights, createdAt: now } },
       ];
     }
     case 'CloseDecision': {
       const { decisionId, now } = command.data;
       if (state.status === 'none') throw new DomainError('decision_not_found', `decision ${decisionId} does not exist`, { decisionId });
       if (state.status === 'closed') throw new DomainError('decision_closed', `decision ${decisionId} is already closed`, { decisionId });
-      const deadlinePassed = state.closesAt !== null && now >= state.closesAt;
       return [
         {
           type: 'DecisionClosed',
-          data: deadlinePassed
+          data: deadlinePassed(state.closesAt, now)
             ? { decisionId, closedAt: state.closesAt!, reason: 'deadline' }
             : { decisionId, closedAt: now, reason: 'manual' },
         },

@@ -1,13 +1,14 @@
 import { describe, it } from 'vitest';
 import type { DecisionCreated } from '../../events-schema/governance/events.ts';
 import { deciderSpec } from '../testing/decider-spec.ts';
-import { decisionDecider, defaultWeights } from './decision.ts';
+import { defaultClassWeights } from '../../events-schema/governance/rules.ts';
+import { decisionDecider } from './decision.ts';
 
 const spec = deciderSpec(decisionDecider);
 const now = 1_700_000_000_000;
 const created: DecisionCreated = {
   type: 'DecisionCreated',
-  data: { decisionId: 'd1', title: 'Park', options: ['yes', 'no'], closesAt: now + 60_000, weights: defaultWeights, createdAt: now - 1 },
+  data: { decisionId: 'd1', title: 'Park', options: ['yes', 'no'], closesAt: now + 60_000, weights: defaultClassWeights, createdAt: now - 1 },
 };
 const create = (data: Partial<{ options: string[]; closesAt: number | null }> = {}) => ({
   type: 'CreateDecision' as const,

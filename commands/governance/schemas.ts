@@ -2,6 +2,7 @@
 // failing field); business rules are the deciders' (409/422).
 import { z } from 'zod';
 import { voterClasses } from '../../events-schema/governance/events.ts';
+import { MAX_OPTIONS, MIN_OPTIONS } from '../../events-schema/governance/rules.ts';
 
 export const decisionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 export const voterIdSchema = z.string().regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'letters, digits, _ . @ or -, at most 128');
@@ -10,7 +11,7 @@ export const createDecisionSchema = z
   .object({
     decisionId: decisionIdSchema.optional(),
     title: z.string().trim().min(1).max(200),
-    options: z.array(z.string().trim().min(1).max(100)).min(2).max(20),
+    options: z.array(z.string().trim().min(1).max(100)).min(MIN_OPTIONS).max(MAX_OPTIONS),
     closesAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()

@@ -10,22 +10,14 @@ import type {
   EngagementInitiated,
   WatchListReason,
 } from '../../events-schema/workplace/events.ts';
-import { MINIMUM_SAMPLE_SIZE } from '../../events-schema/workplace/events.ts';
+import {
+  CERTIFICATION_CURRENCY,
+  certificationFeesMinor,
+  LOW_SCORE_THRESHOLD,
+  MINIMUM_SAMPLE_SIZE,
+  RESPONSE_WINDOW_MS,
+} from '../../events-schema/workplace/rules.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
-import { LOW_SCORE_THRESHOLD } from './scoring.ts';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** A company has 60 days to answer an engagement (seed 000: RESPONSE_DEADLINE). */
-export const RESPONSE_WINDOW_MS = 60 * DAY_MS;
-
-/** Certification fees of seed 000, in US cents: money is integer minor units, never floats. */
-export const certificationFeesMinor: Readonly<Record<CertificationLevel, number>> = {
-  bronze: 5_000_00,
-  silver: 15_000_00,
-  gold: 35_000_00,
-  platinum: 75_000_00,
-};
-export const CERTIFICATION_CURRENCY = 'USD';
 
 /**
  * The company's score as the command saw it in the score read model. That model is eventually
@@ -159,7 +151,7 @@ export function decide(command: CompanyCommand, state: CompanyState): CompanyEve
       if (company.watchListed) {
         throw new DomainError('already_watch_listed', `company ${companyId} is already on the watch list`, { companyId, reason: company.watchListed.reason });
       }
-      // The company was promised 60 days to answer: it is not listed behind its back meanwhile.
+      // The company was promised its response window: it is not listed behind its back meanwhile.
       if (company.pending) {
         throw new DomainError('engagement_pending', `company ${companyId} has an engagement awaiting its answer`, {
           companyId,

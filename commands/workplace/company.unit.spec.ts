@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CompanyEvent, ScoreSeen } from './company.ts';
-import { companyDecider, RESPONSE_WINDOW_MS } from './company.ts';
+import { RESPONSE_WINDOW_MS } from '../../events-schema/workplace/rules.ts';
+import { companyDecider } from './company.ts';
 import { deciderSpec } from '../testing/decider-spec.ts';
 
 const spec = deciderSpec(companyDecider);

@@ -1,4 +1,4 @@
-// The engagement deadline process: watch-lists (reason `no_response`) every company that let its 60-day
+// The engagement deadline process: watch-lists (reason `no_response`) every company that let its engagement
 // deadline pass without an answer.
 //
 // Once only, across restarts and side by side: the process keeps no state of its own. Each pass asks the

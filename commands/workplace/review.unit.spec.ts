@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import type { SubmissionScored } from '../../events-schema/workplace/events.ts';
 import { deciderSpec } from '../testing/decider-spec.ts';
 import type { CompanyState } from './company.ts';
-import { REVIEW_INTERVAL_MS, reviewDecider, type SubmitReview } from './review.ts';
+import { REVIEW_INTERVAL_MS } from '../../events-schema/workplace/rules.ts';
+import { reviewDecider, type SubmitReview } from './review.ts';
 
 const spec = deciderSpec(reviewDecider);
 const now = 1_700_000_000_000;

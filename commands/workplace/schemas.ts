@@ -2,13 +2,14 @@
 // failing field); business rules are the deciders' (404/409/422).
 import { z } from 'zod';
 import { certificationLevels, type CertificationLevel } from '../../events-schema/workplace/events.ts';
+import { SCORE_MAX, SCORE_MIN } from '../../events-schema/workplace/rules.ts';
 
 export const companyIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 
 /** The submitter's identity as the client knows it (employee id, e-mail, ...). It is pseudonymised at once. */
 export const submitterIdSchema = z.string().min(1).max(256);
 
-const componentScore = z.number().int().min(0).max(100);
+const componentScore = z.number().int().min(SCORE_MIN).max(SCORE_MAX);
 
 export const registerCompanySchema = z
   .object({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reviewerPseudonym } from './pseudonym.ts';
-import { componentWeights, overallScoreHundredths } from './scoring.ts';
+import { componentWeights } from '../../events-schema/workplace/rules.ts';
+import { overallScoreHundredths } from './scoring.ts';
 
 const uniform = (score: number) => ({
   managementQuality: score,

@@ -1,5 +1,6 @@
-// Workplace accountability events (seed 000, Blucentia). Scores are integers: components 0–100, the
-// overall score in hundredths of a point; money in minor units. No floats ever reach an event.
+// Workplace accountability events (seed 000, Blucentia). Scores are integers: components in points on the
+// score scale of rules.ts, the overall score in hundredths of a point; money in minor units. No floats ever
+// reach an event.
 import type { Event } from '../event.ts';
 
 export type CertificationLevel = 'bronze' | 'silver' | 'gold' | 'platinum';
@@ -8,7 +9,7 @@ export const certificationLevels: readonly CertificationLevel[] = ['bronze', 'si
 export type WatchListReason = 'declined' | 'no_response' | 'low_score';
 export type DelistReason = 'admin' | 'certified';
 
-/** The five components of a review, each 0–100. */
+/** The five components of a review, each on the score scale (rules.ts). */
 export type ComponentScores = {
   managementQuality: number;
   cultureEnvironment: number;
@@ -24,12 +25,6 @@ export const scoreComponents: readonly (keyof ComponentScores)[] = [
   'growthDevelopment',
 ];
 
-/**
- * A company's score is published from this many submissions on. Shared here because both the deciders
- * (engagement needs a published score) and the read model (insufficient_data before) apply it.
- */
-export const MINIMUM_SAMPLE_SIZE = 5;
-
 /** Times are epoch milliseconds (Avro long). */
 export type CompanyRegistered = Event<'CompanyRegistered', { companyId: string; name: string; registeredAt: number }>;
 
@@ -39,7 +34,7 @@ export type SubmissionScored = Event<
     companyId: string;
     /** Keyed pseudonym of (company, submitter): the submitter's identity is never recorded. */
     reviewerPseudonym: string;
-    /** Hundredths of a point, 0–10000. */
+    /** Hundredths of a point on the score scale. */
     overallScore: number;
     submittedAt: number;
   }

@@ -90,11 +90,11 @@ describe('relay and projection worker killed with SIGKILL mid-stream', () => {
 
     const log = await eventStore.readAll({ fromLsn: 1, limit: head });
     expect(log).toHaveLength(head);
-    const folded = foldDecisionResults(log.map((event) => decodeEvent(event.data)));
+    const folded = foldDecisionResults(log.map((event) => ({ lsn: event.lsn, event: decodeEvent(event.data) })));
     for (const decisionId of ['crash-a', 'crash-b']) {
       const projected = await decisionResults(db.knex, decisionId);
-      const { status, totals, weighted, byClass, votes } = folded.get(decisionId)!;
-      expect(projected).toMatchObject({ status, totals, weighted, byClass, votes });
+      const { status, totals, weighted, byClass, votes, lateVotes } = folded.get(decisionId)!;
+      expect(projected).toMatchObject({ status, totals, weighted, byClass, votes, lateVotes });
     }
     expect(voters).toBe(1100);
     expect((await decisionResults(db.knex, 'crash-a'))!.votes + (await decisionResults(db.knex, 'crash-b'))!.votes).toBe(1100);

@@ -2,6 +2,7 @@
 // certification and the public watch list).
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import type { WorkplaceEvent } from '../../events-schema/index.ts';
+import { RESPONSE_WINDOW_DAYS } from '../../events-schema/workplace/rules.ts';
 import { eventTypesOf } from '../../projections/projection.ts';
 import { dueEngagements } from '../../projections/workplace/queries.ts';
 import { workplaceProjection } from '../../projections/workplace/workplace-projection.ts';
@@ -26,7 +27,7 @@ export const workplace = defineContext({
     {
       command: 'deadlines',
       name: 'engagement-deadlines',
-      usage: 'watch-list companies whose 60-day engagement deadline passed unanswered (reads\nthe workplace read model; safe to run more than one)',
+      usage: `watch-list companies whose ${RESPONSE_WINDOW_DAYS}-day engagement deadline passed unanswered (reads\nthe workplace read model; safe to run more than one)`,
       // Reads due engagements from the workplace read model (its own worker keeps it current) and decides on
       // the company streams; any number of these processes may run at once (see engagement-deadlines.ts).
       readsReadModels: true,

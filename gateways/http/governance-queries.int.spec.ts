@@ -28,6 +28,7 @@ describe('GET /v1/decisions/:id/results', () => {
       weighted: { yes: 4, no: 2 },
       byClass: { citizen: { yes: 1, no: 0 }, expert: { yes: 1, no: 0 }, community: { yes: 0, no: 1 } },
       votes: 3,
+      lateVotes: 0,
       asOfLsn: expect.any(Number),
     });
     expect(response.json().asOfLsn).toBeGreaterThanOrEqual(last.lsn);

@@ -12,6 +12,8 @@ export type DecisionResults = {
   weighted: Record<string, number>;
   byClass: Record<VoterClass, Record<string, number>>;
   votes: number;
+  /** Votes recorded after the decision's close (a race with the close): in the log, never counted. */
+  lateVotes: number;
 };
 
 export type DecisionSummary = { decisionId: string; title: string; status: DecisionStatus; closesAt: string | null; createdAt: string; votes: number };

@@ -4,7 +4,7 @@ import type { CertificationLevel, ComponentScores, WatchListReason } from '../..
 export type PublishedScore = {
   status: 'published';
   sampleSize: number;
-  /** Means in points (0–100), rounded to hundredths. */
+  /** Means in points (on the score scale), rounded to hundredths. */
   overallScore: number;
   components: ComponentScores;
   confidenceInterval: { level: 0.95; lower: number; upper: number; marginOfError: number };
@@ -18,7 +18,7 @@ export type WatchListEntry = {
   name: string | null;
   reason: WatchListReason;
   since: string;
-  /** The current published overall score; null while fewer than 5 submissions are in the read model. */
+  /** The current published overall score; null while fewer than the minimum sample size are in the read model. */
   score: number | null;
   /** The score the listing rested on. */
   scoreAtListing: number;

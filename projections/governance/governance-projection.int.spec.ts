@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decisionClosed, decisionCreated, voteCast } from '../testing/governance-events.ts';
 import { createProjectionTestbed, type ProjectionTestbed, type StreamEvent } from '../testing/projection-testbed.ts';
 import { projectionSpec } from '../testing/projection-spec.ts';
+import type { Projection } from '../projection.ts';
 import { governanceProjection } from './governance-projection.ts';
 import { InvalidCursorError } from '../cursor.ts';
 import { decisionResults, listDecisions } from './queries.ts';
@@ -130,6 +131,172 @@ describe('governance projection: tables', () => {
   });
 });
 
+// A ballot stream and its decision's stream may be on different partitions: a vote recorded after the close
+// (higher LSN) may be applied before it or after it, a vote recorded before it may be applied after it.
+describe('governance projection: votes recorded after the close are never counted', () => {
+  const decisionRow = (trx: Knex.Transaction) =>
+    trx('decisions').first<{ status: string; closed_lsn: number | null; late_votes: number }>('status', 'closed_lsn', 'late_votes');
+  const keptVotes = (trx: Knex.Transaction) => trx('decision_votes').select('decision_id', 'option', 'voter_class', 'weight').orderBy('lsn');
+
+  it('a late vote applied after the close: not counted, shown as late', async () => {
+    await spec()
+      .given(decision('d1'), vote('d1', 'a', { option: 'yes', voterClass: 'expert', weight: 3 }))
+      .when(close('d1'), vote('d1', 'late', { option: 'no', voterClass: 'citizen', weight: 1 }))
+      .then(async (trx, { recorded, parked }) => {
+        expect(parked).toEqual([]);
+        expect(await decisionRow(trx)).toEqual({ status: 'closed', closed_lsn: recorded[2]!.lsn, late_votes: 1 });
+        expect(await tallies(trx)).toEqual([{ decision_id: 'd1', option: 'yes', voter_class: 'expert', votes: 1, weight_sum: 3 }]);
+        expect(await keptVotes(trx)).toEqual([]);
+      });
+  });
+
+  it('a late vote applied before the close (another partition): counted until the close arrives, then taken back', async () => {
+    await spec()
+      .given(decision('d1'), vote('d1', 'a', { option: 'yes', voterClass: 'expert', weight: 3 }))
+      .when(close('d1'), vote('d1', 'late', { option: 'no', voterClass: 'citizen', weight: 1 }), vote('d1', 'later', { option: 'yes', voterClass: 'expert', weight: 3 }))
+      .deliveredAs([1, 2], [0])
+      .then(async (trx, { recorded, parked }) => {
+        expect(parked).toEqual([]);
+        expect(await decisionRow(trx)).toEqual({ status: 'closed', closed_lsn: recorded[2]!.lsn, late_votes: 2 });
+        // The tally the late votes alone had created is gone; the one they shared is back to the vote before the close.
+        expect(await tallies(trx)).toEqual([{ decision_id: 'd1', option: 'yes', voter_class: 'expert', votes: 1, weight_sum: 3 }]);
+        expect(await keptVotes(trx)).toEqual([]);
+      });
+  });
+
+  it('a vote recorded before the close but applied after it (a lagging partition): counted', async () => {
+    await spec()
+      .given(decision('d1'))
+      .when(vote('d1', 'early', { option: 'no', voterClass: 'community', weight: 2 }), close('d1'))
+      .deliveredAs([1], [0])
+      .then(async (trx, { recorded }) => {
+        expect(await decisionRow(trx)).toEqual({ status: 'closed', closed_lsn: recorded[2]!.lsn, late_votes: 0 });
+        expect(await tallies(trx)).toEqual([{ decision_id: 'd1', option: 'no', voter_class: 'community', votes: 1, weight_sum: 2 }]);
+      });
+  });
+
+  it('keeps the votes of an open decision with their LSNs, and drops them at the close', async () => {
+    await spec()
+      .given(decision('d1'), vote('d1', 'a', { option: 'yes', voterClass: 'expert', weight: 3 }))
+      .when(vote('d1', 'b', { option: 'no', voterClass: 'citizen', weight: 1 }))
+      .then(async (trx, { recorded }) => {
+        expect(await trx('decision_votes').select('lsn').orderBy('lsn')).toEqual([{ lsn: recorded[1]!.lsn }, { lsn: recorded[2]!.lsn }]);
+        expect(await decisionRow(trx)).toEqual({ status: 'open', closed_lsn: null, late_votes: 0 });
+      });
+  });
+
+  it('ends with the same tables in every order of arrival, the same as in LSN order', async () => {
+    // Creation, two votes before the close, the close, two votes after it (one in a class no earlier vote used).
+    const events = [
+      decision('d1', { options: ['yes', 'no'] }),
+      vote('d1', 'a', { option: 'yes', voterClass: 'citizen', weight: 1 }),
+      vote('d1', 'b', { option: 'no', voterClass: 'expert', weight: 3 }),
+      close('d1'),
+      vote('d1', 'c', { option: 'yes', voterClass: 'citizen', weight: 1 }),
+      vote('d1', 'd', { option: 'yes', voterClass: 'community', weight: 2 }),
+    ];
+    const expected = {
+      decision: { status: 'closed', closed: true, late_votes: 2 },
+      tallies: [
+        { decision_id: 'd1', option: 'no', voter_class: 'expert', votes: 1, weight_sum: 3 },
+        { decision_id: 'd1', option: 'yes', voter_class: 'citizen', votes: 1, weight_sum: 1 },
+      ],
+      kept: [],
+    };
+    const orders = [
+      [[0, 1, 2, 3, 4, 5]], // LSN order, one batch, as a rebuild applies it
+      [[0], [1], [2], [3], [4], [5]],
+      [[4, 5], [0, 3], [1, 2]], // the late votes first, even before the creation
+      [[1, 5], [0], [4], [3], [2]],
+      [[0, 3], [1, 2, 4, 5]], // created and closed before any vote arrives
+      [[0], [5], [1], [3], [4], [2]],
+    ];
+    for (const order of orders) {
+      await spec()
+        .given()
+        .when(...events)
+        .deliveredAs(...order)
+        .then(async (trx, { recorded, parked }) => {
+          expect(parked).toEqual([]);
+          const row = (await decisionRow(trx))!;
+          const actual = {
+            decision: { status: row.status, closed: row.closed_lsn === recorded[3]!.lsn, late_votes: row.late_votes },
+            tallies: await tallies(trx),
+            kept: await keptVotes(trx),
+          };
+          expect(actual, `delivered as ${JSON.stringify(order)}`).toEqual(expected);
+        });
+    }
+  });
+});
+
+// Two workers (partitions) applying a late vote and its decision's close at the same moment: without a lock,
+// each transaction would miss the other's uncommitted write and the late vote would stay counted.
+describe('governance projection: a late vote and the close applied at the same time', () => {
+  const instance: Projection = { ...governanceProjection, name: 'governance_race' };
+  afterAll(async () => testbed.dropProjection(instance));
+
+  /** The projection, but its transaction stays open after applying, until `release()`. */
+  function holdingOpen() {
+    let release!: () => void;
+    let applied!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hasApplied = new Promise<void>((resolve) => (applied = resolve));
+    const projection: Projection = {
+      ...instance,
+      async applyBatch(events, trx) {
+        await instance.applyBatch(events, trx);
+        applied();
+        await released;
+      },
+    };
+    return { projection, hasApplied, release };
+  }
+
+  /** Polls (with a deadline) until a transaction waits for an advisory lock of this database. */
+  async function someoneWaitsForALock(timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await testbed.db.pool.query<{ waiting: number }>(
+        `select count(*)::int as waiting from pg_locks l join pg_database d on d.oid = l.database
+          where l.locktype = 'advisory' and not l.granted and d.datname = current_database()`,
+      );
+      if (rows[0]!.waiting > 0) return;
+      if (Date.now() > deadline) throw new Error('neither transaction waited for the other');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  for (const first of ['the late vote', 'the close'] as const) {
+    it(`${first} first: the other waits for it to commit, and the late vote is not counted`, async () => {
+      const id = first === 'the close' ? 'race-close-first' : 'race-vote-first';
+      const [created, closed, late] = await testbed.append([decision(id), close(id), vote(id, 'late', { option: 'no' })]);
+      await testbed.applyBatch(instance, [created!], 0);
+
+      const held = holdingOpen();
+      const [heldEvent, otherEvent] = first === 'the close' ? [closed!, late!] : [late!, closed!];
+      const holding = testbed.applyBatch(held.projection, [heldEvent], 1);
+      await held.hasApplied;
+      const other = testbed.applyBatch(instance, [otherEvent], 2);
+      try {
+        await someoneWaitsForALock();
+      } finally {
+        held.release();
+        await Promise.all([holding, other]);
+      }
+
+      await testbed.query(instance, async (trx) => {
+        expect(await trx('decisions').where({ decision_id: id }).first('status', 'closed_lsn', 'late_votes')).toEqual({
+          status: 'closed',
+          closed_lsn: closed!.lsn,
+          late_votes: 1,
+        });
+        expect(await trx('decision_tallies').where({ decision_id: id })).toEqual([]);
+      });
+    });
+  }
+});
+
 // The queries read the live schema `projection_governance`, so these tests apply batches under the real name.
 describe('governance queries', () => {
   beforeEach(async () => {
@@ -168,10 +335,24 @@ describe('governance queries', () => {
         community: { yes: 1, no: 0, later: 1 },
       },
       votes: 5,
+      lateVotes: 0,
     });
     await apply(close('q1'));
-    expect(await decisionResults(testbed.db.knex, 'q1')).toMatchObject({ status: 'closed', votes: 5 });
+    expect(await decisionResults(testbed.db.knex, 'q1')).toMatchObject({ status: 'closed', votes: 5, lateVotes: 0 });
     expect(await decisionResults(testbed.db.knex, 'nope')).toBeNull();
+  });
+
+  it('decisionResults: a vote recorded after the close is not in the results, only in lateVotes', async () => {
+    await apply(decision('q3'), vote('q3', 'a', { option: 'yes', voterClass: 'expert', weight: 3 }), close('q3'), vote('q3', 'late', { option: 'no' }));
+    expect(await decisionResults(testbed.db.knex, 'q3')).toMatchObject({
+      status: 'closed',
+      totals: { yes: 1, no: 0 },
+      weighted: { yes: 3, no: 0 },
+      byClass: { citizen: { yes: 0, no: 0 }, expert: { yes: 1, no: 0 }, community: { yes: 0, no: 0 } },
+      votes: 1,
+      lateVotes: 1,
+    });
+    expect((await listDecisions(testbed.db.knex, { limit: 10 })).decisions).toEqual([expect.objectContaining({ decisionId: 'q3', votes: 1 })]);
   });
 
   it('decisionResults: a decision past its deadline reads as closed before its close is recorded', async () => {

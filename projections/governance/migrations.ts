@@ -29,4 +29,25 @@ export const governanceMigrations: Migration[] = [
       });
     },
   },
+  {
+    // A vote recorded after its decision's close (LSN above the close's) is not counted, in whatever order
+    // the two arrive. The close's LSN is kept on the decision; the votes of a decision not yet closed are
+    // kept with their LSNs, so that a close arriving after them can take back the later ones. A read model
+    // built before this migration applies the rule from here on; rebuild it to apply it to the past.
+    name: '002_votes_after_close',
+    async up(knex) {
+      await knex.schema.alterTable('decisions', (table) => {
+        table.bigInteger('closed_lsn');
+        table.bigInteger('late_votes').notNullable().defaultTo(0);
+      });
+      await knex.schema.createTable('decision_votes', (table) => {
+        table.text('decision_id').notNullable();
+        table.bigInteger('lsn').notNullable();
+        table.text('option').notNullable();
+        table.text('voter_class').notNullable();
+        table.bigInteger('weight').notNullable();
+        table.primary(['decision_id', 'lsn']);
+      });
+    },
+  },
 ];

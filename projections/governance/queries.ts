@@ -2,6 +2,7 @@
 import { voterClasses, type VoterClass } from '../../events-schema/governance/events.ts';
 import type { DecisionResults, DecisionStatus, DecisionSummary } from '../../ports/read-models/governance.ts';
 import type { Sql } from '../../ports/sql.ts';
+import { deadlinePassed } from '../../events-schema/governance/rules.ts';
 import { keysetCursor } from '../cursor.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { GOVERNANCE_PROJECTION } from './governance-projection.ts';
@@ -15,11 +16,12 @@ type DecisionRow = {
   status: string;
   closes_at: Date | null;
   created_lsn: number;
+  late_votes: number;
 };
 
 /** A decision whose deadline has passed takes no more votes, whether or not its close was recorded yet. */
 function statusAt(row: DecisionRow, now: number): DecisionStatus {
-  return row.status === 'closed' || (row.closes_at !== null && row.closes_at.getTime() <= now) ? 'closed' : 'open';
+  return row.status === 'closed' || deadlinePassed(row.closes_at?.getTime() ?? null, now) ? 'closed' : 'open';
 }
 
 export async function decisionResults(knex: Sql, decisionId: string, now = Date.now()): Promise<DecisionResults | null> {
@@ -41,6 +43,7 @@ export async function decisionResults(knex: Sql, decisionId: string, now = Date.
     weighted: zeroes(),
     byClass: Object.fromEntries(voterClasses.map((voterClass) => [voterClass, zeroes()])) as DecisionResults['byClass'],
     votes: 0,
+    lateVotes: row.late_votes,
   };
   for (const tally of tallies) {
     results.totals[tally.option] = (results.totals[tally.option] ?? 0) + tally.votes;
@@ -65,6 +68,7 @@ export async function listDecisions(
     .orderBy('d.created_lsn', 'desc')
     .limit(options.limit + 1);
   if (options.cursor) query.where('d.created_lsn', '<', decisionCursor.decode(options.cursor));
+  // deadlinePassed, in SQL: closed from closes_at on.
   if (options.status === 'closed') {
     query.where((q) => q.where('d.status', 'closed').orWhere('d.closes_at', '<=', new Date(now)));
   } else if (options.status === 'open') {

@@ -13,7 +13,7 @@ import type { ProjectionSource } from '../../ports/projection-source.ts';
 import { createProjectionWorker, listParked, rebuildProjection, retryParkedStream, waitForWatermark, watermark } from '../runtime/index.ts';
 import { governanceProjection, GOVERNANCE_PROJECTION } from './governance-projection.ts';
 import { decisionResults, listDecisions } from './queries.ts';
-import { foldDecisionResults } from './results-fold.ts';
+import { foldDecisionResults, type LoggedEvent } from './results-fold.ts';
 
 const CATCH_UP_MS = 30_000;
 
@@ -94,8 +94,8 @@ class ReadSide {
     if (failed.length > 0) throw new AggregateError(failed.map((r) => r.reason), 'a relay or worker failed');
   }
 
-  async loggedEvents(): Promise<ProoflineEvent[]> {
-    return (await this.fixture.eventStore.readAll({ fromLsn: 1 })).map((recorded) => decodeEvent(recorded.data));
+  async loggedEvents(): Promise<LoggedEvent[]> {
+    return (await this.fixture.eventStore.readAll({ fromLsn: 1 })).map((recorded) => ({ lsn: recorded.lsn, event: decodeEvent(recorded.data) }));
   }
 
   /**
@@ -107,8 +107,8 @@ class ReadSide {
     for (const [decisionId, expected] of folded) {
       const actual = await decisionResults(this.fixture.db.knex, decisionId);
       expect(actual, `decision ${decisionId}`).not.toBeNull();
-      const { status, totals, weighted, byClass, votes } = actual!;
-      expect({ status, totals, weighted, byClass, votes }, `decision ${decisionId}`).toEqual(expected);
+      const { status, totals, weighted, byClass, votes, lateVotes } = actual!;
+      expect({ status, totals, weighted, byClass, votes, lateVotes }, `decision ${decisionId}`).toEqual(expected);
     }
     const listed = await listDecisions(this.fixture.db.knex, { limit: 10_000 });
     expect(listed.decisions.map((d) => d.decisionId).sort()).toEqual([...folded.keys()].sort());

@@ -1,12 +1,13 @@
 // Real governance events for projection tests, with plausible defaults; override any field.
 import type { DecisionClosed, DecisionCreated, VoteCast } from '../../events-schema/index.ts';
+import { defaultClassWeights } from '../../events-schema/governance/rules.ts';
 
 const T0 = Date.UTC(2025, 0, 1);
 
 export function decisionCreated(decisionId: string, data: Partial<DecisionCreated['data']> = {}): DecisionCreated {
   return {
     type: 'DecisionCreated',
-    data: { decisionId, title: `Decision ${decisionId}`, options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: T0, ...data },
+    data: { decisionId, title: `Decision ${decisionId}`, options: ['yes', 'no'], closesAt: null, weights: defaultClassWeights, createdAt: T0, ...data },
   };
 }
 

@@ -70,6 +70,16 @@ describe('projectionSpec', () => {
       ]);
   });
 
+  it('deliveredAs applies the when events out of LSN order, each batch from a partition of its own', async () => {
+    // The vote is recorded after its decision, but reaches the projection first: the board refuses it.
+    await spec()
+      .given()
+      .when({ streamId: 'decision-d1', event: decisionCreated('d1') }, { streamId: 'ballot-d1:v1', event: voteCast('d1', 'v1') })
+      .deliveredAs([1], [0])
+      .thenParked([{ streamId: 'ballot-d1:v1', type: 'VoteCast', error: 'unknown decision d1' }]);
+    expect(() => spec().given().when({ streamId: 'decision-d1', event: decisionCreated('d1') }).deliveredAs([0], [0])).toThrow(/exactly once/);
+  });
+
   it('fails the test when the tables do not match', async () => {
     await expect(
       spec()

@@ -20,8 +20,11 @@ export type ProjectionTestbed = {
   eventStore: PostgresEventStore;
   /** Appends the events in the order given (each to its stream) and returns them as recorded, with their LSNs. */
   append(events: readonly StreamEvent[]): Promise<RecordedEvent[]>;
-  /** Applies recorded events as ONE batch through the runtime (creating the projection's schema if needed). */
-  applyBatch(projection: Projection, events: readonly RecordedEvent[]): Promise<BatchOutcome>;
+  /**
+   * Applies recorded events as ONE batch through the runtime (creating the projection's schema if needed),
+   * as delivered from `partition` (default 0): the runtime skips events at or below that partition's checkpoint.
+   */
+  applyBatch(projection: Projection, events: readonly RecordedEvent[], partition?: number): Promise<BatchOutcome>;
   /** Runs `read` in a transaction whose search_path is the projection's schema. */
   query<T>(projection: Projection, read: (trx: SqlTransaction) => Promise<T>): Promise<T>;
   parked(projection: Projection): Promise<ParkedEvent[]>;
@@ -48,13 +51,13 @@ export async function createProjectionTestbed(): Promise<ProjectionTestbed> {
       }
       return recorded;
     },
-    async applyBatch(projection, events) {
+    async applyBatch(projection, events, partition = 0) {
       if (!ready.has(projection.name)) {
         await ensureProjectionSchema(db, projection);
         ready.add(projection.name);
       }
       const watermarkLsn = events.at(-1)?.lsn ?? 0;
-      const batch = { topic: 'test', partition: 0, events: [...events], watermarkLsn, nextOffset: null };
+      const batch = { topic: 'test', partition, events: [...events], watermarkLsn, nextOffset: null };
       return inProjectionTransaction(db, { projection: projection.name, lock: 'shared' }, (trx) => applySourceBatch(trx, projection, batch));
     },
     query(projection, read) {

@@ -1,7 +1,8 @@
 // A company's published score from its running sums: the mean of each component and of the overall
-// score, and a 95 % confidence interval of the overall mean (Student's t: samples start at 5).
+// score, and a 95 % confidence interval of the overall mean (Student's t, from the minimum sample size on).
 // Pure, so the maths is unit-tested without a database.
-import { MINIMUM_SAMPLE_SIZE, scoreComponents, type ComponentScores } from '../../events-schema/workplace/events.ts';
+import { scoreComponents, type ComponentScores } from '../../events-schema/workplace/events.ts';
+import { MINIMUM_SAMPLE_SIZE, SCORE_MAX, SCORE_MIN } from '../../events-schema/workplace/rules.ts';
 import type { ScoreSummary } from '../../ports/read-models/workplace.ts';
 
 /** Sums kept by the read model: order-independent, so submissions may be applied in any order. */
@@ -60,8 +61,13 @@ export function summarizeScore(tally: ScoreTally): ScoreSummary {
     // sees is what a listing rests on.
     overallScore: meanOverallHundredths(tally) / 100,
     components,
-    // Clamped to the scale: a score cannot be below 0 or above 100.
-    confidenceInterval: { level: 0.95, lower: toHundredths(Math.max(0, mean - margin)), upper: toHundredths(Math.min(100, mean + margin)), marginOfError: toHundredths(margin) },
+    // Clamped to the scale: no score lies outside it.
+    confidenceInterval: {
+      level: 0.95,
+      lower: toHundredths(Math.max(SCORE_MIN, mean - margin)),
+      upper: toHundredths(Math.min(SCORE_MAX, mean + margin)),
+      marginOfError: toHundredths(margin),
+    },
   };
 }
 

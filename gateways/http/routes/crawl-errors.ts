@@ -1,4 +1,5 @@
 // The crawl context's error codes (merged into the registry in ../error-registry.ts).
+import { DISPUTE_WINDOW_DAYS } from '../../../events-schema/crawl/rules.ts';
 import type { ErrorDefinition } from '../errors.ts';
 
 export const crawlErrors = {
@@ -15,6 +16,6 @@ export const crawlErrors = {
   crawl_already_billed: { status: 409, description: 'A crawl with this id is already billed.' },
   crawl_already_disputed: { status: 409, description: 'The crawl is already disputed.' },
   crawl_already_refunded: { status: 409, description: 'The crawl is already refunded.' },
-  dispute_window_closed: { status: 409, description: 'The crawl was billed more than 7 days ago and can no longer be disputed.' },
+  dispute_window_closed: { status: 409, description: `The crawl was billed more than ${DISPUTE_WINDOW_DAYS} days ago and can no longer be disputed.` },
   not_crawl_publisher: { status: 422, description: 'Only the publisher that billed a crawl can refund it.' },
 } as const satisfies Record<string, ErrorDefinition>;

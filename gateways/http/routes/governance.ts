@@ -79,6 +79,7 @@ const governanceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consis
             weighted: counts,
             byClass: z.record(z.string(), counts),
             votes: z.number().int(),
+            lateVotes: z.number().int(),
             asOfLsn: z.number().int(),
           }),
           ...errorResponses,

@@ -43,7 +43,7 @@ describe('checkReadModels (audit verify --rebuild)', () => {
     expect(report.projections.map((check) => check.projection)).toEqual(projections.map((projection) => projection.name));
     for (const check of report.projections) expect(check.comparedAtLsn).toBe(5);
     expect(report.projections.flatMap((check) => check.tables.map((table) => table.table)).sort()).toEqual([
-      'anchor_leaves', 'certifications', 'companies', 'company_scores', 'crawls', 'decision_tallies', 'decisions',
+      'anchor_leaves', 'certifications', 'companies', 'company_scores', 'crawls', 'decision_tallies', 'decision_votes', 'decisions',
       'engagements', 'escrows', 'participants', 'platform_days', 'publisher_days', 'watch_list',
     ]);
     expect(await shadowSchemas()).toEqual([]);
