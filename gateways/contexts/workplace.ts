@@ -1,5 +1,5 @@
-// The workplace context (seed 000: anonymous scored reviews, company scores, the 60-day engagement,
-// certification and the public watch list).
+// The workplace context (seed 000: anonymous scored reviews, company scores, the engagement a company must
+// answer in time, certification and the public watch list).
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import type { WorkplaceEvent } from '../../events-schema/index.ts';
 import { RESPONSE_WINDOW_DAYS } from '../../events-schema/workplace/rules.ts';

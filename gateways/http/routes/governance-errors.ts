@@ -1,4 +1,5 @@
 // The governance context's error codes (merged into the registry in ../error-registry.ts).
+import { MAX_OPTIONS, MIN_OPTIONS } from '../../../events-schema/governance/rules.ts';
 import type { ErrorDefinition } from '../errors.ts';
 
 export const governanceErrors = {
@@ -8,6 +9,6 @@ export const governanceErrors = {
   decision_exists: { status: 409, description: 'A decision with this id already exists.' },
   unknown_option: { status: 422, description: 'The vote names an option the decision does not offer.' },
   duplicate_options: { status: 422, description: 'A decision’s options must be distinct.' },
-  invalid_option_count: { status: 422, description: 'A decision has 2 to 20 options.' },
+  invalid_option_count: { status: 422, description: `A decision has ${MIN_OPTIONS} to ${MAX_OPTIONS} options.` },
   closes_at_in_past: { status: 422, description: '`closesAt` must be in the future.' },
 } as const satisfies Record<string, ErrorDefinition>;
