@@ -1,4 +1,4 @@
-// The layer table of ARCHITECTURE.md, enforced on the import graph: every relative import of every non-test
+// The layer table of docs/architecture.md, enforced on the import graph: every relative import of every non-test
 // .ts file is resolved to the top-level folder it lands in, and that folder must be one its own folder may
 // import. Test support (*.spec.ts, *.fixture.ts, anything under a folder named testing/) is exempt: tests
 // wire real adapters to whatever they test. Imports of npm or node packages are not ours and not checked.

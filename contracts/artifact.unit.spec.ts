@@ -11,7 +11,7 @@ describe('contracts/artifacts/EventAnchor.json', () => {
     expect(artifactJson(committed)).toBe(artifactJson(fresh));
   }, 60_000);
 
-  it('exposes the public face fixed in ARCHITECTURE.md', () => {
+  it('exposes the public face fixed in docs/architecture.md', () => {
     const committed = JSON.parse(readFileSync(ARTIFACT_PATH, 'utf8')) as { abi: { type: string; name?: string; inputs?: { type: string; indexed?: boolean }[]; outputs?: { type: string }[] }[] };
     const signature = (entry: (typeof committed.abi)[number]) =>
       `${entry.type} ${entry.name}(${(entry.inputs ?? []).map((input) => `${input.type}${input.indexed ? ' indexed' : ''}`).join(',')})` +

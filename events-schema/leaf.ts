@@ -1,4 +1,4 @@
-// The leaf encoding of the anchored log (ARCHITECTURE.md, invariant 5). Every auditor's tool must compute
+// The leaf encoding of the anchored log (docs/architecture.md, invariant 5). Every auditor's tool must compute
 // the same bytes, so this is the one definition in TypeScript; contracts/EventAnchor.sol is the other.
 //
 //   leaf        = keccak256(keccak256(abi.encode(uint64 lsn, bytes32 streamHash, bytes32 eventId, bytes32 payloadHash)))

@@ -1,5 +1,5 @@
 // The anchoring contract as the anchorer and the auditors use it (contracts/EventAnchor.sol; the public
-// face is fixed in ARCHITECTURE.md, invariant 5). The adapter lives in infra/chain.
+// face is fixed in docs/architecture.md, invariant 5). The adapter lives in infra/chain.
 import type { Bytes32 } from '../events-schema/leaf.ts';
 
 export type AnchoredBatch = { batchId: number; fromLsn: number; toLsn: number; root: Bytes32 };

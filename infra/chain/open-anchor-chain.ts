@@ -1,5 +1,5 @@
 // Opens the AnchorChain a process anchors to: ANCHOR_CONTRACT when given, else the EventAnchor remembered in
-// PostgreSQL for this chain, else a fresh deployment that is then remembered (ARCHITECTURE.md, Configuration).
+// PostgreSQL for this chain, else a fresh deployment that is then remembered (README.md, Configuration).
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';

@@ -1,6 +1,6 @@
 // Runs a real anvil (Foundry's local EVM node) for `npm start`, tests and benchmarks. The binary comes from
 // npm (@foundry-rs/anvil-linux-amd64) and is spawned directly, in its own process group: the npm wrapper would
-// leave anvil running when killed (ARCHITECTURE.md, "Facts already checked"). The caller owns it: stop() ends
+// leave anvil running when killed (checked on these machines). The caller owns it: stop() ends
 // exactly the process group start began.
 //
 // With `stateFile`, anvil loads the chain from it at start, dumps it every second and at exit, so a restart on

@@ -1,5 +1,5 @@
 // The anchorer: closes contiguous LSN batches over the anchoring read model's leaves and commits their
-// Merkle roots to the EventAnchor contract (ARCHITECTURE.md, invariant 5).
+// Merkle roots to the EventAnchor contract (docs/architecture.md, invariant 5).
 //
 //   close   a batch [last.to + 1, …] closes when ANCHOR_BATCH_SIZE leaves are complete, or when leaves
 //           have waited ANCHOR_INTERVAL_MS; "complete" is the anchoring projection's watermark, so a

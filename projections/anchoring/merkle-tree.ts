@@ -1,4 +1,4 @@
-// Merkle trees over anchored leaves, shaped as OpenZeppelin's MerkleProof expects (ARCHITECTURE.md,
+// Merkle trees over anchored leaves, shaped as OpenZeppelin's MerkleProof expects (docs/architecture.md,
 // invariant 5): leaves are already hashed (events-schema/leaf.ts), each pair is hashed in sorted order,
 // and an odd node at the end of a level moves up unchanged (never paired with a copy of itself).
 //

@@ -1,6 +1,6 @@
 // The governance read side end to end on real servers: HTTP commands → PostgreSQL event store → relay →
 // Kafka → projection worker(s) → `projection_governance`, held to the in-memory fold of the log
-// (foldDecisionResults) after every step. Invariants 3 and 4 of ARCHITECTURE.md.
+// (foldDecisionResults) after every step. Invariants 3 and 4 of docs/architecture.md.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent, encodeEvent, type ProoflineEvent } from '../../events-schema/index.ts';

@@ -1,4 +1,4 @@
-// Parked events: recorded, visible, retryable (ARCHITECTURE.md, invariant 4). A stream with a parked event
+// Parked events: recorded, visible, retryable (docs/architecture.md, invariant 4). A stream with a parked event
 // is held back as a whole — its later events are parked behind it — while every other stream goes on.
 // Retrying is in retry-parked.ts.
 import type { EventMetadata, RecordedEvent } from '../../ports/event-store.ts';

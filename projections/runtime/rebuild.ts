@@ -1,4 +1,4 @@
-// Rebuilding a projection from LSN 1 while its live worker keeps running (ARCHITECTURE.md, invariant 4).
+// Rebuilding a projection from LSN 1 while its live worker keeps running (docs/architecture.md, invariant 4).
 //
 //   1. Create a fresh schema `projection_<name>_rebuild_<ts>` and run the migrations there.
 //   2. Replay the event store's log (readAll pages, not Kafka) into it, batch by batch through the same

@@ -1,4 +1,4 @@
-// The wire format of the fan-out (ARCHITECTURE.md, invariant 3), both ways. Pure: no I/O.
+// The wire format of the fan-out (docs/architecture.md, invariant 3), both ways. Pure: no I/O.
 //
 // Event message: key = stream id, value = the stored event bytes as they are (Avro single-object
 // encoding: C3 01, CRC-64-AVRO fingerprint, binary body), timestamp = when the event was recorded, and

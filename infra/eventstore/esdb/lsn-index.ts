@@ -1,4 +1,4 @@
-// Dense LSNs over EventStoreDB's sparse $all (ARCHITECTURE.md, invariant 2).
+// Dense LSNs over EventStoreDB's sparse $all (docs/architecture.md, invariant 2).
 //
 // $all positions are byte offsets in the transaction file: ordered, stable, but sparse, and $all also
 // carries system events. Proofline numbers the *log events* of $all densely instead: LSN k is the k-th

@@ -4,7 +4,7 @@
 //   event_streams   each stream's current revision and the LSN of its last event (derived from event_log,
 //                   written in the same transaction)
 //   event_log_head  one row: the last LSN handed out. Appends update it inside their transaction, so its row
-//                   lock serialises appends and they commit in LSN order (ARCHITECTURE.md, invariant 2).
+//                   lock serialises appends and they commit in LSN order (docs/architecture.md, invariant 2).
 //   event_store_identity  one row: the store's id, a UUID drawn when the store is created (or, for a store
 //                   created before ids existed, when it is first migrated after) and never changed.
 import { randomUUID } from 'node:crypto';

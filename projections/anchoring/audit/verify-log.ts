@@ -1,5 +1,5 @@
 // The auditor's replay: recompute every leaf from the event log, every batch root the CONTRACT reports
-// (the chain is the authority, not our tables), and compare (ARCHITECTURE.md, invariant 5).
+// (the chain is the authority, not our tables), and compare (docs/architecture.md, invariant 5).
 //
 // Mismatch kinds, each by LSN:
 //   tampered    a batch's recomputed root differs from the chain's; the LSNs named are those whose recomputed
