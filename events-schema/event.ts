@@ -3,3 +3,11 @@ export type Event<Type extends string = string, Data extends Record<string, unkn
   type: Type;
   data: Readonly<Data>;
 }>;
+
+/**
+ * Every type of the event union `E`, as a list. Given as the keys of an object so that the compiler refuses
+ * a type of `E` left out and a name that is not one of them.
+ */
+export function eventTypesOf<E extends Event>(types: { readonly [T in E['type']]: true }): readonly E['type'][] {
+  return Object.keys(types) as E['type'][];
+}

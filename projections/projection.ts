@@ -37,13 +37,7 @@ export type Projection<E extends ProoflineEvent = ProoflineEvent> = {
   applyBatch(events: readonly ProjectedEvent<E>[], trx: SqlTransaction): Promise<void>;
 };
 
-/**
- * Every type of the event union `E`, as a list for `canHandle`. Given as the keys of an object so that the
- * compiler refuses a type of `E` left out and a name that is not one of them.
- */
-export function eventTypesOf<E extends ProoflineEvent>(types: { readonly [T in E['type']]: true }): readonly E['type'][] {
-  return Object.keys(types) as E['type'][];
-}
+export { eventTypesOf } from '../events-schema/event.ts';
 
 /** The end of an exhaustive switch over a projection's events: `event` is `never` when every type has its case. */
 export function unhandledEvent(event: never): never {

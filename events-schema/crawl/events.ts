@@ -1,7 +1,7 @@
 // Crawl billing events (seed 004, Monowave): AI platforms pay publishers per crawl from an escrow.
 // Money is integer micro-units of the settlement stablecoin (Avro long, a safe integer in JS): no float
 // ever holds an amount. Times are epoch milliseconds.
-import type { Event } from '../event.ts';
+import { eventTypesOf, type Event } from '../event.ts';
 
 export type ParticipantRole = 'publisher' | 'platform';
 export const participantRoles: readonly ParticipantRole[] = ['publisher', 'platform'];
@@ -40,3 +40,6 @@ export type CrawlRefunded = Event<
 export type ParticipantEvent = ParticipantRegistered | PublisherPriceSet;
 export type EscrowEvent = EscrowDeposited | CrawlBilled | CrawlDisputed | CrawlRefunded;
 export type CrawlEvent = ParticipantEvent | EscrowEvent;
+
+/** Every event type of the context, the same list everywhere it is needed (held to the union by the compiler). */
+export const crawlEventTypes = eventTypesOf<CrawlEvent>({ ParticipantRegistered: true, PublisherPriceSet: true, EscrowDeposited: true, CrawlBilled: true, CrawlDisputed: true, CrawlRefunded: true });

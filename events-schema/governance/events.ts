@@ -1,4 +1,4 @@
-import type { Event } from '../event.ts';
+import { eventTypesOf, type Event } from '../event.ts';
 
 export type VoterClass = 'citizen' | 'expert' | 'community';
 export const voterClasses: readonly VoterClass[] = ['citizen', 'expert', 'community'];
@@ -41,3 +41,6 @@ export type DecisionClosed = Event<
 >;
 
 export type GovernanceEvent = DecisionCreated | VoteCast | DecisionClosed;
+
+/** Every event type of the context, the same list everywhere it is needed (held to the union by the compiler). */
+export const governanceEventTypes = eventTypesOf<GovernanceEvent>({ DecisionCreated: true, VoteCast: true, DecisionClosed: true });

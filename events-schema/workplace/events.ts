@@ -1,7 +1,7 @@
 // Workplace accountability events (seed 000, Blucentia). Scores are integers: components in points on the
 // score scale of rules.ts, the overall score in hundredths of a point; money in minor units. No floats ever
 // reach an event.
-import type { Event } from '../event.ts';
+import { eventTypesOf, type Event } from '../event.ts';
 
 export type CertificationLevel = 'bronze' | 'silver' | 'gold' | 'platinum';
 export const certificationLevels: readonly CertificationLevel[] = ['bronze', 'silver', 'gold', 'platinum'];
@@ -81,3 +81,13 @@ export type WorkplaceEvent =
   | CertificationIssued
   | CompanyWatchListed
   | CompanyDelisted;
+
+/** Every event type of the context, the same list everywhere it is needed (held to the union by the compiler). */
+export const workplaceEventTypes = eventTypesOf<WorkplaceEvent>({
+  CompanyRegistered: true,
+  SubmissionScored: true,
+  EngagementInitiated: true,
+  CertificationIssued: true,
+  CompanyWatchListed: true,
+  CompanyDelisted: true,
+});

@@ -11,7 +11,7 @@ import type { ContextRoutesOptions } from '../http/routes/context-routes.ts';
 export type BoundedContext = {
   /** Its folder in every layer; also its events' schema folder, so `contextOf(type)` of each of its events. */
   readonly name: string;
-  /** Every event type of its events-schema union (`eventTypesOf<…Event>(…)`, held to the union by the compiler). */
+  /** Every event type of its events-schema union (`<ctx>EventTypes` from its events.ts, held to the union by the compiler). */
   readonly eventTypes: readonly string[];
   /** Its one HTTP plugin: command routes always, query routes only when the options carry `readModels`. */
   readonly routes: FastifyPluginAsync<ContextRoutesOptions>;

@@ -3,7 +3,7 @@
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import type { WorkplaceEvent } from '../../events-schema/index.ts';
 import { RESPONSE_WINDOW_DAYS } from '../../events-schema/workplace/rules.ts';
-import { eventTypesOf } from '../../projections/projection.ts';
+import { workplaceEventTypes } from '../../events-schema/workplace/events.ts';
 import { dueEngagements } from '../../projections/workplace/queries.ts';
 import { workplaceProjection } from '../../projections/workplace/workplace-projection.ts';
 import { workplaceErrors } from '../http/routes/workplace-errors.ts';
@@ -12,14 +12,7 @@ import { defineContext } from './bounded-context.ts';
 
 export const workplace = defineContext({
   name: 'workplace',
-  eventTypes: eventTypesOf<WorkplaceEvent>({
-    CompanyRegistered: true,
-    SubmissionScored: true,
-    EngagementInitiated: true,
-    CertificationIssued: true,
-    CompanyWatchListed: true,
-    CompanyDelisted: true,
-  }),
+  eventTypes: workplaceEventTypes,
   routes: workplaceRoutes,
   errors: workplaceErrors,
   projections: [workplaceProjection],

@@ -1,9 +1,9 @@
 // The crawl read model from crawl events: participants, escrow totals, the crawl ledger, and per-day
 // amounts per publisher (revenue, settlement) and per platform (spend). A batch's bills are inserted in one
 // statement and its totals summed in memory and added in one statement per table.
-import type { CrawlEvent } from '../../events-schema/crawl/events.ts';
+import { crawlEventTypes, type CrawlEvent } from '../../events-schema/crawl/events.ts';
 import type { SqlBinding, SqlTransaction } from '../../ports/sql.ts';
-import { eventTypesOf, unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
+import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { crawlMigrations } from './migrations.ts';
 
 export const CRAWL_PROJECTION = 'crawl';
@@ -46,14 +46,7 @@ class BatchChanges {
 
 export const crawlProjection: Projection<CrawlEvent> = {
   name: CRAWL_PROJECTION,
-  canHandle: eventTypesOf<CrawlEvent>({
-    ParticipantRegistered: true,
-    PublisherPriceSet: true,
-    EscrowDeposited: true,
-    CrawlBilled: true,
-    CrawlDisputed: true,
-    CrawlRefunded: true,
-  }),
+  canHandle: crawlEventTypes,
   migrations: crawlMigrations,
   async applyBatch(events, trx) {
     const changes = new BatchChanges();

@@ -12,9 +12,9 @@
 //     decision's kept votes: the ones below it are final.
 // The tables end the same in every order of arrival, so a rebuild (in LSN order) equals the live model.
 // Re-delivery needs nothing here: the runtime applies each LSN once.
-import type { DecisionClosed, DecisionCreated, GovernanceEvent } from '../../events-schema/governance/events.ts';
+import { governanceEventTypes, type DecisionClosed, type DecisionCreated, type GovernanceEvent } from '../../events-schema/governance/events.ts';
 import type { SqlTransaction } from '../../ports/sql.ts';
-import { eventTypesOf, unhandledEvent, type Projection } from '../projection.ts';
+import { unhandledEvent, type Projection } from '../projection.ts';
 import { governanceMigrations } from './migrations.ts';
 
 export const GOVERNANCE_PROJECTION = 'governance';
@@ -25,7 +25,7 @@ type Vote = { decisionId: string; lsn: number; option: string; voterClass: strin
 
 export const governanceProjection: Projection<GovernanceEvent> = {
   name: GOVERNANCE_PROJECTION,
-  canHandle: eventTypesOf<GovernanceEvent>({ DecisionCreated: true, VoteCast: true, DecisionClosed: true }),
+  canHandle: governanceEventTypes,
   migrations: governanceMigrations,
   async applyBatch(events, trx) {
     const votes: Vote[] = [];

@@ -1,8 +1,8 @@
 // The workplace read model from workplace events: companies, score tallies, engagements, certifications
 // and the public watch list. Submissions of one batch are summed in memory and added in one statement.
-import type { SubmissionScored, WorkplaceEvent } from '../../events-schema/workplace/events.ts';
+import { workplaceEventTypes, type SubmissionScored, type WorkplaceEvent } from '../../events-schema/workplace/events.ts';
 import type { SqlTransaction } from '../../ports/sql.ts';
-import { eventTypesOf, unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
+import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { workplaceMigrations } from './migrations.ts';
 
 export const WORKPLACE_PROJECTION = 'workplace';
@@ -12,14 +12,7 @@ type Data<T extends WorkplaceEvent['type']> = Extract<WorkplaceEvent, { type: T 
 
 export const workplaceProjection: Projection<WorkplaceEvent> = {
   name: WORKPLACE_PROJECTION,
-  canHandle: eventTypesOf<WorkplaceEvent>({
-    CompanyRegistered: true,
-    SubmissionScored: true,
-    EngagementInitiated: true,
-    CertificationIssued: true,
-    CompanyWatchListed: true,
-    CompanyDelisted: true,
-  }),
+  canHandle: workplaceEventTypes,
   migrations: workplaceMigrations,
   async applyBatch(events, trx) {
     const tallies = new Map<string, Tally>();
