@@ -34,6 +34,14 @@ const environmentSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   ANCHOR_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
   ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  AUTH_DOMAIN: z
+    .string()
+    .trim()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, 'must be host or host:port')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  AUTH_CHAIN_ID: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(31337),
+  AUTH_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKPLACE_PSEUDONYM_KEY: z
     .string()
@@ -65,6 +73,10 @@ export type Config = {
   /** An anchor batch closes at this many events or after this long, whichever comes first. */
   anchorBatchSize: number;
   anchorIntervalMs: number;
+  /** What a Sign-In with Ethereum message must name as its domain; default the gateway's HOST:PORT. */
+  authDomain: string;
+  authChainId: number;
+  authSessionTtlMs: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   /** HMAC key of reviewer pseudonyms; unset: the development key (see workplacePseudonymKeyOf). */
   workplacePseudonymKey: Buffer | undefined;
@@ -116,6 +128,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     anchorContract: env.ANCHOR_CONTRACT,
     anchorBatchSize: env.ANCHOR_BATCH_SIZE,
     anchorIntervalMs: env.ANCHOR_INTERVAL_MS,
+    authDomain: env.AUTH_DOMAIN ?? `${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`,
+    authChainId: env.AUTH_CHAIN_ID,
+    authSessionTtlMs: env.AUTH_SESSION_TTL_MS,
     logLevel: env.LOG_LEVEL,
     workplacePseudonymKey: env.WORKPLACE_PSEUDONYM_KEY ? Buffer.from(env.WORKPLACE_PSEUDONYM_KEY, 'hex') : undefined,
   };
