@@ -15,6 +15,8 @@ export type ErrorDefinition = { status: number; description: string };
 export const platformErrors = {
   invalid_request: { status: 400, description: 'The body, path or query failed validation; `issues` names each failing field.' },
   invalid_json: { status: 400, description: 'The body is not valid JSON.' },
+  invalid_siwe: { status: 401, description: 'The Sign-In with Ethereum message or its signature is refused; `message` says why.' },
+  unauthenticated: { status: 401, description: 'No valid session token: missing, unknown, revoked or expired.' },
   not_found: { status: 404, description: 'No such route or resource.' },
   event_not_found: { status: 404, description: 'No event with this id is in the anchoring read model (yet).' },
   batch_not_found: { status: 404, description: 'No anchor batch has this id.' },
