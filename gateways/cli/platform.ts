@@ -8,6 +8,7 @@ import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/
 import type { Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
@@ -126,6 +127,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
     let url: string | undefined;
     if (roles.gateway) {
       await migrate(db.knex, 'gateway', idempotencyMigrations);
+      await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
       // Every read model's progress, whichever process runs its worker: the gateway serves them all.
       const metrics = createPlatformMetrics({ db, eventStore, projections, logger: logger.child({ component: 'metrics' }) });
       stack.push({ name: 'metrics', stop: () => metrics.shutdown() });
@@ -147,6 +149,8 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         projectionHealth: projectionHealth.health,
         ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
         settings: { workplacePseudonymKey: config.workplacePseudonymKey },
+        sessions: new PostgresSessionStore(db.pool),
+        auth: { domain: config.authDomain, chainId: config.authChainId, sessionTtlMs: config.authSessionTtlMs },
         metrics,
         logger,
       });

@@ -13,7 +13,9 @@ import { registerIdempotencyRecorder } from './idempotency.ts';
 import type { ParkingAdmin, ProjectionHealth, ReadModels } from '../../ports/read-models.ts';
 import type { AuditReader } from '../../ports/read-models/anchoring.ts';
 import { InvalidCursorError } from '../../projections/cursor.ts';
+import type { SessionStore } from '../../ports/sessions.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { authRoutes, type AuthSettings } from './routes/auth.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
@@ -35,6 +37,10 @@ export type HttpAppDependencies = {
   parking?: ParkingAdmin;
   /** Anchoring proofs and batches (createAuditReader); the /v1/audit routes exist only with it, and need readModels. */
   audit?: AuditReader;
+  /** Nonces and sessions of wallet sign-in; the /v1/auth routes exist only with it and `auth`. */
+  sessions?: SessionStore;
+  /** What a sign-in message must name (domain, chain) and how long its session lasts; needs `sessions`. */
+  auth?: AuthSettings;
   /** Longest wait for ?consistentWith= before answering 504. Default 5 s. */
   consistencyTimeoutMs?: number;
   /** A pino logger for structured request logs; none when omitted (tests). */
@@ -84,6 +90,10 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   if (deps.audit) {
     if (!deps.readModels) throw new Error('the /v1/audit routes read the anchoring read model: give buildHttpApp readModels with audit');
     await app.register(auditRoutes, { audit: deps.audit, readModels: deps.readModels, consistencyTimeoutMs });
+  }
+  if (deps.sessions || deps.auth) {
+    if (!deps.sessions || !deps.auth) throw new Error('the /v1/auth routes need both sessions and auth settings: give buildHttpApp both or neither');
+    await app.register(authRoutes, { sessions: deps.sessions, auth: deps.auth, clock: deps.clock ?? Date.now });
   }
   const contextOptions: ContextRoutesOptions = {
     eventStore: deps.eventStore,

@@ -11,11 +11,15 @@ import type { EventStore } from '../../ports/event-store.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { readModelsOf } from '../composition/read-models.ts';
 import { parkingOf, runProjection } from '../composition/read-side.ts';
 import { createPlatformMetrics } from '../composition/platform-metrics.ts';
 import { createTestDatabase } from '../../infra/testing/postgres.ts';
+
+/** What the fixture's sign-in routes expect a message to name. */
+export const TEST_AUTH = { domain: 'proofline.test:3000', chainId: 31337, sessionTtlMs: 60 * 60_000 } as const;
 
 export type HttpFixture = { app: FastifyInstance; eventStore: EventStore; db: Database; close(): Promise<void> };
 
@@ -26,6 +30,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   const database = await createTestDatabase();
   const db = openDatabase(database.url);
   await migrate(db.knex, 'gateway', idempotencyMigrations);
+  await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
   const eventStore = await openEventStore(loadConfig({ DATABASE_URL: database.url }), db);
   const workers = new AbortController();
   const running = readSide === true
@@ -35,6 +40,8 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   const app = await buildHttpApp({
     eventStore,
     idempotency: new PostgresIdempotencyStore(db.pool),
+    sessions: new PostgresSessionStore(db.pool),
+    auth: TEST_AUTH,
     ...(readSide ? { readModels: readModelsOf(db), parking: parkingOf(db) } : {}),
     ...(metrics ? { metrics } : {}),
     ...overrides,
