@@ -27,7 +27,8 @@ const siweText = z
   .refine((text) => !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text), 'control characters other than line feeds are not allowed');
 const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte hex signature');
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
-const roles = z.array(z.string());
+// A grant: a role, for one scope (a participant, a company) or everywhere.
+const roles = z.array(z.object({ role: z.string(), scope: z.string().optional() }));
 
 function refused(reason: string): HttpError {
   return new HttpError('invalid_siwe', reason);
