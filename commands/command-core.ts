@@ -15,7 +15,7 @@ import { context as otelContext, ROOT_CONTEXT, SpanStatusCode, trace, type Span 
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { decodeEvent, encodeEvent, type ProoflineEvent } from '../events-schema/index.ts';
 import type { EventMetadata, EventStore, RecordedEvent } from '../ports/event-store.ts';
-import { backoffMs } from '../ports/backoff.ts';
+import { backoffMs, pause } from '../ports/backoff.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/event-store.ts';
 import { DomainError, type Command, type Decider } from './decider.ts';
 import { deterministicUuid } from './event-ids.ts';
@@ -167,7 +167,6 @@ export function conflictDelayMs(conflicts: number): number {
   return conflicts <= 1 ? 0 : backoffMs(conflicts - 1, 5, 200);
 }
 
-export const pauseMs = (ms: number) => (ms <= 0 ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
 const tracer = trace.getTracer('proofline.commands');
 const propagator = new W3CTraceContextPropagator();
@@ -209,7 +208,7 @@ export function traced<R>(contextName: string, streamId: string, command: Comman
 
 /** The context with the span's trace context as traceparent (unchanged when nothing records spans). */
 function withSpanContext(commandContext: CommandContext, span: Span): CommandContext {
-  if (!span.spanContext().traceId || !trace.isSpanContextValid(span.spanContext())) return commandContext;
+  if (!trace.isSpanContextValid(span.spanContext())) return commandContext;
   const carrier: Record<string, string> = {};
   propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, { set: (c, key, value) => (c[key] = value) });
   if (!carrier.traceparent || carrier.traceparent === commandContext.metadata.traceparent) return commandContext;
@@ -258,7 +257,7 @@ export function commandHandler<State, C extends Command, E extends ProoflineEven
             // 5. Another writer moved the stream: start again after a pause.
             if (error instanceof WrongExpectedRevisionError && report.conflicts < maxConflicts) {
               report.conflicts += 1;
-              await pauseMs(conflictDelayMs(report.conflicts));
+              await pause(conflictDelayMs(report.conflicts));
               continue;
             }
             if (error instanceof DuplicateEventIdError && useCase.duplicateError) throw useCase.duplicateError(command, error);

@@ -18,6 +18,7 @@
 // Across processes the expected revision keeps the stream consistent; throughput stays high while one
 // process writes a given stream (route a platform's commands to one gateway, e.g. by hashing its id).
 import type { ProoflineEvent } from '../events-schema/index.ts';
+import { pause } from '../ports/backoff.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/event-store.ts';
 import {
@@ -25,7 +26,6 @@ import {
   conflictDelayMs,
   decideInOrder,
   loadStream,
-  pauseMs,
   replayOf,
   replayResult,
   traced,
@@ -188,7 +188,7 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
         if (error instanceof WrongExpectedRevisionError && conflicts < this.settings.maxConflicts) {
           conflicts += 1;
           for (const pending of waiting) pending.report.conflicts = conflicts;
-          await pauseMs(conflictDelayMs(conflicts));
+          await pause(conflictDelayMs(conflicts));
           continue;
         }
         throw error;
