@@ -17,11 +17,15 @@ import { decodeEvent, encodeEvent, type ProoflineEvent } from '../events-schema/
 import type { EventMetadata, EventStore, RecordedEvent } from '../ports/event-store.ts';
 import { backoffMs, pause } from '../ports/backoff.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/event-store.ts';
+import type { Actor } from './actor.ts';
 import { DomainError, type Command, type Decider } from './decider.ts';
 import { deterministicUuid } from './event-ids.ts';
 
-/** What every command carries besides its data: where it came from and its Idempotency-Key. */
-export type CommandContext = { metadata: EventMetadata; idempotencyKey?: string };
+/**
+ * What every command carries besides its data: where it came from, its Idempotency-Key, and who gave it
+ * (verified by the gateway; a use case that checks authority refuses a command without one).
+ */
+export type CommandContext = { metadata: EventMetadata; idempotencyKey?: string; actor?: Actor };
 
 /** A use case, configured once: which decider, on which stream, with which event ids and retries. */
 export type UseCase<State, C extends Command, E extends ProoflineEvent> = {

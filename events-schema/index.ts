@@ -1,5 +1,6 @@
 // Public API of the event encoding layer.
 export type { Event } from './event.ts';
+export * from './access/events.ts';
 export * from './crawl/events.ts';
 export * from './governance/events.ts';
 export * from './workplace/events.ts';

@@ -18,6 +18,8 @@ import {
 
 // One sample per event type: adding a type to ProoflineEvent without a sample fails the typecheck.
 const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }> } = {
+  RoleGranted: { type: 'RoleGranted', data: { subject: '0x52908400098527886E0F7030069857D2E4169EE7', role: 'convener', scope: null, grantedAt: 1_763_769_600_000 } },
+  RoleRevoked: { type: 'RoleRevoked', data: { subject: 'acme-crawler', role: 'participant', scope: 'acme', revokedAt: 1_763_769_700_000 } },
   DecisionCreated: {
     type: 'DecisionCreated',
     data: {

@@ -1,6 +1,8 @@
 // The platform's configuration, read once from the environment (see the table in README.md).
 import path from 'node:path';
+import { HDNodeWallet } from 'ethers';
 import { z } from 'zod';
+import { dataDirSecret } from './local/data-dir-secrets.ts';
 
 const optionalUrl = z
   .string()
@@ -41,6 +43,17 @@ const environmentSchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   AUTH_CHAIN_ID: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(31337),
+  AUTH_SECRET: z
+    .string()
+    .trim()
+    .regex(/^([0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes of hex')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(60_000),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   AUTH_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKPLACE_PSEUDONYM_KEY: z
@@ -77,25 +90,33 @@ export type Config = {
   authDomain: string;
   authChainId: number;
   authSessionTtlMs: number;
+  /** HMAC key of stored session-token and API-key digests; unset: drawn once per data directory. */
+  authSecret: Buffer | undefined;
+  /** How long a gateway reuses a verified credential and a subject's grants. */
+  authCacheMs: number;
+  /** Requests a minute: per signed-in subject, per API key, per address without credential, per address on sign-in. */
+  rateLimits: { subjectPerMinute: number; keyPerMinute: number; anonymousPerMinute: number; signInPerMinute: number };
+  production: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
-  /** HMAC key of reviewer pseudonyms; unset: the development key (see workplacePseudonymKeyOf). */
+  /** HMAC key of reviewer pseudonyms; unset: drawn once per data directory. */
   workplacePseudonymKey: Buffer | undefined;
 };
 
 /**
- * Unset WORKPLACE_PSEUDONYM_KEY falls back to this fixed, public key so that `npm start` needs no setup.
- * Why not a random key kept under PROOFLINE_DATA_DIR: gateways with different data directories would then
- * compute different pseudonyms for the same person, and a lost data directory would change them all; either
- * way the 90-day rule would stop working without anyone noticing. A fixed key keeps the rule working, and
- * whoever runs with it is told (workplacePseudonymKeyOf's caller logs a warning) that pseudonyms under a
- * public key can be tested against guessed identities. NODE_ENV=production refuses to start without a key.
+ * The secrets a platform process runs with: configured ones, else ones drawn once per data directory (an
+ * installation of its own; the first start says where they are kept). A second gateway of the same
+ * installation must be given the same ones (WORKPLACE_PSEUDONYM_KEY, AUTH_SECRET), or it computes other
+ * pseudonyms and cannot read the first one's sessions and keys.
  */
-const DEVELOPMENT_PSEUDONYM_KEY = Buffer.from('proofline-development-pseudonym-key-not-secret', 'utf8');
-
-export function workplacePseudonymKeyOf(config: { workplacePseudonymKey?: Uint8Array | undefined }): { key: Uint8Array; developmentDefault: boolean } {
-  return config.workplacePseudonymKey
-    ? { key: config.workplacePseudonymKey, developmentDefault: false }
-    : { key: DEVELOPMENT_PSEUDONYM_KEY, developmentDefault: true };
+export function platformSecrets(config: Pick<Config, 'dataDir' | 'workplacePseudonymKey' | 'authSecret'>): { workplacePseudonymKey: Buffer; authSecret: Buffer; drawn: string[] } {
+  const drawn: string[] = [];
+  const kept = (configured: Buffer | undefined, name: string) => {
+    if (configured) return configured;
+    const { secret, created, file } = dataDirSecret(config.dataDir, name);
+    if (created) drawn.push(file);
+    return secret;
+  };
+  return { workplacePseudonymKey: kept(config.workplacePseudonymKey, 'workplace-pseudonym-key'), authSecret: kept(config.authSecret, 'auth-secret'), drawn };
 }
 
 export class ConfigError extends Error {
@@ -109,9 +130,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const env = parsed.data;
-  if (env.NODE_ENV === 'production' && !env.WORKPLACE_PSEUDONYM_KEY) {
-    throw new ConfigError('invalid configuration: WORKPLACE_PSEUDONYM_KEY is required when NODE_ENV=production');
-  }
+  if (env.NODE_ENV === 'production') refuseDevelopmentSecrets(env);
   return {
     port: env.PORT,
     host: env.HOST,
@@ -131,7 +150,37 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     authDomain: env.AUTH_DOMAIN ?? `${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`,
     authChainId: env.AUTH_CHAIN_ID,
     authSessionTtlMs: env.AUTH_SESSION_TTL_MS,
+    authSecret: env.AUTH_SECRET ? Buffer.from(env.AUTH_SECRET, 'hex') : undefined,
+    authCacheMs: env.AUTH_CACHE_MS,
+    rateLimits: {
+      subjectPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE,
+      anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      signInPerMinute: env.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+    },
+    production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL,
     workplacePseudonymKey: env.WORKPLACE_PSEUDONYM_KEY ? Buffer.from(env.WORKPLACE_PSEUDONYM_KEY, 'hex') : undefined,
   };
+}
+
+/** The private keys anvil (and hardhat) fund from the public test mnemonic: anyone can sign with them. */
+export function wellKnownDevKeys(count = 20): Set<string> {
+  const keys = new Set<string>();
+  for (let index = 0; index < count; index++) {
+    keys.add(HDNodeWallet.fromPhrase('test test test test test test test test test test test junk', undefined, `m/44'/60'/0'/0/${index}`).privateKey.slice(2).toLowerCase());
+  }
+  return keys;
+}
+
+/**
+ * Production runs on configured secrets only: none drawn per data directory (another replica would draw
+ * others), no embedded chain, and never a key anyone can derive from anvil's public mnemonic.
+ */
+function refuseDevelopmentSecrets(env: z.infer<typeof environmentSchema>): void {
+  const missing = (['WORKPLACE_PSEUDONYM_KEY', 'AUTH_SECRET', 'CHAIN_RPC_URL', 'CHAIN_PRIVATE_KEY'] as const).filter((name) => !env[name]);
+  if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required when NODE_ENV=production`);
+  if (wellKnownDevKeys().has(env.CHAIN_PRIVATE_KEY!.replace(/^0x/, '').toLowerCase())) {
+    throw new ConfigError("invalid configuration: CHAIN_PRIVATE_KEY is one of anvil's public development keys; NODE_ENV=production needs a key of its own");
+  }
 }

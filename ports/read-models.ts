@@ -1,5 +1,6 @@
 // What query routes need from the read side: typed queries per read model, and how far each projection got.
 // The composition (gateways/composition/read-models.ts) builds them from projections/*/queries.ts.
+import type { AccessQueries } from './read-models/access.ts';
 import type { CrawlQueries } from './read-models/crawl.ts';
 import type { GovernanceQueries } from './read-models/governance.ts';
 import type { WorkplaceQueries } from './read-models/workplace.ts';
@@ -8,6 +9,7 @@ export type ReadModels = {
   governance: GovernanceQueries;
   workplace: WorkplaceQueries;
   crawl: CrawlQueries;
+  access: AccessQueries;
   /** The LSN up to which the projection has applied every event. */
   watermark(projection: string): Promise<number>;
   /** Waits (bounded) until the projection has applied `lsn`; answers the watermark reached either way. */

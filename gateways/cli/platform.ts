@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildHttpApp } from '../http/app.ts';
 import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
-import type { Config } from '../../infra/config.ts';
+import { platformSecrets, type Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
-import { PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
+import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
@@ -25,6 +25,7 @@ import { openAnchorChain } from '../../infra/chain/index.ts';
 import { startAnvil } from '../../infra/local/anvil.ts';
 import { createAnchorer } from '../../projections/anchoring/anchorer.ts';
 import { createAuditReader } from '../../projections/anchoring/audit/audit-reader.ts';
+import { ensureAdminKey } from './admin-key.ts';
 import { openAuditChain } from './audit.ts';
 
 /**
@@ -128,6 +129,11 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
     if (roles.gateway) {
       await migrate(db.knex, 'gateway', idempotencyMigrations);
       await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
+      const secrets = platformSecrets(config);
+      for (const file of secrets.drawn) logger.info({ file }, 'a secret was drawn for this data directory and kept here');
+      const apiKeys = new PostgresApiKeyStore(db.pool);
+      const adminKeyFile = await ensureAdminKey(apiKeys, secrets.authSecret, config.dataDir, new Date());
+      if (adminKeyFile) logger.info({ file: adminKeyFile }, `an admin API key was created: TOKEN=$(cat ${adminKeyFile})`);
       // Every read model's progress, whichever process runs its worker: the gateway serves them all.
       const metrics = createPlatformMetrics({ db, eventStore, projections, logger: logger.child({ component: 'metrics' }) });
       stack.push({ name: 'metrics', stop: () => metrics.shutdown() });
@@ -148,9 +154,11 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
         projectionHealth: projectionHealth.health,
         ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
-        settings: { workplacePseudonymKey: config.workplacePseudonymKey },
+        settings: { workplacePseudonymKey: secrets.workplacePseudonymKey },
         sessions: new PostgresSessionStore(db.pool),
-        auth: { domain: config.authDomain, chainId: config.authChainId, sessionTtlMs: config.authSessionTtlMs },
+        apiKeys,
+        auth: { domain: config.authDomain, chainId: config.authChainId, sessionTtlMs: config.authSessionTtlMs, digestKey: secrets.authSecret, cacheMs: config.authCacheMs },
+        rateLimits: config.rateLimits,
         metrics,
         logger,
       });

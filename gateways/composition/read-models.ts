@@ -1,5 +1,6 @@
 // The read models as the query routes see them (ports/read-models.ts): each projection's queries over the
 // read-model database, and how far each projection got.
+import { listGrants } from '../../projections/access/queries.ts';
 import { decisionResults, listDecisions } from '../../projections/governance/queries.ts';
 import { dailyTotals, escrowOf, listCrawls, participantRole } from '../../projections/crawl/queries.ts';
 import { payoutProof, settlementBatch } from '../../projections/crawl/settlement.ts';
@@ -30,6 +31,9 @@ export function readModelsOf(db: SqlDatabase): ReadModels {
       listCrawls: (options) => listCrawls(sql, options),
       settlementBatch: (day) => settlementBatch(sql, day),
       payoutProof: (publisherId, day) => payoutProof(sql, publisherId, day),
+    },
+    access: {
+      listGrants: (options) => listGrants(sql, options),
     },
     watermark: (projection) => watermark(db, projection),
     async waitFor(projection, lsn, timeoutMs) {

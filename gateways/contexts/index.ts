@@ -4,11 +4,12 @@
 import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
 import type { Projection } from '../../projections/projection.ts';
 import type { ContextProcess } from './bounded-context.ts';
+import { access } from './access.ts';
 import { crawl } from './crawl.ts';
 import { governance } from './governance.ts';
 import { workplace } from './workplace.ts';
 
-export const boundedContexts = [governance, workplace, crawl] as const;
+export const boundedContexts = [governance, workplace, crawl, access] as const;
 
 /** Every read model of the platform, by name (`proofline project <name>`): the contexts', then anchoring's. */
 export const projections: readonly Projection[] = [...boundedContexts.flatMap((context) => context.projections), anchoringProjection];

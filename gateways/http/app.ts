@@ -1,5 +1,8 @@
 // The HTTP gateway: translates HTTP into commands and queries, and errors into the registry's answers.
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { DomainError } from '../../commands/decider.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
@@ -14,6 +17,10 @@ import type { ParkingAdmin, ProjectionHealth, ReadModels } from '../../ports/rea
 import type { AuditReader } from '../../ports/read-models/anchoring.ts';
 import { InvalidCursorError } from '../../projections/cursor.ts';
 import type { SessionStore } from '../../ports/sessions.ts';
+import type { ApiKeyStore } from '../../ports/api-keys.ts';
+import { accessCommands } from '../../commands/access/access-commands.ts';
+import { registerAccessControl, type RoutePolicies } from './access-control.ts';
+import { Credentials } from './credentials.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes, type AuthSettings } from './routes/auth.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -37,10 +44,16 @@ export type HttpAppDependencies = {
   parking?: ParkingAdmin;
   /** Anchoring proofs and batches (createAuditReader); the /v1/audit routes exist only with it, and need readModels. */
   audit?: AuditReader;
-  /** Nonces and sessions of wallet sign-in; the /v1/auth routes exist only with it and `auth`. */
+  /**
+   * Nonces and sessions of wallet sign-in, and API keys; with `auth`, the /v1/auth and /v1/admin/keys routes
+   * exist and credentials are checked. Without them every route that is not public answers 401.
+   */
   sessions?: SessionStore;
-  /** What a sign-in message must name (domain, chain) and how long its session lasts; needs `sessions`. */
+  apiKeys?: ApiKeyStore;
+  /** What a sign-in message must name (domain, chain), how long its session lasts, the digest key. */
   auth?: AuthSettings;
+  /** Requests per minute; omitted: DEFAULT_RATE_LIMITS. */
+  rateLimits?: RateLimits;
   /** Longest wait for ?consistentWith= before answering 504. Default 5 s. */
   consistencyTimeoutMs?: number;
   /** A pino logger for structured request logs; none when omitted (tests). */
@@ -51,11 +64,19 @@ export type HttpAppDependencies = {
    * the stores' gauges). Omitted: a registry of this app's own, with the request histogram only.
    */
   metrics?: Metrics;
-  /** What single contexts are configured with (e.g. the workplace pseudonym key); omitted: their defaults. */
-  settings?: ContextSettings;
+  /** What single contexts are configured with (the workplace pseudonym key); omitted: drawn for this app alone. */
+  settings?: Partial<ContextSettings>;
 };
 
-export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyInstance> {
+/** Requests per minute, counted per signed-in subject, per API key, or per client address for anonymous callers. */
+export type RateLimits = { subjectPerMinute: number; keyPerMinute: number; anonymousPerMinute: number; signInPerMinute: number };
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { subjectPerMinute: 600, keyPerMinute: 60_000, anonymousPerMinute: 600, signInPerMinute: 30 };
+
+/** The gateway, with the access policy of each of its routes. */
+export type HttpApp = FastifyInstance & { routePolicies: RoutePolicies };
+
+export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
@@ -75,6 +96,25 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` } satisfies ErrorBody),
   );
 
+  if ((deps.sessions || deps.apiKeys || deps.auth) && !(deps.sessions && deps.apiKeys && deps.auth)) {
+    throw new Error('sign-in and API keys need sessions, apiKeys and auth settings: give buildHttpApp all three or none');
+  }
+  const clock = deps.clock ?? Date.now;
+  const credentials = deps.sessions && deps.apiKeys && deps.auth
+    ? new Credentials(deps.sessions, deps.apiKeys, accessCommands(deps.eventStore, clock).grantsOf, { digestKey: deps.auth.digestKey, cacheMs: deps.auth.cacheMs ?? 1000, clock })
+    : undefined;
+  const routePolicies = registerAccessControl(app, credentials);
+  await app.register(helmet, { global: true });
+  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+  await app.register(rateLimit, {
+    // Route-level onRequest hooks run after the access control's: the caller is known when it is counted.
+    hook: 'onRequest',
+    timeWindow: 60_000,
+    keyGenerator: (request: FastifyRequest) => (request.actor ? `${request.actor.keyId ? 'key' : 'subject'}:${request.actor.keyId ?? request.actor.subject}` : `ip:${request.ip}`),
+    max: (request: FastifyRequest) => (request.actor ? (request.actor.keyId ? limits.keyPerMinute : limits.subjectPerMinute) : limits.anonymousPerMinute),
+    errorResponseBuilder: (_request, context) => new HttpError('rate_limited', `rate limit of ${context.max} requests a minute exceeded; retry in ${context.after}`),
+  });
+
   registerIdempotencyRecorder(app, deps.idempotency);
   const metrics = deps.metrics ?? ownMetrics(app);
   registerRequestMetrics(app, metrics.instruments);
@@ -91,20 +131,21 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     if (!deps.readModels) throw new Error('the /v1/audit routes read the anchoring read model: give buildHttpApp readModels with audit');
     await app.register(auditRoutes, { audit: deps.audit, readModels: deps.readModels, consistencyTimeoutMs });
   }
-  if (deps.sessions || deps.auth) {
-    if (!deps.sessions || !deps.auth) throw new Error('the /v1/auth routes need both sessions and auth settings: give buildHttpApp both or neither');
-    await app.register(authRoutes, { sessions: deps.sessions, auth: deps.auth, clock: deps.clock ?? Date.now });
+  if (credentials) {
+    await app.register(authRoutes, { sessions: deps.sessions!, apiKeys: deps.apiKeys!, credentials, auth: deps.auth!, clock, signInPerMinute: limits.signInPerMinute });
   }
   const contextOptions: ContextRoutesOptions = {
     eventStore: deps.eventStore,
     idempotency: deps.idempotency,
-    clock: deps.clock ?? Date.now,
+    clock,
     consistencyTimeoutMs,
+    ...(credentials ? { credentials } : {}),
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
-    settings: deps.settings ?? {},
+    // A key no one else knows, for gateways that are given none (tests, benches); pseudonyms then hold for this app only.
+    settings: { workplacePseudonymKey: deps.settings?.workplacePseudonymKey ?? randomBytes(32) },
   };
   for (const context of boundedContexts) await app.register(context.routes, contextOptions);
-  return app;
+  return Object.assign(app, { routePolicies }) as HttpApp;
 }
 
 /** A registry that lives and dies with the app. */

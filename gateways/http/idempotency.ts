@@ -16,9 +16,10 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export type IdempotencyGuardOptions = {
   /**
-   * What identifies the request instead of its body, for bodies holding something that must not be stored
+   * The actor is part of a request (one subject's key never replays another's answer), with the body.
+   * What identifies the request instead of its actor and body, for bodies holding something that must not be stored
    * even hashed (an unkeyed hash of a guessable value can be tested against guesses): the workplace
-   * routes pass the body with the submitter id replaced by its keyed pseudonym.
+   * review route passes the body with its reviewer's keyed pseudonym in place of the subject.
    */
   requestFingerprint?: (request: FastifyRequest) => unknown;
 };
@@ -35,7 +36,7 @@ export function idempotencyGuard(store: IdempotencyStore, options: IdempotencyGu
       ]);
     }
     const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${JSON.stringify((options.requestFingerprint ? options.requestFingerprint(request) : request.body) ?? null)}`)
+      .update(`${request.method} ${request.url}\n${JSON.stringify(options.requestFingerprint ? options.requestFingerprint(request) : { actor: request.actor?.subject ?? null, body: request.body ?? null })}`)
       .digest('hex');
     const claim = await store.begin(key, requestHash);
     switch (claim.outcome) {

@@ -1,4 +1,5 @@
-// What a command learns from its HTTP request: who asked, in which trace, under which correlation.
+// What a command learns from its HTTP request: who asked (the verified actor, never a header), in which
+// trace, under which correlation.
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '../../commands/command-core.ts';
 import type { EventMetadata } from '../../ports/event-store.ts';
@@ -15,13 +16,16 @@ export function commandContext(request: FastifyRequest): CommandContext {
     correlationId: header(request, 'x-correlation-id') ?? request.id,
     causationId: request.id,
   };
-  const actor = header(request, 'x-actor');
-  if (actor) metadata.actor = actor;
+  const actor = request.actor;
+  if (actor) {
+    metadata.actor = actor.subject;
+    if (actor.keyId) metadata.keyId = actor.keyId;
+  }
   const traceparent = header(request, 'traceparent');
   if (traceparent && TRACEPARENT.test(traceparent)) {
     metadata.traceparent = traceparent;
     const tracestate = header(request, 'tracestate');
     if (tracestate) metadata.tracestate = tracestate;
   }
-  return request.idempotencyKey ? { metadata, idempotencyKey: request.idempotencyKey } : { metadata };
+  return { metadata, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}), ...(actor ? { actor } : {}) };
 }

@@ -1,6 +1,6 @@
-// The pure parts of wallet sign-in (EIP-4361): fresh secrets, token hashing, and the checks the siwe library
-// leaves to its caller (which domain a URI is on, how old issuedAt may be, reading a Bearer header).
-import { createHash, randomBytes } from 'node:crypto';
+// The pure parts of wallet sign-in (EIP-4361): fresh secrets and the checks the siwe library leaves to its
+// caller (which domain a URI is on, how old issuedAt may be). Tokens are digested in credentials.ts.
+import { randomBytes } from 'node:crypto';
 
 export const NONCE_TTL_MS = 10 * 60_000;
 export const ISSUED_AT_MAX_AGE_MS = 5 * 60_000;
@@ -15,19 +15,6 @@ export function newNonce(): string {
 /** 32 random bytes, base64url: returned to the client once and stored only as its hash. */
 export function newSessionToken(): string {
   return randomBytes(32).toString('base64url');
-}
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/;
-
-/** The token of an `Authorization: Bearer <token>` header shaped like ours, or undefined. */
-export function bearerTokenOf(header: string | undefined): string | undefined {
-  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
-  const token = match?.[1];
-  return token !== undefined && SESSION_TOKEN.test(token) ? token : undefined;
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bearerTokenOf, hashToken, issuedAtProblem, newNonce, newSessionToken, uriIsOnDomain } from './sign-in.ts';
+import { issuedAtProblem, newNonce, newSessionToken, uriIsOnDomain } from './sign-in.ts';
 
 describe('uriIsOnDomain', () => {
   it('accepts a URL on the same host and port', () => {
@@ -48,22 +48,5 @@ describe('secrets', () => {
     expect(newNonce()).not.toBe(newNonce());
     expect(newSessionToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(newSessionToken()).not.toBe(newSessionToken());
-  });
-  it('hashes a token with SHA-256', () => {
-    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  });
-});
-
-describe('bearerTokenOf', () => {
-  const token = 'A'.repeat(43);
-  it('reads a Bearer token shaped like ours', () => {
-    expect(bearerTokenOf(`Bearer ${token}`)).toBe(token);
-    expect(bearerTokenOf(`bearer ${token}`)).toBe(token);
-  });
-  it('refuses a missing header, another scheme or a token of another shape', () => {
-    expect(bearerTokenOf(undefined)).toBeUndefined();
-    expect(bearerTokenOf(`Basic ${token}`)).toBeUndefined();
-    expect(bearerTokenOf('Bearer short')).toBeUndefined();
-    expect(bearerTokenOf(`Bearer ${token} extra`)).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import type { ParkingAdmin } from '../../../ports/read-models.ts';
 import { errorResponses } from './schemas.ts';
@@ -20,13 +21,14 @@ const parkedEvent = z.object({
 export const adminRoutes: FastifyPluginAsync<{ parking: ParkingAdmin }> = async (fastify, { parking }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v1/admin/parked', { schema: { response: { 200: z.object({ parked: z.array(parkedEvent) }), ...errorResponses } } }, async () => ({
+  app.get('/v1/admin/parked', { config: { access: access.admin }, schema: { response: { 200: z.object({ parked: z.array(parkedEvent) }), ...errorResponses } } }, async () => ({
     parked: (await parking.list()).map((event) => ({ ...event, parkedAt: event.parkedAt.toISOString() })),
   }));
 
   app.post(
     '/v1/admin/parked/:projection/:streamId/retry',
     {
+      config: { access: access.admin },
       schema: {
         params: z.object({ projection: z.string().min(1).max(30), streamId: z.string().min(1).max(512) }),
         response: {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ANCHORING_PROJECTION } from '../../../projections/anchoring/anchoring-projection.ts';
 import type { AuditReader } from '../../../ports/read-models/anchoring.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
 import { errorResponses } from './schemas.ts';
@@ -30,6 +31,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
   app.get(
     '/v1/audit/events/:eventId/proof',
     {
+      config: { access: access.public },
       schema: {
         params: z.object({ eventId: z.uuid() }),
         querystring: z.object({ consistentWith: consistentWithParam }),
@@ -74,6 +76,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
   app.get(
     '/v1/audit/batches',
     {
+      config: { access: access.public },
       schema: {
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }),
         response: { 200: z.object({ batches: z.array(batchSchema), nextCursor: z.string().nullable() }), ...errorResponses },
@@ -88,6 +91,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
   app.get(
     '/v1/audit/batches/:batchId',
     {
+      config: { access: access.public },
       schema: {
         params: z.object({ batchId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
         response: {

@@ -1,13 +1,17 @@
-// Wallet sign-in (EIP-4361): a nonce to sign, a session for a signed message, who a session is, and logout.
-// Sessions only: no route checks them yet.
+// Wallet sign-in (EIP-4361): a nonce to sign, a session for a signed message, who a credential is, and
+// logout; and the API keys of services and operators (admins only).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { getAddress, verifyMessage } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { z } from 'zod';
+import { roleSchema, scopeSchema, subjectSchema } from '../../../commands/access/schemas.ts';
+import type { ApiKeyStore } from '../../../ports/api-keys.ts';
 import type { SessionStore } from '../../../ports/sessions.ts';
+import { access } from '../access-control.ts';
+import { bearerCredentialOf, type Credentials } from '../credentials.ts';
 import { HttpError } from '../errors.ts';
-import { bearerTokenOf, hashToken, issuedAtProblem, newNonce, newSessionToken, NONCE_TTL_MS, uriIsOnDomain } from '../sign-in.ts';
+import { issuedAtProblem, newNonce, newSessionToken, NONCE_TTL_MS, uriIsOnDomain } from '../sign-in.ts';
 import { errorResponses } from './schemas.ts';
 
 export type AuthSettings = {
@@ -15,9 +19,21 @@ export type AuthSettings = {
   domain: string;
   chainId: number;
   sessionTtlMs: number;
+  /** The HMAC key session tokens and API keys are stored under (generated per data directory, or AUTH_SECRET). */
+  digestKey: Uint8Array;
+  /** How long a verified credential and a subject's grants are reused by this gateway. Default 1000 ms. */
+  cacheMs?: number;
 };
 
-export type AuthRoutesOptions = { sessions: SessionStore; auth: AuthSettings; clock: () => number };
+export type AuthRoutesOptions = {
+  sessions: SessionStore;
+  apiKeys: ApiKeyStore;
+  credentials: Credentials;
+  auth: AuthSettings;
+  clock: () => number;
+  /** Nonces and sign-ins a minute per client address. */
+  signInPerMinute: number;
+};
 
 // A message is lines of text: line feeds only, no other control character.
 const siweText = z
@@ -29,17 +45,27 @@ const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte hex signat
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 // A grant: a role, for one scope (a participant, a company) or everywhere.
 const roles = z.array(z.object({ role: z.string(), scope: z.string().optional() }));
+const apiKey = z.object({
+  keyId: z.string(),
+  role: z.string(),
+  scope: z.string().optional(),
+  subject: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().optional(),
+});
 
 function refused(reason: string): HttpError {
   return new HttpError('invalid_siwe', reason);
 }
 
-export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify, { sessions, auth, clock }) => {
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify, { sessions, apiKeys, credentials, auth, clock, signInPerMinute }) => {
+  // Tight, and per address: these are the routes an attacker without a credential can reach.
+  const signInLimit = { max: signInPerMinute, keyGenerator: (request: { ip: string }) => `sign-in:${request.ip}` };
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   app.get(
     '/v1/auth/nonce',
-    { schema: { response: { 200: z.object({ nonce: z.string(), expiresAt: z.string() }), ...errorResponses } } },
+    { config: { access: access.public, rateLimit: signInLimit }, schema: { response: { 200: z.object({ nonce: z.string(), expiresAt: z.string() }), ...errorResponses } } },
     async () => {
       const nonce = newNonce();
       const expiresAt = new Date(clock() + NONCE_TTL_MS);
@@ -51,6 +77,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify,
   app.post(
     '/v1/auth/siwe',
     {
+      config: { access: access.public, rateLimit: signInLimit },
       schema: {
         body: z.strictObject({ message: siweText, signature }),
         response: { 200: z.object({ token: z.string(), subject: address, roles, expiresAt: z.string() }), ...errorResponses },
@@ -83,30 +110,70 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify,
       const subject = getAddress(message.address);
       const token = newSessionToken();
       const expiresAt = new Date(now + auth.sessionTtlMs);
-      await sessions.createSession(hashToken(token), { subject, expiresAt });
-      return { token, subject, roles: [], expiresAt: expiresAt.toISOString() };
+      await sessions.createSession(credentials.digest(token), { subject, expiresAt });
+      return { token, subject, roles: [...(await credentials.grantsOf(subject))], expiresAt: expiresAt.toISOString() };
     },
   );
 
-  app.get('/v1/auth/me', { schema: { response: { 200: z.object({ subject: address, roles }), ...errorResponses } } }, async (request) => {
-    const { session } = await sessionOf(request.headers.authorization);
-    return { subject: session.subject, roles: [] };
-  });
+  app.get(
+    '/v1/auth/me',
+    { config: { access: access.signedIn() }, schema: { response: { 200: z.object({ subject: z.string(), keyId: z.string().optional(), roles }), ...errorResponses } } },
+    async (request) => {
+      const actor = request.actor!;
+      return { subject: actor.subject, ...(actor.keyId ? { keyId: actor.keyId } : {}), roles: [...actor.grants] };
+    },
+  );
 
-  app.post('/v1/auth/logout', { schema: { response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
-    const { tokenHash } = await sessionOf(request.headers.authorization);
-    await sessions.revokeSession(tokenHash);
-    return reply.code(204).send(null);
-  });
+  app.post(
+    '/v1/auth/logout',
+    { config: { access: access.signedIn('the session itself (an API key is revoked with DELETE /v1/admin/keys/:keyId)') }, schema: { response: { 204: z.null(), ...errorResponses } } },
+    async (request, reply) => {
+      const credential = bearerCredentialOf(request.headers.authorization);
+      if (credential?.kind !== 'session') {
+        throw new HttpError('invalid_request', 'logout ends a session; an API key is revoked with DELETE /v1/admin/keys/:keyId', [{ path: 'headers.authorization', message: 'not a session token' }]);
+      }
+      await sessions.revokeSession(credentials.digest(credential.token));
+      credentials.forgetSession(credential.token);
+      return reply.code(204).send(null);
+    },
+  );
 
-  async function sessionOf(authorization: string | undefined) {
-    const token = bearerTokenOf(authorization);
-    if (token === undefined) throw new HttpError('unauthenticated', 'an Authorization: Bearer <session token> header is required');
-    const tokenHash = hashToken(token);
-    const session = await sessions.findSession(tokenHash, new Date(clock()));
-    if (!session) throw new HttpError('unauthenticated', 'the session token is unknown, revoked or expired');
-    return { session, tokenHash };
-  }
+  app.post(
+    '/v1/admin/keys',
+    {
+      config: { access: access.admin },
+      schema: {
+        body: z.strictObject({ role: roleSchema, scope: scopeSchema.optional(), subject: subjectSchema.optional() }),
+        response: { 201: z.object({ keyId: z.string(), key: z.string(), role: z.string(), scope: z.string().optional(), subject: z.string() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { keyId, key, record } = await credentials.issueKey(request.body);
+      request.log.info({ keyId, role: record.role, scope: record.scope, subject: record.subject, by: request.actor?.subject }, 'API key created');
+      return reply.code(201).send({ keyId, key, role: record.role, ...(record.scope ? { scope: record.scope } : {}), subject: record.subject });
+    },
+  );
+
+  app.get('/v1/admin/keys', { config: { access: access.admin }, schema: { response: { 200: z.object({ keys: z.array(apiKey) }), ...errorResponses } } }, async () => ({
+    keys: (await apiKeys.listKeys()).map(({ createdAt, revokedAt, ...key }) => ({
+      ...key,
+      createdAt: createdAt.toISOString(),
+      ...(revokedAt ? { revokedAt: revokedAt.toISOString() } : {}),
+    })),
+  }));
+
+  app.delete(
+    '/v1/admin/keys/:keyId',
+    {
+      config: { access: access.admin },
+      schema: { params: z.object({ keyId: z.string().regex(/^[0-9a-f]{16}$/, '16 hexadecimal digits') }), response: { 204: z.null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      if (!(await credentials.revokeKey(request.params.keyId))) throw new HttpError('key_not_found', `no active API key ${request.params.keyId}`);
+      request.log.info({ keyId: request.params.keyId, by: request.actor?.subject }, 'API key revoked');
+      return reply.code(204).send(null);
+    },
+  );
 };
 
 function recoveredAddress(text: string, signed: string): string | undefined {

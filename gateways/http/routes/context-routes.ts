@@ -3,11 +3,12 @@
 import type { EventStore } from '../../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../../ports/idempotency-store.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import type { Credentials } from '../credentials.ts';
 
 /** Configuration a single context reads; each field is named after its context. */
 export type ContextSettings = {
-  /** WORKPLACE_PSEUDONYM_KEY, the HMAC key of reviewer pseudonyms; omitted: the public development key, with a warning. */
-  workplacePseudonymKey?: Uint8Array;
+  /** The HMAC key of reviewer pseudonyms (WORKPLACE_PSEUDONYM_KEY, or drawn per data directory). */
+  workplacePseudonymKey: Uint8Array;
 };
 
 export type ContextRoutesOptions = {
@@ -18,4 +19,6 @@ export type ContextRoutesOptions = {
   /** Longest wait for ?consistentWith= before answering 504. */
   consistencyTimeoutMs: number;
   settings: ContextSettings;
+  /** The gateway's credentials (absent: no sign-in configured, every non-public route answers 401). */
+  credentials?: Credentials;
 };

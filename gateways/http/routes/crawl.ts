@@ -17,6 +17,7 @@ import {
 } from '../../../commands/crawl/schemas.ts';
 import { CRAWL_PROJECTION } from '../../../projections/crawl/crawl-projection.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
@@ -41,6 +42,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/participants',
     {
+      config: { access: access.signedIn('any signed-in subject; it owns the participant it registers') },
       preHandler,
       schema: {
         body: registerParticipantSchema,
@@ -53,6 +55,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.put(
     '/v1/publishers/:id/price',
     {
+      config: { access: access.signedIn("the publisher's owner, a key scoped to it, or an admin") },
       preHandler,
       schema: { params: idParams, body: setPriceSchema, response: { 200: z.object({ publisherId: z.string(), pricePerCrawl: micros, lsn }), ...errorResponses } },
     },
@@ -62,6 +65,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/platforms/:id/deposits',
     {
+      config: { access: access.signedIn("the platform's owner, a key scoped to it, or an admin") },
       preHandler,
       schema: {
         params: idParams,
@@ -75,6 +79,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls',
     {
+      config: { access: access.signedIn("the billing platform's owner, a key scoped to it, or an admin") },
       preHandler,
       schema: {
         body: billCrawlSchema,
@@ -87,6 +92,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls/:id/dispute',
     {
+      config: { access: access.signedIn("the billed platform's owner, a key scoped to it, or an admin") },
       preHandler,
       schema: { params: crawlParams, body: disputeCrawlSchema, response: { 200: z.object({ crawlId: z.string(), eventId: z.string(), lsn }), ...errorResponses } },
     },
@@ -96,6 +102,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls/:id/refund',
     {
+      config: { access: access.signedIn("the crawl's publisher's owner, a key scoped to it, or an admin") },
       preHandler,
       schema: {
         params: crawlParams,
@@ -118,6 +125,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
   app.get(
     '/v1/platforms/:id/escrow',
     {
+      config: { access: access.public },
       schema: {
         params: idParams,
         querystring: z.object({ consistentWith: consistentWithParam }),
@@ -140,7 +148,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
 
   app.get(
     '/v1/platforms/:id/spend',
-    { schema: { params: idParams, querystring: range, response: { 200: totals.extend({ platformId: z.string() }), ...errorResponses } } },
+    { config: { access: access.public }, schema: { params: idParams, querystring: range, response: { 200: totals.extend({ platformId: z.string() }), ...errorResponses } } },
     async (request) => {
       const { from, to, consistentWith } = request.query;
       const asOfLsn = await asOf(consistentWith);
@@ -150,7 +158,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
 
   app.get(
     '/v1/publishers/:id/revenue',
-    { schema: { params: idParams, querystring: range, response: { 200: totals.extend({ publisherId: z.string() }), ...errorResponses } } },
+    { config: { access: access.public }, schema: { params: idParams, querystring: range, response: { 200: totals.extend({ publisherId: z.string() }), ...errorResponses } } },
     async (request) => {
       const { from, to, consistentWith } = request.query;
       const asOfLsn = await asOf(consistentWith);
@@ -161,6 +169,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
   app.get(
     '/v1/crawls',
     {
+      config: { access: access.public },
       schema: {
         querystring: z.object({
           platformId: participantIdSchema.optional(),
@@ -205,6 +214,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
   app.get(
     '/v1/settlements/:day',
     {
+      config: { access: access.public },
       schema: {
         params: z.object({ day }),
         querystring: z.object({ consistentWith: consistentWithParam }),
@@ -229,6 +239,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
   app.get(
     '/v1/publishers/:id/payouts/:day/proof',
     {
+      config: { access: access.public },
       schema: {
         params: z.object({ id: participantIdSchema, day }),
         querystring: z.object({ consistentWith: consistentWithParam }),

@@ -7,6 +7,7 @@ import { governanceCommands } from '../../../commands/governance/governance-comm
 import { castVoteSchema, createDecisionSchema, decisionIdSchema } from '../../../commands/governance/schemas.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { GOVERNANCE_PROJECTION } from '../../../projections/governance/governance-projection.ts';
+import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
@@ -26,6 +27,7 @@ export const governanceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async 
   app.post(
     '/v1/decisions',
     {
+      config: { access: access.roles(['convener']) },
       preHandler,
       schema: {
         body: createDecisionSchema,
@@ -38,6 +40,7 @@ export const governanceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async 
   app.post(
     '/v1/decisions/:id/votes',
     {
+      config: { access: access.signedIn('any signed-in subject, voting as itself; a ballot-box key names the voter') },
       preHandler,
       schema: {
         params: decisionParams,
@@ -51,6 +54,7 @@ export const governanceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async 
   app.post(
     '/v1/decisions/:id/close',
     {
+      config: { access: access.signedIn("the decision's creator, or an admin") },
       preHandler,
       schema: { params: decisionParams, response: { 200: z.object({ lsn }), ...errorResponses } },
     },
@@ -66,6 +70,7 @@ const governanceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consis
   app.get(
     '/v1/decisions/:id/results',
     {
+      config: { access: access.public },
       schema: {
         params: decisionParams,
         querystring: z.object({ consistentWith: consistentWithParam }),
@@ -97,6 +102,7 @@ const governanceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consis
   app.get(
     '/v1/decisions',
     {
+      config: { access: access.public },
       schema: {
         querystring: z.object({
           status: z.enum(['open', 'closed']).optional(),

@@ -3,6 +3,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { EventStore } from '../../../ports/event-store.ts';
 import type { ProjectionHealth } from '../../../ports/read-models.ts';
+import { access } from '../access-control.ts';
+
+// Probes are public and never rate limited: an orchestrator polls them.
+const probe = { access: access.public, rateLimit: false } as const;
 
 export type HealthRoutesOptions = {
   eventStore: EventStore;
@@ -12,9 +16,9 @@ export type HealthRoutesOptions = {
 };
 
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, { eventStore, readinessChecks, projectionHealth }) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: probe }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { config: probe }, async (request, reply) => {
     const checks: Record<string, () => Promise<void>> = { eventStore: () => eventStore.ping(), ...readinessChecks };
     const results = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { access } from '../access-control.ts';
 import { decodeEvent } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
 import { errorResponses, eventSchema } from './schemas.ts';
@@ -29,6 +30,7 @@ export const logRoutes: FastifyPluginAsync<{ eventStore: EventStore }> = async (
   app.get(
     '/v1/log',
     {
+      config: { access: access.roles(['auditor']) },
       schema: {
         querystring: z.object({ fromLsn: z.coerce.number().int().min(1).default(1), limit }),
         response: { 200: eventsResponse, ...errorResponses },
@@ -43,6 +45,7 @@ export const logRoutes: FastifyPluginAsync<{ eventStore: EventStore }> = async (
   app.get(
     '/v1/streams/:streamId/events',
     {
+      config: { access: access.roles(['auditor']) },
       schema: {
         params: z.object({ streamId: z.string().min(1).max(512) }),
         querystring: z.object({ fromRevision: z.coerce.number().int().min(0).default(0), limit }),

@@ -15,9 +15,9 @@ import {
 import { reviewerPseudonym } from '../../../commands/workplace/pseudonym.ts';
 import type { SubmitReviewInput } from '../../../commands/workplace/schemas.ts';
 import { workplaceCommands } from '../../../commands/workplace/workplace-commands.ts';
-import { workplacePseudonymKeyOf } from '../../../infra/config.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { WORKPLACE_PROJECTION } from '../../../projections/workplace/workplace-projection.ts';
+import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
@@ -59,11 +59,8 @@ function scoresFrom(readModels: ReadModels | undefined): CompanyScores {
 export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, options) => {
   const { eventStore, idempotency, clock, readModels, consistencyTimeoutMs, settings } = options;
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  // WORKPLACE_PSEUDONYM_KEY; when not given, the public development key (see infra/config.ts).
-  const pseudonym = workplacePseudonymKeyOf(settings);
-  if (pseudonym.developmentDefault) {
-    fastify.log.warn('WORKPLACE_PSEUDONYM_KEY is not set: reviewer pseudonyms use the public development key; set it in production');
-  }
+  // WORKPLACE_PSEUDONYM_KEY, or the one drawn for the data directory (infra/config.ts platformSecrets).
+  const pseudonym = { key: settings.workplacePseudonymKey };
   const commands = workplaceCommands({ eventStore, pseudonymKey: pseudonym.key, companyScores: scoresFrom(readModels), clock });
   const preHandler = idempotencyGuard(idempotency);
   // The idempotency store keeps a hash of each request: for a review, of its pseudonym, never of the raw id.
@@ -77,6 +74,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   app.post(
     '/v1/companies',
     {
+      config: { access: access.signedIn('an admin, or role company for the companyId it names') },
       preHandler,
       schema: { body: registerCompanySchema, response: { 201: z.object({ companyId: z.string(), streamId: z.string(), lsn }), ...errorResponses } },
     },
@@ -86,6 +84,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   app.post(
     '/v1/companies/:id/submissions',
     {
+      config: { access: access.signedIn('any signed-in subject, reviewing under its pseudonym') },
       preHandler: submissionPreHandler,
       schema: {
         params: companyParams,
@@ -99,6 +98,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   app.post(
     '/v1/companies/:id/engagement',
     {
+      config: { access: access.admin },
       preHandler,
       schema: {
         params: companyParams,
@@ -111,6 +111,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   app.post(
     '/v1/companies/:id/engagement/response',
     {
+      config: { access: access.roles(['company'], { scopeParam: 'id' }) },
       preHandler,
       schema: {
         params: companyParams,
@@ -131,6 +132,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   app.post(
     '/v1/companies/:id/watch-list',
     {
+      config: { access: access.admin },
       preHandler,
       schema: { params: companyParams, body: watchListSchema, response: { 201: z.object({ lsn }), ...errorResponses } },
     },
@@ -139,7 +141,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
 
   app.delete(
     '/v1/companies/:id/watch-list',
-    { preHandler, schema: { params: companyParams, response: { 200: z.object({ lsn }), ...errorResponses } } },
+    { config: { access: access.admin }, preHandler, schema: { params: companyParams, response: { 200: z.object({ lsn }), ...errorResponses } } },
     async (request) => commands.delistCompany(request.params.id, commandContext(request)),
   );
 
@@ -159,6 +161,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
   app.get(
     '/v1/companies/:id/score',
     {
+      config: { access: access.public },
       schema: {
         params: companyParams,
         querystring: companyQuery,
@@ -198,6 +201,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
   app.get(
     '/v1/watch-list',
     {
+      config: { access: access.public },
       schema: {
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -233,6 +237,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
   app.get(
     '/v1/companies/:id/certifications',
     {
+      config: { access: access.public },
       schema: {
         params: companyParams,
         querystring: companyQuery,
@@ -256,6 +261,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
   app.get(
     '/v1/companies/:id/engagement',
     {
+      config: { access: access.public },
       schema: {
         params: companyParams,
         querystring: companyQuery,
