@@ -103,8 +103,9 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   const credentials = deps.sessions && deps.apiKeys && deps.auth
     ? new Credentials(deps.sessions, deps.apiKeys, accessCommands(deps.eventStore, clock).grantsOf, { digestKey: deps.auth.digestKey, cacheMs: deps.auth.cacheMs ?? 1000, clock })
     : undefined;
-  const routePolicies = registerAccessControl(app, credentials);
+  // Before the access control: a refused request gets the security headers too.
   await app.register(helmet, { global: true });
+  const routePolicies = registerAccessControl(app, credentials);
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   await app.register(rateLimit, {
     // Route-level onRequest hooks run after the access control's: the caller is known when it is counted.
