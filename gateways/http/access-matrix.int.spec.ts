@@ -1,0 +1,52 @@
+// The access matrix: every state-changing route, called with no credential, with one lacking the role, with
+// one holding the role for another target, and with the right one → 401 / 403 / 403 / its success, and the
+// refusals append nothing (the head of the log does not move).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
+import type { MatrixRequest, MatrixRow } from './access-matrix/matrix-case.ts';
+import { platformRows } from './access-matrix/platform.ts';
+
+const rows: MatrixRow[] = [...platformRows];
+
+/** State-changing routes with no role to refuse: sign-in is public, and logout ends the caller's own session. */
+const SELF_SERVICE = ['POST /v1/auth/siwe', 'POST /v1/auth/logout'];
+
+let fixture: HttpFixture;
+
+beforeAll(async () => {
+  fixture = await createHttpFixture({ readSide: true });
+});
+afterAll(async () => fixture.close());
+
+const call = (request: MatrixRequest, credential?: Credential) =>
+  fixture.app.inject({ method: request.method, url: request.url, ...(request.payload ? { payload: request.payload } : {}), ...(credential ? { headers: { ...credential } } : {}) });
+
+describe('access matrix', () => {
+  it('has a row for every state-changing route', () => {
+    const stateChanging = fixture.app.routePolicies
+      .filter(({ method, access }) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && access.kind !== 'public')
+      .map(({ method, url }) => `${method} ${url}`)
+      .filter((route) => !SELF_SERVICE.includes(route));
+    expect(rows.map((row) => row.route).sort()).toEqual(stateChanging.sort());
+  });
+
+  for (const row of rows) {
+    it(`${row.route}: 401 without a credential, 403 for the wrong role and for the wrong scope, success for the right one`, async () => {
+      const { request, wrongRole, wrongScope, right, status } = await row.prepare(fixture);
+      const head = await fixture.headLsn();
+      const refusals: [string, Credential | undefined, number, string][] = [
+        ['no credential', undefined, 401, 'unauthenticated'],
+        ['wrong role', wrongRole, 403, 'forbidden'],
+        ['wrong scope', wrongScope, 403, 'forbidden'],
+      ];
+      for (const [what, credential, expected, code] of refusals) {
+        const response = await call(request, credential);
+        expect(response.statusCode, `${what}: ${response.body}`).toBe(expected);
+        expect(response.json().error, what).toBe(code);
+        expect(await fixture.headLsn(), `${what} appended nothing`).toBe(head);
+      }
+      const accepted = await call(request, right);
+      expect(accepted.statusCode, accepted.body).toBe(status);
+    });
+  }
+});
