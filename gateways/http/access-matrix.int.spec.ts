@@ -1,6 +1,7 @@
 // The access matrix: every state-changing route, called with no credential, with one lacking the role, with
 // one holding the role for another target, and with the right one → 401 / 403 / 403 / its success, and the
-// refusals append nothing (the head of the log does not move).
+// refusals append nothing (the head of the log does not move); every event the accepted call appends
+// records its actor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import type { MatrixRequest, MatrixRow } from './access-matrix/matrix-case.ts';
@@ -47,6 +48,10 @@ describe('access matrix', () => {
       }
       const accepted = await call(request, right);
       expect(accepted.statusCode, accepted.body).toBe(status);
+      // Whatever it appended names its actor, taken from the verified credential.
+      for (const event of await fixture.eventStore.readAll({ fromLsn: head + 1, limit: 100 })) {
+        expect(event.metadata.actor, `${event.type} of ${row.route}`).toEqual(expect.stringMatching(/\S/));
+      }
     });
   }
 });
