@@ -15,3 +15,13 @@ describe('error registry', () => {
     expect(documented).toEqual(registered);
   });
 });
+
+describe('renderError', () => {
+  it('answers an unexpected failure with the generic 500 body: no message, stack or SQL of the cause', async () => {
+    const { renderError } = await import('./app.ts');
+    const cause = Object.assign(new Error('duplicate key value violates unique constraint "events_pkey" in select * from events'), { code: '23505' });
+    const { status, body } = renderError(cause);
+    expect(status).toBe(500);
+    expect(body).toEqual({ error: 'internal_error', message: 'internal error' });
+  });
+});
