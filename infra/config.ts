@@ -109,14 +109,23 @@ export type Config = {
  * pseudonyms and cannot read the first one's sessions and keys.
  */
 export function platformSecrets(config: Pick<Config, 'dataDir' | 'workplacePseudonymKey' | 'authSecret'>): { workplacePseudonymKey: Buffer; authSecret: Buffer; drawn: string[] } {
-  const drawn: string[] = [];
-  const kept = (configured: Buffer | undefined, name: string) => {
-    if (configured) return configured;
-    const { secret, created, file } = dataDirSecret(config.dataDir, name);
-    if (created) drawn.push(file);
-    return secret;
-  };
-  return { workplacePseudonymKey: kept(config.workplacePseudonymKey, 'workplace-pseudonym-key'), authSecret: kept(config.authSecret, 'auth-secret'), drawn };
+  const pseudonymKey = keptSecret(config.workplacePseudonymKey, config.dataDir, 'workplace-pseudonym-key');
+  const authSecret = authSecretOf(config);
+  return { workplacePseudonymKey: pseudonymKey.secret, authSecret: authSecret.secret, drawn: [pseudonymKey.drawn, authSecret.drawn].filter((file) => file !== undefined) };
+}
+
+/**
+ * The HMAC key of credential digests alone (what `proofline keys` needs): AUTH_SECRET, else the data
+ * directory's. `drawn` names the file when it was drawn just now.
+ */
+export function authSecretOf(config: Pick<Config, 'dataDir' | 'authSecret'>): { secret: Buffer; drawn: string | undefined } {
+  return keptSecret(config.authSecret, config.dataDir, 'auth-secret');
+}
+
+function keptSecret(configured: Buffer | undefined, dataDir: string, name: string): { secret: Buffer; drawn: string | undefined } {
+  if (configured) return { secret: configured, drawn: undefined };
+  const { secret, created, file } = dataDirSecret(dataDir, name);
+  return { secret, drawn: created ? file : undefined };
 }
 
 export class ConfigError extends Error {

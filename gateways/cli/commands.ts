@@ -6,7 +6,7 @@ import { processes, processForCommand, projectionNamed, projections } from '../c
 import type { Roles } from './platform.ts';
 
 /** The commands of the platform itself; a context's process may not take one of these names. */
-export const platformCommands = ['start', 'gateway', 'relay', 'project', 'anchor', 'audit', 'help'] as const;
+export const platformCommands = ['start', 'gateway', 'relay', 'project', 'anchor', 'audit', 'keys', 'login', 'help'] as const;
 
 for (const { command } of processes) {
   if ((platformCommands as readonly string[]).includes(command)) throw new Error(`a context's process takes the platform command "${command}"`);
@@ -34,6 +34,14 @@ commands:
 ${processes.map(({ command, usage }) => `${entry(command, usage)}\n`).join('')}  audit verify               replay the log and check every batch root on chain (exit 1 on a mismatch);
                              --json, --quiet, --allow-unanchored-tail, --rebuild (also compare read models)
   audit stream <streamId>    a stream's events with their leaves and Merkle proofs
+  keys create --role <role> [--scope <id>] [--subject <name>]
+                             a new API key, printed once on stdout (its id on stderr)
+  keys list [--json]         every API key: id, role, scope, subject, created, revoked (never a secret)
+  keys revoke <keyId>        the key stops working; exit 1 for an unknown key
+                             (keys: DATABASE_URL, else the data directory's embedded PostgreSQL)
+  login --dev-wallet [--as <name>] [--url http://HOST:PORT]
+                             sign in to a running gateway with a development wallet kept under the data
+                             directory; prints the session token on stdout (not with NODE_ENV=production)
   help                       this text
 
 projections: ${projections.map((projection) => projection.name).join(', ')}`;

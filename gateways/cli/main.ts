@@ -8,6 +8,8 @@ import { projectionNamed, projections } from '../contexts/index.ts';
 import { rebuildProjection } from '../../projections/runtime/index.ts';
 import { auditCommand } from './audit.ts';
 import { rolesFor, USAGE } from './commands.ts';
+import { keysCommand } from './keys.ts';
+import { runLogin } from './login.ts';
 import { startPlatform } from './platform.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -16,7 +18,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const output = { out: (text: string) => void process.stdout.write(text), err: (text: string) => void process.stderr.write(text) };
+  // Before the configuration is read: it refuses NODE_ENV=production itself, with its own reason.
+  if (command === 'login') return runLogin(args, { ...output, env: process.env, fetch, now: () => new Date() });
   const config = loadConfig();
+  // The embedded default too: the data directory's database (the running platform's, or one started for it).
+  if (command === 'keys') return keysCommand(args, config, output);
   const logger = pino({ level: config.logLevel, base: { service: 'proofline', role: command } });
   if (command !== 'start' && !config.databaseUrl) {
     throw new ConfigError(`proofline ${command} needs DATABASE_URL (use \`proofline start\` for the embedded default)`);

