@@ -2,7 +2,7 @@
 // directory (`<dataDir>/secrets/<name>`, mode 0600), so a restart finds the same ones. NODE_ENV=production
 // never comes here: it refuses to start without configured secrets (infra/config.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const SECRET_TEXT = /^([0-9a-f]{2}){32,}\n?$/;
@@ -16,15 +16,27 @@ export function dataDirSecret(dataDir: string, name: string): { secret: Buffer; 
   const folder = path.join(dataDir, 'secrets');
   const file = path.join(folder, name);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
-  let created = false;
-  try {
-    // 'wx': of two processes starting at once, one writes and the other reads what it wrote.
-    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
-    created = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  const created = createOnce(file, `${randomBytes(32).toString('hex')}\n`);
   const text = readFileSync(file, 'utf8');
   if (!SECRET_TEXT.test(text)) throw new SecretFileError(`${file} does not hold a secret of at least 32 bytes of hex; delete it to draw a new one (every token, key or pseudonym made under the old one stops matching)`);
   return { secret: Buffer.from(text.trim(), 'hex'), created, file };
+}
+
+/**
+ * Writes `text` to `file` (mode 0600) unless it exists; false when it did. The text is written whole to a
+ * file of its own and then linked into place, so of two processes starting at once one makes the file and
+ * the other reads all of it (never an empty file caught between create and write).
+ */
+function createOnce(file: string, text: string): boolean {
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.draft`;
+  writeFileSync(draft, text, { flag: 'wx', mode: 0o600 });
+  try {
+    linkSync(draft, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(draft);
+  }
 }
