@@ -173,12 +173,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   };
 }
 
-/** The private keys anvil (and hardhat) fund from the public test mnemonic: anyone can sign with them. */
-export function wellKnownDevKeys(count = 20): Set<string> {
+const devKeysByCount = new Map<number, ReadonlySet<string>>();
+
+/** The private keys anvil (and hardhat) fund from the public test mnemonic: anyone can sign with them. Derived once (slow). */
+export function wellKnownDevKeys(count = 20): ReadonlySet<string> {
+  const known = devKeysByCount.get(count);
+  if (known) return known;
   const keys = new Set<string>();
   for (let index = 0; index < count; index++) {
     keys.add(HDNodeWallet.fromPhrase('test test test test test test test test test test test junk', undefined, `m/44'/60'/0'/0/${index}`).privateKey.slice(2).toLowerCase());
   }
+  devKeysByCount.set(count, keys);
   return keys;
 }
 

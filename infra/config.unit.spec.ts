@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { authSecretOf, ConfigError, loadConfig, platformSecrets, wellKnownDevKeys } from './config.ts';
 
 describe('loadConfig: sign-in settings', () => {
   it('defaults the domain to HOST:PORT, the chain to anvil and sessions to 24 hours', () => {
@@ -18,5 +21,139 @@ describe('loadConfig: sign-in settings', () => {
     expect(() => loadConfig({ AUTH_DOMAIN: 'app.example.org/login' })).toThrow(/AUTH_DOMAIN/);
     expect(() => loadConfig({ AUTH_CHAIN_ID: '0' })).toThrow(/AUTH_CHAIN_ID/);
     expect(() => loadConfig({ AUTH_SESSION_TTL_MS: '1000' })).toThrow(/AUTH_SESSION_TTL_MS/);
+  });
+});
+
+const HEX_32 = 'ab'.repeat(32);
+/** What production needs, none of it a development value. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  WORKPLACE_PSEUDONYM_KEY: 'cd'.repeat(32),
+  AUTH_SECRET: 'ef'.repeat(32),
+  CHAIN_RPC_URL: 'https://rpc.example.org',
+  CHAIN_PRIVATE_KEY: `0x${'12'.repeat(32)}`,
+};
+// Anvil's accounts 0 and 9 from the public test mnemonic, as its own start-up banner prints them.
+const ANVIL_KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+const ANVIL_KEY_9 = '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6';
+
+describe('loadConfig: credentials and rate limits', () => {
+  it('defaults: secrets drawn per data directory (unset here), a 1 s credential cache, and the documented limits', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      authSecret: undefined,
+      workplacePseudonymKey: undefined,
+      authCacheMs: 1000,
+      rateLimits: { subjectPerMinute: 600, keyPerMinute: 60_000, anonymousPerMinute: 600, signInPerMinute: 30 },
+      production: false,
+    });
+  });
+
+  it('reads AUTH_SECRET as bytes, AUTH_CACHE_MS and every RATE_LIMIT_*; an empty secret is unset', () => {
+    const config = loadConfig({
+      AUTH_SECRET: ` ${HEX_32.toUpperCase()} `,
+      AUTH_CACHE_MS: '0',
+      RATE_LIMIT_PER_MINUTE: '10',
+      RATE_LIMIT_KEY_PER_MINUTE: '20',
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '30',
+      RATE_LIMIT_SIGN_IN_PER_MINUTE: '40',
+    });
+    expect(config.authSecret?.equals(Buffer.from(HEX_32, 'hex'))).toBe(true);
+    expect(config).toMatchObject({ authCacheMs: 0, rateLimits: { subjectPerMinute: 10, keyPerMinute: 20, anonymousPerMinute: 30, signInPerMinute: 40 } });
+    expect(loadConfig({ AUTH_SECRET: '' }).authSecret).toBeUndefined();
+  });
+
+  it.each([
+    ['AUTH_SECRET', 'ab'.repeat(31)],
+    ['AUTH_SECRET', `${HEX_32}g`],
+    ['AUTH_SECRET', 'correct horse battery staple correct horse battery staple!'],
+    ['AUTH_CACHE_MS', '-1'],
+    ['AUTH_CACHE_MS', '60001'],
+    ['AUTH_CACHE_MS', 'soon'],
+    ['RATE_LIMIT_PER_MINUTE', '0'],
+    ['RATE_LIMIT_KEY_PER_MINUTE', '1.5'],
+    ['RATE_LIMIT_ANONYMOUS_PER_MINUTE', '-5'],
+    ['RATE_LIMIT_SIGN_IN_PER_MINUTE', 'many'],
+    ['WORKPLACE_PSEUDONYM_KEY', 'ab'.repeat(16)],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration: ${name}: `));
+  });
+});
+
+describe('loadConfig with NODE_ENV=production', () => {
+  it('accepts a configuration whose secrets and chain are all its own', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.production).toBe(true);
+    expect(config.authSecret?.toString('hex')).toBe(PRODUCTION.AUTH_SECRET);
+    expect(config.workplacePseudonymKey?.toString('hex')).toBe(PRODUCTION.WORKPLACE_PSEUDONYM_KEY);
+    expect(config).toMatchObject({ chainRpcUrl: PRODUCTION.CHAIN_RPC_URL, chainPrivateKey: PRODUCTION.CHAIN_PRIVATE_KEY });
+  });
+
+  it.each(['WORKPLACE_PSEUDONYM_KEY', 'AUTH_SECRET', 'CHAIN_RPC_URL', 'CHAIN_PRIVATE_KEY'] as const)('refuses to start without %s (unset or empty)', (name) => {
+    const { [name]: _, ...without } = PRODUCTION;
+    expect(() => loadConfig(without)).toThrow(`invalid configuration: ${name} is required when NODE_ENV=production`);
+    expect(() => loadConfig({ ...PRODUCTION, [name]: '' })).toThrow(`${name} is required when NODE_ENV=production`);
+  });
+
+  it('names every missing secret at once', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      'invalid configuration: WORKPLACE_PSEUDONYM_KEY, AUTH_SECRET, CHAIN_RPC_URL, CHAIN_PRIVATE_KEY are required when NODE_ENV=production',
+    );
+  });
+
+  it.each([
+    ['index 0', ANVIL_KEY_0],
+    ['index 0, without 0x', ANVIL_KEY_0.slice(2)],
+    ['index 0, upper case', `0x${ANVIL_KEY_0.slice(2).toUpperCase()}`],
+    ['index 9', ANVIL_KEY_9],
+  ])("refuses anvil's well-known development key (%s) as CHAIN_PRIVATE_KEY", (_, key) => {
+    expect(() => loadConfig({ ...PRODUCTION, CHAIN_PRIVATE_KEY: key })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...PRODUCTION, CHAIN_PRIVATE_KEY: key })).toThrow("CHAIN_PRIVATE_KEY is one of anvil's public development keys");
+  });
+
+  it('accepts those keys outside production (the embedded anvil signs with index 0)', () => {
+    expect(loadConfig({ ...PRODUCTION, NODE_ENV: 'development', CHAIN_PRIVATE_KEY: ANVIL_KEY_0 }).chainPrivateKey).toBe(ANVIL_KEY_0);
+  });
+
+  it('wellKnownDevKeys holds the twenty keys of the mnemonic, anvil’s index 0 and 9 among them', () => {
+    const keys = wellKnownDevKeys();
+    expect(keys.size).toBe(20);
+    expect(keys.has(ANVIL_KEY_0.slice(2))).toBe(true);
+    expect(keys.has(ANVIL_KEY_9.slice(2))).toBe(true);
+  });
+});
+
+describe('platformSecrets and authSecretOf', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'proofline-config-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('uses configured secrets and writes nothing under the data directory', () => {
+    const config = loadConfig({ PROOFLINE_DATA_DIR: dataDir, AUTH_SECRET: HEX_32, WORKPLACE_PSEUDONYM_KEY: 'cd'.repeat(32) });
+    const secrets = platformSecrets(config);
+    expect(secrets.authSecret.toString('hex')).toBe(HEX_32);
+    expect(secrets.workplacePseudonymKey.toString('hex')).toBe('cd'.repeat(32));
+    expect(secrets.drawn).toEqual([]);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('draws unset ones once per data directory, says which files it drew, and finds the same ones after', () => {
+    const config = loadConfig({ PROOFLINE_DATA_DIR: dataDir });
+    const first = platformSecrets(config);
+    expect(first.drawn).toEqual([path.join(dataDir, 'secrets', 'workplace-pseudonym-key'), path.join(dataDir, 'secrets', 'auth-secret')]);
+    expect(first.authSecret.equals(first.workplacePseudonymKey)).toBe(false);
+    const again = platformSecrets(config);
+    expect(again.drawn).toEqual([]);
+    expect(again.authSecret.equals(first.authSecret) && again.workplacePseudonymKey.equals(first.workplacePseudonymKey)).toBe(true);
+    expect(authSecretOf(config)).toEqual({ secret: first.authSecret, drawn: undefined });
+  });
+
+  it('authSecretOf draws the credential secret alone', () => {
+    const drawn = authSecretOf(loadConfig({ PROOFLINE_DATA_DIR: dataDir }));
+    expect(drawn.drawn).toBe(path.join(dataDir, 'secrets', 'auth-secret'));
+    expect(readdirSync(path.join(dataDir, 'secrets'))).toEqual(['auth-secret']);
   });
 });
