@@ -1,5 +1,9 @@
 // A gateway started on a database no projection worker has touched yet (its workers run elsewhere, or have
-// not started): every query answers from empty read models, never with a missing table.
+// not started): every query answers from empty read models, never with a missing table. On a database
+// without an admin key it makes one, in its data directory.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.ts';
@@ -9,15 +13,18 @@ import { startPlatform, type Platform } from './platform.ts';
 
 let database: TestDatabase;
 let platform: Platform;
+let dataDir: string;
 
 beforeAll(async () => {
   database = await createTestDatabase('proofline_gateway_only');
-  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0' });
+  dataDir = await mkdtemp(path.join(tmpdir(), 'proofline-gateway-'));
+  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0', PROOFLINE_DATA_DIR: dataDir });
   platform = await startPlatform(config, pino({ level: 'silent' }), { gateway: true, relay: false, projections: [], anchorer: false, processes: [] });
 });
 afterAll(async () => {
   await platform?.stop();
   await database?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('a gateway alone on a fresh database', () => {
@@ -32,6 +39,16 @@ describe('a gateway alone on a fresh database', () => {
   ])('GET %s answers %i from the empty read models', async (url, status) => {
     const response = await fetch(`${platform.url}${url}`);
     expect(response.status, await response.clone().text()).toBe(status);
+  });
+});
+
+describe('a gateway alone on DATABASE_URL, first started', () => {
+  it('writes an admin key to its data directory that the admin routes accept (and refuse without)', async () => {
+    const adminKey = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
+    expect((await fetch(`${platform.url}/v1/admin/parked`)).status).toBe(401);
+    const parked = await fetch(`${platform.url}/v1/admin/parked`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(parked.status, await parked.clone().text()).toBe(200);
+    expect(await parked.json()).toEqual({ parked: [] });
   });
 });
 
