@@ -218,7 +218,7 @@ describe('governance read side over Kafka, one worker', () => {
   it('applies the parked stream once its cause is fixed (the missing creation recorded on another stream)', async () => {
     await appendRaw(side.fixture, 'decision-ghost-restored', {
       type: 'DecisionCreated',
-      data: { decisionId: 'ghost', title: 'Ghost', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: Date.now() },
+      data: { decisionId: 'ghost', title: 'Ghost', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: Date.now(), createdBy: 'operator' },
     });
     await side.caughtUp();
     expect(await retryParkedStream(side.fixture.db, governanceProjection, 'decision-ghost')).toEqual({ status: 'applied', streamId: 'decision-ghost', applied: 1 });
