@@ -41,7 +41,7 @@ describe('the registered schemas', () => {
 describe('DecisionCreated v2 (createdBy)', () => {
   it('reads a decision written at v1 with no creator (createdBy ""), one written now with its creator', () => {
     const created = {
-      type: 'DecisionCreated',
+      type: 'DecisionCreated' as const,
       data: { decisionId: 'd1', title: 'Park', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: 1 },
     };
     const v1Bytes = createEventRegistry([file('DecisionCreated.v1.avsc', load('DecisionCreated.v1.avsc'))]).encode(created);
