@@ -1,7 +1,7 @@
 // Deployments sharing one Kafka broker, as real `proofline start` processes: each on its own database (its
 // own event store, LSNs from 1), each with its embedded anvil. With a topic prefix each, both serve exactly
 // their own log. A fresh store started on topics that hold another store's log refuses to run, saying why.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,7 @@ afterAll(async () => {
   await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-type Deployment = { base: string; database: TestDatabase; proc: RunningProcess };
+type Deployment = { base: string; database: TestDatabase; proc: RunningProcess; dataDir: string };
 
 async function deploy(topicPrefix: string): Promise<Deployment> {
   const database = await createTestDatabase('proofline_shared');
@@ -41,22 +41,24 @@ async function deploy(topicPrefix: string): Promise<Deployment> {
     LOG_LEVEL: 'warn',
   });
   running.push(proc);
-  return { base: `http://127.0.0.1:${port}`, database, proc };
+  return { base: `http://127.0.0.1:${port}`, database, proc, dataDir };
 }
 
 const ready = (deployment: Deployment) =>
   waitFor(async () => (await fetch(`${deployment.base}/readyz`)).ok, 60_000, () => `not ready:\n${deployment.proc.output()}`);
 
-const post = async (url: string, body: unknown) => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return (await response.json()) as { lsn: number };
+const post = async <Answer = { lsn: number }>(url: string, body: unknown, authorization: string) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
+  return (await response.json()) as Answer;
 };
 
-/** A decision and five votes; then the results and the decision list, consistent with the last vote. */
+/** A decision (opened by the admin key the deployment wrote) and five votes from a ballot box; then the results and the decision list, consistent with the last vote. */
 async function voteAndRead(deployment: Deployment, decisionId: string) {
-  await post(`${deployment.base}/v1/decisions`, { decisionId, title: decisionId, options: ['yes', 'no'] });
+  const admin = `Bearer ${(await readFile(path.join(deployment.dataDir, 'admin.key'), 'utf8')).trim()}`;
+  const ballotBox = `Bearer ${(await post<{ key: string }>(`${deployment.base}/v1/admin/keys`, { role: 'ballot-box' }, admin)).key}`;
+  await post(`${deployment.base}/v1/decisions`, { decisionId, title: decisionId, options: ['yes', 'no'] }, admin);
   let lsn = 0;
-  for (const voterId of ['a', 'b', 'c', 'd', 'e']) ({ lsn } = await post(`${deployment.base}/v1/decisions/${decisionId}/votes`, { voterId, option: 'yes', voterClass: 'citizen' }));
+  for (const voterId of ['a', 'b', 'c', 'd', 'e']) ({ lsn } = await post(`${deployment.base}/v1/decisions/${decisionId}/votes`, { voterId, option: 'yes' }, ballotBox));
   const results = (await (await fetch(`${deployment.base}/v1/decisions/${decisionId}/results?consistentWith=${lsn}`)).json()) as Record<string, unknown>;
   const list = (await (await fetch(`${deployment.base}/v1/decisions?limit=5&consistentWith=${lsn}`)).json()) as { decisions: Array<{ decisionId: string }> };
   return { lsn, results, listed: list.decisions.map((decision) => decision.decisionId) };
