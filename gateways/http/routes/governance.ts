@@ -41,7 +41,7 @@ export const governanceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async 
   app.post(
     '/v1/decisions/:id/votes',
     {
-      config: { access: access.signedIn('any signed-in subject, voting as itself; a holder of role ballot-box names the voter') },
+      config: { access: access.signedIn('any signed-in subject, voting as itself; a ballot-box key names the voter') },
       preHandler,
       schema: {
         params: decisionParams,
