@@ -36,6 +36,7 @@ import { openDatabase } from '../infra/db/database.ts';
 import { createPostgresEventStore, migrateEventStore, type AppendStats } from '../infra/eventstore/postgres/postgres-event-store.ts';
 import type { ExpectedRevision } from '../ports/event-store.ts';
 import { cpuBetween, sampleCpu, type CpuSample, type CpuUsageInWindow } from './support/cpu.ts';
+import { benchBallotBox, benchConvener, syntheticVoterGrants } from './support/ballot-box.ts';
 import { BenchDatabases, DEFAULT_BENCH_SERVER } from './support/databases.ts';
 import { killIsolated, runIsolated } from './support/isolate.ts';
 import { positiveOption, redactUrl, verdict } from './support/options.ts';
@@ -189,8 +190,8 @@ async function prepareProofline(spec: CaseSpec): Promise<PreparedCase> {
     };
   }
 
-  const commands = governanceCommands(store);
-  const { decisionId } = await commands.createDecision({ decisionId: `d-${runId}`, title: DECISION_TITLE, options: OPTIONS }, { metadata: {} });
+  const commands = governanceCommands(store, { grantsOf: syntheticVoterGrants });
+  const { decisionId } = await commands.createDecision({ decisionId: `d-${runId}`, title: DECISION_TITLE, options: OPTIONS }, benchConvener);
   return {
     probe,
     gauge,
@@ -198,7 +199,8 @@ async function prepareProofline(spec: CaseSpec): Promise<PreparedCase> {
     makeWriter(writerIndex) {
       return async (sequence) => {
         const vote = voteCast(decisionId, `w${writerIndex}-v${sequence}`, sequence).data;
-        await commands.castVote(decisionId, { voterId: vote.voterId, option: vote.option, voterClass: vote.voterClass }, { metadata: {} });
+        // The ballot box names the voter; its class (voterClasses[sequence % 3], as in voteCast) comes from its grants.
+        await commands.castVote(decisionId, { voterId: vote.voterId, option: vote.option }, benchBallotBox);
         return { events: 1 };
       };
     },
@@ -243,7 +245,7 @@ async function prepareEmmett(spec: CaseSpec): Promise<PreparedCase> {
   const decisionId = `d-${runId}`;
   const decisionStream = decisionStreamId(decisionId);
   const [created] = decisionDecider.decide(
-    { type: 'CreateDecision', data: { decisionId, title: DECISION_TITLE, options: OPTIONS, closesAt: null, now: Date.now() } },
+    { type: 'CreateDecision', data: { decisionId, title: DECISION_TITLE, options: OPTIONS, closesAt: null, now: Date.now(), createdBy: 'bench:convener' } },
     decisionDecider.initialState(),
   );
   await store.appendToStream(decisionStream, [asEmmett(created!)], { expectedStreamVersion: 0n });

@@ -45,6 +45,7 @@ import { decisionResults } from '../projections/governance/queries.ts';
 import { GOVERNANCE_PROJECTION, governanceProjection } from '../projections/governance/governance-projection.ts';
 import { createProjectionWorker, watermark } from '../projections/runtime/index.ts';
 import { cpuBetween, sampleCpu } from './support/cpu.ts';
+import { benchBallotBox, benchConvener, syntheticVoterGrants } from './support/ballot-box.ts';
 import { BenchDatabases, DEFAULT_BENCH_SERVER } from './support/databases.ts';
 import { runPaced } from './support/paced.ts';
 import { epochNow, relayTraceLogger, tracedSource, type HandleRecord, type PipelineRecord, type RelayBatchRecord } from './support/pipeline-trace.ts';
@@ -320,8 +321,8 @@ function cpuProbe(context: Context) {
 }
 
 async function newDecision(context: Context, label: string): Promise<string> {
-  const commands = governanceCommands(context.store);
-  const { decisionId, lsn } = await commands.createDecision({ decisionId: `bench-${label}-${randomUUID().slice(0, 8)}`, title: `Freshness ${label}`, options: OPTIONS }, { metadata: {} });
+  const commands = governanceCommands(context.store, { grantsOf: syntheticVoterGrants });
+  const { decisionId, lsn } = await commands.createDecision({ decisionId: `bench-${label}-${randomUUID().slice(0, 8)}`, title: `Freshness ${label}`, options: OPTIONS }, benchConvener);
   await context.tracker.waitFor(lsn ?? 0, CATCH_UP_TIMEOUT_MS); // the pipeline is up and the decision is in the read model
   return decisionId;
 }
@@ -332,7 +333,7 @@ async function votesInResults(context: Context, decisionId: string): Promise<num
 
 async function runRate(context: Context, rate: number, warmupMs: number, durationMs: number, maxInFlight: number): Promise<RateResult> {
   const decisionId = await newDecision(context, `r${rate}`);
-  const commands = governanceCommands(context.store);
+  const commands = governanceCommands(context.store, { grantsOf: syntheticVoterGrants });
   const visibility: Array<Promise<number>> = [];
   const firstRelay = context.relayBatches.length;
   const firstHandle = context.handles.length;
@@ -344,9 +345,9 @@ async function runRate(context: Context, rate: number, warmupMs: number, duratio
     maxInFlight,
     now: epochNow,
     op: (index) => {
-      const voterClass = voterClasses[index % voterClasses.length]!;
+      // A ballot box names voter v<index>; its class, voterClasses[index % 3], comes from its grants.
       return commands
-        .castVote(decisionId, { voterId: `v${index}`, option: OPTIONS[index % OPTIONS.length]!, voterClass }, { metadata: {} })
+        .castVote(decisionId, { voterId: `v${index}`, option: OPTIONS[index % OPTIONS.length]! }, benchBallotBox)
         .then(({ lsn }) => {
           if (lsn === null) throw new Error(`vote ${index} was answered without an LSN`);
           return lsn;

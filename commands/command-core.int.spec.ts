@@ -80,7 +80,7 @@ describe('the command core', () => {
   it('answers a command sent again under its Idempotency-Key with what it recorded, appending nothing', async () => {
     const decisionId = randomUUID();
     const context = { metadata: { actor: 'ann' }, idempotencyKey: `key-${decisionId}` };
-    const create: DecisionCommand = { type: 'CreateDecision', data: { decisionId, title: 'Dam', options: ['yes', 'no'], closesAt: null, now: 1 } };
+    const create: DecisionCommand = { type: 'CreateDecision', data: { decisionId, title: 'Dam', options: ['yes', 'no'], closesAt: null, now: 1, createdBy: 'ann' } };
     const first = await decisions().handle(create, context);
     const head = await eventStore.headLsn();
     const again = await decisions().handle(create, context);
@@ -92,7 +92,7 @@ describe('the command core', () => {
 
   it('sends a command whose stream was assumed new but exists down the normal path: a replay, or the refusal', async () => {
     const decisionId = randomUUID();
-    const created = await decisions().handle({ type: 'CreateDecision', data: { decisionId, title: 'Dam', options: ['yes', 'no'], closesAt: null, now: 1 } }, { metadata: {} });
+    const created = await decisions().handle({ type: 'CreateDecision', data: { decisionId, title: 'Dam', options: ['yes', 'no'], closesAt: null, now: 1, createdBy: 'ann' } }, { metadata: {} });
     const decision = created.state;
     const vote = { type: 'CastVote', data: { decisionId, voterId: 'v1', option: 'yes', voterClass: 'citizen', now: 2, decision } } as const;
     const context = { metadata: {}, idempotencyKey: `vote-${decisionId}` };

@@ -32,7 +32,7 @@ describe('the replay rule', () => {
 
 describe('event ids', () => {
   const useCase = { eventId: (command: DecisionCommand, index: number) => (index === 1 ? `fixed-${command.data.decisionId}` : undefined) };
-  const close: DecisionCommand = { type: 'CloseDecision', data: { decisionId: 'd1', now: 1 } };
+  const close: DecisionCommand = { type: 'CloseDecision', data: { decisionId: 'd1', now: 1, by: { subject: 'convener', admin: false } } };
 
   it('come from the use case when it fixes them, else from the Idempotency-Key (the same on every retry), else at random', () => {
     expect(eventIdOf(useCase, 's', close, 1, { metadata: {} })).toBe('fixed-d1');
@@ -50,8 +50,8 @@ describe('deciding in order', () => {
     streamId: (command) => decisionStreamId(command.data.decisionId),
   };
   const item = (command: DecisionCommand) => ({ command, context: { metadata: {} } });
-  const create = item({ type: 'CreateDecision', data: { decisionId: 'd1', title: 'Dam', options: ['yes', 'no'], closesAt: null, now: 1 } });
-  const close = item({ type: 'CloseDecision', data: { decisionId: 'd1', now: 2 } });
+  const create = item({ type: 'CreateDecision', data: { decisionId: 'd1', title: 'Dam', options: ['yes', 'no'], closesAt: null, now: 1, createdBy: 'convener' } });
+  const close = item({ type: 'CloseDecision', data: { decisionId: 'd1', now: 2, by: { subject: 'convener', admin: false } } });
 
   it('decides each command against the state the ones before it left; a refusal fails only its own command', () => {
     const { accepted, refused, state } = decideInOrder(useCase, 's', decisionDecider.initialState(), [close, create, create, close]);

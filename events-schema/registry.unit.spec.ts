@@ -29,6 +29,7 @@ const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }>
       closesAt: 1_767_225_600_000,
       weights: { citizen: 1, expert: 3, community: 2 },
       createdAt: 1_763_769_600_000,
+      createdBy: '0x52908400098527886E0F7030069857D2E4169EE7',
     },
   },
   VoteCast: {

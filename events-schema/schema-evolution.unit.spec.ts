@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCompatibility } from './compatibility.ts';
 import { EventDecodingError, SchemaRegistryError } from './errors.ts';
 import { createEventRegistry } from './event-registry.ts';
-import { eventTypes, schemaVersions } from './index.ts';
+import { decodeEvent, encodeEvent, eventTypes, schemaVersions } from './index.ts';
 import type { SchemaFile } from './schema-files.ts';
 import type { Upcaster } from './upcasters.ts';
 
@@ -35,6 +35,19 @@ describe('the registered schemas', () => {
     for (const older of versions) {
       expect(checkCompatibility(latest.schema, older.schema), `v${older.version}`).toEqual({ compatible: true });
     }
+  });
+});
+
+describe('DecisionCreated v2 (createdBy)', () => {
+  it('reads a decision written at v1 with no creator (createdBy ""), one written now with its creator', () => {
+    const created = {
+      type: 'DecisionCreated' as const,
+      data: { decisionId: 'd1', title: 'Park', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: 1 },
+    };
+    const v1Bytes = createEventRegistry([file('DecisionCreated.v1.avsc', load('DecisionCreated.v1.avsc'))]).encode(created);
+    expect(decodeEvent(v1Bytes)).toStrictEqual({ ...created, data: { ...created.data, createdBy: '' } });
+    const v2 = { ...created, data: { ...created.data, createdBy: '0x52908400098527886E0F7030069857D2E4169EE7' } } as const;
+    expect(decodeEvent(encodeEvent(v2))).toStrictEqual(v2);
   });
 });
 

@@ -7,7 +7,7 @@ import type { DecisionState } from './decision.ts';
 
 const spec = deciderSpec(ballotDecider);
 const now = 1_700_000_000_000;
-const open: DecisionState = { status: 'open', decisionId: 'd1', options: ['yes', 'no'], closesAt: now + 1000, weights: defaultClassWeights };
+const open: DecisionState = { status: 'open', decisionId: 'd1', options: ['yes', 'no'], closesAt: now + 1000, weights: defaultClassWeights, createdBy: 'convener' };
 const vote = (data: Partial<CastVote['data']> = {}): CastVote => ({
   type: 'CastVote',
   data: { decisionId: 'd1', voterId: 'v1', option: 'yes', voterClass: 'citizen', now, decision: open, ...data },
@@ -43,7 +43,7 @@ describe('ballot decider', () => {
   });
 
   it('takes a vote up to just before closesAt, and refuses one at closesAt or after it with decision_closed', () => {
-    const closesAt = open.closesAt!;
+    const closesAt = now + 1000;
     const castAt = (at: number): VoteCast => ({ type: 'VoteCast', data: { ...cast('citizen', 1).data, castAt: at } });
     spec.given([]).when(vote({ now: closesAt - 1 })).then([castAt(closesAt - 1)]);
     spec.given([]).when(vote({ now: closesAt })).thenThrows('decision_closed', { decisionId: 'd1' });

@@ -1,17 +1,25 @@
 // What a client may send to the governance context. Shape errors are caught here (HTTP 400 with the
-// failing field); business rules are the deciders' (409/422).
+// failing field); business rules are the deciders' (409/422), authority the use cases' (403).
 import { z } from 'zod';
-import { voterClasses } from '../../events-schema/governance/events.ts';
 import { MAX_OPTIONS, MIN_OPTIONS } from '../../events-schema/governance/rules.ts';
+import { subjectSchema } from '../access/schemas.ts';
 
 export const decisionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
-export const voterIdSchema = z.string().regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'letters, digits, _ . @ or -, at most 128');
+
+const noControlCharacters = (value: string) => !/\p{Cc}/u.test(value);
+const CONTROL_CHARACTERS = 'control characters are not allowed';
+
+/** Text shown to voters: trimmed, not empty, no control characters. */
+const text = (max: number) => z.string().trim().min(1).max(max).refine(noControlCharacters, CONTROL_CHARACTERS);
+
+/** A voter is a subject (addresses in checksummed form, so any casing names the same ballot). */
+export const voterIdSchema = subjectSchema;
 
 export const createDecisionSchema = z
   .object({
     decisionId: decisionIdSchema.optional(),
-    title: z.string().trim().min(1).max(200),
-    options: z.array(z.string().trim().min(1).max(100)).min(MIN_OPTIONS).max(MAX_OPTIONS),
+    title: text(200),
+    options: z.array(text(100)).min(MIN_OPTIONS).max(MAX_OPTIONS),
     closesAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict()
@@ -23,11 +31,14 @@ export const createDecisionSchema = z
     });
   });
 
+/**
+ * A vote names its option only: the voter is the caller, and the class comes from the voter's grants. A
+ * ballot box (role `ballot-box`) names the voter too; anyone else naming one is refused (403).
+ */
 export const castVoteSchema = z
   .object({
-    voterId: voterIdSchema,
-    option: z.string().min(1).max(100),
-    voterClass: z.enum(voterClasses as [string, ...string[]]).transform((value) => value as (typeof voterClasses)[number]),
+    option: z.string().min(1).max(100).refine(noControlCharacters, CONTROL_CHARACTERS),
+    voterId: voterIdSchema.optional(),
   })
   .strict();
 

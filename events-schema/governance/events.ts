@@ -16,6 +16,8 @@ export type DecisionCreated = Event<
     /** The weights in force when the decision opened, so results never depend on today's defaults. */
     weights: ClassWeights;
     createdAt: number;
+    /** The subject that opened it, who may close it; '' when written before v2 (then only an admin may). */
+    createdBy: string;
   }
 >;
 

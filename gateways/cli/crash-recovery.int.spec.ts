@@ -54,17 +54,22 @@ async function kill(proc: RunningProcess) {
 
 describe('relay and projection worker killed with SIGKILL mid-stream', () => {
   it('still give exactly the fold of the log after every restart', { timeout: 240_000 }, async () => {
-    const commands = governanceCommands(eventStore);
-    const context = { metadata: { actor: 'crash-test' } };
     const options = ['red', 'green', 'blue'];
     const classes = ['citizen', 'expert', 'community'] as const;
-    for (const decisionId of ['crash-a', 'crash-b']) await commands.createDecision({ decisionId, title: decisionId, options }, context);
+    // A ballot box names the voters; voter v<n>'s class, classes[(n >> 1) % 3], is what its grants say.
+    const grantsOf = async (voterId: string) => {
+      const voterClass = classes[(Number(voterId.slice(1)) >> 1) % 3]!;
+      return voterClass === 'citizen' ? [] : [{ role: voterClass }];
+    };
+    const commands = governanceCommands(eventStore, { grantsOf });
+    const as = (role: 'convener' | 'ballot-box') => ({ metadata: { actor: 'crash-test' }, actor: { subject: 'crash-test', grants: [{ role }] } });
+    for (const decisionId of ['crash-a', 'crash-b']) await commands.createDecision({ decisionId, title: decisionId, options }, as('convener'));
 
     let voters = 0;
     const castVotes = async (count: number) => {
       for (let i = 0; i < count; i++) {
         const n = voters++;
-        await commands.castVote(n % 2 ? 'crash-a' : 'crash-b', { voterId: `v${n}`, option: options[n % 3]!, voterClass: classes[(n >> 1) % 3]! }, context);
+        await commands.castVote(n % 2 ? 'crash-a' : 'crash-b', { voterId: `v${n}`, option: options[n % 3]! }, as('ballot-box'));
       }
     };
     const progressed = (beyond: number) => waitFor(async () => (await watermark(db, 'governance')) > beyond, 60_000, () => `no progress beyond LSN ${beyond}`);

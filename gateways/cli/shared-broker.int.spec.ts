@@ -65,7 +65,7 @@ async function voteAndRead(deployment: Deployment, decisionId: string) {
   const ballotBox = { authorization: `Bearer ${key}` };
   await post(`${deployment.base}/v1/decisions`, { decisionId, title: decisionId, options: ['yes', 'no'] }, admin);
   let lsn = 0;
-  for (const voterId of ['a', 'b', 'c', 'd', 'e']) ({ lsn } = await post(`${deployment.base}/v1/decisions/${decisionId}/votes`, { voterId, option: 'yes', voterClass: 'citizen' }, ballotBox));
+  for (const voterId of ['a', 'b', 'c', 'd', 'e']) ({ lsn } = await post(`${deployment.base}/v1/decisions/${decisionId}/votes`, { voterId, option: 'yes' }, ballotBox));
   const results = (await (await fetch(`${deployment.base}/v1/decisions/${decisionId}/results?consistentWith=${lsn}`)).json()) as Record<string, unknown>;
   const list = (await (await fetch(`${deployment.base}/v1/decisions?limit=5&consistentWith=${lsn}`)).json()) as { decisions: Array<{ decisionId: string }> };
   return { lsn, results, listed: list.decisions.map((decision) => decision.decisionId) };

@@ -62,17 +62,19 @@ describe('proofline start (embedded PostgreSQL)', () => {
 
     const decision = { decisionId: 'restart', title: 'Restart?', options: ['yes', 'no'] };
     expect((await send(`${base}/v1/decisions`, decision)).status).toBe(401);
+    // Voter e is an expert: a grant, the first event of the log.
+    expect((await send(`${base}/v1/admin/grants`, { subject: 'e', role: 'expert' }, admin)).status).toBe(201);
     const created = (await (await send(`${base}/v1/decisions`, decision, admin)).json()) as { lsn: number };
-    expect(created.lsn).toBe(1);
+    expect(created.lsn).toBe(2);
 
     // A key made by `proofline keys` while the platform runs: the command uses the platform's own PostgreSQL.
     const made = await runProofline(['keys', 'create', '--role', 'ballot-box', '--subject', 'polling-station'], embeddedEnv());
     expect(made.code, made.stderr).toBe(0);
     const ballotBox = { authorization: `Bearer ${made.stdout.trim()}` };
     for (const voterId of ['a', 'b', 'c']) {
-      expect((await send(`${base}/v1/decisions/restart/votes`, { voterId, option: 'yes', voterClass: 'citizen' }, ballotBox)).status).toBe(202);
+      expect((await send(`${base}/v1/decisions/restart/votes`, { voterId, option: 'yes' }, ballotBox)).status).toBe(202);
     }
-    const lastVote = (await (await send(`${base}/v1/decisions/restart/votes`, { voterId: 'e', option: 'no', voterClass: 'expert' }, ballotBox)).json()) as { lsn: number };
+    const lastVote = (await (await send(`${base}/v1/decisions/restart/votes`, { voterId: 'e', option: 'no' }, ballotBox)).json()) as { lsn: number };
     const results = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=${lastVote.lsn}`)).json()) as Record<string, unknown>;
     expect(results).toMatchObject({ decisionId: 'restart', status: 'open', totals: { yes: 3, no: 1 }, weighted: { yes: 3, no: 3 }, votes: 4 });
     expect(results.asOfLsn).toBeGreaterThanOrEqual(lastVote.lsn);
@@ -106,17 +108,18 @@ describe('proofline start (embedded PostgreSQL)', () => {
     expect((await fetch(`${base}/v1/log`)).status).toBe(401);
     const { events } = (await (await fetch(`${base}/v1/log`, { headers: admin })).json()) as { events: Array<{ lsn: number; type: string }> };
     expect(events.map((e) => [e.lsn, e.type])).toEqual([
-      [1, 'DecisionCreated'],
-      [2, 'VoteCast'],
+      [1, 'RoleGranted'],
+      [2, 'DecisionCreated'],
       [3, 'VoteCast'],
       [4, 'VoteCast'],
       [5, 'VoteCast'],
+      [6, 'VoteCast'],
     ]);
-    const again = await send(`${base}/v1/decisions/restart/votes`, { voterId: 'a', option: 'no', voterClass: 'citizen' }, ballotBox);
+    const again = await send(`${base}/v1/decisions/restart/votes`, { voterId: 'a', option: 'no' }, ballotBox);
     expect(again.status).toBe(409);
-    const next = (await (await send(`${base}/v1/decisions/restart/votes`, { voterId: 'd', option: 'no', voterClass: 'citizen' }, ballotBox)).json()) as { lsn: number };
-    expect(next.lsn).toBe(6);
-    const after = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=6`)).json()) as { votes: number };
+    const next = (await (await send(`${base}/v1/decisions/restart/votes`, { voterId: 'd', option: 'no' }, ballotBox)).json()) as { lsn: number };
+    expect(next.lsn).toBe(7);
+    const after = (await (await fetch(`${base}/v1/decisions/restart/results?consistentWith=7`)).json()) as { votes: number };
     expect(after.votes).toBe(5);
     // The development wallet is kept in the data directory: the same subject signs in after the restart.
     const relogin = await runProofline(['login', '--dev-wallet', '--url', base], embeddedEnv());
@@ -126,8 +129,8 @@ describe('proofline start (embedded PostgreSQL)', () => {
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await metrics.text();
-    expect(text).toMatch(/^proofline_eventstore_head_lsn 6$/m);
-    expect(text).toMatch(/^proofline_projection_watermark_lsn\{projection="governance"\} 6$/m);
+    expect(text).toMatch(/^proofline_eventstore_head_lsn 7$/m);
+    expect(text).toMatch(/^proofline_projection_watermark_lsn\{projection="governance"\} 7$/m);
     const secondExit = await second.stop('SIGINT');
     expect(secondExit, second.output()).toBe(0);
   });

@@ -1,22 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../events-schema/index.ts';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 
 let fixture: HttpFixture;
+/** Opens and closes the decisions here. */
+let convener: Credential;
 beforeAll(async () => {
   fixture = await createHttpFixture({ readSide: true, consistencyTimeoutMs: 1500 });
+  convener = await fixture.keyFor({ role: 'convener' });
 });
 afterAll(async () => fixture.close());
 
-const post = (url: string, payload?: unknown) => fixture.app.inject({ method: 'POST', url, payload: payload as object });
+const post = (url: string, payload?: unknown, as: Credential = convener) => fixture.app.inject({ method: 'POST', url, payload: payload as object, headers: as });
 const get = (url: string) => fixture.app.inject({ url });
 
 describe('GET /v1/decisions/:id/results', () => {
   it('answers results consistent with a command’s LSN: counts, class-weighted totals, counts by class', async () => {
     await post('/v1/decisions', { decisionId: 'q1', title: 'Q1', options: ['yes', 'no'] });
-    await post('/v1/decisions/q1/votes', { voterId: 'a', option: 'yes', voterClass: 'citizen' });
-    await post('/v1/decisions/q1/votes', { voterId: 'b', option: 'yes', voterClass: 'expert' });
-    const last = (await post('/v1/decisions/q1/votes', { voterId: 'c', option: 'no', voterClass: 'community' })).json();
+    // Three signed-in voters: a citizen (no grant), an expert (global grant), community for q1 only.
+    const [citizen, expert, community] = [await fixture.signIn(), await fixture.signIn(), await fixture.signIn()];
+    await fixture.grant(expert.subject, 'expert');
+    await fixture.grant(community.subject, 'community', 'q1');
+    await post('/v1/decisions/q1/votes', { option: 'yes' }, citizen);
+    await post('/v1/decisions/q1/votes', { option: 'yes' }, expert);
+    const last = (await post('/v1/decisions/q1/votes', { option: 'no' }, community)).json();
     const response = await get(`/v1/decisions/q1/results?consistentWith=${last.lsn}`);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -84,12 +91,12 @@ describe('parked events', () => {
       },
     ]);
     expect((await get(`/v1/decisions?consistentWith=${lastLsn}`)).statusCode).toBe(200);
-    const { parked } = (await get('/v1/admin/parked')).json();
+    const { parked } = (await fixture.app.inject({ url: '/v1/admin/parked', headers: fixture.admin })).json();
     expect(parked).toEqual([expect.objectContaining({ projection: 'governance', streamId: 'decision-ghost', lsn: lastLsn, type: 'DecisionClosed' })]);
-    const retry = await post('/v1/admin/parked/governance/decision-ghost/retry');
+    const retry = await post('/v1/admin/parked/governance/decision-ghost/retry', undefined, fixture.admin);
     expect([retry.statusCode, retry.json().error]).toEqual([409, 'retry_failed']);
-    const nothing = await post('/v1/admin/parked/governance/decision-other/retry');
+    const nothing = await post('/v1/admin/parked/governance/decision-other/retry', undefined, fixture.admin);
     expect(nothing.json()).toEqual({ status: 'nothing_parked', streamId: 'decision-other' });
-    expect((await post('/v1/admin/parked/nope/x/retry')).statusCode).toBe(404);
+    expect((await post('/v1/admin/parked/nope/x/retry', undefined, fixture.admin)).statusCode).toBe(404);
   });
 });

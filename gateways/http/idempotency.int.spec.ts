@@ -1,14 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 
 let fixture: HttpFixture;
+/** Opens the decisions; votes come from a ballot box naming its voters. */
+let convener: Credential;
+let ballotBox: Credential;
 beforeAll(async () => {
   fixture = await createHttpFixture();
+  convener = await fixture.keyFor({ role: 'convener' });
+  ballotBox = await fixture.keyFor({ role: 'ballot-box' });
 });
 afterAll(async () => fixture.close());
 
-const post = (url: string, payload: unknown, key?: string) =>
-  fixture.app.inject({ method: 'POST', url, payload: payload as object, headers: key ? { 'idempotency-key': key } : {} });
+const send = (as: () => Credential) => (url: string, payload: unknown, key?: string) =>
+  fixture.app.inject({ method: 'POST', url, payload: payload as object, headers: { ...as(), ...(key ? { 'idempotency-key': key } : {}) } });
+const post = send(() => convener);
+const vote = send(() => ballotBox);
 
 describe('Idempotency-Key', () => {
   it('returns the first answer to a retried create and appends nothing new', async () => {
@@ -24,10 +31,10 @@ describe('Idempotency-Key', () => {
 
   it('replays a refusal too: the same key gets the same 409, not a different answer', async () => {
     const { decisionId } = (await post('/v1/decisions', { title: 'x', options: ['a', 'b'] })).json();
-    await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'v', option: 'a', voterClass: 'citizen' }, 'vote-a');
-    const conflict = await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'v', option: 'b', voterClass: 'citizen' }, 'vote-b');
+    await vote(`/v1/decisions/${decisionId}/votes`, { voterId: 'v', option: 'a' }, 'vote-a');
+    const conflict = await vote(`/v1/decisions/${decisionId}/votes`, { voterId: 'v', option: 'b' }, 'vote-b');
     expect(conflict.statusCode).toBe(409);
-    const again = await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'v', option: 'b', voterClass: 'citizen' }, 'vote-b');
+    const again = await vote(`/v1/decisions/${decisionId}/votes`, { voterId: 'v', option: 'b' }, 'vote-b');
     expect([again.statusCode, again.body]).toEqual([409, conflict.body]);
   });
 
@@ -42,7 +49,7 @@ describe('Idempotency-Key', () => {
     const { decisionId } = (await post('/v1/decisions', { title: 'race', options: ['a', 'b'] })).json();
     const head = await fixture.eventStore.headLsn();
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () => post(`/v1/decisions/${decisionId}/votes`, { voterId: 'w', option: 'a', voterClass: 'citizen' }, 'race-key')),
+      Array.from({ length: 10 }, () => vote(`/v1/decisions/${decisionId}/votes`, { voterId: 'w', option: 'a' }, 'race-key')),
     );
     expect(await fixture.eventStore.headLsn()).toBe(head + 1);
     const accepted = answers.filter((a) => a.statusCode === 202);
@@ -55,11 +62,11 @@ describe('Idempotency-Key', () => {
 
   it('recognises a command whose answer was lost: the derived event ids make the event store replay it', async () => {
     const { decisionId } = (await post('/v1/decisions', { title: 'lost', options: ['a', 'b'] })).json();
-    const first = await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'lost', option: 'a', voterClass: 'citizen' }, 'lost-answer');
+    const first = await vote(`/v1/decisions/${decisionId}/votes`, { voterId: 'lost', option: 'a' }, 'lost-answer');
     // Simulate a crash after the append but before the answer was stored.
     await fixture.db.pool.query(`delete from idempotency_keys where key = 'lost-answer'`);
     const head = await fixture.eventStore.headLsn();
-    const retry = await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'lost', option: 'a', voterClass: 'citizen' }, 'lost-answer');
+    const retry = await vote(`/v1/decisions/${decisionId}/votes`, { voterId: 'lost', option: 'a' }, 'lost-answer');
     expect(retry.statusCode).toBe(202);
     expect(retry.json()).toEqual(first.json());
     expect(await fixture.eventStore.headLsn()).toBe(head);

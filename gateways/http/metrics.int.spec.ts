@@ -4,7 +4,7 @@ import { encodeEvent } from '../../events-schema/index.ts';
 import { migrateRelay } from '../../infra/bus/kafka/index.ts';
 import { storeRelayCheckpoint } from '../../infra/bus/kafka/relay-checkpoint.ts';
 import { migrate } from '../../infra/db/database.ts';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import { insertBatch } from '../../projections/anchoring/batch-store.ts';
 import { ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations } from '../../projections/anchoring/migrations.ts';
 import { projections } from '../contexts/index.ts';
@@ -13,12 +13,18 @@ import { waitForWatermark } from '../../projections/runtime/index.ts';
 const HISTOGRAM = 'proofline_http_request_duration_seconds';
 
 let fixture: HttpFixture;
+/** Opens and closes the decisions; votes come from a ballot box naming its voters. */
+let convener: Credential;
+let ballotBox: Credential;
 beforeAll(async () => {
   fixture = await createHttpFixture({ readSide: true });
+  convener = await fixture.keyFor({ role: 'convener' });
+  ballotBox = await fixture.keyFor({ role: 'ballot-box' });
 });
 afterAll(async () => fixture.close());
 
-const post = (url: string, payload?: object) => fixture.app.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
+const post = (url: string, payload?: object) =>
+  fixture.app.inject({ method: 'POST', url, headers: url.endsWith('/votes') ? ballotBox : convener, ...(payload ? { payload } : {}) });
 
 async function scrape(target: HttpFixture = fixture) {
   const response = await target.app.inject({ url: '/metrics' });
@@ -41,11 +47,11 @@ describe('GET /metrics', () => {
     expect((await post('/v1/decisions', { decisionId, title: 'Metrics', options: ['yes', 'no'] })).statusCode).toBe(201);
     let lsn = 0;
     for (const voterId of ['v1', 'v2', 'v3']) {
-      const vote = await post(`/v1/decisions/${decisionId}/votes`, { voterId, option: 'yes', voterClass: 'citizen' });
+      const vote = await post(`/v1/decisions/${decisionId}/votes`, { voterId, option: 'yes' });
       expect(vote.statusCode).toBe(202);
       lsn = vote.json().lsn;
     }
-    expect((await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'v1', option: 'no', voterClass: 'citizen' })).statusCode).toBe(409);
+    expect((await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'v1', option: 'no' })).statusCode).toBe(409);
     expect((await fixture.app.inject({ url: `/v1/decisions/${decisionId}/results?consistentWith=${lsn}` })).statusCode).toBe(200);
     expect((await fixture.app.inject({ url: `/no/such/${decisionId}` })).statusCode).toBe(404);
 
@@ -68,7 +74,8 @@ describe('GET /metrics', () => {
   it("reports the head LSN and each projection's watermark and lag, which reaches 0 once the read model caught up", async () => {
     const decisionId = `lag-${randomUUID()}`;
     await post('/v1/decisions', { decisionId, title: 'Lag', options: ['a', 'b'] });
-    await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'x', option: 'a', voterClass: 'expert' });
+    await fixture.grant('x', 'expert');
+    await post(`/v1/decisions/${decisionId}/votes`, { voterId: 'x', option: 'a' });
     await post(`/v1/decisions/${decisionId}/close`);
     const head = await fixture.eventStore.headLsn();
 
@@ -118,7 +125,8 @@ describe('GET /metrics where the relay and the anchorer have not been', () => {
     samples.filter((sample) => sample.name.startsWith('proofline_relay_') || sample.name.startsWith('proofline_anchor_'));
 
   it('leaves their metrics out, and reports them once their tables exist; a source that fails never fails the scrape', async () => {
-    await bare.app.inject({ method: 'POST', url: '/v1/decisions', payload: { title: 'Bare', options: ['a', 'b'] } });
+    const created = await bare.app.inject({ method: 'POST', url: '/v1/decisions', headers: bare.admin, payload: { title: 'Bare', options: ['a', 'b'] } });
+    expect(created.statusCode).toBe(201);
     const head = await bare.eventStore.headLsn();
     const without = (await scrape(bare)).samples;
     expect(relayAndAnchor(without)).toEqual([]);

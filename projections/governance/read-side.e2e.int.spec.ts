@@ -152,7 +152,7 @@ describe('governance read side over Kafka, one worker', () => {
   });
 
   it('projects a few hundred commands exactly as the fold of the log', async () => {
-    const traffic = governanceTraffic(side.fixture.app, runId);
+    const traffic = governanceTraffic(side.fixture, runId);
     decisions = await traffic.createDecisions(6);
     const counts = await traffic.castVotes(decisions, 300);
     await traffic.close(decisions[0]!);
@@ -176,7 +176,7 @@ describe('governance read side over Kafka, one worker', () => {
       type: 'DecisionClosed',
       data: { decisionId: 'ghost', closedAt: Date.now(), reason: 'manual' },
     });
-    const counts = await governanceTraffic(side.fixture.app, `${runId}b`).castVotes(decisions.filter((_, i) => i !== 0 && i !== 3), 60);
+    const counts = await governanceTraffic(side.fixture, `${runId}b`).castVotes(decisions.filter((_, i) => i !== 0 && i !== 3), 60);
     acceptedVotes += counts.accepted;
 
     // Parked streams do not hold the watermark back.
@@ -209,7 +209,7 @@ describe('governance read side over Kafka, one worker', () => {
     expect(await watermark(side.fixture.db, GOVERNANCE_PROJECTION)).toBeGreaterThanOrEqual(head);
 
     // The live worker resumes in the swapped-in schema without losing or doubling anything.
-    const counts = await governanceTraffic(side.fixture.app, `${runId}c`).castVotes(decisions.filter((_, i) => i !== 0 && i !== 3), 40);
+    const counts = await governanceTraffic(side.fixture, `${runId}c`).castVotes(decisions.filter((_, i) => i !== 0 && i !== 3), 40);
     acceptedVotes += counts.accepted;
     await side.caughtUp();
     expect(totalVotes(await side.expectReadModelEqualsFold())).toBe(acceptedVotes);
@@ -218,7 +218,7 @@ describe('governance read side over Kafka, one worker', () => {
   it('applies the parked stream once its cause is fixed (the missing creation recorded on another stream)', async () => {
     await appendRaw(side.fixture, 'decision-ghost-restored', {
       type: 'DecisionCreated',
-      data: { decisionId: 'ghost', title: 'Ghost', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: Date.now() },
+      data: { decisionId: 'ghost', title: 'Ghost', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: Date.now(), createdBy: 'operator' },
     });
     await side.caughtUp();
     expect(await retryParkedStream(side.fixture.db, governanceProjection, 'decision-ghost')).toEqual({ status: 'applied', streamId: 'decision-ghost', applied: 1 });
@@ -261,7 +261,7 @@ describe('governance read side over Kafka, two workers in one consumer group', (
 
   /** Polls (with a deadline) until the group has settled: each worker handles batches of its own partitions. */
   async function settledSplit(timeoutMs = 30_000): Promise<void> {
-    const traffic = governanceTraffic(side.fixture.app, `${runId}warm`);
+    const traffic = governanceTraffic(side.fixture, `${runId}warm`);
     const deadline = Date.now() + timeoutMs;
     const warm = await traffic.createDecisions(1, 'warm');
     for (;;) {
@@ -280,7 +280,7 @@ describe('governance read side over Kafka, two workers in one consumer group', (
     await settledSplit();
     a.events.clear();
     b.events.clear();
-    const traffic = governanceTraffic(side.fixture.app, runId);
+    const traffic = governanceTraffic(side.fixture, runId);
     decisions = await traffic.createDecisions(5);
     const counts = await traffic.castVotes(decisions, 250);
     await traffic.close(decisions[2]!);
@@ -309,7 +309,7 @@ describe('governance read side over Kafka, two workers in one consumer group', (
     expect(partitionsOfA.length).toBeGreaterThan(0);
     let stopping: Promise<void> | undefined;
     let handledByBAfterStop: Map<number, number> | undefined;
-    const traffic = governanceTraffic(side.fixture.app, `${runId}m`);
+    const traffic = governanceTraffic(side.fixture, `${runId}m`);
     const counts = await traffic.castVotes(decisions.filter((_, i) => i !== 2), 240, {
       concurrency: 4,
       onAccepted: (accepted) => {

@@ -4,7 +4,7 @@ import { foldDecisionResults, type LoggedEvent } from './results-fold.ts';
 
 const created: ProoflineEvent = {
   type: 'DecisionCreated',
-  data: { decisionId: 'd', title: 't', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: 0 },
+  data: { decisionId: 'd', title: 't', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: 0, createdBy: 'convener' },
 };
 const closed: ProoflineEvent = { type: 'DecisionClosed', data: { decisionId: 'd', closedAt: 2, reason: 'manual' } };
 const vote = (voterId: string, option: string, voterClass: 'citizen' | 'expert' | 'community', weight: number): ProoflineEvent => ({

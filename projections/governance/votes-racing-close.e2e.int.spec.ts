@@ -5,7 +5,7 @@
 // arrive in any order), and against a rebuild of the read model from the log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent, voterClasses, type VoterClass } from '../../events-schema/index.ts';
-import { createHttpFixture, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { checkReadModels } from '../anchoring/audit/read-model-check.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { governanceProjection } from './governance-projection.ts';
@@ -17,13 +17,19 @@ const OPTIONS = ['yes', 'no', 'later'];
 
 type AcceptedVote = { lsn: number; option: string; voterClass: VoterClass };
 
+/** Voter v<n>'s class; the voters get it from grants made before the races. */
+const classOf = (n: number): VoterClass => voterClasses[Math.floor(n / OPTIONS.length) % voterClasses.length]!;
+
+/** A convener opens and closes the decisions; a ballot box names the voters. */
+type Keys = { convener: Credential; ballotBox: Credential };
+
 /** Votes from VOTERS voters, CONCURRENCY at a time; the decision is closed once `closeAfter` votes were accepted. */
-async function raceVotesAgainstClose(fixture: HttpFixture, decisionId: string, closeAfter: number) {
-  const post = (url: string, payload?: object) => fixture.app.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
+async function raceVotesAgainstClose(fixture: HttpFixture, keys: Keys, decisionId: string, closeAfter: number) {
+  const post = (url: string, as: Credential, payload?: object) => fixture.app.inject({ method: 'POST', url, headers: as, ...(payload ? { payload } : {}) });
   const accepted: AcceptedVote[] = [];
   let closing: Promise<number> | undefined;
   const close = async () => {
-    const response = await post(`/v1/decisions/${decisionId}/close`);
+    const response = await post(`/v1/decisions/${decisionId}/close`, keys.convener);
     if (response.statusCode !== 200) throw new Error(`close: ${response.statusCode} ${response.body}`);
     return response.json().lsn as number;
   };
@@ -31,8 +37,8 @@ async function raceVotesAgainstClose(fixture: HttpFixture, decisionId: string, c
   const voter = async () => {
     for (let n = next++; n < VOTERS; n = next++) {
       const option = OPTIONS[n % OPTIONS.length]!;
-      const voterClass = voterClasses[Math.floor(n / OPTIONS.length) % voterClasses.length]!;
-      const response = await post(`/v1/decisions/${decisionId}/votes`, { voterId: `v${n}`, option, voterClass });
+      const voterClass = classOf(n);
+      const response = await post(`/v1/decisions/${decisionId}/votes`, keys.ballotBox, { voterId: `v${n}`, option });
       if (response.statusCode === 202) {
         accepted.push({ lsn: response.json().lsn, option, voterClass });
         if (accepted.length === closeAfter) closing = close();
@@ -92,13 +98,18 @@ describe.each(readSides)('votes racing a close, read model fed by $name', ({ rea
   });
 
   it('counts exactly the accepted votes recorded before the close: read model, fold of the log and rebuild agree', async () => {
+    const keys: Keys = { convener: await fixture.keyFor({ role: 'convener' }), ballotBox: await fixture.keyFor({ role: 'ballot-box' }) };
+    for (let n = 0; n < VOTERS; n++) {
+      const voterClass = classOf(n);
+      if (voterClass !== 'citizen') await fixture.grant(`v${n}`, voterClass);
+    }
     const decisions = ['early', 'middle', 'late'].map((at, i) => ({ decisionId: `race-${at}`, closeAfter: 10 + i * 40 }));
     for (const { decisionId } of decisions) {
-      const created = await fixture.app.inject({ method: 'POST', url: '/v1/decisions', payload: { decisionId, title: decisionId, options: OPTIONS } });
+      const created = await fixture.app.inject({ method: 'POST', url: '/v1/decisions', headers: keys.convener, payload: { decisionId, title: decisionId, options: OPTIONS } });
       expect(created.statusCode).toBe(201);
     }
     // The three races run at once: more votes in flight around each close.
-    const races = await Promise.all(decisions.map(({ decisionId, closeAfter }) => raceVotesAgainstClose(fixture, decisionId, closeAfter)));
+    const races = await Promise.all(decisions.map(({ decisionId, closeAfter }) => raceVotesAgainstClose(fixture, keys, decisionId, closeAfter)));
 
     const head = await fixture.eventStore.headLsn();
     const log = (await fixture.eventStore.readAll({ fromLsn: 1 })).map((recorded) => ({ lsn: recorded.lsn, event: decodeEvent(recorded.data) }));

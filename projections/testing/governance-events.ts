@@ -7,7 +7,7 @@ const T0 = Date.UTC(2025, 0, 1);
 export function decisionCreated(decisionId: string, data: Partial<DecisionCreated['data']> = {}): DecisionCreated {
   return {
     type: 'DecisionCreated',
-    data: { decisionId, title: `Decision ${decisionId}`, options: ['yes', 'no'], closesAt: null, weights: defaultClassWeights, createdAt: T0, ...data },
+    data: { decisionId, title: `Decision ${decisionId}`, options: ['yes', 'no'], closesAt: null, weights: defaultClassWeights, createdAt: T0, createdBy: 'convener', ...data },
   };
 }
 

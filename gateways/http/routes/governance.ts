@@ -19,9 +19,10 @@ const decisionParams = z.object({ id: decisionIdSchema });
 const lsn = z.number().int().nullable();
 const counts = z.record(z.string(), z.number());
 
-export const governanceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, { eventStore, idempotency, clock, readModels, consistencyTimeoutMs }) => {
+export const governanceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, { eventStore, idempotency, clock, readModels, consistencyTimeoutMs, credentials }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const commands = governanceCommands(eventStore, clock);
+  // Without credentials every command route answers 401 before a grant could be asked for.
+  const commands = governanceCommands(eventStore, { clock, grantsOf: credentials ? (subject) => credentials.grantsOf(subject) : async () => [] });
   const preHandler = idempotencyGuard(idempotency);
 
   app.post(

@@ -142,7 +142,7 @@ describe('two event stores on one Kafka', () => {
         lsn: head + 1,
         data: encodeEvent({
           type: 'DecisionCreated',
-          data: { decisionId: foreignDecision, title: 'Not ours', options: ['a', 'b'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: 1 },
+          data: { decisionId: foreignDecision, title: 'Not ours', options: ['a', 'b'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: 1, createdBy: 'convener' },
         }),
         metadata: {},
         recordedAt: new Date(),

@@ -43,7 +43,7 @@ export async function openStoreFixture(): Promise<StoreFixture> {
           [
             toAppend({
               type: 'DecisionCreated',
-              data: { decisionId, title: 'Dam', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: now },
+              data: { decisionId, title: 'Dam', options: ['yes', 'no'], closesAt: null, weights: { citizen: 1, expert: 3, community: 2 }, createdAt: now, createdBy: 'convener' },
             }),
           ],
           { expectedRevision: 'no_stream' },

@@ -44,7 +44,7 @@ describe('checkReadModels (audit verify --rebuild)', () => {
     for (const check of report.projections) expect(check.comparedAtLsn).toBe(5);
     expect(report.projections.flatMap((check) => check.tables.map((table) => table.table)).sort()).toEqual([
       'anchor_leaves', 'certifications', 'companies', 'company_scores', 'crawls', 'decision_tallies', 'decision_votes', 'decisions',
-      'engagements', 'escrows', 'participants', 'platform_days', 'publisher_days', 'watch_list',
+      'engagements', 'escrows', 'grants', 'participants', 'platform_days', 'publisher_days', 'watch_list',
     ]);
     expect(await shadowSchemas()).toEqual([]);
   });
