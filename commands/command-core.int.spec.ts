@@ -10,6 +10,7 @@ import { openEventStore } from '../infra/eventstore/open-event-store.ts';
 import { initTelemetry, type Telemetry } from '../infra/telemetry/index.ts';
 import { createTestDatabase, type TestDatabase } from '../infra/testing/postgres.ts';
 import type { EventStore } from '../ports/event-store.ts';
+import { systemActor } from './actor.ts';
 import { commandHandler, type UseCase } from './command-core.ts';
 import { participantDecider, participantStreamId, type ParticipantCommand, type ParticipantState } from './crawl/participant.ts';
 import type { ParticipantEvent } from '../events-schema/crawl/events.ts';
@@ -54,8 +55,9 @@ const ballots = () => commandHandler(eventStore, {
   streamId: (command) => ballotStreamId(command.data.decisionId, command.data.voterId),
   assumeNewStream: true,
 });
-const register = (publisherId: string) => ({ type: 'RegisterParticipant', data: { participantId: publisherId, role: 'publisher', name: 'News', now: 1 } }) as const;
-const setPrice = (publisherId: string, pricePerCrawl: number) => ({ type: 'SetPublisherPrice', data: { publisherId, pricePerCrawl, now: 2 } }) as const;
+const by = systemActor('command-core-test');
+const register = (publisherId: string) => ({ type: 'RegisterParticipant', data: { participantId: publisherId, role: 'publisher', name: 'News', now: 1, by } }) as const;
+const setPrice = (publisherId: string, pricePerCrawl: number) => ({ type: 'SetPublisherPrice', data: { publisherId, pricePerCrawl, now: 2, by } }) as const;
 
 describe('the command core', () => {
   it('retries conflicts, each writer deciding again on what the others appended, until every one is through', async () => {

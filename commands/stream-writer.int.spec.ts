@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../infra/db/database.ts';
 import { openEventStore } from '../infra/eventstore/open-event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../infra/testing/postgres.ts';
 import type { EventStore } from '../ports/event-store.ts';
+import { systemActor } from './actor.ts';
 import type { UseCase } from './command-core.ts';
 import { streamWriters, type StreamWriterOptions } from './stream-writer.ts';
 import { escrowDecider, escrowStreamId, type EscrowCommand, type EscrowState } from './crawl/escrow.ts';
@@ -31,15 +32,16 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const platform: ParticipantState = { status: 'registered', participantId: 'ai', role: 'platform', name: 'AI', pricePerCrawl: null };
-const publisher: ParticipantState = { status: 'registered', participantId: 'news', role: 'publisher', name: 'News', pricePerCrawl: 100 };
+const platform: ParticipantState = { status: 'registered', participantId: 'ai', role: 'platform', name: 'AI', pricePerCrawl: null, owner: 'ai-owner' };
+const publisher: ParticipantState = { status: 'registered', participantId: 'news', role: 'publisher', name: 'News', pricePerCrawl: 100, owner: 'news-owner' };
+const by = systemActor('stream-writer-test');
 
 let counter = 0;
 const uniquePlatform = () => `ai-${++counter}`;
-const deposit = (platformId: string, amount: number): EscrowCommand => ({ type: 'DepositEscrow', data: { platformId, amount, now: 1, platform } });
+const deposit = (platformId: string, amount: number): EscrowCommand => ({ type: 'DepositEscrow', data: { platformId, amount, now: 1, platform, by } });
 const bill = (platformId: string, crawlId: string, bytes = 10): EscrowCommand => ({
   type: 'BillCrawl',
-  data: { crawlId, platformId, publisherId: 'news', url: `https://news.example/${crawlId}`, bytes, now: 2, platform, publisher },
+  data: { crawlId, platformId, publisherId: 'news', url: `https://news.example/${crawlId}`, bytes, now: 2, platform, publisher, by },
 });
 
 /** An event store that counts appends, and can be told to fail the next one after it reached the database. */

@@ -99,7 +99,7 @@ const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }>
   },
   ParticipantRegistered: {
     type: 'ParticipantRegistered',
-    data: { participantId: 'publisher-daily-news', role: 'publisher', name: 'Daily News', registeredAt: 1_763_769_600_000 },
+    data: { participantId: 'publisher-daily-news', role: 'publisher', name: 'Daily News', registeredAt: 1_763_769_600_000, owner: '0x52908400098527886E0F7030069857D2E4169EE7' },
   },
   PublisherPriceSet: {
     type: 'PublisherPriceSet',

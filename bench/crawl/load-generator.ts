@@ -18,6 +18,8 @@ export type PhaseSpec = {
   label: string;
   url: string;
   platformId: string;
+  /** The platform's `Authorization` header (its key, scoped to it). */
+  authorization: string;
   publisherIds: string[];
   /** Crawl i is `${prefix}-${i}`. */
   prefix: string;
@@ -28,6 +30,9 @@ export type PhaseSpec = {
 };
 
 type ClientsSpec = { clients: number; phases: PhaseSpec[] };
+
+/** The phases' Authorization headers reach the child in its environment, not on its command line. */
+const AUTHORIZATIONS_ENV = 'PROOFLINE_BENCH_CRAWL_AUTHORIZATIONS';
 
 export type PhaseOutcome = {
   label: string;
@@ -60,15 +65,20 @@ export const epochNow = () => performance.timeOrigin + performance.now();
 /** Parent side: runs the phases, in order, in a fresh load-generator process with `clients` clients each. */
 export function runLoadGenerator(clients: number, phases: PhaseSpec[]): Promise<PhaseOutcome[]> {
   const expectedSeconds = phases.reduce((sum, p) => sum + (p.seconds ?? p.total / 200), 0);
-  return runIsolated<PhaseOutcome[]>(ENTRY_SCRIPT, ['--clients-spec', JSON.stringify({ clients, phases } satisfies ClientsSpec)], {
+  const withoutKeys = phases.map(({ authorization: _, ...phase }) => phase);
+  return runIsolated<PhaseOutcome[]>(ENTRY_SCRIPT, ['--clients-spec', JSON.stringify({ clients, phases: withoutKeys })], {
     cwd: REPO_ROOT,
     timeoutMs: expectedSeconds * 1000 + 300_000,
+    env: { [AUTHORIZATIONS_ENV]: JSON.stringify(phases.map((phase) => phase.authorization)) },
   });
 }
 
 /** Child side (started with --clients-spec): runs the phases and prints their outcomes as one JSON line on stdout. */
 export async function runLoadGeneratorProcess(clientsSpec: string): Promise<void> {
-  const outcomes = await runClients(JSON.parse(clientsSpec) as ClientsSpec);
+  const spec = JSON.parse(clientsSpec) as { clients: number; phases: Omit<PhaseSpec, 'authorization'>[] };
+  const authorizations = JSON.parse(process.env[AUTHORIZATIONS_ENV] ?? '[]') as string[];
+  const phases = spec.phases.map((phase, index) => ({ ...phase, authorization: authorizations[index] ?? '' }));
+  const outcomes = await runClients({ clients: spec.clients, phases } satisfies ClientsSpec);
   process.stdout.write(`${JSON.stringify(outcomes)}\n`);
 }
 
@@ -77,7 +87,7 @@ export async function runLoadGeneratorProcess(clientsSpec: string): Promise<void
  * fetch: Node 20's fetch spends about 0.5 ms of CPU per request (node:http about 0.08 ms), which on a 2-core
  * machine would leave the load generator, not the gateway, setting the pace.
  */
-function post(agent: http.Agent, endpoint: URL, body: string): Promise<{ status: number; text: string }> {
+function post(agent: http.Agent, endpoint: URL, authorization: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(
       {
@@ -86,7 +96,7 @@ function post(agent: http.Agent, endpoint: URL, body: string): Promise<{ status:
         port: endpoint.port,
         path: endpoint.pathname,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization },
       },
       (response) => {
         let text = '';
@@ -124,7 +134,7 @@ async function runPhase(phase: PhaseSpec, clients: number, agent: http.Agent): P
       const began = performance.now();
       let outcome: string;
       try {
-        const response = await post(agent, endpoint, body);
+        const response = await post(agent, endpoint, phase.authorization, body);
         const text = response.text;
         if (response.status === 201) {
           outcome = '201';

@@ -7,7 +7,10 @@
 //                          [--publishers 4] [--coverage 0.8] [--pool 20] [--peer-retries 10000]
 //
 // Setup (through the gateway's own routes, not timed): publishers with prices 1000, 2500, 4000, … micro-units,
-// one platform per phase, and a deposit covering --coverage (80 %) of what the phase's crawls would cost.
+// one platform per phase, and a deposit covering --coverage (80 %) of what the phase's crawls would cost. Each
+// participant registers and acts with an API key scoped to it (role participant), as a crawler service would:
+// every bill is authenticated (the key verified, then reused for the credential cache's 1 s as in production)
+// and its platform's authority checked.
 // Crawl i goes to publisher i mod --publishers, so the escrow runs dry about 80 % of the way through and the
 // rest are refused (409 insufficient_escrow), the cheaper ones still billed while the balance allows.
 //
@@ -41,9 +44,13 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { escrowStreamId } from '../../commands/crawl/escrow.ts';
-import { buildHttpApp } from '../../gateways/http/app.ts';
+import { accessCommands } from '../../commands/access/access-commands.ts';
+import { buildHttpApp, DEFAULT_RATE_LIMITS, type RateLimits } from '../../gateways/http/app.ts';
+import { Credentials, issueApiKey } from '../../gateways/http/credentials.ts';
+import type { AuthSettings } from '../../gateways/http/routes/auth.ts';
 import { migrate, openDatabase } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
 import { cpuBetween, sampleCpu, type CpuSample, type CpuUsageInWindow } from '../support/cpu.ts';
 import { BenchDatabases } from '../support/databases.ts';
@@ -51,7 +58,7 @@ import { killIsolated } from '../support/isolate.ts';
 import { CountingEventStore } from './counting-store.ts';
 import { verifyEscrow, type EscrowCheck } from './escrow-check.ts';
 import { epochNow, runLoadGenerator, runLoadGeneratorProcess, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
-import { costOf, openMarket, openPublishers, type Market } from './market.ts';
+import { costOf, openMarket, openPublishers, type KeyOf, type Market } from './market.ts';
 import { buildPeerApp } from './one-at-a-time-gateway.ts';
 import { parseOptions } from './options.ts';
 import { render, type Row } from './report.ts';
@@ -61,6 +68,11 @@ const WARMUP_DEPOSIT = 1_000_000_000_000;
 /** Refusals the batched path may answer: the escrow ran dry. The peer may also give up after its retries. */
 const BATCHED_REFUSALS = ['409 insufficient_escrow'];
 const PEER_REFUSALS = ['409 insufficient_escrow', '409 concurrency_conflict'];
+/**
+ * One platform's key bills every crawl of a phase: the per-key limit (DEFAULT_RATE_LIMITS, a deployment's
+ * choice) is lifted so that a longer run measures billing, not the limit. The limiter still counts each request.
+ */
+const BENCH_RATE_LIMITS: RateLimits = { ...DEFAULT_RATE_LIMITS, keyPerMinute: Number.MAX_SAFE_INTEGER };
 
 /** Set on SIGINT/SIGTERM: the failure of the killed load generator is not reported. */
 let interrupted = false;
@@ -98,15 +110,22 @@ async function main(): Promise<void> {
     const db = openDatabase(database.url, { poolSize: options.poolSize });
     cleanups.push({ name: 'pool', run: () => db.close() });
     await migrate(db.knex, 'gateway', idempotencyMigrations);
+    await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
     await migrateEventStore(db);
     const postgresStore: PostgresEventStore = createPostgresEventStore(db);
     cleanups.push({ name: 'event store', run: () => postgresStore.close() });
     const store = new CountingEventStore(postgresStore);
     const idempotency = new PostgresIdempotencyStore(db.pool);
+    const sessions = new PostgresSessionStore(db.pool);
+    const apiKeys = new PostgresApiKeyStore(db.pool);
+    // No wallet signs in here; the domain is only what a sign-in message would have to name.
+    const auth: AuthSettings = { domain: '127.0.0.1', chainId: 31337, sessionTtlMs: 3_600_000, digestKey: randomBytes(32) };
+    const keyOf: KeyOf = async (participantId) => `Bearer ${(await issueApiKey(apiKeys, auth.digestKey, { role: 'participant', scope: participantId }, new Date())).key}`;
 
-    const gateway = await buildHttpApp({ eventStore: store, idempotency });
+    const gateway = await buildHttpApp({ eventStore: store, idempotency, sessions, apiKeys, auth, rateLimits: BENCH_RATE_LIMITS });
     cleanups.push({ name: 'gateway', run: () => gateway.close() });
-    const peer = await buildPeerApp(store, idempotency, options.peerRetries);
+    const peerCredentials = new Credentials(sessions, apiKeys, accessCommands(store).grantsOf, { digestKey: auth.digestKey, cacheMs: 1000, clock: Date.now });
+    const peer = await buildPeerApp(store, idempotency, peerCredentials, options.peerRetries);
     cleanups.push({ name: 'peer gateway', run: () => peer.close() });
     const connections = { gateway: 0, peer: 0 };
     gateway.server.on('connection', () => (connections.gateway += 1));
@@ -120,17 +139,18 @@ async function main(): Promise<void> {
 
     // Participants and escrows, through the gateway.
     const runId = randomBytes(4).toString('hex');
-    const publisherIds = await openPublishers(gatewayUrl, runId, options.publishers);
+    const publisherIds = await openPublishers(gatewayUrl, keyOf, runId, options.publishers);
     const deposit = Math.floor(costOf(options.crawls, options.publishers) * options.coverage);
     const markets = {
-      warmup: await openMarket(gatewayUrl, `ai-${runId}-warmup`, WARMUP_DEPOSIT),
-      batched: await openMarket(gatewayUrl, `ai-${runId}-batched`, deposit),
-      peer: await openMarket(gatewayUrl, `ai-${runId}-peer`, deposit),
+      warmup: await openMarket(gatewayUrl, keyOf, `ai-${runId}-warmup`, WARMUP_DEPOSIT),
+      batched: await openMarket(gatewayUrl, keyOf, `ai-${runId}-batched`, deposit),
+      peer: await openMarket(gatewayUrl, keyOf, `ai-${runId}-peer`, deposit),
     };
     const phase = (label: string, url: string, market: Market, limits: { total: number; seconds?: number }): PhaseSpec => ({
       label,
       url,
       platformId: market.platformId,
+      authorization: market.authorization,
       publisherIds,
       prefix: `${runId}-${label}`,
       ...limits,

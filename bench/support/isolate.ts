@@ -8,11 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 const running = new Set<ChildProcess>();
 
-export function runIsolated<T>(script: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<T> {
+/** `env`: added to this process's environment for the child (what must not be on its command line, which any local user can list). */
+export function runIsolated<T>(script: string, args: readonly string[], options: { cwd: string; timeoutMs: number; env?: Record<string, string> }): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'inherit'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     });
     running.add(child);
     let stdout = '';

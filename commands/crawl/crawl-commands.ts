@@ -1,7 +1,10 @@
 // The crawl context's use cases, each configured once on the command core. Participants take one command
 // at a time; everything that moves an escrow's money goes through one writer per escrow (stream-writer.ts),
 // because a platform bills its crawls as fast as it crawls and all of them change one balance.
+// Every command has a verified caller; the deciders check what it may do (authority.ts) against the
+// participants read here.
 import type { EventStore } from '../../ports/event-store.ts';
+import { forbidden, type Actor } from '../actor.ts';
 import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
 import { streamWriters } from '../stream-writer.ts';
 import { DomainError } from '../decider.ts';
@@ -19,6 +22,12 @@ export type CrawlCommands = ReturnType<typeof crawlCommands>;
  * so a crawl id is billed at most once across all platforms, even after its escrow forgot the crawl.
  */
 export const crawlBilledEventId = (crawlId: string) => deterministicUuid('CrawlBilled', crawlId);
+
+/** The caller of a crawl command; refused (403) without a verified one. */
+function callerOf(context: CommandContext, what: string): Actor {
+  if (!context.actor) throw forbidden(`${what} needs a verified caller`);
+  return context.actor;
+}
 
 export function crawlCommands(eventStore: EventStore, clock: () => number = Date.now) {
   // Bills read the platform's and the publisher's tiny streams; concurrent bills share one read of each.
@@ -47,18 +56,21 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
 
   return {
     async registerParticipant(input: RegisterParticipantInput, context: CommandContext) {
-      const result = await registrations.handle({ type: 'RegisterParticipant', data: { ...input, now: clock() } }, context);
+      const by = callerOf(context, 'registering a participant');
+      const result = await registrations.handle({ type: 'RegisterParticipant', data: { ...input, now: clock(), by } }, context);
       return { participantId: input.participantId, role: input.role, streamId: result.streamId, lsn: result.lastLsn };
     },
 
     async setPrice(publisherId: string, input: SetPriceInput, context: CommandContext) {
-      const result = await participants.handle({ type: 'SetPublisherPrice', data: { publisherId, pricePerCrawl: input.pricePerCrawl, now: clock() } }, context);
+      const by = callerOf(context, 'setting a price');
+      const result = await participants.handle({ type: 'SetPublisherPrice', data: { publisherId, pricePerCrawl: input.pricePerCrawl, now: clock(), by } }, context);
       return { publisherId, pricePerCrawl: input.pricePerCrawl, lsn: result.lastLsn };
     },
 
     async deposit(platformId: string, input: DepositInput, context: CommandContext) {
+      const by = callerOf(context, 'a deposit');
       const platform = await participant(platformId);
-      const result = await escrows.handle({ type: 'DepositEscrow', data: { platformId, amount: input.amount, now: clock(), platform } }, context);
+      const result = await escrows.handle({ type: 'DepositEscrow', data: { platformId, amount: input.amount, now: clock(), platform, by } }, context);
       // From the event, as for bills and refunds: a retry answered with the recorded deposit gets its balance.
       const deposited = result.events[0]!;
       if (deposited.type !== 'EscrowDeposited') throw new Error(`DepositEscrow decided ${deposited.type}`);
@@ -66,20 +78,26 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
     },
 
     async billCrawl(input: BillCrawlInput, context: CommandContext) {
+      const by = callerOf(context, 'billing a crawl');
       const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
-      const result = await escrows.handle({ type: 'BillCrawl', data: { ...input, now: clock(), platform, publisher } }, context);
+      const result = await escrows.handle({ type: 'BillCrawl', data: { ...input, now: clock(), platform, publisher, by } }, context);
       const billed = result.events[0]!;
       if (billed.type !== 'CrawlBilled') throw new Error(`BillCrawl decided ${billed.type}`);
       return { crawlId: input.crawlId, amount: billed.data.amount, balance: billed.data.balanceAfter, eventId: result.eventIds[0]!, lsn: result.lastLsn };
     },
 
     async disputeCrawl(crawlId: string, input: DisputeCrawlInput, context: CommandContext) {
-      const result = await escrows.handle({ type: 'DisputeCrawl', data: { crawlId, ...input, now: clock() } }, context);
+      const by = callerOf(context, 'a dispute');
+      const platform = await participant(input.platformId);
+      const result = await escrows.handle({ type: 'DisputeCrawl', data: { crawlId, ...input, now: clock(), platform, by } }, context);
       return { crawlId, eventId: result.eventIds[0]!, lsn: result.lastLsn };
     },
 
     async refundCrawl(crawlId: string, input: RefundCrawlInput, context: CommandContext) {
-      const result = await escrows.handle({ type: 'RefundCrawl', data: { crawlId, ...input, now: clock() } }, context);
+      const by = callerOf(context, 'a refund');
+      // The platform too: its owner is told why a refund is not the platform's to grant.
+      const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
+      const result = await escrows.handle({ type: 'RefundCrawl', data: { crawlId, ...input, now: clock(), platform, publisher, by } }, context);
       const refunded = result.events[0]!;
       if (refunded.type !== 'CrawlRefunded') throw new Error(`RefundCrawl decided ${refunded.type}`);
       return { crawlId, amount: refunded.data.amount, balance: refunded.data.balanceAfter, eventId: result.eventIds[0]!, lsn: result.lastLsn };

@@ -9,13 +9,22 @@
 // derived from the crawl id, so the event store refuses a crawl id billed twice even by another platform
 // (crawl-commands.ts), and only crawls inside the dispute window (plus open disputes) are needed for
 // disputes. A production escrow would drop older undisputed crawls from memory at a snapshot.
+//
+// Who may move its money (authority.ts): whoever acts for the platform deposits, bills and disputes; a
+// refund is the crawl's publisher's to grant (or an admin's), never the platform's that it pays back.
 import { Map as PersistentMap } from 'immutable';
 import type { CrawlBilled, EscrowEvent } from '../../events-schema/crawl/events.ts';
 import { DISPUTE_WINDOW_DAYS, DISPUTE_WINDOW_MS, MIN_DEPOSIT_MICROS } from '../../events-schema/crawl/rules.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
-import { assertMicros, isRecordableMicros, type ParticipantState } from './participant.ts';
+import { actsFor, notActingFor, type Caller } from './authority.ts';
+import { forbidden } from '../actor.ts';
+import { assertMicros, isRecordableMicros, ownerOf, type ParticipantState } from './participant.ts';
 
-export type DepositEscrow = Command<'DepositEscrow', { platformId: string; amount: number; now: number; platform: ParticipantState }>;
+/**
+ * Each command carries its caller (`by`) and the participants it names as read from their streams by the use
+ * case, as the ballot reads its decision: who they are, and who owns them.
+ */
+export type DepositEscrow = Command<'DepositEscrow', { platformId: string; amount: number; now: number; platform: ParticipantState; by: Caller }>;
 export type BillCrawl = Command<
   'BillCrawl',
   {
@@ -25,13 +34,16 @@ export type BillCrawl = Command<
     url: string;
     bytes: number;
     now: number;
-    /** Read from their participant streams by the use case, as the ballot reads its decision. */
     platform: ParticipantState;
     publisher: ParticipantState;
+    by: Caller;
   }
 >;
-export type DisputeCrawl = Command<'DisputeCrawl', { crawlId: string; platformId: string; reason: string; now: number }>;
-export type RefundCrawl = Command<'RefundCrawl', { crawlId: string; platformId: string; publisherId: string; now: number }>;
+export type DisputeCrawl = Command<'DisputeCrawl', { crawlId: string; platformId: string; reason: string; now: number; platform: ParticipantState; by: Caller }>;
+export type RefundCrawl = Command<
+  'RefundCrawl',
+  { crawlId: string; platformId: string; publisherId: string; now: number; platform: ParticipantState; publisher: ParticipantState; by: Caller }
+>;
 export type EscrowCommand = DepositEscrow | BillCrawl | DisputeCrawl | RefundCrawl;
 
 export type CrawlStatus = 'billed' | 'disputed' | 'refunded';
@@ -55,8 +67,8 @@ export const escrowStreamId = (platformId: string) => `escrow-${platformId}`;
 export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[] {
   switch (command.type) {
     case 'DepositEscrow': {
-      const { platformId, amount, now, platform } = command.data;
-      requirePlatform(platform, platformId);
+      const { platformId, amount, now, platform, by } = command.data;
+      requirePlatform(platform, platformId, by, `deposit into the escrow of ${platformId}`);
       assertMicros(amount, 'amount');
       if (amount < MIN_DEPOSIT_MICROS) {
         throw new DomainError('amount_out_of_range', `a deposit must be at least ${MIN_DEPOSIT_MICROS} in micro-units`, { field: 'amount', amount });
@@ -66,8 +78,8 @@ export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[
       return [{ type: 'EscrowDeposited', data: { platformId, amount, balanceAfter, depositedAt: now } }];
     }
     case 'BillCrawl': {
-      const { crawlId, platformId, publisherId, url, bytes, now, platform, publisher } = command.data;
-      requirePlatform(platform, platformId);
+      const { crawlId, platformId, publisherId, url, bytes, now, platform, publisher, by } = command.data;
+      requirePlatform(platform, platformId, by, `bill crawls to the escrow of ${platformId}`);
       if (publisher.status === 'none') throw new DomainError('publisher_not_found', `publisher ${publisherId} is not registered`, { publisherId });
       if (publisher.role !== 'publisher') throw new DomainError('not_a_publisher', `participant ${publisherId} is a ${publisher.role}, not a publisher`, { publisherId });
       if (publisher.pricePerCrawl === null) throw new DomainError('price_not_set', `publisher ${publisherId} has not set a price per crawl`, { publisherId });
@@ -83,7 +95,8 @@ export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[
       return [{ type: 'CrawlBilled', data: { crawlId, platformId, publisherId, url, bytes, amount, balanceAfter: state.balance - amount, billedAt: now } }];
     }
     case 'DisputeCrawl': {
-      const { crawlId, platformId, reason, now } = command.data;
+      const { crawlId, platformId, reason, now, platform, by } = command.data;
+      requirePlatform(platform, platformId, by, `dispute crawls billed to ${platformId}`);
       const crawl = billedCrawl(state, crawlId, platformId);
       if (crawl.status !== 'billed') throw new DomainError(`crawl_already_${crawl.status}`, `crawl ${crawlId} is already ${crawl.status}`, { crawlId });
       if (now - crawl.billedAt > DISPUTE_WINDOW_MS) {
@@ -93,7 +106,16 @@ export function decide(command: EscrowCommand, state: EscrowState): EscrowEvent[
       return [{ type: 'CrawlDisputed', data: { crawlId, platformId, publisherId, amount, reason, billedAt, disputedAt: now } }];
     }
     case 'RefundCrawl': {
-      const { crawlId, platformId, publisherId, now } = command.data;
+      const { crawlId, platformId, publisherId, now, platform, publisher, by } = command.data;
+      if (!actsFor(by, publisherId, ownerOf(publisher))) {
+        if (actsFor(by, platformId, ownerOf(platform))) {
+          throw forbidden(
+            `${by.subject} acts for platform ${platformId}, which a refund of crawl ${crawlId} pays back; a refund is granted by the owner of publisher ${publisherId}, a holder of role participant for it, or an admin`,
+            { crawlId, participantId: publisherId, subject: by.subject },
+          );
+        }
+        throw notActingFor(by, publisherId, `refund crawl ${crawlId} of publisher ${publisherId}`);
+      }
       const crawl = billedCrawl(state, crawlId, platformId);
       if (crawl.publisherId !== publisherId) {
         throw new DomainError('not_crawl_publisher', `crawl ${crawlId} was billed by ${crawl.publisherId}, not ${publisherId}`, { crawlId, publisherId });
@@ -141,8 +163,10 @@ export const initialState = (): EscrowState => ({ balance: 0, deposited: 0, bill
 
 export const escrowDecider: Decider<EscrowState, EscrowCommand, EscrowEvent> = { decide, evolve, initialState };
 
-function requirePlatform(platform: ParticipantState, platformId: string): void {
+/** The platform exists, the caller acts for it (`doing` names what for), and it is a platform. */
+function requirePlatform(platform: ParticipantState, platformId: string, by: Caller, doing: string): void {
   if (platform.status === 'none') throw new DomainError('platform_not_found', `platform ${platformId} is not registered`, { platformId });
+  if (!actsFor(by, platformId, platform.owner)) throw notActingFor(by, platformId, doing);
   if (platform.role !== 'platform') throw new DomainError('not_a_platform', `participant ${platformId} is a ${platform.role}, not a platform`, { platformId });
 }
 

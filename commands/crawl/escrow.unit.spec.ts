@@ -4,12 +4,20 @@ import { encodeEvent } from '../../events-schema/index.ts';
 import { deciderSpec, frozenFold } from '../testing/decider-spec.ts';
 import { DISPUTE_WINDOW_MS } from '../../events-schema/crawl/rules.ts';
 import { escrowDecider, type BillCrawl, type EscrowCommand } from './escrow.ts';
+import type { Caller } from './authority.ts';
 import type { ParticipantState } from './participant.ts';
 
 const spec = deciderSpec(escrowDecider);
 const now = Date.UTC(2030, 0, 10, 12);
-const platform: ParticipantState = { status: 'registered', participantId: 'ai', role: 'platform', name: 'AI', pricePerCrawl: null };
-const publisher: ParticipantState = { status: 'registered', participantId: 'news', role: 'publisher', name: 'News', pricePerCrawl: 300 };
+const PLATFORM_OWNER = '0x52908400098527886E0F7030069857D2E4169EE7';
+const PUBLISHER_OWNER = '0x1111111111111111111111111111111111111111';
+const platformOwner: Caller = { subject: PLATFORM_OWNER, grants: [] };
+const publisherOwner: Caller = { subject: PUBLISHER_OWNER, grants: [] };
+const stranger: Caller = { subject: '0x000000000000000000000000000000000000dEaD', grants: [] };
+const admin: Caller = { subject: 'admin', keyId: 'a0a0a0a0a0a0a0a0', grants: [{ role: 'admin' }] };
+const keyScopedTo = (scope: string): Caller => ({ subject: `key:${scope}`, keyId: 'b1b1b1b1b1b1b1b1', grants: [{ role: 'participant', scope }] });
+const platform: ParticipantState = { status: 'registered', participantId: 'ai', role: 'platform', name: 'AI', pricePerCrawl: null, owner: PLATFORM_OWNER };
+const publisher: ParticipantState = { status: 'registered', participantId: 'news', role: 'publisher', name: 'News', pricePerCrawl: 300, owner: PUBLISHER_OWNER };
 
 const deposited = (amount: number, balanceAfter = amount): EscrowEvent => ({
   type: 'EscrowDeposited',
@@ -30,30 +38,36 @@ const refunded = (crawlId: string): EscrowEvent => ({
 
 const bill = (crawlId: string, data: Partial<BillCrawl['data']> = {}): EscrowCommand => ({
   type: 'BillCrawl',
-  data: { crawlId, platformId: 'ai', publisherId: 'news', url: 'https://news.example/a', bytes: 1024, now, platform, publisher, ...data },
+  data: { crawlId, platformId: 'ai', publisherId: 'news', url: 'https://news.example/a', bytes: 1024, now, platform, publisher, by: platformOwner, ...data },
 });
-const dispute = (crawlId: string, at = now): EscrowCommand => ({ type: 'DisputeCrawl', data: { crawlId, platformId: 'ai', reason: 'robots.txt', now: at } });
-const refund = (crawlId: string, publisherId = 'news'): EscrowCommand => ({ type: 'RefundCrawl', data: { crawlId, platformId: 'ai', publisherId, now } });
+const deposit = (amount: number, data: Partial<{ platform: ParticipantState; by: Caller }> = {}): EscrowCommand => ({
+  type: 'DepositEscrow',
+  data: { platformId: 'ai', amount, now, platform, by: platformOwner, ...data },
+});
+const dispute = (crawlId: string, at = now, by = platformOwner): EscrowCommand => ({ type: 'DisputeCrawl', data: { crawlId, platformId: 'ai', reason: 'robots.txt', now: at, platform, by } });
+/** A refund as the use case hands it over: the platform and the publisher the body names, read from their streams. */
+const refund = (crawlId: string, data: Partial<{ publisherId: string; publisher: ParticipantState; by: Caller }> = {}): EscrowCommand => ({
+  type: 'RefundCrawl',
+  data: { crawlId, platformId: 'ai', publisherId: 'news', now, platform, publisher, by: publisherOwner, ...data },
+});
 
 describe('escrow decider: deposits', () => {
   it('credits a registered platform’s escrow and records the balance after', () => {
     spec
       .given([deposited(1000)])
-      .when({ type: 'DepositEscrow', data: { platformId: 'ai', amount: 500, now, platform } })
+      .when(deposit(500))
       .then([{ type: 'EscrowDeposited', data: { platformId: 'ai', amount: 500, balanceAfter: 1500, depositedAt: now } }]);
   });
 
   it('refuses a deposit for an unknown participant, a publisher, a zero or inexact amount, or an overflowing balance', () => {
-    const deposit = (amount: number, who: ParticipantState = platform): EscrowCommand => ({ type: 'DepositEscrow', data: { platformId: 'ai', amount, now, platform: who } });
-    spec.given([]).when(deposit(1, { status: 'none' })).thenThrows('platform_not_found');
-    spec.given([]).when(deposit(1, publisher)).thenThrows('not_a_platform');
+    spec.given([]).when(deposit(1, { platform: { status: 'none' } })).thenThrows('platform_not_found');
+    spec.given([]).when(deposit(1, { platform: publisher, by: publisherOwner })).thenThrows('not_a_platform');
     spec.given([]).when(deposit(0)).thenThrows('amount_out_of_range');
     spec.given([]).when(deposit(1.5)).thenThrows('amount_out_of_range');
     spec.given([deposited(Number.MAX_SAFE_INTEGER)]).when(deposit(1)).thenThrows('amount_out_of_range');
   });
 
   it('decides only balances an event can record: an Avro long stops at 2^53 − 2, one short of MAX_SAFE_INTEGER', () => {
-    const deposit = (amount: number): EscrowCommand => ({ type: 'DepositEscrow', data: { platformId: 'ai', amount, now, platform } });
     spec.given([]).when(deposit(Number.MAX_SAFE_INTEGER)).thenThrows('amount_out_of_range');
     spec.given([deposited(1_000)]).when(deposit(Number.MAX_SAFE_INTEGER - 1_000)).thenThrows('amount_out_of_range');
     const [largest] = escrowDecider.decide(deposit(Number.MAX_SAFE_INTEGER - 1_001), frozenFold(escrowDecider, [deposited(1_000)]));
@@ -89,7 +103,7 @@ describe('escrow decider: bills', () => {
 
   it('refuses unknown or wrong-role participants and a publisher without a price', () => {
     spec.given([deposited(1000)]).when(bill('c1', { platform: { status: 'none' } })).thenThrows('platform_not_found');
-    spec.given([deposited(1000)]).when(bill('c1', { platform: publisher })).thenThrows('not_a_platform');
+    spec.given([deposited(1000)]).when(bill('c1', { platform: publisher, by: publisherOwner })).thenThrows('not_a_platform');
     spec.given([deposited(1000)]).when(bill('c1', { publisher: { status: 'none' } })).thenThrows('publisher_not_found');
     spec.given([deposited(1000)]).when(bill('c1', { publisher: platform })).thenThrows('not_a_publisher');
     spec.given([deposited(1000)]).when(bill('c1', { publisher: { ...publisher, pricePerCrawl: null } })).thenThrows('price_not_set');
@@ -121,7 +135,12 @@ describe('escrow decider: disputes and refunds', () => {
     spec.given([deposited(1000), billed('c1'), disputed('c1')]).when(refund('c1')).then([refundedEvent as EscrowEvent]);
     spec.given([deposited(1000), billed('c1')]).when(refund('c1')).then([refundedEvent as EscrowEvent]);
     spec.given([deposited(1000), billed('c1'), refunded('c1')]).when(refund('c1')).thenThrows('crawl_already_refunded');
-    spec.given([deposited(1000), billed('c1')]).when(refund('c1', 'other-publisher')).thenThrows('not_crawl_publisher');
+    // The caller acts for the publisher it names, but that publisher did not bill this crawl.
+    const other: ParticipantState = { ...publisher, participantId: 'other-publisher', owner: 'other-owner' };
+    spec
+      .given([deposited(1000), billed('c1')])
+      .when(refund('c1', { publisherId: 'other-publisher', publisher: other, by: { subject: 'other-owner', grants: [] } }))
+      .thenThrows('not_crawl_publisher');
     spec.given([deposited(1000)]).when(refund('ghost')).thenThrows('crawl_not_found');
   });
 
@@ -145,5 +164,63 @@ describe('escrow decider: disputes and refunds', () => {
     expect(before).toMatchObject({ balance: 700, billed: 300, refunded: 0 });
     expect(before.crawls.get('c1')).toMatchObject({ status: 'billed' });
     expect(before.crawls.has('c2')).toBe(false);
+  });
+});
+
+describe('escrow decider: who moves the money', () => {
+  it('the platform’s owner, a key scoped to it or an admin deposits, bills and disputes', () => {
+    for (const by of [platformOwner, keyScopedTo('ai'), admin]) {
+      spec.given([]).when(deposit(500, { by })).then([expect.objectContaining({ type: 'EscrowDeposited' })]);
+      spec.given([deposited(1000)]).when(bill('c1', { by })).then([expect.objectContaining({ type: 'CrawlBilled' })]);
+      spec.given([deposited(1000), billed('c1')]).when(dispute('c1', now, by)).then([expect.objectContaining({ type: 'CrawlDisputed' })]);
+    }
+  });
+
+  it('nobody else: not a stranger, not the publisher, not a key scoped to another participant (403 naming the platform)', () => {
+    for (const by of [stranger, publisherOwner, keyScopedTo('news'), keyScopedTo('ai-2')]) {
+      spec.given([]).when(deposit(500, { by })).thenThrows('forbidden', { participantId: 'ai', subject: by.subject });
+      spec.given([deposited(1000)]).when(bill('c1', { by })).thenThrows('forbidden', { participantId: 'ai', subject: by.subject });
+      spec.given([deposited(1000), billed('c1')]).when(dispute('c1', now, by)).thenThrows('forbidden', { participantId: 'ai', subject: by.subject });
+    }
+  });
+
+  it('refuses a stranger before anything about the escrow: its balance, its crawls, the dispute window', () => {
+    spec.given([]).when(bill('c1', { by: stranger })).thenThrows('forbidden');
+    spec.given([deposited(1000)]).when(dispute('ghost', now, stranger)).thenThrows('forbidden');
+    spec.given([deposited(1000), billed('c1', 300, 700, now - DISPUTE_WINDOW_MS - 1)]).when(dispute('c1', now, stranger)).thenThrows('forbidden');
+  });
+
+  it('a refund is granted by the crawl’s publisher: its owner, a key scoped to it, or an admin', () => {
+    for (const by of [publisherOwner, keyScopedTo('news'), admin]) {
+      spec.given([deposited(1000), billed('c1')]).when(refund('c1', { by })).then([expect.objectContaining({ type: 'CrawlRefunded' })]);
+    }
+  });
+
+  it('never by the platform it pays back, its owner or its key: 403 saying why', () => {
+    for (const by of [platformOwner, keyScopedTo('ai')]) {
+      spec.given([deposited(1000), billed('c1'), disputed('c1')]).when(refund('c1', { by })).thenThrows('forbidden', { crawlId: 'c1', participantId: 'news', subject: by.subject });
+    }
+    let refusal: unknown;
+    try {
+      escrowDecider.decide(refund('c1', { by: platformOwner }), frozenFold(escrowDecider, [deposited(1000), billed('c1')]));
+    } catch (error) {
+      refusal = error;
+    }
+    expect((refusal as Error).message).toMatch(/acts for platform ai, which a refund of crawl c1 pays back; a refund is granted by the owner of publisher news/);
+  });
+
+  it('nor by a stranger or another participant’s key, whatever the crawl’s state', () => {
+    for (const by of [stranger, keyScopedTo('other-publisher')]) {
+      spec.given([deposited(1000), billed('c1')]).when(refund('c1', { by })).thenThrows('forbidden', { participantId: 'news', subject: by.subject });
+      spec.given([deposited(1000)]).when(refund('ghost', { by })).thenThrows('forbidden');
+    }
+  });
+
+  it('an owner who owns both the platform and the publisher acts as the publisher, and may refund', () => {
+    const both: Caller = { subject: 'both', grants: [] };
+    spec
+      .given([deposited(1000), billed('c1')])
+      .when(refund('c1', { by: both, publisher: { ...publisher, owner: 'both' } }))
+      .then([expect.objectContaining({ type: 'CrawlRefunded' })]);
   });
 });

@@ -16,7 +16,17 @@ export const MICROS_PER_UNIT = 1_000_000;
  */
 export const MAX_EXACT_LONG = Number.MAX_SAFE_INTEGER - 1;
 
-export type ParticipantRegistered = Event<'ParticipantRegistered', { participantId: string; role: ParticipantRole; name: string; registeredAt: number }>;
+export type ParticipantRegistered = Event<
+  'ParticipantRegistered',
+  {
+    participantId: string;
+    role: ParticipantRole;
+    name: string;
+    registeredAt: number;
+    /** The subject that registered it, who acts for it; '' when written before v2 (then an admin or a key scoped to it does). */
+    owner: string;
+  }
+>;
 
 export type PublisherPriceSet = Event<'PublisherPriceSet', { publisherId: string; pricePerCrawl: number; setAt: number }>;
 

@@ -1,12 +1,14 @@
 // Many clients at once against one escrow, on the real PostgreSQL event store: it is never overdrawn, a crawl
 // id is billed once, and exactly the affordable number of crawls is billed — also when two gateways (two
-// batched writers with their own cached state) write the same escrow.
+// batched writers with their own cached state) write the same escrow. The platform bills with a key scoped to
+// it, the publisher refunds with its own; both gateways verify the same keys.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { decodeEvent, type EscrowEvent } from '../../events-schema/index.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { PostgresApiKeyStore, PostgresSessionStore } from '../../infra/db/postgres-session-store.ts';
 import { createPostgresEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { createHttpFixture, GENEROUS_RATE_LIMITS, TEST_AUTH, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import { buildHttpApp } from './app.ts';
 
 let fixture: HttpFixture;
@@ -17,7 +19,14 @@ beforeAll(async () => {
   fixture = await createHttpFixture();
   // Another gateway process: its own event store instance and its own escrow writers, on the same database.
   secondStore = createPostgresEventStore(fixture.db);
-  secondGateway = await buildHttpApp({ eventStore: secondStore, idempotency: new PostgresIdempotencyStore(fixture.db.pool) });
+  secondGateway = await buildHttpApp({
+    eventStore: secondStore,
+    idempotency: new PostgresIdempotencyStore(fixture.db.pool),
+    sessions: new PostgresSessionStore(fixture.db.pool),
+    apiKeys: new PostgresApiKeyStore(fixture.db.pool),
+    auth: TEST_AUTH,
+    rateLimits: GENEROUS_RATE_LIMITS,
+  });
 });
 afterAll(async () => {
   await secondGateway?.close();
@@ -27,20 +36,30 @@ afterAll(async () => {
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}`;
-const post = (url: string, payload: object, app: FastifyInstance = fixture.app) => app.inject({ method: 'POST', url, payload });
+const post = (url: string, payload: object, as: Credential, app: FastifyInstance = fixture.app) => app.inject({ method: 'POST', url, payload, headers: as });
+
+/** Each participant's key, scoped to it, by participant id. */
+const keys = new Map<string, Credential>();
 
 async function market(price: number, deposit: number) {
   const publisherId = unique('pub');
   const platformId = unique('ai');
-  await post('/v1/participants', { participantId: publisherId, role: 'publisher', name: 'News' });
-  await post('/v1/participants', { participantId: platformId, role: 'platform', name: 'AI' });
-  await fixture.app.inject({ method: 'PUT', url: `/v1/publishers/${publisherId}/price`, payload: { pricePerCrawl: price } });
-  expect((await post(`/v1/platforms/${platformId}/deposits`, { amount: deposit })).statusCode).toBe(201);
+  for (const participantId of [publisherId, platformId]) keys.set(participantId, await fixture.keyFor({ role: 'participant', scope: participantId }));
+  const publisher = keys.get(publisherId)!;
+  const platform = keys.get(platformId)!;
+  expect((await post('/v1/participants', { participantId: publisherId, role: 'publisher', name: 'News' }, publisher)).statusCode).toBe(201);
+  expect((await post('/v1/participants', { participantId: platformId, role: 'platform', name: 'AI' }, platform)).statusCode).toBe(201);
+  expect((await fixture.app.inject({ method: 'PUT', url: `/v1/publishers/${publisherId}/price`, payload: { pricePerCrawl: price }, headers: publisher })).statusCode).toBe(200);
+  expect((await post(`/v1/platforms/${platformId}/deposits`, { amount: deposit }, platform)).statusCode).toBe(201);
   return { publisherId, platformId };
 }
 
+/** Billed by the platform, with its key. */
 const bill = (platformId: string, publisherId: string, crawlId: string, app?: FastifyInstance) =>
-  post('/v1/crawls', { crawlId, platformId, publisherId, url: `https://news.example/${crawlId}`, bytes: 512 }, app);
+  post('/v1/crawls', { crawlId, platformId, publisherId, url: `https://news.example/${crawlId}`, bytes: 512 }, keys.get(platformId)!, app);
+/** Granted by the publisher, with its key. */
+const refund = (platformId: string, publisherId: string, crawlId: string, app: FastifyInstance) =>
+  post(`/v1/crawls/${crawlId}/refund`, { platformId, publisherId }, keys.get(publisherId)!, app);
 
 /** The escrow's events as recorded, and the invariants every prefix of them must hold. */
 async function recordedEscrow(platformId: string) {
@@ -106,8 +125,8 @@ describe('one escrow, many clients at once', () => {
       // 100 new bills for 30 units of headroom plus whatever the refunds give back, split over both gateways;
       // 20 of their ids are sent to both gateways at once.
       ...Array.from({ length: 100 }, (_, i) => bill(platformId, publisherId, `${platformId}-r${i % 80}`, gateways[i % 2])),
-      ...Array.from({ length: 10 }, (_, i) => post(`/v1/crawls/${platformId}-f${i}/refund`, { platformId, publisherId }, gateways[(i + 1) % 2])),
-      ...Array.from({ length: 10 }, (_, i) => post(`/v1/crawls/${platformId}-f${i}/refund`, { platformId, publisherId }, gateways[i % 2])),
+      ...Array.from({ length: 10 }, (_, i) => refund(platformId, publisherId, `${platformId}-f${i}`, gateways[(i + 1) % 2]!)),
+      ...Array.from({ length: 10 }, (_, i) => refund(platformId, publisherId, `${platformId}-f${i}`, gateways[i % 2]!)),
     ]);
     const bills = racing.slice(0, 100);
     const refunds = racing.slice(100);

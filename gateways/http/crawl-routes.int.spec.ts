@@ -1,7 +1,8 @@
 // Crawl billing over HTTP against a real PostgreSQL event store, with the read side on the local bus:
-// each command's rule, its refusal (nothing appended), and what the queries answer after it.
+// each command's rule, its refusal (nothing appended), and what the queries answer after it. Each participant
+// acts through an API key scoped to it (who else may act is crawl-authority.int.spec.ts's).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 
 let fixture: HttpFixture;
 const DAY = 86_400_000;
@@ -12,8 +13,9 @@ beforeAll(async () => {
 });
 afterAll(async () => fixture?.close());
 
-const send = (method: 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  fixture.app.inject({ method, url, payload: payload as object, headers });
+/** A command as `as` (an Authorization header; none: anonymous). */
+const send = (method: 'POST' | 'PUT', url: string, payload: unknown, as: Partial<Credential>, headers: Record<string, string> = {}) =>
+  fixture.app.inject({ method, url, payload: payload as object, headers: { ...as, ...headers } });
 const get = (url: string) => fixture.app.inject({ method: 'GET', url });
 
 let counter = 0;
@@ -30,25 +32,29 @@ async function expectError(response: { statusCode: number; json(): { error: stri
   expect(response.json().error).toBe(code);
 }
 
-/** A publisher at `price`, and a platform with `deposit` in escrow. */
+/** A publisher at `price`, and a platform with `deposit` in escrow, each registered and acting with a key scoped to it. */
 async function market(price = 300, deposit = 1000) {
   const publisherId = unique('pub');
   const platformId = unique('ai');
-  expect((await send('POST', '/v1/participants', { participantId: publisherId, role: 'publisher', name: 'Daily News' })).statusCode).toBe(201);
-  expect((await send('POST', '/v1/participants', { participantId: platformId, role: 'platform', name: 'Crawler AI' })).statusCode).toBe(201);
-  expect((await send('PUT', `/v1/publishers/${publisherId}/price`, { pricePerCrawl: price })).statusCode).toBe(200);
-  if (deposit > 0) expect((await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: deposit })).statusCode).toBe(201);
-  return { publisherId, platformId };
+  const publisher = await fixture.keyFor({ role: 'participant', scope: publisherId });
+  const platform = await fixture.keyFor({ role: 'participant', scope: platformId });
+  expect((await send('POST', '/v1/participants', { participantId: publisherId, role: 'publisher', name: 'Daily News' }, publisher)).statusCode).toBe(201);
+  expect((await send('POST', '/v1/participants', { participantId: platformId, role: 'platform', name: 'Crawler AI' }, platform)).statusCode).toBe(201);
+  expect((await send('PUT', `/v1/publishers/${publisherId}/price`, { pricePerCrawl: price }, publisher)).statusCode).toBe(200);
+  if (deposit > 0) expect((await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: deposit }, platform)).statusCode).toBe(201);
+  return { publisherId, platformId, publisher: { authorization: publisher.authorization }, platform: { authorization: platform.authorization } };
 }
 
 const crawl = (platformId: string, publisherId: string, crawlId = unique('crawl')) => ({ crawlId, platformId, publisherId, url: `https://news.example/${crawlId}`, bytes: 2048 });
 
 describe('participants and prices', () => {
   it('registers a participant with 201, its stream and LSN, and refuses the same id again with 409', async () => {
-    const response = await send('POST', '/v1/participants', { participantId: 'acme-news', role: 'publisher', name: 'Acme' });
+    const owner = await fixture.keyFor({ role: 'participant', scope: 'acme-news' });
+    const response = await send('POST', '/v1/participants', { participantId: 'acme-news', role: 'publisher', name: 'Acme' }, owner);
     expect(response.statusCode).toBe(201);
     expect(response.json()).toMatchObject({ participantId: 'acme-news', role: 'publisher', streamId: 'participant-acme-news', lsn: expect.any(Number) });
-    await expectNothingAppended(async () => expectError(await send('POST', '/v1/participants', { participantId: 'acme-news', role: 'platform', name: 'x' }), 409, 'participant_exists'));
+    const other = await fixture.keyFor({ role: 'participant', scope: 'acme-news' });
+    await expectNothingAppended(async () => expectError(await send('POST', '/v1/participants', { participantId: 'acme-news', role: 'platform', name: 'x' }, other), 409, 'participant_exists'));
   });
 
   it.each([
@@ -76,7 +82,7 @@ describe('participants and prices', () => {
     ['/v1/crawls/c1/refund', 'POST', { platformId: 'a' }, 'publisherId'],
   ] as const)('%s %s answers 400 naming the failing field for %j', async (url, method, payload, path) => {
     await expectNothingAppended(async () => {
-      const response = await send(method, url, payload);
+      const response = await send(method, url, payload, fixture.admin);
       expect(response.statusCode).toBe(400);
       const body = response.json();
       expect(body.error).toBe('invalid_request');
@@ -86,18 +92,18 @@ describe('participants and prices', () => {
   });
 
   it('refuses a price for an unknown publisher (404) or a platform (422)', async () => {
-    const { platformId } = await market();
+    const { platformId, platform } = await market();
     await expectNothingAppended(async () => {
-      await expectError(await send('PUT', '/v1/publishers/nobody/price', { pricePerCrawl: 5 }), 404, 'publisher_not_found');
-      await expectError(await send('PUT', `/v1/publishers/${platformId}/price`, { pricePerCrawl: 5 }), 422, 'not_a_publisher');
+      await expectError(await send('PUT', '/v1/publishers/nobody/price', { pricePerCrawl: 5 }, fixture.admin), 404, 'publisher_not_found');
+      await expectError(await send('PUT', `/v1/publishers/${platformId}/price`, { pricePerCrawl: 5 }, platform), 422, 'not_a_publisher');
     });
   });
 });
 
 describe('escrow and bills', () => {
   it('bills a crawl at the publisher’s price and answers with the balance left; the queries agree', async () => {
-    const { publisherId, platformId } = await market(300, 1000);
-    const response = await send('POST', '/v1/crawls', crawl(platformId, publisherId, unique('first')));
+    const { publisherId, platformId, platform } = await market(300, 1000);
+    const response = await send('POST', '/v1/crawls', crawl(platformId, publisherId, unique('first')), platform);
     expect(response.statusCode).toBe(201);
     const billed = response.json();
     expect(billed).toMatchObject({ amount: 300, balance: 700, eventId: expect.any(String), lsn: expect.any(Number) });
@@ -114,50 +120,52 @@ describe('escrow and bills', () => {
   });
 
   it('refuses a crawl the escrow cannot cover with 409 insufficient_escrow, appending nothing', async () => {
-    const { publisherId, platformId } = await market(400, 1000);
-    expect((await send('POST', '/v1/crawls', crawl(platformId, publisherId))).statusCode).toBe(201);
-    expect((await send('POST', '/v1/crawls', crawl(platformId, publisherId))).statusCode).toBe(201);
-    await expectNothingAppended(async () => expectError(await send('POST', '/v1/crawls', crawl(platformId, publisherId)), 409, 'insufficient_escrow'));
-    const topUp = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 200 });
+    const { publisherId, platformId, platform } = await market(400, 1000);
+    expect((await send('POST', '/v1/crawls', crawl(platformId, publisherId), platform)).statusCode).toBe(201);
+    expect((await send('POST', '/v1/crawls', crawl(platformId, publisherId), platform)).statusCode).toBe(201);
+    await expectNothingAppended(async () => expectError(await send('POST', '/v1/crawls', crawl(platformId, publisherId), platform), 409, 'insufficient_escrow'));
+    const topUp = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 200 }, platform);
     expect(topUp.json()).toMatchObject({ amount: 200, balance: 400 });
-    expect((await send('POST', '/v1/crawls', crawl(platformId, publisherId))).json()).toMatchObject({ balance: 0 });
+    expect((await send('POST', '/v1/crawls', crawl(platformId, publisherId), platform)).json()).toMatchObject({ balance: 0 });
   });
 
   it('refuses the same crawl id a second time, also from another platform', async () => {
-    const { publisherId, platformId } = await market();
+    const { publisherId, platformId, platform } = await market();
     const other = await market();
     const body = crawl(platformId, publisherId);
-    expect((await send('POST', '/v1/crawls', body)).statusCode).toBe(201);
+    expect((await send('POST', '/v1/crawls', body, platform)).statusCode).toBe(201);
     await expectNothingAppended(async () => {
-      await expectError(await send('POST', '/v1/crawls', body), 409, 'crawl_already_billed');
-      await expectError(await send('POST', '/v1/crawls', { ...body, platformId: other.platformId, publisherId: other.publisherId }), 409, 'crawl_already_billed');
+      await expectError(await send('POST', '/v1/crawls', body, platform), 409, 'crawl_already_billed');
+      await expectError(await send('POST', '/v1/crawls', { ...body, platformId: other.platformId, publisherId: other.publisherId }, other.platform), 409, 'crawl_already_billed');
     });
   });
 
   it('refuses unknown participants, wrong roles and a publisher without price', async () => {
-    const { publisherId, platformId } = await market();
+    const { publisherId, platformId, publisher, platform } = await market();
     const unpriced = unique('pub');
-    await send('POST', '/v1/participants', { participantId: unpriced, role: 'publisher', name: 'New' });
+    const unpricedKey = await fixture.keyFor({ role: 'participant', scope: unpriced });
+    expect((await send('POST', '/v1/participants', { participantId: unpriced, role: 'publisher', name: 'New' }, unpricedKey)).statusCode).toBe(201);
     await expectNothingAppended(async () => {
-      await expectError(await send('POST', '/v1/crawls', crawl('ghost', publisherId)), 404, 'platform_not_found');
-      await expectError(await send('POST', '/v1/crawls', crawl(platformId, 'ghost')), 404, 'publisher_not_found');
-      await expectError(await send('POST', '/v1/crawls', crawl(publisherId, publisherId)), 422, 'not_a_platform');
-      await expectError(await send('POST', '/v1/crawls', crawl(platformId, platformId)), 422, 'not_a_publisher');
-      await expectError(await send('POST', '/v1/crawls', crawl(platformId, unpriced)), 409, 'price_not_set');
-      await expectError(await send('POST', `/v1/platforms/${publisherId}/deposits`, { amount: 5 }), 422, 'not_a_platform');
-      await expectError(await send('POST', '/v1/platforms/ghost/deposits', { amount: 5 }), 404, 'platform_not_found');
-      await expectError(await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: Number.MAX_SAFE_INTEGER - 1 }), 422, 'amount_out_of_range');
+      await expectError(await send('POST', '/v1/crawls', crawl('ghost', publisherId), platform), 404, 'platform_not_found');
+      await expectError(await send('POST', '/v1/crawls', crawl(platformId, 'ghost'), platform), 404, 'publisher_not_found');
+      // Billed "to" the publisher by its own owner: it is not a platform.
+      await expectError(await send('POST', '/v1/crawls', crawl(publisherId, publisherId), publisher), 422, 'not_a_platform');
+      await expectError(await send('POST', '/v1/crawls', crawl(platformId, platformId), platform), 422, 'not_a_publisher');
+      await expectError(await send('POST', '/v1/crawls', crawl(platformId, unpriced), platform), 409, 'price_not_set');
+      await expectError(await send('POST', `/v1/platforms/${publisherId}/deposits`, { amount: 5 }, publisher), 422, 'not_a_platform');
+      await expectError(await send('POST', '/v1/platforms/ghost/deposits', { amount: 5 }, platform), 404, 'platform_not_found');
+      await expectError(await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: Number.MAX_SAFE_INTEGER - 1 }, platform), 422, 'amount_out_of_range');
     });
     expect((await get('/v1/platforms/ghost/escrow')).statusCode).toBe(404);
   });
 
   it('replays a deposit sent again with the same Idempotency-Key, appending nothing', async () => {
-    const { platformId } = await market(100, 0);
+    const { platformId, platform } = await market(100, 0);
     const headers = { 'idempotency-key': unique('deposit-key') };
-    const first = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, headers);
+    const first = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, platform, headers);
     expect(first.statusCode).toBe(201);
     await expectNothingAppended(async () => {
-      const again = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, headers);
+      const again = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, platform, headers);
       expect(again.statusCode).toBe(201);
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(again.json()).toEqual(first.json());
@@ -165,15 +173,15 @@ describe('escrow and bills', () => {
   });
 
   it('answers a deposit sent again after its answer was lost (its key released, as after a 5xx) with the first answer, appending nothing', async () => {
-    const { platformId } = await market(100, 300);
+    const { platformId, platform } = await market(100, 300);
     const key = unique('lost-deposit');
-    const first = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, { 'idempotency-key': key });
+    const first = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, platform, { 'idempotency-key': key });
     expect(first.statusCode).toBe(201);
     expect(first.json()).toMatchObject({ amount: 500, balance: 800 });
-    expect((await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 50 })).statusCode).toBe(201);
+    expect((await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 50 }, platform)).statusCode).toBe(201);
     await fixture.db.pool.query('delete from idempotency_keys where key = $1', [key]);
     await expectNothingAppended(async () => {
-      const again = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, { 'idempotency-key': key });
+      const again = await send('POST', `/v1/platforms/${platformId}/deposits`, { amount: 500 }, platform, { 'idempotency-key': key });
       expect(again.statusCode).toBe(201);
       expect(again.json()).toEqual(first.json());
     });
@@ -182,21 +190,24 @@ describe('escrow and bills', () => {
 
 describe('disputes and refunds', () => {
   it('disputes within 7 days, refunds into the escrow once, and shows it in the ledger and revenue', async () => {
-    const { publisherId, platformId } = await market(300, 1000);
+    const { publisherId, platformId, publisher, platform } = await market(300, 1000);
+    const someoneElse = await market();
     const body = crawl(platformId, publisherId);
-    await send('POST', '/v1/crawls', body);
+    await send('POST', '/v1/crawls', body, platform);
     now += 7 * DAY;
-    const dispute = await send('POST', `/v1/crawls/${body.crawlId}/dispute`, { platformId, reason: 'disallowed by robots.txt' });
+    const dispute = await send('POST', `/v1/crawls/${body.crawlId}/dispute`, { platformId, reason: 'disallowed by robots.txt' }, platform);
     expect(dispute.statusCode).toBe(200);
     await expectNothingAppended(async () => {
-      await expectError(await send('POST', `/v1/crawls/${body.crawlId}/dispute`, { platformId, reason: 'again' }), 409, 'crawl_already_disputed');
-      await expectError(await send('POST', `/v1/crawls/${body.crawlId}/refund`, { platformId, publisherId: 'someone-else' }), 422, 'not_crawl_publisher');
-      await expectError(await send('POST', '/v1/crawls/ghost/dispute', { platformId, reason: 'x' }), 404, 'crawl_not_found');
+      await expectError(await send('POST', `/v1/crawls/${body.crawlId}/dispute`, { platformId, reason: 'again' }, platform), 409, 'crawl_already_disputed');
+      // Another publisher, refunding as itself a crawl it did not bill.
+      const notItsCrawl = { platformId, publisherId: someoneElse.publisherId };
+      await expectError(await send('POST', `/v1/crawls/${body.crawlId}/refund`, notItsCrawl, someoneElse.publisher), 422, 'not_crawl_publisher');
+      await expectError(await send('POST', '/v1/crawls/ghost/dispute', { platformId, reason: 'x' }, platform), 404, 'crawl_not_found');
     });
-    const refund = await send('POST', `/v1/crawls/${body.crawlId}/refund`, { platformId, publisherId });
+    const refund = await send('POST', `/v1/crawls/${body.crawlId}/refund`, { platformId, publisherId }, publisher);
     expect(refund.statusCode).toBe(200);
     expect(refund.json()).toMatchObject({ amount: 300, balance: 1000 });
-    await expectError(await send('POST', `/v1/crawls/${body.crawlId}/refund`, { platformId, publisherId }), 409, 'crawl_already_refunded');
+    await expectError(await send('POST', `/v1/crawls/${body.crawlId}/refund`, { platformId, publisherId }, publisher), 409, 'crawl_already_refunded');
 
     const lsn = refund.json().lsn;
     const ledger = (await get(`/v1/crawls?platformId=${platformId}&consistentWith=${lsn}`)).json();
@@ -212,12 +223,12 @@ describe('disputes and refunds', () => {
   });
 
   it('refuses a dispute more than 7 days after the bill with 409 dispute_window_closed', async () => {
-    const { publisherId, platformId } = await market();
+    const { publisherId, platformId, platform } = await market();
     const body = crawl(platformId, publisherId);
-    await send('POST', '/v1/crawls', body);
+    await send('POST', '/v1/crawls', body, platform);
     now += 7 * DAY + 1;
     try {
-      await expectNothingAppended(async () => expectError(await send('POST', `/v1/crawls/${body.crawlId}/dispute`, { platformId, reason: 'late' }), 409, 'dispute_window_closed'));
+      await expectNothingAppended(async () => expectError(await send('POST', `/v1/crawls/${body.crawlId}/dispute`, { platformId, reason: 'late' }, platform), 409, 'dispute_window_closed'));
     } finally {
       now = Date.parse('2030-01-10T12:00:00Z');
     }
@@ -226,15 +237,15 @@ describe('disputes and refunds', () => {
 
 describe('queries', () => {
   it('pages the crawl ledger newest first by keyset, filtered by platform or publisher', async () => {
-    const { publisherId, platformId } = await market(10, 1000);
+    const { publisherId, platformId, platform } = await market(10, 1000);
     const other = await market(10, 1000);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const body = crawl(platformId, i % 2 === 0 ? publisherId : other.publisherId);
       ids.push(body.crawlId);
-      await send('POST', '/v1/crawls', body);
+      await send('POST', '/v1/crawls', body, platform);
     }
-    const last = await send('POST', '/v1/crawls', crawl(other.platformId, publisherId));
+    const last = await send('POST', '/v1/crawls', crawl(other.platformId, publisherId), other.platform);
     const lsn = last.json().lsn;
 
     const seen: string[] = [];
@@ -260,8 +271,8 @@ describe('queries', () => {
     try {
       const a = await market(250, 10_000);
       const b = await market(700, 10_000);
-      for (let i = 0; i < 3; i++) await send('POST', '/v1/crawls', crawl(a.platformId, a.publisherId));
-      const lastBill = await send('POST', '/v1/crawls', crawl(b.platformId, b.publisherId));
+      for (let i = 0; i < 3; i++) await send('POST', '/v1/crawls', crawl(a.platformId, a.publisherId), a.platform);
+      const lastBill = await send('POST', '/v1/crawls', crawl(b.platformId, b.publisherId), b.platform);
       const lsn = lastBill.json().lsn;
       const batch = (await get(`/v1/settlements/${day}?consistentWith=${lsn}`)).json();
       expect(batch).toMatchObject({ day, root: expect.stringMatching(/^0x[0-9a-f]{64}$/), total: 3 * 250 + 700 });

@@ -23,7 +23,8 @@ let anchoredBatches = 0;
 
 beforeAll(async () => {
   testbed = await createAuditTestbed();
-  const context = { metadata: { actor: 'audit-test' } };
+  // An admin acts for every participant: who may is not what this test is about.
+  const context = { metadata: { actor: 'audit-test' }, actor: { subject: 'audit-test', grants: [{ role: 'admin' as const }] } };
   const commands = crawlCommands(testbed.eventStore, () => now);
   const crawl = (crawlId: string, platformId: string, publisherId: string) => ({ crawlId, platformId, publisherId, url: `https://${publisherId}.example/${crawlId}`, bytes: 4096 });
 

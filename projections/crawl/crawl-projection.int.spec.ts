@@ -23,7 +23,7 @@ const T0 = Date.UTC(2030, 0, 10, 12); // 2030-01-10, noon UTC
 
 const registered = (participantId: string, role: 'publisher' | 'platform', registeredAt = T0): StreamEvent => ({
   streamId: `participant-${participantId}`,
-  event: { type: 'ParticipantRegistered', data: { participantId, role, name: `Name of ${participantId}`, registeredAt } },
+  event: { type: 'ParticipantRegistered', data: { participantId, role, name: `Name of ${participantId}`, registeredAt, owner: `owner-of-${participantId}` } },
 });
 const priced = (publisherId: string, pricePerCrawl: number, setAt = T0 + 1000): StreamEvent => ({
   streamId: `participant-${publisherId}`,

@@ -1,7 +1,7 @@
 // The crawl-billing read side end to end on real servers: HTTP commands → PostgreSQL event store → relay →
 // Kafka (3 partitions: escrow and participant streams land on different ones) → crawl projection worker →
 // `projection_crawl` → HTTP queries, held to an independent fold of the log: escrows, revenue, spend, the
-// crawl ledger, each day's settlement root and every payout proof.
+// crawl ledger, each day's settlement root and every payout proof. Each participant acts with a key scoped to it.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../events-schema/index.ts';
@@ -11,7 +11,7 @@ import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.t
 import { readTopics } from '../../infra/bus/kafka/test-support.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { readModelsOf } from '../../gateways/composition/read-models.ts';
-import { createHttpFixture, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
 import { merkleRoot, rootFromProof } from '../anchoring/merkle-tree.ts';
 import { listParked, waitForWatermark } from '../runtime/index.ts';
@@ -33,11 +33,14 @@ let readSide: KafkaReadSide | undefined;
 
 const PUBLISHERS = ['pub-a', 'pub-b', 'pub-c'];
 const PLATFORMS = ['ai-1', 'ai-2', 'ai-3'];
+/** Each participant's key, scoped to it. */
+const keys = new Map<string, Credential>();
 
 beforeAll(async () => {
   // A gateway whose read side is fed by Kafka, not the local bus.
   fixture = await createHttpFixture({ clock: () => now, readSide: 'fed-elsewhere' });
   app = fixture.app;
+  for (const participantId of [...PUBLISHERS, ...PLATFORMS]) keys.set(participantId, await fixture.keyFor({ role: 'participant', scope: participantId }));
   readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: crawlProjection, name: 'crawl' });
   prefix = readSide.prefix;
 });
@@ -50,9 +53,10 @@ afterAll(async () => {
 });
 
 type Method = 'POST' | 'PUT';
-const inject = (method: Method, url: string, payload: object) => app.inject({ method, url, payload });
-const send = async (method: Method, url: string, payload: object, expected = [200, 201]) => {
-  const response = await inject(method, url, payload);
+/** A command given by participant `as`, with its key. */
+const inject = (as: string, method: Method, url: string, payload: object) => app.inject({ method, url, payload, headers: keys.get(as)! });
+const send = async (as: string, method: Method, url: string, payload: object, expected = [200, 201]) => {
+  const response = await inject(as, method, url, payload);
   expect(expected, `${method} ${url}: ${response.body}`).toContain(response.statusCode);
   return response.json();
 };
@@ -76,7 +80,7 @@ const crawlBody = (platformId: string, publisherId: string) => {
   crawlCount += 1;
   return { crawlId: `crawl-${crawlCount}`, platformId, publisherId, url: `https://${publisherId}.example/article/${crawlCount}`, bytes: 1000 + crawlCount * 37 };
 };
-const bill = (platformId: string, publisherId: string) => inject('POST', '/v1/crawls', crawlBody(platformId, publisherId));
+const bill = (platformId: string, publisherId: string) => inject(platformId, 'POST', '/v1/crawls', crawlBody(platformId, publisherId));
 const billOk = async (platformId: string, publisherId: string) => {
   const response = await bill(platformId, publisherId);
   expect(response.statusCode, response.body).toBe(201);
@@ -229,13 +233,13 @@ describe('crawl read side over Kafka', () => {
 
   it('takes a market through three days of bills, a refused overdraw, disputes and refunds', async () => {
     // Day 1: participants, prices, deposits; bills from ai-1 to every publisher, side by side.
-    for (const participantId of PUBLISHERS) await send('POST', '/v1/participants', { participantId, role: 'publisher', name: `Publisher ${participantId}` });
-    for (const participantId of PLATFORMS) await send('POST', '/v1/participants', { participantId, role: 'platform', name: `Platform ${participantId}` });
-    await send('PUT', '/v1/publishers/pub-a/price', { pricePerCrawl: 2_500 });
-    await send('PUT', '/v1/publishers/pub-b/price', { pricePerCrawl: 700 });
-    await send('PUT', '/v1/publishers/pub-c/price', { pricePerCrawl: 1_200 });
-    expect(await send('POST', '/v1/platforms/ai-1/deposits', { amount: 100_000 })).toMatchObject({ amount: 100_000, balance: 100_000 });
-    expect(await send('POST', '/v1/platforms/ai-2/deposits', { amount: 20_000 })).toMatchObject({ balance: 20_000 });
+    for (const participantId of PUBLISHERS) await send(participantId, 'POST', '/v1/participants', { participantId, role: 'publisher', name: `Publisher ${participantId}` });
+    for (const participantId of PLATFORMS) await send(participantId, 'POST', '/v1/participants', { participantId, role: 'platform', name: `Platform ${participantId}` });
+    await send('pub-a', 'PUT', '/v1/publishers/pub-a/price', { pricePerCrawl: 2_500 });
+    await send('pub-b', 'PUT', '/v1/publishers/pub-b/price', { pricePerCrawl: 700 });
+    await send('pub-c', 'PUT', '/v1/publishers/pub-c/price', { pricePerCrawl: 1_200 });
+    expect(await send('ai-1', 'POST', '/v1/platforms/ai-1/deposits', { amount: 100_000 })).toMatchObject({ amount: 100_000, balance: 100_000 });
+    expect(await send('ai-2', 'POST', '/v1/platforms/ai-2/deposits', { amount: 20_000 })).toMatchObject({ balance: 20_000 });
 
     const day1 = await Promise.all(Array.from({ length: 12 }, (_, i) => billOk('ai-1', PUBLISHERS[i % 3]!)));
     expect(day1.map((b) => b.amount).reduce((a, b) => a + b, 0)).toBe(4 * 2_500 + 4 * 700 + 4 * 1_200);
@@ -259,8 +263,8 @@ describe('crawl read side over Kafka', () => {
 
     // Day 2: pub-a raises its price; ai-2 tops up; more bills; disputes of day-1 bills.
     now = Date.parse(`${DAY_2}T15:30:00Z`);
-    await send('PUT', '/v1/publishers/pub-a/price', { pricePerCrawl: 3_000 });
-    expect(await send('POST', '/v1/platforms/ai-2/deposits', { amount: 5_000 })).toMatchObject({ balance: 5_400 });
+    await send('pub-a', 'PUT', '/v1/publishers/pub-a/price', { pricePerCrawl: 3_000 });
+    expect(await send('ai-2', 'POST', '/v1/platforms/ai-2/deposits', { amount: 5_000 })).toMatchObject({ balance: 5_400 });
     const day2A = await Promise.all([billOk('ai-1', 'pub-a'), billOk('ai-1', 'pub-a'), billOk('ai-1', 'pub-a')]);
     expect(day2A.map((b) => b.amount)).toEqual([3_000, 3_000, 3_000]);
     const day2C = await Promise.all([billOk('ai-1', 'pub-c'), billOk('ai-1', 'pub-c'), billOk('ai-1', 'pub-c')]);
@@ -269,9 +273,9 @@ describe('crawl read side over Kafka', () => {
 
     const [firstA, firstC] = [day1[0]!, day1[2]!]; // i = 0 → pub-a, i = 2 → pub-c
     const firstB2 = accepted[0]!.json() as { crawlId: string };
-    await send('POST', `/v1/crawls/${firstA.crawlId}/dispute`, { platformId: 'ai-1', reason: 'disallowed by robots.txt' });
-    await send('POST', `/v1/crawls/${firstC.crawlId}/dispute`, { platformId: 'ai-1', reason: 'paywalled page' });
-    await send('POST', `/v1/crawls/${firstB2.crawlId}/dispute`, { platformId: 'ai-2', reason: 'duplicate fetch' });
+    await send('ai-1', 'POST', `/v1/crawls/${firstA.crawlId}/dispute`, { platformId: 'ai-1', reason: 'disallowed by robots.txt' });
+    await send('ai-1', 'POST', `/v1/crawls/${firstC.crawlId}/dispute`, { platformId: 'ai-1', reason: 'paywalled page' });
+    await send('ai-2', 'POST', `/v1/crawls/${firstB2.crawlId}/dispute`, { platformId: 'ai-2', reason: 'duplicate fetch' });
     disputed.push(firstA.crawlId, firstC.crawlId, firstB2.crawlId);
 
     // Day 3: refunds — two disputed day-1 bills, and every day-2 bill of pub-c (pub-c is owed nothing for day 2).
@@ -281,7 +285,7 @@ describe('crawl read side over Kafka', () => {
       { crawlId: firstB2.crawlId, platformId: 'ai-2', publisherId: 'pub-b' },
       ...day2C.map((b) => ({ crawlId: b.crawlId, platformId: 'ai-1', publisherId: 'pub-c' })),
     );
-    for (const { crawlId, ...body } of refunds) await send('POST', `/v1/crawls/${crawlId}/refund`, body);
+    for (const { crawlId, ...body } of refunds) await send(body.publisherId, 'POST', `/v1/crawls/${crawlId}/refund`, body);
     await billOk('ai-1', 'pub-b');
     await billOk('ai-1', 'pub-b');
 
@@ -375,7 +379,7 @@ describe('crawl read side over Kafka', () => {
 
   it('answers ?consistentWith= only once the command is in the read model, and 504 when it cannot get there', async () => {
     const before = await query('/v1/platforms/ai-3/escrow');
-    const deposit = await send('POST', '/v1/platforms/ai-3/deposits', { amount: 9_000 });
+    const deposit = await send('ai-3', 'POST', '/v1/platforms/ai-3/deposits', { amount: 9_000 });
     const escrow = await app.inject({ method: 'GET', url: `/v1/platforms/ai-3/escrow?consistentWith=${deposit.lsn}` });
     expect(escrow.statusCode).toBe(200);
     expect(escrow.json()).toMatchObject({ deposited: before.deposited + 9_000, balance: before.balance + 9_000 });

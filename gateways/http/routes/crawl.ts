@@ -1,6 +1,7 @@
 // Crawl billing over HTTP: participants, prices, escrow deposits, bills, disputes and refunds (commands);
 // escrow, revenue, spend, the crawl ledger and settlement batches with payout proofs (queries, when the
-// gateway has a read side).
+// gateway has a read side). Who may give each command is the deciders' rule (commands/crawl/authority.ts):
+// the route asks for a valid credential only. The queries are public: the market's ledger is its proof.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -42,7 +43,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/participants',
     {
-      config: { access: access.signedIn('any signed-in subject; it owns the participant it registers') },
+      config: { access: access.signedIn('any signed-in subject, who owns the participant it registers; a key scoped to a participant registers that one only') },
       preHandler,
       schema: {
         body: registerParticipantSchema,
@@ -55,7 +56,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.put(
     '/v1/publishers/:id/price',
     {
-      config: { access: access.signedIn("the publisher's owner, a key scoped to it, or an admin") },
+      config: { access: access.signedIn("the publisher's owner, a holder of role participant for it (a key scoped to it), or an admin") },
       preHandler,
       schema: { params: idParams, body: setPriceSchema, response: { 200: z.object({ publisherId: z.string(), pricePerCrawl: micros, lsn }), ...errorResponses } },
     },
@@ -65,7 +66,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/platforms/:id/deposits',
     {
-      config: { access: access.signedIn("the platform's owner, a key scoped to it, or an admin") },
+      config: { access: access.signedIn("the platform's owner, a holder of role participant for it (a key scoped to it), or an admin") },
       preHandler,
       schema: {
         params: idParams,
@@ -79,7 +80,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls',
     {
-      config: { access: access.signedIn("the billing platform's owner, a key scoped to it, or an admin") },
+      config: { access: access.signedIn("the owner of the body's platformId, a holder of role participant for it (a key scoped to it), or an admin") },
       preHandler,
       schema: {
         body: billCrawlSchema,
@@ -92,7 +93,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls/:id/dispute',
     {
-      config: { access: access.signedIn("the billed platform's owner, a key scoped to it, or an admin") },
+      config: { access: access.signedIn("the owner of the body's platformId, a holder of role participant for it (a key scoped to it), or an admin") },
       preHandler,
       schema: { params: crawlParams, body: disputeCrawlSchema, response: { 200: z.object({ crawlId: z.string(), eventId: z.string(), lsn }), ...errorResponses } },
     },
@@ -102,7 +103,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls/:id/refund',
     {
-      config: { access: access.signedIn("the crawl's publisher's owner, a key scoped to it, or an admin") },
+      config: { access: access.signedIn("the crawl's publisher's owner, a holder of role participant for it (a key scoped to it), or an admin; never the platform") },
       preHandler,
       schema: {
         params: crawlParams,
