@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import type { MatrixRequest, MatrixRow } from './access-matrix/matrix-case.ts';
+import { crawlRows } from './access-matrix/crawl.ts';
 import { governanceRows } from './access-matrix/governance.ts';
 import { platformRows } from './access-matrix/platform.ts';
 
-const rows: MatrixRow[] = [...platformRows, ...governanceRows];
+const rows: MatrixRow[] = [...platformRows, ...governanceRows, ...crawlRows];
 
 /** State-changing routes with no role to refuse: sign-in is public, and logout ends the caller's own session. */
 const SELF_SERVICE = ['POST /v1/auth/siwe', 'POST /v1/auth/logout'];
