@@ -97,7 +97,8 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
         version: '1',
         chainId: auth.chainId,
         nonce,
-        issuedAt: new Date().toISOString(),
+        // The gateway's own clock (a test may run it at another time): the message is fresh by that clock.
+        issuedAt: new Date((overrides.clock ?? Date.now)()).toISOString(),
       }).prepareMessage();
       const response = await app.inject({ method: 'POST', url: '/v1/auth/siwe', payload: { message, signature: await wallet.signMessage(message) } });
       if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
