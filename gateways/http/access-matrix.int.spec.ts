@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import type { MatrixRequest, MatrixRow } from './access-matrix/matrix-case.ts';
 import { platformRows } from './access-matrix/platform.ts';
+import { workplaceRows } from './access-matrix/workplace.ts';
 
-const rows: MatrixRow[] = [...platformRows];
+const rows: MatrixRow[] = [...platformRows, ...workplaceRows];
 
 /** State-changing routes with no role to refuse: sign-in is public, and logout ends the caller's own session. */
 const SELF_SERVICE = ['POST /v1/auth/siwe', 'POST /v1/auth/logout'];
