@@ -85,7 +85,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   app.post(
     '/v1/companies/:id/submissions',
     {
-      config: { access: access.signedIn('any signed-in subject, reviewing under its pseudonym') },
+      config: { access: access.signedIn('any signed-in subject but the company itself (role company for :id), reviewing under its pseudonym') },
       preHandler: submissionPreHandler,
       schema: {
         params: companyParams,
