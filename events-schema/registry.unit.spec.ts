@@ -49,7 +49,7 @@ const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }>
   },
   CompanyRegistered: {
     type: 'CompanyRegistered',
-    data: { companyId: 'company-acme', name: 'Acme Logistics', registeredAt: 1_763_769_600_000 },
+    data: { companyId: 'company-acme', name: 'Acme Logistics', registeredAt: 1_763_769_600_000, registeredBy: 'admin' },
   },
   SubmissionScored: {
     type: 'SubmissionScored',

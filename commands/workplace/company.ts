@@ -26,7 +26,8 @@ import { assertNever, DomainError, type Command, type Decider } from '../decider
  */
 export type ScoreSeen = { sampleSize: number; overallScore: number; asOfLsn: number } | null;
 
-export type RegisterCompany = Command<'RegisterCompany', { companyId: string; name: string; now: number }>;
+/** `registeredBy`: the subject registering it, allowed to (workplace authority.ts) before the command is given. */
+export type RegisterCompany = Command<'RegisterCompany', { companyId: string; name: string; now: number; registeredBy: string }>;
 export type InitiateEngagement = Command<'InitiateEngagement', { companyId: string; now: number; score: ScoreSeen }>;
 export type EngagementResponse = { decision: 'engage'; level: CertificationLevel } | { decision: 'decline' };
 export type RespondToEngagement = Command<'RespondToEngagement', { companyId: string; now: number; response: EngagementResponse }>;
@@ -73,9 +74,9 @@ function publishedScore(score: ScoreSeen, companyId: string): NonNullable<ScoreS
 export function decide(command: CompanyCommand, state: CompanyState): CompanyEvent[] {
   switch (command.type) {
     case 'RegisterCompany': {
-      const { companyId, name, now } = command.data;
+      const { companyId, name, now, registeredBy } = command.data;
       if (state.status !== 'none') throw new DomainError('company_exists', `company ${companyId} is already registered`, { companyId });
-      return [{ type: 'CompanyRegistered', data: { companyId, name, registeredAt: now } }];
+      return [{ type: 'CompanyRegistered', data: { companyId, name, registeredAt: now, registeredBy } }];
     }
     case 'InitiateEngagement': {
       const { companyId, now } = command.data;

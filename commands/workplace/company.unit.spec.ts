@@ -9,7 +9,7 @@ const now = 1_700_000_000_000;
 const deadline = now + RESPONSE_WINDOW_MS;
 const published: ScoreSeen = { sampleSize: 12, overallScore: 3550, asOfLsn: 40 };
 
-const registered: CompanyEvent = { type: 'CompanyRegistered', data: { companyId: 'acme', name: 'Acme', registeredAt: now - 1000 } };
+const registered: CompanyEvent = { type: 'CompanyRegistered', data: { companyId: 'acme', name: 'Acme', registeredAt: now - 1000, registeredBy: 'admin' } };
 const initiated = (engagementNumber = 1, at = now): CompanyEvent => ({
   type: 'EngagementInitiated',
   data: { companyId: 'acme', engagementNumber, initiatedAt: at, deadline: at + RESPONSE_WINDOW_MS, overallScore: 3550, sampleSize: 12, scoreAsOfLsn: 40 },
@@ -34,11 +34,12 @@ const lowScore = (score: ScoreSeen, at = now) => ({ type: 'WatchListLowScore' as
 const delist = (at = now) => ({ type: 'DelistCompany' as const, data: { companyId: 'acme', now: at } });
 
 describe('company decider: registration', () => {
-  it('registers a company once', () => {
-    spec.given([]).when({ type: 'RegisterCompany', data: { companyId: 'acme', name: 'Acme', now } }).then([
-      { type: 'CompanyRegistered', data: { companyId: 'acme', name: 'Acme', registeredAt: now } },
+  it('registers a company once, recording who registered it', () => {
+    const registeredBy = '0x52908400098527886E0F7030069857D2E4169EE7';
+    spec.given([]).when({ type: 'RegisterCompany', data: { companyId: 'acme', name: 'Acme', now, registeredBy } }).then([
+      { type: 'CompanyRegistered', data: { companyId: 'acme', name: 'Acme', registeredAt: now, registeredBy } },
     ]);
-    spec.given([registered]).when({ type: 'RegisterCompany', data: { companyId: 'acme', name: 'Other', now } }).thenThrows('company_exists');
+    spec.given([registered]).when({ type: 'RegisterCompany', data: { companyId: 'acme', name: 'Other', now, registeredBy } }).thenThrows('company_exists');
   });
 
   it('refuses every other command for a company that is not registered', () => {

@@ -4,7 +4,9 @@ import { reviewerPseudonym } from './pseudonym.ts';
 const key = new Uint8Array(32).fill(7);
 
 describe('reviewerPseudonym', () => {
-  it('is the same for one person however the id is typed: spaces, case, Unicode composition', () => {
+  it('is the same for one reviewer however the subject is written: checksummed or not, spaces, case, Unicode composition', () => {
+    const wallet = reviewerPseudonym(key, 'acme', '0x52908400098527886E0F7030069857D2E4169EE7');
+    expect(reviewerPseudonym(key, 'acme', '0x52908400098527886e0f7030069857d2e4169ee7')).toBe(wallet);
     const pseudonym = reviewerPseudonym(key, 'acme', 'ana.lópez@acme.example');
     expect(reviewerPseudonym(key, 'acme', '  Ana.López@ACME.example ')).toBe(pseudonym);
     expect(reviewerPseudonym(key, 'acme', 'ana.lo\u0301pez@acme.example')).toBe(pseudonym); // o + combining acute
@@ -18,7 +20,7 @@ describe('reviewerPseudonym', () => {
     expect(pseudonym).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('keeps company and submitter apart: ("ab", "c") and ("a", "bc") are different inputs', () => {
+  it('keeps company and subject apart: ("ab", "c") and ("a", "bc") are different inputs', () => {
     expect(reviewerPseudonym(key, 'ab', 'c')).not.toBe(reviewerPseudonym(key, 'a', 'bc'));
   });
 });

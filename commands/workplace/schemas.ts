@@ -6,21 +6,23 @@ import { SCORE_MAX, SCORE_MIN } from '../../events-schema/workplace/rules.ts';
 
 export const companyIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 
-/** The submitter's identity as the client knows it (employee id, e-mail, ...). It is pseudonymised at once. */
-export const submitterIdSchema = z.string().min(1).max(256);
-
 const componentScore = z.number().int().min(SCORE_MIN).max(SCORE_MAX);
 
 export const registerCompanySchema = z
   .object({
     companyId: companyIdSchema.optional(),
-    name: z.string().trim().min(1).max(200),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^\P{Cc}*$/u, 'no control characters'),
   })
   .strict();
 
+/** The reviewer is the caller's verified subject, never named in the body: a `submitterId` is an unknown field. */
 export const submitReviewSchema = z
   .object({
-    submitterId: submitterIdSchema,
     scores: z
       .object({
         managementQuality: componentScore,

@@ -1,11 +1,13 @@
-// The workplace context's use cases: each one routes a validated command to its stream through the
-// command core, configured once per use case. The submitter's raw id stops here: only its keyed pseudonym goes on.
+// The workplace context's use cases: each one checks its actor's authority (authority.ts) and routes a
+// validated command to its stream through the command core, configured once per use case. A reviewer's
+// subject stops here: only its keyed pseudonym goes on, as the review's data and as its events' actor.
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../ports/event-store.ts';
 import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
 import { deterministicUuid } from '../event-ids.ts';
 import { SharedReads } from '../shared-reads.ts';
 import { companyDecider, companyStreamId, type CompanyCommand, type CompanyEvent, type CompanyState } from './company.ts';
+import { assertAdmin, assertMayRegisterCompany, assertMayRespondToEngagement, assertMayReview } from './authority.ts';
 import type { CompanyScores } from './ports.ts';
 import { reviewerPseudonym } from './pseudonym.ts';
 import { reviewDecider, reviewStreamId } from './review.ts';
@@ -42,27 +44,34 @@ export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clo
 
   return {
     async registerCompany(input: RegisterCompanyInput, context: CommandContext) {
-      // With an Idempotency-Key and no client id, the id must be the same on a retry.
+      const actor = assertMayRegisterCompany(context.actor, input.companyId);
+      // With an Idempotency-Key and no client id (an admin's), the id must be the same on a retry.
       const companyId = input.companyId ?? (context.idempotencyKey ? deterministicUuid('company', context.idempotencyKey) : randomUUID());
-      const result = await registrations.handle({ type: 'RegisterCompany', data: { companyId, name: input.name, now: clock() } }, context);
+      const result = await registrations.handle(
+        { type: 'RegisterCompany', data: { companyId, name: input.name, now: clock(), registeredBy: actor.subject } },
+        context,
+      );
       return { companyId, streamId: result.streamId, lsn: result.lastLsn };
     },
 
     async submitReview(companyId: string, input: SubmitReviewInput, context: CommandContext) {
+      const actor = assertMayReview(context.actor, companyId);
+      const pseudonym = reviewerPseudonym(pseudonymKey, companyId, actor.subject);
       // Many reviewers of one company read its small stream at once: concurrent reads share one query.
       const company = await companyReads.run(companyId, () => loadStream(eventStore, companyDecider, companyStreamId(companyId)));
-      const pseudonym = reviewerPseudonym(pseudonymKey, companyId, input.submitterId);
-      // `x-actor` would name the reviewer in the event's metadata: an anonymous review carries no actor.
-      const { actor: _actor, ...metadata } = context.metadata;
+      // The events' actor is the pseudonym, not the subject, and no key id (it would lead back to the
+      // subject); the actor itself does not go on either.
+      const { actor: _subject, keyId: _keyId, ...metadata } = context.metadata;
       const result = await reviews.handle(
         { type: 'SubmitReview', data: { companyId, reviewerPseudonym: pseudonym, scores: input.scores, now: clock(), company: company.state } },
-        { ...context, metadata },
+        { metadata: { ...metadata, actor: pseudonym }, ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}) },
       );
       const scored = result.events[result.events.length - 1]!;
       return { submissionId: result.eventIds[result.eventIds.length - 1]!, overallScore: scored.data.overallScore / 100, lsn: result.lastLsn };
     },
 
     async initiateEngagement(companyId: string, context: CommandContext) {
+      assertAdmin(context.actor, 'initiating an engagement');
       const score = await companyScores(companyId);
       const result = await companies.handle({ type: 'InitiateEngagement', data: { companyId, now: clock(), score } }, context);
       const [initiated] = result.events;
@@ -71,6 +80,7 @@ export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clo
     },
 
     async respondToEngagement(companyId: string, response: EngagementResponseInput, context: CommandContext) {
+      assertMayRespondToEngagement(context.actor, companyId);
       const result = await companies.handle({ type: 'RespondToEngagement', data: { companyId, now: clock(), response } }, context);
       const certified = result.events.find((event) => event.type === 'CertificationIssued');
       return certified?.type === 'CertificationIssued'
@@ -83,12 +93,14 @@ export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clo
     },
 
     async watchListLowScore(companyId: string, context: CommandContext) {
+      assertAdmin(context.actor, 'watch-listing a company by hand');
       const score = await companyScores(companyId);
       const result = await companies.handle({ type: 'WatchListLowScore', data: { companyId, now: clock(), score } }, context);
       return { lsn: result.lastLsn };
     },
 
     async delistCompany(companyId: string, context: CommandContext) {
+      assertAdmin(context.actor, 'delisting a company');
       const result = await companies.handle({ type: 'DelistCompany', data: { companyId, now: clock() } }, context);
       return { lsn: result.lastLsn };
     },

@@ -26,7 +26,16 @@ export const scoreComponents: readonly (keyof ComponentScores)[] = [
 ];
 
 /** Times are epoch milliseconds (Avro long). */
-export type CompanyRegistered = Event<'CompanyRegistered', { companyId: string; name: string; registeredAt: number }>;
+export type CompanyRegistered = Event<
+  'CompanyRegistered',
+  {
+    companyId: string;
+    name: string;
+    registeredAt: number;
+    /** The subject that registered it; '' when written before v2. */
+    registeredBy: string;
+  }
+>;
 
 export type SubmissionScored = Event<
   'SubmissionScored',

@@ -8,8 +8,9 @@ import type { MatrixRequest, MatrixRow } from './access-matrix/matrix-case.ts';
 import { crawlRows } from './access-matrix/crawl.ts';
 import { governanceRows } from './access-matrix/governance.ts';
 import { platformRows } from './access-matrix/platform.ts';
+import { workplaceRows } from './access-matrix/workplace.ts';
 
-const rows: MatrixRow[] = [...platformRows, ...governanceRows, ...crawlRows];
+const rows: MatrixRow[] = [...platformRows, ...governanceRows, ...workplaceRows, ...crawlRows];
 
 /** State-changing routes with no role to refuse: sign-in is public, and logout ends the caller's own session. */
 const SELF_SERVICE = ['POST /v1/auth/siwe', 'POST /v1/auth/logout'];

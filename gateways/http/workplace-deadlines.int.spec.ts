@@ -3,10 +3,10 @@
 // the same due engagement over and over, still list it once. Clocks are injected; waits poll with a deadline.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngagementDeadlines, type PassOutcome } from '../../commands/workplace/engagement-deadlines.ts';
+import { createEngagementDeadlines, DEADLINE_ACTOR, type PassOutcome } from '../../commands/workplace/engagement-deadlines.ts';
 import type { DueEngagements } from '../../commands/workplace/ports.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import { waitFor } from '../../infra/testing/process.ts';
 import { dueEngagements } from '../../projections/workplace/queries.ts';
 
@@ -21,20 +21,24 @@ beforeAll(async () => {
 });
 afterAll(async () => fixture?.close());
 
-const post = (url: string, payload?: unknown) => fixture.app.inject({ method: 'POST', url, payload: payload as object });
+const post = (url: string, payload: unknown, credential: Credential) => fixture.app.inject({ method: 'POST', url, payload: payload as object, headers: credential });
+/** The company's own credential, which answers its engagements. */
+const companyKey = (companyId: string) => fixture.keyFor({ role: 'company', scope: companyId });
+const answer = async (companyId: string, response: object) => post(`/v1/companies/${companyId}/engagement/response`, response, await companyKey(companyId));
 const get = (url: string) => fixture.app.inject({ method: 'GET', url });
 const fromReadModel: DueEngagements = (now, limit, after) => dueEngagements(fixture.db.knex, now, limit, after);
 
 /** A registered company with a published score and an engagement due at DEADLINE. */
 async function engagedCompany(companyId: string): Promise<void> {
-  expect((await post('/v1/companies', { companyId, name: companyId })).statusCode).toBe(201);
+  expect((await post('/v1/companies', { companyId, name: companyId }, fixture.admin)).statusCode).toBe(201);
   let lsn = 0;
   for (let i = 0; i < 5; i++) {
     const scores = { managementQuality: 30, cultureEnvironment: 30, fairnessEquity: 30, transparency: 30, growthDevelopment: 30 };
-    lsn = (await post(`/v1/companies/${companyId}/submissions`, { submitterId: `${companyId}-${i}`, scores })).json().lsn;
+    const reviewer = await fixture.keyFor({ role: 'auditor', subject: `${companyId}-${i}` });
+    lsn = (await post(`/v1/companies/${companyId}/submissions`, { scores }, reviewer)).json().lsn;
   }
   expect((await get(`/v1/companies/${companyId}/score?consistentWith=${lsn}`)).json().status).toBe('published');
-  const initiated = await post(`/v1/companies/${companyId}/engagement`);
+  const initiated = await post(`/v1/companies/${companyId}/engagement`, undefined, fixture.admin);
   expect(initiated.json()).toMatchObject({ engagementNumber: 1, deadline: new Date(DEADLINE).toISOString() });
 }
 
@@ -102,11 +106,13 @@ describe('engagement deadline process', () => {
         data: { companyId: 'late', reason: 'no_response', engagementNumber: 1, overallScore: 3000, sampleSize: 5, scoreAsOfLsn: expect.any(Number), listedAt: DEADLINE },
       },
     ]);
+    // The listing names the process as its actor.
+    const { events } = await fixture.eventStore.readStream('company-late');
+    expect(events.at(-1)!.metadata.actor).toBe(DEADLINE_ACTOR);
     const list = await get(`/v1/watch-list?consistentWith=${head}`);
     expect(list.json().companies).toContainEqual({ companyId: 'late', name: 'late', reason: 'no_response', since: new Date(DEADLINE).toISOString(), score: 30, scoreAtListing: 30 });
     // The company can no longer answer the expired engagement.
-    const answer = await fixture.app.inject({ method: 'POST', url: '/v1/companies/late/engagement/response', payload: { decision: 'decline' } });
-    expect(answer.json().error).toBe('no_pending_engagement');
+    expect((await answer('late', { decision: 'decline' })).json().error).toBe('no_pending_engagement');
   });
 
   it('two processes at once, both told the engagement is due on every pass (a lagging read model): listed once', async () => {
@@ -126,7 +132,7 @@ describe('engagement deadline process', () => {
     await engagedCompany('stuck-b');
     await engagedCompany('then-due');
     for (const companyId of ['stuck-a', 'stuck-b']) {
-      expect((await post(`/v1/companies/${companyId}/engagement/response`, { decision: 'engage', level: 'bronze' })).statusCode).toBe(200);
+      expect((await answer(companyId, { decision: 'engage', level: 'bronze' })).statusCode).toBe(200);
     }
     // A read model that still shows both answered engagements pending, ahead of the due one, pages of 2.
     const shown = ['stuck-a', 'stuck-b', 'then-due'].map((companyId) => ({ companyId, engagementNumber: 1, deadline: DEADLINE }));
@@ -148,7 +154,7 @@ describe('engagement deadline process', () => {
 
   it('an engagement answered in time is never listed, even if the process is told it is due', async () => {
     await engagedCompany('answered');
-    expect((await post('/v1/companies/answered/engagement/response', { decision: 'engage', level: 'silver' })).statusCode).toBe(200);
+    expect((await answer('answered', { decision: 'engage', level: 'silver' })).statusCode).toBe(200);
     const process = startProcess(DEADLINE + 1, async () => [{ companyId: 'answered', engagementNumber: 1, deadline: DEADLINE }]);
     await process.passesMore(3);
     await process.stop();

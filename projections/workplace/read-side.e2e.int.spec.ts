@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { createHttpFixture, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
+import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { listParked, waitForWatermark } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { dueEngagements } from './queries.ts';
@@ -35,8 +35,8 @@ afterAll(async () => {
   }
 });
 
-const send = async (method: 'POST' | 'DELETE', url: string, payload?: object, expected = [200, 201, 202]) => {
-  const response = await app.inject({ method, url, ...(payload ? { payload } : {}) });
+const send = async (method: 'POST' | 'DELETE', url: string, credential: Credential, payload?: object, expected = [200, 201, 202]) => {
+  const response = await app.inject({ method, url, headers: credential, ...(payload ? { payload } : {}) });
   expect(expected, `${method} ${url}: ${response.body}`).toContain(response.statusCode);
   return response.json();
 };
@@ -54,10 +54,10 @@ const scoresFor = (level: number, i: number) => {
 };
 
 async function companyWithReviews(companyId: string, level: number, reviews: number) {
-  await send('POST', '/v1/companies', { companyId, name: `Company ${companyId}` });
-  await Promise.all(
-    Array.from({ length: reviews }, (_, i) => send('POST', `/v1/companies/${companyId}/submissions`, { submitterId: `${companyId}/${i}`, scores: scoresFor(level, i) })),
-  );
+  await send('POST', '/v1/companies', fixture.admin, { companyId, name: `Company ${companyId}` });
+  // Each review by a subject of its own, all at once.
+  const reviewers = await Promise.all(Array.from({ length: reviews }, (_, i) => fixture.keyFor({ role: 'auditor', subject: `${companyId}/${i}` })));
+  await Promise.all(reviewers.map((reviewer, i) => send('POST', `/v1/companies/${companyId}/submissions`, reviewer, { scores: scoresFor(level, i) })));
 }
 
 /** The score of every company, folded straight from the log: what the read model must show. */
@@ -101,15 +101,18 @@ describe('workplace read side over Kafka', () => {
 
   it('engagement outcomes reach the certifications, engagement and watch-list queries', async () => {
     // good engages at platinum; poor declines; silent is listed by an admin for its low score.
-    await send('POST', '/v1/companies/good/engagement');
-    await send('POST', '/v1/companies/poor/engagement');
-    await send('POST', '/v1/companies/ghosted/engagement');
-    await send('POST', '/v1/companies/quiet/engagement', undefined, [409]);
+    const admin = fixture.admin;
+    await send('POST', '/v1/companies/good/engagement', admin);
+    await send('POST', '/v1/companies/poor/engagement', admin);
+    await send('POST', '/v1/companies/ghosted/engagement', admin);
+    await send('POST', '/v1/companies/quiet/engagement', admin, undefined, [409]);
     now = START + 5 * DAY;
-    const certified = await send('POST', '/v1/companies/good/engagement/response', { decision: 'engage', level: 'platinum' });
+    // Each company answers with its own grant.
+    const companyKey = (companyId: string) => fixture.keyFor({ role: 'company', scope: companyId });
+    const certified = await send('POST', '/v1/companies/good/engagement/response', await companyKey('good'), { decision: 'engage', level: 'platinum' });
     expect(certified.certification).toEqual({ level: 'platinum', fee: { amountMinor: 7_500_000, currency: 'USD' } });
-    await send('POST', '/v1/companies/poor/engagement/response', { decision: 'decline' });
-    await send('POST', '/v1/companies/silent/watch-list', { reason: 'low_score' });
+    await send('POST', '/v1/companies/poor/engagement/response', await companyKey('poor'), { decision: 'decline' });
+    await send('POST', '/v1/companies/silent/watch-list', admin, { reason: 'low_score' });
 
     expect((await query('/v1/companies/good/certifications')).certifications).toEqual([
       { engagementNumber: 1, level: 'platinum', fee: { amountMinor: 7_500_000, currency: 'USD' }, issuedAt: new Date(now).toISOString() },
@@ -137,7 +140,7 @@ describe('workplace read side over Kafka', () => {
     expect((await deadlines.expireDue()).expired).toEqual([]);
 
     // Delisting by hand, then: every stream projected, none parked, the watermark at the head.
-    await send('DELETE', '/v1/companies/silent/watch-list');
+    await send('DELETE', '/v1/companies/silent/watch-list', fixture.admin);
     const head = await fixture.eventStore.headLsn();
     await waitForWatermark(fixture.db, WORKPLACE_PROJECTION, head, { timeoutMs: 30_000 });
     expect(((await query('/v1/watch-list')).companies as Array<{ companyId: string }>).map((c) => c.companyId).sort()).toEqual(['ghosted', 'poor']);

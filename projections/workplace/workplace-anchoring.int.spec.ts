@@ -3,6 +3,7 @@
 // over the whole log, and a changed review score is caught.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../commands/actor.ts';
 import type { ScoreSeen } from '../../commands/workplace/company.ts';
 import { createEngagementDeadlines } from '../../commands/workplace/engagement-deadlines.ts';
 import { workplaceCommands } from '../../commands/workplace/workplace-commands.ts';
@@ -28,7 +29,9 @@ const scores: Record<string, ScoreSeen> = {
 
 beforeAll(async () => {
   testbed = await createAuditTestbed();
-  const context = { metadata: { actor: 'audit-test' } };
+  const context = { metadata: { actor: 'audit-test' }, actor: systemActor('audit-test') };
+  // Each review by a subject of its own.
+  const reviewer = (subject: string) => ({ metadata: {}, actor: { subject, grants: [] } });
   const commands = workplaceCommands({
     eventStore: testbed.eventStore,
     pseudonymKey: Buffer.alloc(32, 1),
@@ -41,7 +44,7 @@ beforeAll(async () => {
     for (let i = 0; i < 5; i++) {
       const level = Math.round(scores[companyId]!.overallScore / 100);
       const s = { managementQuality: level, cultureEnvironment: level, fairnessEquity: level, transparency: level, growthDevelopment: level };
-      await commands.submitReview(companyId, { submitterId: `${companyId}-${i}`, scores: s }, context);
+      await commands.submitReview(companyId, { scores: s }, reviewer(`${companyId}-${i}`));
     }
     await commands.initiateEngagement(companyId, context);
   }

@@ -26,7 +26,7 @@ export const uniformScores = (score: number): ComponentScores => ({
 });
 
 export function registered(companyId: string, data: Partial<CompanyRegistered['data']> = {}): StreamEvent {
-  return { streamId: `company-${companyId}`, event: { type: 'CompanyRegistered', data: { companyId, name: `Company ${companyId}`, registeredAt: T0, ...data } } };
+  return { streamId: `company-${companyId}`, event: { type: 'CompanyRegistered', data: { companyId, name: `Company ${companyId}`, registeredAt: T0, registeredBy: 'admin', ...data } } };
 }
 
 export function scored(companyId: string, pseudonym: string, scores: ComponentScores, data: Partial<SubmissionScored['data']> = {}): StreamEvent {

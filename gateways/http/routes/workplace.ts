@@ -13,7 +13,6 @@ import {
   watchListSchema,
 } from '../../../commands/workplace/schemas.ts';
 import { reviewerPseudonym } from '../../../commands/workplace/pseudonym.ts';
-import type { SubmitReviewInput } from '../../../commands/workplace/schemas.ts';
 import { workplaceCommands } from '../../../commands/workplace/workplace-commands.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { WORKPLACE_PROJECTION } from '../../../projections/workplace/workplace-projection.ts';
@@ -63,11 +62,13 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   const pseudonym = { key: settings.workplacePseudonymKey };
   const commands = workplaceCommands({ eventStore, pseudonymKey: pseudonym.key, companyScores: scoresFrom(readModels), clock });
   const preHandler = idempotencyGuard(idempotency);
-  // The idempotency store keeps a hash of each request: for a review, of its pseudonym, never of the raw id.
+  // The idempotency store keeps a hash of each request and its actor: for a review, of its pseudonym, never of
+  // the subject (a hash of a guessable subject could be tested against guesses). The route is signed-in only,
+  // so the actor is there.
   const submissionPreHandler = idempotencyGuard(idempotency, {
     requestFingerprint: (request) => {
-      const { params, body } = request as unknown as { params: { id: string }; body: SubmitReviewInput };
-      return { ...body, submitterId: reviewerPseudonym(pseudonym.key, params.id, body.submitterId) };
+      const { id } = request.params as { id: string };
+      return { actor: reviewerPseudonym(pseudonym.key, id, request.actor!.subject), body: request.body ?? null };
     },
   });
 
@@ -84,7 +85,7 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   app.post(
     '/v1/companies/:id/submissions',
     {
-      config: { access: access.signedIn('any signed-in subject, reviewing under its pseudonym') },
+      config: { access: access.signedIn('any signed-in subject but the company itself (role company for :id), reviewing under its pseudonym') },
       preHandler: submissionPreHandler,
       schema: {
         params: companyParams,
