@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JsonRpcProvider, NonceManager, Wallet, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnvil, type Anvil } from './anvil.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { startAnvil, stopStaleAnvil, type Anvil } from './anvil.ts';
 
 function isRunning(pid: number): boolean {
   try {
@@ -21,6 +25,15 @@ async function balanceOf(anvil: Anvil, address: string): Promise<bigint> {
     return await provider.getBalance(address);
   } finally {
     provider.destroy();
+  }
+}
+
+/** Polls until the process is gone, failing after the deadline. */
+async function waitGone(pid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} still runs after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -51,6 +64,39 @@ describe('anvil launcher', () => {
     await anvil.stop();
     expect(isRunning(anvil.pid)).toBe(false);
     await anvil.stop();
+  });
+
+  it('ends anvil when its owner is SIGKILLed: no orphan keeps writing the chain', async () => {
+    const launcher = fileURLToPath(new URL('./anvil.ts', import.meta.url));
+    const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+      `import { startAnvil } from ${JSON.stringify(launcher)}; const anvil = await startAnvil(); process.stdout.write(JSON.stringify({ pid: anvil.pid }) + '\\n'); setInterval(() => {}, 1000);`,
+    ], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(owner.stdout!, 'data')) as [Buffer];
+    const { pid } = JSON.parse(line.toString('utf8')) as { pid: number };
+    expect(isRunning(pid)).toBe(true);
+    owner.kill('SIGKILL');
+    await waitGone(pid);
+  });
+
+  it('ends a still-running anvil of the same state file, found through its pid file, before starting', async () => {
+    const stateFile = path.join(dir, 'stale.json');
+    const stale = await startAnvil({ stateFile });
+    expect(Number((await readFile(`${stateFile}.pid`, 'utf8')).trim())).toBe(stale.pid);
+    const fresh = await startAnvil({ stateFile });
+    try {
+      expect(isRunning(stale.pid)).toBe(false);
+      expect(isRunning(fresh.pid)).toBe(true);
+    } finally {
+      await fresh.stop();
+      await stale.stop();
+    }
+  });
+
+  it('leaves a process that is not an anvil of that state file alone, whatever the pid file says', async () => {
+    const pidFile = path.join(dir, 'other.json.pid');
+    await writeFile(pidFile, `${process.pid}\n`);
+    expect(await stopStaleAnvil(pidFile, path.join(dir, 'other.json'))).toBe(false);
+    expect(isRunning(process.pid)).toBe(true);
   });
 
   it('keeps the chain in its state file across a stop and a start on the same port', async () => {

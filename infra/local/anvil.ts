@@ -3,11 +3,17 @@
 // leave anvil running when killed (checked on these machines). The caller owns it: stop() ends
 // exactly the process group start began.
 //
+// Nothing of it outlives its owner: a SIGKILLed owner runs no exit handler, so anvil is started under a
+// watchdog shell that holds a pipe from the owner and ends anvil when that pipe closes (the kernel closes it
+// when the owner dies, however it dies). An orphan would otherwise keep dumping a stale chain into the state
+// file that the next start loads. With a state file, a pid file beside it also lets the next start end an
+// anvil of that file that is somehow still running (checked to be ours by its command line) before starting.
+//
 // With `stateFile`, anvil loads the chain from it at start, dumps it every second and at exit, so a restart on
 // the same file (and, if given, the same port) continues the same chain.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -18,7 +24,7 @@ export type Anvil = {
   rpcUrl: string;
   port: number;
   chainId: bigint;
-  /** The process id of the anvil binary (also its process group id). */
+  /** The process id of the anvil binary (its process group is the watchdog shell's, which stop() signals). */
   pid: number;
   /** Private keys of anvil's first dev accounts (the well-known test mnemonic), each funded with 10,000 ETH. */
   devPrivateKeys: readonly string[];
@@ -69,12 +75,18 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   if (options.port !== undefined) await assertPortFree(host, options.port);
   const port = options.port ?? (await freePort());
   const args = ['--host', host, '--port', String(port)];
+  const pidFile = options.stateFile ? `${path.resolve(options.stateFile)}.pid` : undefined;
   if (options.stateFile) {
     await mkdir(path.dirname(path.resolve(options.stateFile)), { recursive: true });
-    args.push('--state', options.stateFile, '--state-interval', '1');
+    await stopStaleAnvil(pidFile!, path.resolve(options.stateFile));
+    args.push('--state', path.resolve(options.stateFile), '--state-interval', '1');
   }
 
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // stdin is the owner's pipe; the watchdog reads it on fd 3 (an asynchronous list's own stdin is /dev/null)
+  // and ends anvil at its end of file. `wait` makes the shell exit with anvil, so a failed start is seen at once.
+  const watchdog = 'exec 3<&0; "$0" "$@" </dev/null & anvil=$!; echo "$anvil" >&2; (read -r _ <&3; kill -TERM "$anvil" 2>/dev/null) & wait "$anvil"';
+  const child = spawn('/bin/sh', ['-c', watchdog, binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const anvilPid = firstLine(child);
   const output = outputTail(child);
   let exitInfo: string | undefined;
   const exited = new Promise<void>((resolve) => {
@@ -100,9 +112,14 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
         await exited;
         clearTimeout(timer);
       }
+      // The shell may go before anvil has dumped its state and exited: stopped means anvil itself is gone.
+      const pid = await Promise.race([anvilPid, exited.then(() => undefined)]);
+      if (pid !== undefined) await processGone(pid, STOP_GRACE_MS);
       // Stop reading: the pipes would keep this process alive if anything of the group still held them.
+      child.stdin?.destroy();
       child.stdout?.destroy();
       child.stderr?.destroy();
+      if (pidFile) await rm(pidFile, { force: true });
     })());
 
   const rpcUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -111,7 +128,9 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   for (;;) {
     const chainId = await rpcChainId(rpcUrl).catch(() => undefined);
     if (chainId !== undefined && exitInfo === undefined) {
-      return { rpcUrl, port, chainId, pid: child.pid!, devPrivateKeys: ANVIL_DEV_PRIVATE_KEYS, stop };
+      const pid = await anvilPid;
+      if (pidFile) await writeFile(pidFile, `${pid}\n`);
+      return { rpcUrl, port, chainId, pid, devPrivateKeys: ANVIL_DEV_PRIVATE_KEYS, stop };
     }
     if (exitInfo !== undefined || Date.now() > deadline) {
       const reason = exitInfo !== undefined ? `anvil ${exitInfo}` : `anvil did not answer eth_chainId within ${timeoutMs} ms`;
@@ -120,6 +139,74 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
     }
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 50))]);
   }
+}
+
+/** Waits (polling) until the process is gone; SIGKILLs it once `graceMs` have passed. */
+async function processGone(pid: number, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        return;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The first line the watchdog writes to stderr: anvil's own pid. */
+function firstLine(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const newline = text.indexOf('\n');
+      if (newline < 0) return;
+      child.stderr?.off('data', onData);
+      resolve(Number(text.slice(0, newline)));
+    };
+    child.stderr?.on('data', onData);
+  });
+}
+
+/**
+ * Ends the anvil a pid file names, if it still runs and is an anvil of this state file (its command line says
+ * so: a pid reused by another program is left alone), and waits for it to go.
+ */
+export async function stopStaleAnvil(pidFile: string, stateFile: string, timeoutMs = 10_000): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return false;
+  }
+  const ours = () => {
+    try {
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return commandLine.some((part) => path.basename(part).startsWith('anvil')) && commandLine.includes(stateFile);
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 1 || !ours()) {
+    await rm(pidFile, { force: true });
+    return false;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (ours()) {
+    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await rm(pidFile, { force: true });
+  return true;
 }
 
 async function assertPortFree(host: string, port: number): Promise<void> {
