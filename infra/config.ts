@@ -35,6 +35,7 @@ const environmentSchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   ANCHOR_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  ANCHOR_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).optional(),
   ANCHOR_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   AUTH_DOMAIN: z
     .string()
@@ -86,6 +87,8 @@ export type Config = {
   /** An anchor batch closes at this many events or after this long, whichever comes first. */
   anchorBatchSize: number;
   anchorIntervalMs: number;
+  /** Blocks under a batch's commit before it counts as anchored; unset: 1 on chain 31337, 3 elsewhere. */
+  anchorConfirmations: number | undefined;
   /** What a Sign-In with Ethereum message must name as its domain; default the gateway's HOST:PORT. */
   authDomain: string;
   authChainId: number;
@@ -156,6 +159,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     anchorContract: env.ANCHOR_CONTRACT,
     anchorBatchSize: env.ANCHOR_BATCH_SIZE,
     anchorIntervalMs: env.ANCHOR_INTERVAL_MS,
+    anchorConfirmations: env.ANCHOR_CONFIRMATIONS,
     authDomain: env.AUTH_DOMAIN ?? `${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}`,
     authChainId: env.AUTH_CHAIN_ID,
     authSessionTtlMs: env.AUTH_SESSION_TTL_MS,

@@ -205,6 +205,7 @@ async function openPlatformChain(config: Config, logger: Logger, stack: Stoppabl
     db,
     logger: logger.child({ component: 'chain' }),
     ...(config.anchorContract ? { contractAddress: config.anchorContract } : {}),
+    ...(config.anchorConfirmations ? { confirmations: config.anchorConfirmations } : {}),
   });
   stack.push({ name: 'chain', stop: () => chain.close() });
   return chain;

@@ -43,12 +43,23 @@ export type EventAnchorChainOptions = ChainConnection & {
   contractAddress: string;
   /** How long commitBatch waits for its receipt before giving up (the transaction may still be mined). */
   receiptTimeoutMs?: number;
+  /**
+   * Blocks a commit must have under it (its own included) before commitBatch resolves: a batch counts as
+   * anchored only then. Default 1 (the receipt alone), right for anvil, which never reorganises.
+   */
+  confirmations?: number;
 };
+
+/** ANCHOR_CONFIRMATIONS when unset: 1 on a local development chain (31337), 3 on any other. */
+export function defaultConfirmations(chainId: bigint): number {
+  return chainId === 31337n ? 1 : 3;
+}
 
 export function createEventAnchorChain(options: EventAnchorChainOptions): AnchorChain {
   const { provider, signer, chainId } = options;
   const contract = new Contract(options.contractAddress, eventAnchorInterface, signer);
   const receiptTimeoutMs = options.receiptTimeoutMs ?? 120_000;
+  const confirmations = options.confirmations ?? 1;
 
   return {
     contractAddress: getAddress(options.contractAddress),
@@ -75,7 +86,7 @@ export function createEventAnchorChain(options: EventAnchorChainOptions): Anchor
         // and survives a chain that restarted from a state a little older than this process remembers.
         await freshNonce(signer);
         const tx = await contract.getFunction('commitBatch').send(batch.batchId, batch.fromLsn, batch.toLsn, toHex(batch.root));
-        receipt = await waitForReceipt(provider, tx.hash, { timeoutMs: receiptTimeoutMs, pollMs: provider.pollingInterval });
+        receipt = await waitForReceipt(provider, tx.hash, { timeoutMs: receiptTimeoutMs, pollMs: provider.pollingInterval, confirmations });
       } catch (error) {
         forgetNonce(signer);
         throw decodeContractError(error, eventAnchorInterface, call) ?? error;

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';
 import { deployEventAnchor } from './deploy.ts';
 import { migrateChain, rememberDeployment, rememberedDeployment, withDeploymentLock } from './deployments.ts';
-import { connectChain, createEventAnchorChain, type ChainConnection } from './event-anchor-chain.ts';
+import { connectChain, createEventAnchorChain, defaultConfirmations, type ChainConnection } from './event-anchor-chain.ts';
 
 export type OpenAnchorChainOptions = {
   rpcUrl: string;
@@ -16,13 +16,20 @@ export type OpenAnchorChainOptions = {
   db?: Database;
   logger?: Logger;
   receiptTimeoutMs?: number;
+  /** ANCHOR_CONFIRMATIONS; omitted: defaultConfirmations of the chain. */
+  confirmations?: number;
 };
 
 export async function openAnchorChain(options: OpenAnchorChainOptions): Promise<AnchorChain> {
   const connection = await connectChain(options);
   try {
     const contractAddress = await resolveContract(connection, options);
-    return createEventAnchorChain({ ...connection, contractAddress, ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}) });
+    return createEventAnchorChain({
+      ...connection,
+      contractAddress,
+      confirmations: options.confirmations ?? defaultConfirmations(connection.chainId),
+      ...(options.receiptTimeoutMs ? { receiptTimeoutMs: options.receiptTimeoutMs } : {}),
+    });
   } catch (error) {
     connection.provider.destroy();
     throw error;

@@ -37,3 +37,43 @@ describe('waitForReceipt', () => {
     );
   });
 });
+
+describe('waitForReceipt with confirmations', () => {
+  it('waits until the receipt has that many blocks, its own included, and reads the receipt again each time', async () => {
+    const receipt = { hash: HASH, status: 1, blockNumber: 10 } as TransactionReceipt;
+    const heads = [10, 11, 11, 12];
+    let headReads = 0;
+    let receiptReads = 0;
+    const provider = {
+      async getTransactionReceipt() {
+        receiptReads += 1;
+        return receipt;
+      },
+      async getBlockNumber() {
+        return heads[Math.min(headReads++, heads.length - 1)]!;
+      },
+    } as unknown as Provider;
+    await expect(waitForReceipt(provider, HASH, { timeoutMs: 5_000, pollMs: 1, confirmations: 3 })).resolves.toBe(receipt);
+    expect(headReads).toBe(4);
+    expect(receiptReads).toBe(4);
+  });
+
+  it('waits anew when a reorganisation drops the receipt, and answers the receipt that got its confirmations', async () => {
+    const first = { hash: HASH, status: 1, blockNumber: 10 } as TransactionReceipt;
+    const again = { hash: HASH, status: 1, blockNumber: 12 } as TransactionReceipt;
+    const receipts = [first, null, again, again];
+    const heads = [10, 13, 14];
+    let receiptReads = 0;
+    let headReads = 0;
+    const provider = {
+      async getTransactionReceipt() {
+        return receipts[Math.min(receiptReads++, receipts.length - 1)] ?? null;
+      },
+      async getBlockNumber() {
+        return heads[Math.min(headReads++, heads.length - 1)]!;
+      },
+    } as unknown as Provider;
+    await expect(waitForReceipt(provider, HASH, { timeoutMs: 5_000, pollMs: 1, confirmations: 3 })).resolves.toBe(again);
+    expect(receiptReads).toBe(4);
+  });
+});

@@ -7,10 +7,12 @@
 //           from the stored leaves and the batch row is written (status `stored`) BEFORE anything is sent.
 //   commit  the oldest stored batch goes out only when the contract's nextBatchId is its id; then the
 //           row becomes `anchored` with the receipt.
-//   reconcile (on start and after every failure) the contract is the authority: a stored batch whose id
+//   reconcile (on start and after every failure) the contract says what is on chain: a stored batch whose id
 //           is below nextBatchId is already on chain (sent before a crash) — its root and range are
 //           compared and it is marked anchored, never sent again; a batch the chain has and the database
-//           lost is adopted if the leaves give the same root. Any disagreement stops the anchorer.
+//           lost is adopted if the leaves give the same root; batches recorded as anchored that the chain
+//           no longer holds (it lost blocks) are committed again, once the batches it kept agree. Any
+//           disagreement stops the anchorer.
 //
 // Failures (chain down, database hiccup) are logged and retried with backoff; commands and projections
 // never wait for the chain. Only one anchorer works at a time (the sole-holder lock, ports/sole-holder.ts);
@@ -23,7 +25,7 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { ensureProjectionSchema } from '../runtime/projection-schema.ts';
 import { watermark } from '../runtime/watermark.ts';
 import { anchoringProjection, ANCHORING_PROJECTION } from './anchoring-projection.ts';
-import { insertBatch, lastAnchoredBatch, lastBatch, leavesBetween, markAnchored, storedBatches } from './batch-store.ts';
+import { batchById, insertBatch, lastAnchoredBatch, lastBatch, leavesBetween, markAnchored, markStoredFrom, storedBatches } from './batch-store.ts';
 import { batchTree, merkleRoot, sameBytes, toHex } from './merkle-tree.ts';
 import { ANCHOR_BATCH_MIGRATION_GROUP, anchorBatchMigrations } from './migrations.ts';
 
@@ -61,12 +63,7 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
   async function reconcile(): Promise<void> {
     const next = await chain.nextBatchId();
     const anchored = await lastAnchoredBatch(db);
-    if (anchored && anchored.batchId >= next) {
-      throw new AnchorReconciliationError(
-        `batch ${anchored.batchId} is recorded as anchored, but contract ${chain.contractAddress} holds batches only up to ${next - 1}: ` +
-          'is this the chain and contract the database was anchored to?',
-      );
-    }
+    if (anchored && anchored.batchId >= next) await recommitLostBatches(next);
     for (const batch of await storedBatches(db)) {
       if (batch.batchId >= next) break;
       await confirmOnChain(batch);
@@ -74,6 +71,19 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
       logger.info({ batchId: batch.batchId }, 'batch was already on chain (sent before a restart); marked anchored');
     }
     await adoptBatchesOnlyOnChain(next);
+  }
+
+  /**
+   * The chain no longer holds batches it once confirmed (a reorganisation deeper than the confirmations, a
+   * development chain reset to an older state). The log is the truth: when what the chain still holds agrees
+   * with the database, the lost batches become `stored` again and are committed anew, same ids, same roots.
+   */
+  async function recommitLostBatches(next: number): Promise<void> {
+    const lastKept = next > 1 ? await batchById(db, next - 1) : null;
+    if (next > 1 && !lastKept) throw new AnchorReconciliationError(`contract ${chain.contractAddress} holds batch ${next - 1}, which the database does not`);
+    if (lastKept) await confirmOnChain(lastKept);
+    const lost = await markStoredFrom(db, next);
+    logger.warn({ fromBatchId: next, batches: lost, contract: chain.contractAddress }, 'the chain lost anchored batches; committing them again from the log');
   }
 
   /** The chain holds exactly this batch, or the anchorer stops. */
@@ -142,6 +152,13 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
         continue;
       }
       if (batch.batchId > next) {
+        // Behind the database: the chain lost batches it had confirmed (reconcile commits them again), or
+        // this is another contract.
+        const anchored = await lastAnchoredBatch(db);
+        if (anchored && anchored.batchId >= next) {
+          await reconcile();
+          return;
+        }
         throw new AnchorReconciliationError(`batch ${batch.batchId} is next in the database but the contract expects ${next}`);
       }
       const started = Date.now();

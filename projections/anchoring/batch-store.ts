@@ -12,6 +12,21 @@ export async function lastBatch(db: SqlDatabase): Promise<StoredBatch | null> {
   return rows[0] ? toBatch(rows[0]) : null;
 }
 
+export async function batchById(db: SqlDatabase, batchId: number): Promise<StoredBatch | null> {
+  const { rows } = await db.query<BatchRow>('select * from anchor_batches where batch_id = $1', [batchId]);
+  return rows[0] ? toBatch(rows[0]) : null;
+}
+
+/** Batches from `batchId` on are not on chain after all: back to `stored`, their receipts forgotten. Returns how many. */
+export async function markStoredFrom(db: SqlDatabase, batchId: number): Promise<number> {
+  const { rows } = await db.query<{ batch_id: number }>(
+    `update anchor_batches set status = 'stored', anchored_at = null, tx_hash = null, block_number = null, gas_used = null
+      where batch_id >= $1 and status = 'anchored' returning batch_id`,
+    [batchId],
+  );
+  return rows.length;
+}
+
 /** Batches written but not known to be on chain, oldest first. */
 export async function storedBatches(db: SqlDatabase): Promise<StoredBatch[]> {
   const { rows } = await db.query<BatchRow>(`select * from anchor_batches where status = 'stored' order by batch_id`);
