@@ -30,6 +30,7 @@ import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { registerRequestMetrics } from './request-metrics.ts';
+import { requestIdOf } from './request-context.ts';
 import type { ContextRoutesOptions, ContextSettings } from './routes/context-routes.ts';
 
 export type HttpAppDependencies = {
@@ -82,7 +83,9 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
-    requestIdHeader: 'x-request-id',
+    // The client's x-request-id only when it is a bounded visible id: it goes into logs and events.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // find-my-way measures a parameter decoded, as the schemas do: the longest id a schema allows (stream ids) routes.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Fastify's own refusals (bad percent-encoding, a parameter too long) in the contract's body.
