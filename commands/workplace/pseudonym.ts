@@ -14,3 +14,12 @@ export const canonicalSubject = (subject: string) => subject.trim().normalize('N
 export function reviewerPseudonym(key: Uint8Array, companyId: string, subject: string): string {
   return createHmac('sha256', key).update(companyId).update('\u0000').update(canonicalSubject(subject)).digest('hex');
 }
+
+/**
+ * What a review records in place of the client's Idempotency-Key: a keyed hash of it under the reviewer's
+ * pseudonym. Replays still find the review (the same key gives the same hash), and the log holds no value the
+ * client chose, which could link the review to the client's other requests.
+ */
+export function reviewIdempotencyKey(key: Uint8Array, pseudonym: string, idempotencyKey: string): string {
+  return createHmac('sha256', key).update('idempotency-key\u0000').update(pseudonym).update('\u0000').update(idempotencyKey).digest('hex');
+}

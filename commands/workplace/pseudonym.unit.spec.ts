@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reviewerPseudonym } from './pseudonym.ts';
+import { reviewerPseudonym, reviewIdempotencyKey } from './pseudonym.ts';
 
 const key = new Uint8Array(32).fill(7);
 
@@ -22,5 +22,16 @@ describe('reviewerPseudonym', () => {
 
   it('keeps company and subject apart: ("ab", "c") and ("a", "bc") are different inputs', () => {
     expect(reviewerPseudonym(key, 'ab', 'c')).not.toBe(reviewerPseudonym(key, 'a', 'bc'));
+  });
+});
+
+describe('reviewIdempotencyKey', () => {
+  it('is the same for the same reviewer and key (replays find the review), another for another reviewer, and never the key itself', () => {
+    const first = reviewIdempotencyKey(key, 'pseudonym-a', 'client-key');
+    expect(reviewIdempotencyKey(key, 'pseudonym-a', 'client-key')).toBe(first);
+    expect(reviewIdempotencyKey(key, 'pseudonym-b', 'client-key')).not.toBe(first);
+    expect(reviewIdempotencyKey(new Uint8Array(32).fill(8), 'pseudonym-a', 'client-key')).not.toBe(first);
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(first).not.toContain('client-key');
   });
 });

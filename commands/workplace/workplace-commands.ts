@@ -9,7 +9,7 @@ import { SharedReads } from '../shared-reads.ts';
 import { companyDecider, companyStreamId, type CompanyCommand, type CompanyEvent, type CompanyState } from './company.ts';
 import { assertAdmin, assertMayRegisterCompany, assertMayRespondToEngagement, assertMayReview } from './authority.ts';
 import type { CompanyScores } from './ports.ts';
-import { reviewerPseudonym } from './pseudonym.ts';
+import { reviewerPseudonym, reviewIdempotencyKey } from './pseudonym.ts';
 import { reviewDecider, reviewStreamId } from './review.ts';
 import type { EngagementResponseInput, RegisterCompanyInput, SubmitReviewInput } from './schemas.ts';
 
@@ -59,12 +59,15 @@ export function workplaceCommands({ eventStore, pseudonymKey, companyScores, clo
       const pseudonym = reviewerPseudonym(pseudonymKey, companyId, actor.subject);
       // Many reviewers of one company read its small stream at once: concurrent reads share one query.
       const company = await companyReads.run(companyId, () => loadStream(eventStore, companyDecider, companyStreamId(companyId)));
-      // The events' actor is the pseudonym, not the subject, and no key id (it would lead back to the
-      // subject); the actor itself does not go on either.
-      const { actor: _subject, keyId: _keyId, ...metadata } = context.metadata;
+      // The events' metadata is the pseudonym alone: no subject, no key id, nothing the client sent (correlation
+      // id, trace context) and no request id (the request log holds the caller's address under it). The
+      // Idempotency-Key is kept only as a keyed hash, enough for replays; the actor itself does not go on.
       const result = await reviews.handle(
         { type: 'SubmitReview', data: { companyId, reviewerPseudonym: pseudonym, scores: input.scores, now: clock(), company: company.state } },
-        { metadata: { ...metadata, actor: pseudonym }, ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}) },
+        {
+          metadata: { actor: pseudonym },
+          ...(context.idempotencyKey ? { idempotencyKey: reviewIdempotencyKey(pseudonymKey, pseudonym, context.idempotencyKey) } : {}),
+        },
       );
       const scored = result.events[result.events.length - 1]!;
       return { submissionId: result.eventIds[result.eventIds.length - 1]!, overallScore: scored.data.overallScore / 100, lsn: result.lastLsn };

@@ -1,8 +1,10 @@
 // The HTTP gateway: translates HTTP into commands and queries, and errors into the registry's answers.
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { DomainError } from '../../commands/decider.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
@@ -28,6 +30,7 @@ import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { registerRequestMetrics } from './request-metrics.ts';
+import { requestIdOf } from './request-context.ts';
 import type { ContextRoutesOptions, ContextSettings } from './routes/context-routes.ts';
 
 export type HttpAppDependencies = {
@@ -80,7 +83,20 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
-    requestIdHeader: 'x-request-id',
+    // The client's x-request-id only when it is a bounded visible id: it goes into logs and events.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // find-my-way measures a parameter decoded, as the schemas do: the longest id a schema allows (stream ids) routes.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Fastify's own refusals (bad percent-encoding, a parameter too long) in the contract's body.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = renderError(error);
+      return (reply as FastifyReply).code(status).send(body);
+    },
+    // What the HTTP parser refuses never reaches a route: answered on the socket, in the contract's body.
+    clientErrorHandler: answerClientError,
+    // Fastify's own 503 while closing has its own body; the onRequest hook below answers `not_ready` instead.
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -105,6 +121,17 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     : undefined;
   // Before the access control: a refused request gets the security headers too.
   await app.register(helmet, { global: true });
+  // Requests that still arrive on an open connection while the gateway closes: refused before any work.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new HttpError('not_ready', 'the gateway is shutting down; retry on another instance');
+  });
   const routePolicies = registerAccessControl(app, credentials);
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   await app.register(rateLimit, {
@@ -149,6 +176,29 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   return Object.assign(app, { routePolicies }) as HttpApp;
 }
 
+/** The longest path parameter the router accepts: the longest id a schema allows (stream ids, 512). */
+export const MAX_PARAM_LENGTH = 512;
+
+/** Node's HTTP parser refused the bytes (or timed out): answer on the raw socket, then close it. */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has no one to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, body } =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? errorBody('request_timeout', 'the request was not received in time')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? errorBody('headers_too_large', 'the request headers exceed the size limit')
+        : errorBody('malformed_request', `the request could not be parsed as HTTP${error.code ? ` (${error.code})` : ''}`);
+  const payload = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 /** A registry that lives and dies with the app. */
 function ownMetrics(app: FastifyInstance): Metrics {
   const registry = createMetricsRegistry({
@@ -186,6 +236,14 @@ export function renderError(error: unknown): { status: number; body: ErrorBody }
   if (error instanceof DuplicateEventIdError) return errorBody('duplicate_event_id', error.message);
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
+    case 'FST_ERR_BAD_URL':
+      return errorBody('malformed_request', 'the URL is not valid percent-encoding', [{ path: 'url', message: 'invalid percent-encoding' }]);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return errorBody('invalid_request', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`, [
+        { path: 'params', message: `longer than ${MAX_PARAM_LENGTH} characters` },
+      ]);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errorBody('malformed_request', 'the body does not match its Content-Length');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errorBody('payload_too_large', fastifyError.message ?? 'body too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -195,5 +253,9 @@ export function renderError(error: unknown): { status: number; body: ErrorBody }
       return errorBody('invalid_json', fastifyError.message ?? 'invalid JSON');
   }
   if (fastifyError.statusCode === 400 && error instanceof SyntaxError) return errorBody('invalid_json', error.message);
+  // Any other refusal of fastify's own (its codes start FST_ERR_) is the client's: not a 500.
+  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR_') && fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return errorBody('malformed_request', fastifyError.message ?? 'malformed request');
+  }
   return errorBody('internal_error', 'internal error');
 }

@@ -15,6 +15,7 @@ export type ErrorDefinition = { status: number; description: string };
 export const platformErrors = {
   invalid_request: { status: 400, description: 'The body, path or query failed validation; `issues` names each failing field.' },
   invalid_json: { status: 400, description: 'The body is not valid JSON.' },
+  malformed_request: { status: 400, description: 'The request could not be read as HTTP: its request line, a header, the URL\'s percent-encoding or its framing (e.g. Content-Length).' },
   invalid_siwe: { status: 401, description: 'The Sign-In with Ethereum message or its signature is refused; `message` says why.' },
   unauthenticated: { status: 401, description: 'No valid credential (session token or API key): missing, unknown, revoked or expired.' },
   forbidden: { status: 403, description: 'The credential is valid but lacks the role, scope or ownership the route needs; `message` names it.' },
@@ -26,12 +27,14 @@ export const platformErrors = {
   idempotency_key_in_progress: { status: 409, description: 'A request with this Idempotency-Key is still being processed.' },
   idempotency_key_reused: { status: 422, description: 'This Idempotency-Key was used with a different request.' },
   key_not_found: { status: 404, description: 'No active API key has this id.' },
+  request_timeout: { status: 408, description: 'The request was not received in time; the connection is closed.' },
   payload_too_large: { status: 413, description: 'The body exceeds the size limit.' },
   unsupported_media_type: { status: 415, description: 'Commands accept application/json only.' },
   retry_failed: { status: 409, description: 'The parked stream still fails to apply; it stays parked with the new error.' },
+  headers_too_large: { status: 431, description: 'The request headers exceed the size limit; the connection is closed.' },
   rate_limited: { status: 429, description: 'Too many requests from this subject (or address); `Retry-After` says when to try again.' },
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
-  not_ready: { status: 503, description: 'A store the gateway depends on is unreachable.' },
+  not_ready: { status: 503, description: 'A store the gateway depends on is unreachable, or the gateway is shutting down.' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -25,3 +25,13 @@ describe('renderError', () => {
     expect(body).toEqual({ error: 'internal_error', message: 'internal error' });
   });
 });
+
+describe("renderError of fastify's own refusals", () => {
+  it('answers a refusal of fastify with a 4xx status as the client error it is, never a 500', async () => {
+    const { renderError } = await import('./app.ts');
+    const refusal = Object.assign(new Error('Request body size did not match Content-Length'), { code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH', statusCode: 400 });
+    expect(renderError(refusal)).toEqual({ status: 400, body: { error: 'malformed_request', message: 'the body does not match its Content-Length' } });
+    const other = Object.assign(new Error('some new refusal'), { code: 'FST_ERR_SOMETHING_NEW', statusCode: 406 });
+    expect(renderError(other)).toEqual({ status: 400, body: { error: 'malformed_request', message: 'some new refusal' } });
+  });
+});

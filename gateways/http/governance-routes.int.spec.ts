@@ -329,4 +329,37 @@ describe('event metadata', () => {
     const [event] = await fixture.eventStore.readAll({ fromLsn: response.json().lsn, limit: 1 });
     expect(event!.metadata).toMatchObject({ traceparent, correlationId: 'corr-1', causationId: 'req-1', actor: 'town-hall', keyId: convener.keyId });
   });
+
+  it('stores no oversized or control-laden header: the correlation id falls back to a fresh request id, trace context is dropped', async () => {
+    const oversized = 'c'.repeat(8192);
+    const response = await post(
+      '/v1/decisions',
+      { title: 'Hedges', options: ['box', 'yew'] },
+      convener,
+      {
+        traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`,
+        tracestate: Array.from({ length: 33 }, (_, index) => `k${index}=v`).join(','),
+        'x-correlation-id': oversized,
+        'x-request-id': 'r'.repeat(129),
+      },
+    );
+    expect(response.statusCode, response.body).toBe(201);
+    const [event] = await fixture.eventStore.readAll({ fromLsn: response.json().lsn, limit: 1 });
+    const { correlationId, causationId } = event!.metadata;
+    expect(causationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(correlationId).toBe(causationId);
+    expect(event!.metadata).not.toHaveProperty('traceparent');
+    expect(event!.metadata).not.toHaveProperty('tracestate');
+
+    // A valid traceparent keeps its tracestate only within W3C's bounds.
+    const traced = await post('/v1/decisions', { title: 'Lawns', options: ['clover', 'grass'] }, convener, {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: `k=${'v'.repeat(600)}`,
+      'x-correlation-id': 'corr id with spaces',
+    });
+    const [tracedEvent] = await fixture.eventStore.readAll({ fromLsn: traced.json().lsn, limit: 1 });
+    expect(tracedEvent!.metadata.traceparent).toBe('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+    expect(tracedEvent!.metadata).not.toHaveProperty('tracestate');
+    expect(tracedEvent!.metadata.correlationId).toBe(tracedEvent!.metadata.causationId);
+  });
 });

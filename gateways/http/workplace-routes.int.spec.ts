@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { Wallet } from 'ethers';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { reviewerPseudonym } from '../../commands/workplace/pseudonym.ts';
+import { reviewerPseudonym, reviewIdempotencyKey } from '../../commands/workplace/pseudonym.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 
@@ -155,6 +155,39 @@ describe('POST /v1/companies/:id/submissions', () => {
     expect(recorded.event).toEqual({ type: 'SubmissionScored', data: { companyId, reviewerPseudonym: pseudonym, ...scores, overallScore: 6000, submittedAt: START } });
     expect(recorded.metadata.actor).toBe(pseudonym);
     expect(recorded.metadata).not.toHaveProperty('keyId');
+  });
+
+  it("stores none of the client's headers with a review and no request id: only the pseudonym and a keyed hash of its Idempotency-Key", async () => {
+    const companyId = await registerCompany();
+    const fay = await reviewer('fay');
+    const clientHeaders = {
+      'x-correlation-id': 'corr-fay-123',
+      'x-request-id': 'req-fay-456',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      tracestate: 'vendor=fay-state',
+      'idempotency-key': 'fay-key-789',
+    };
+    const response = await post(`/v1/companies/${companyId}/submissions`, { scores: uniform(55) }, fay, clientHeaders);
+    expect(response.statusCode, response.body).toBe(202);
+    const pseudonym = reviewerPseudonym(PSEUDONYM_KEY, companyId, 'fay');
+    const { metadata } = await recordedAt(response.json().lsn);
+    expect(metadata).toEqual({ actor: pseudonym, idempotencyKey: reviewIdempotencyKey(PSEUDONYM_KEY, pseudonym, 'fay-key-789') });
+    for (const value of Object.values(clientHeaders)) expect(JSON.stringify(metadata)).not.toContain(value);
+  });
+
+  it('replays a review from its recorded events when the idempotency store no longer holds the key', async () => {
+    const companyId = await registerCompany();
+    const gus = await reviewer('gus');
+    const key = { 'idempotency-key': `lost-${companyId}` };
+    const first = await post(`/v1/companies/${companyId}/submissions`, { scores: uniform(65) }, gus, key);
+    expect(first.statusCode, first.body).toBe(202);
+    // The gateway's record of the key is gone (e.g. expired): the command recognises the review by its events.
+    await fixture.db.pool.query('delete from idempotency_keys where key = $1', [key['idempotency-key']]);
+    await expectNothingAppended(async () => {
+      const again = await post(`/v1/companies/${companyId}/submissions`, { scores: uniform(65) }, gus, key);
+      expect(again.statusCode, again.body).toBe(202);
+      expect(again.json()).toEqual(first.json());
+    });
   });
 
   it('answers review_too_soon only to the same subject: another subject right after is accepted; the same one after 90 days is too', async () => {
