@@ -27,5 +27,5 @@ export function commandContext(request: FastifyRequest): CommandContext {
     const tracestate = header(request, 'tracestate');
     if (tracestate) metadata.tracestate = tracestate;
   }
-  return { metadata, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}), ...(actor ? { actor } : {}) };
+  return { metadata, ...(request.idempotency ? { idempotencyKey: request.idempotency.commandKey } : {}), ...(actor ? { actor } : {}) };
 }
