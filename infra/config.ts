@@ -56,6 +56,8 @@ const environmentSchema = z.object({
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   AUTH_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
+  CONSISTENCY_MAX_WAITERS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKPLACE_PSEUDONYM_KEY: z
     .string()
@@ -97,6 +99,10 @@ export type Config = {
   authSecret: Buffer | undefined;
   /** How long a gateway reuses a verified credential and a subject's grants. */
   authCacheMs: number;
+  /** How long an Idempotency-Key and its answer are remembered. */
+  idempotencyTtlMs: number;
+  /** Requests one gateway lets wait for a read model (`consistentWith`) at once; more are answered 503 busy. */
+  consistencyMaxWaiters: number;
   /** Requests a minute: per signed-in subject, per API key, per address without credential, per address on sign-in. */
   rateLimits: { subjectPerMinute: number; keyPerMinute: number; anonymousPerMinute: number; signInPerMinute: number };
   production: boolean;
@@ -165,6 +171,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     authSessionTtlMs: env.AUTH_SESSION_TTL_MS,
     authSecret: env.AUTH_SECRET ? Buffer.from(env.AUTH_SECRET, 'hex') : undefined,
     authCacheMs: env.AUTH_CACHE_MS,
+    idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
+    consistencyMaxWaiters: env.CONSISTENCY_MAX_WAITERS,
     rateLimits: {
       subjectPerMinute: env.RATE_LIMIT_PER_MINUTE,
       keyPerMinute: env.RATE_LIMIT_KEY_PER_MINUTE,

@@ -12,9 +12,20 @@ export type ReadModels = {
   access: AccessQueries;
   /** The LSN up to which the projection has applied every event. */
   watermark(projection: string): Promise<number>;
-  /** Waits (bounded) until the projection has applied `lsn`; answers the watermark reached either way. */
+  /**
+   * Waits (bounded) until the projection has applied `lsn`; answers the watermark reached either way. Rejects
+   * with ReadModelWaitersBusyError when too many requests are waiting already.
+   */
   waitFor(projection: string, lsn: number, timeoutMs: number): Promise<{ reached: boolean; watermark: number }>;
 };
+
+/** More requests are waiting for read models than the cap allows (HTTP 503 `busy`). */
+export class ReadModelWaitersBusyError extends Error {
+  override readonly name = 'ReadModelWaitersBusyError';
+  constructor(readonly maxWaiters: number) {
+    super(`${maxWaiters} requests are already waiting for a read model`);
+  }
+}
 
 export type ParkedEventView = {
   projection: string;

@@ -148,8 +148,8 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       projectionHealth.observeOn(metrics.instruments);
       const app = await buildHttpApp({
         eventStore,
-        idempotency: new PostgresIdempotencyStore(db.pool),
-        readModels: readModelsOf(db),
+        idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs }),
+        readModels: readModelsOf(db, { maxWaiters: config.consistencyMaxWaiters }),
         parking: parkingOf(db, logger),
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
         projectionHealth: projectionHealth.health,

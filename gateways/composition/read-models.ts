@@ -4,13 +4,26 @@ import { listGrants } from '../../projections/access/queries.ts';
 import { decisionResults, listDecisions } from '../../projections/governance/queries.ts';
 import { dailyTotals, escrowOf, listCrawls, participantRole } from '../../projections/crawl/queries.ts';
 import { payoutProof, settlementBatch } from '../../projections/crawl/settlement.ts';
-import { ReadModelTimeoutError, waitForWatermark, watermark } from '../../projections/runtime/index.ts';
+import { createWatermarkWatch, DEFAULT_CONSISTENCY_MAX_WAITERS, watermark } from '../../projections/runtime/index.ts';
 import { certifications, companyExists, companyScore, engagements, scoreForCommands, watchList } from '../../projections/workplace/queries.ts';
 import type { ReadModels } from '../../ports/read-models.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 
-export function readModelsOf(db: SqlDatabase): ReadModels {
+export type ReadModelsOptions = {
+  /** Requests that may wait for a read model at once (CONSISTENCY_MAX_WAITERS); more are answered 503 `busy`. */
+  maxWaiters?: number;
+  /** Time between two reads of a watched projection's watermark. Default 20 ms. */
+  pollIntervalMs?: number;
+};
+
+export function readModelsOf(db: SqlDatabase, options: ReadModelsOptions = {}): ReadModels {
   const sql = db.knex;
+  // One watermark read per projection and poll interval, however many requests wait.
+  const watch = createWatermarkWatch({
+    read: (projection) => watermark(db, projection),
+    maxWaiters: options.maxWaiters ?? DEFAULT_CONSISTENCY_MAX_WAITERS,
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  });
   return {
     governance: {
       decisionResults: (decisionId) => decisionResults(sql, decisionId),
@@ -36,13 +49,6 @@ export function readModelsOf(db: SqlDatabase): ReadModels {
       listGrants: (options) => listGrants(sql, options),
     },
     watermark: (projection) => watermark(db, projection),
-    async waitFor(projection, lsn, timeoutMs) {
-      try {
-        return { reached: true, watermark: await waitForWatermark(db, projection, lsn, { timeoutMs }) };
-      } catch (error) {
-        if (error instanceof ReadModelTimeoutError) return { reached: false, watermark: error.reachedLsn };
-        throw error;
-      }
-    },
+    waitFor: (projection, lsn, timeoutMs) => watch.waitFor(projection, lsn, timeoutMs),
   };
 }

@@ -105,7 +105,8 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = renderError(error);
-    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    if (status >= 500 && !(error instanceof HttpError && error.code === 'busy')) request.log.error({ err: error, url: request.url }, 'request failed');
+    if (error instanceof HttpError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -34,6 +34,7 @@ export const platformErrors = {
   headers_too_large: { status: 431, description: 'The request headers exceed the size limit; the connection is closed.' },
   rate_limited: { status: 429, description: 'Too many requests from this subject (or address); `Retry-After` says when to try again.' },
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
+  busy: { status: 503, description: 'Too many requests are waiting for read models (`consistentWith`) on this gateway; `Retry-After` says when to try again.' },
   not_ready: { status: 503, description: 'A store the gateway depends on is unreachable, or the gateway is shutting down.' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
@@ -48,6 +49,8 @@ export class HttpError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly issues?: ErrorIssue[],
+    /** Sent as `Retry-After`, in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -66,6 +66,6 @@ export function commandContext(request: FastifyRequest): CommandContext {
     const tracestate = validTracestate(header(request, 'tracestate'));
     if (tracestate) metadata.tracestate = tracestate;
   }
-  // The key as the idempotency guard validated it (1 to 255 visible ASCII), never the raw header.
-  return { metadata, ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}), ...(actor ? { actor } : {}) };
+  // The key the command core sees: derived from the client's scope and key (never the raw header).
+  return { metadata, ...(request.idempotency ? { idempotencyKey: request.idempotency.commandKey } : {}), ...(actor ? { actor } : {}) };
 }

@@ -244,7 +244,7 @@ describe('POST /v1/companies/:id/submissions', () => {
     await expect400(() => post(url, { submitterId: 'someone-else', scores: uniform(50) }, someone), 'submitterId');
   });
 
-  it('replays the first answer for a retried Idempotency-Key and appends nothing; another subject cannot reuse the key', async () => {
+  it('replays the first answer for a retried Idempotency-Key and appends nothing; another subject\'s same key is its own', async () => {
     const companyId = await registerCompany();
     const dora = await reviewer('dora');
     const body = { scores: uniform(70) };
@@ -257,7 +257,13 @@ describe('POST /v1/companies/:id/submissions', () => {
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(again.json()).toEqual(first.json());
     });
-    await expectRefused(post(`/v1/companies/${companyId}/submissions`, body, await reviewer('eve'), key), 422, 'idempotency_key_reused');
+    // Keys are scoped by the reviewer's pseudonym: eve's review under the same key is hers, not dora's replayed.
+    const head = await fixture.headLsn();
+    const eves = await post(`/v1/companies/${companyId}/submissions`, body, await reviewer('eve'), key);
+    expect(eves.statusCode).toBe(202);
+    expect(eves.headers['idempotent-replayed']).toBeUndefined();
+    expect(eves.json().submissionId).not.toBe(first.json().submissionId);
+    expect(await fixture.headLsn()).toBe(head + 1);
   });
 });
 

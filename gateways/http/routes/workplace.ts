@@ -1,6 +1,6 @@
 // Workplace commands and queries over HTTP: companies, anonymous reviews, engagements, certifications and
 // the public watch list. Query routes exist only when the gateway has a read side.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CompanyScores } from '../../../commands/workplace/ports.ts';
@@ -62,14 +62,13 @@ export const workplaceRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (
   const pseudonym = { key: settings.workplacePseudonymKey };
   const commands = workplaceCommands({ eventStore, pseudonymKey: pseudonym.key, companyScores: scoresFrom(readModels), clock });
   const preHandler = idempotencyGuard(idempotency);
-  // The idempotency store keeps a hash of each request and its actor: for a review, of its pseudonym, never of
+  // The idempotency store keeps a hash of each request and the key's scope: for a review, its pseudonym, never
   // the subject (a hash of a guessable subject could be tested against guesses). The route is signed-in only,
   // so the actor is there.
+  const reviewerOf = (request: FastifyRequest) => reviewerPseudonym(pseudonym.key, (request.params as { id: string }).id, request.actor!.subject);
   const submissionPreHandler = idempotencyGuard(idempotency, {
-    requestFingerprint: (request) => {
-      const { id } = request.params as { id: string };
-      return { actor: reviewerPseudonym(pseudonym.key, id, request.actor!.subject), body: request.body ?? null };
-    },
+    requestFingerprint: (request) => ({ actor: reviewerOf(request), body: request.body ?? null }),
+    requestScope: (request) => `pseudonym:${reviewerOf(request)}`,
   });
 
   app.post(
