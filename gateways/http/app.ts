@@ -76,11 +76,17 @@ export const DEFAULT_RATE_LIMITS: RateLimits = { subjectPerMinute: 600, keyPerMi
 /** The gateway, with the access policy of each of its routes. */
 export type HttpApp = FastifyInstance & { routePolicies: RoutePolicies };
 
+/** The longest path parameter a route's schema accepts (a stream id). */
+export const MAX_PATH_PARAMETER = 512;
+
 export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     requestIdHeader: 'x-request-id',
+    // The router's default (100) is below what the schemas allow: every id up to its schema's limit (512 for a
+    // stream id) must reach its route, percent-encoded UTF-8 included (at most 12 characters each).
+    maxParamLength: MAX_PATH_PARAMETER * 12,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
