@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { DomainError } from '../../commands/decider.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
@@ -87,6 +87,11 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     // The router's default (100) is below what the schemas allow: every id up to its schema's limit (512 for a
     // stream id) must reach its route, percent-encoded UTF-8 included (at most 12 characters each).
     maxParamLength: MAX_PATH_PARAMETER * 12,
+    // A URL the router cannot decode (a lone `%`, bad UTF-8) is refused in the contract's error body too.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = renderError(error);
+      void (reply as FastifyReply).code(status).send(body);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -192,6 +197,8 @@ export function renderError(error: unknown): { status: number; body: ErrorBody }
   if (error instanceof DuplicateEventIdError) return errorBody('duplicate_event_id', error.message);
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
+    case 'FST_ERR_BAD_URL':
+      return errorBody('invalid_request', fastifyError.message ?? 'invalid URL', [{ path: 'url', message: 'not a valid percent-encoded URL' }]);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errorBody('payload_too_large', fastifyError.message ?? 'body too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

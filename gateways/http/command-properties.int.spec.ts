@@ -25,7 +25,11 @@ const anyText = fc.oneof(
   fc.string({ minLength: 190, maxLength: 600 }),
 );
 const id = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KNOWN_IDS) }, { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.:-]{1,70}$/) }, { weight: 1, arbitrary: anyText });
-const name = fc.oneof({ weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) }, { weight: 2, arbitrary: anyText });
+const name = fc.oneof(
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }) },
+  { weight: 2, arbitrary: fc.tuple(fc.string({ minLength: 1, maxLength: 10 }), controlCharacter).map(([text, control]) => text + control) },
+  { weight: 1, arbitrary: anyText },
+);
 const integer = fc.oneof(
   fc.integer({ min: 0, max: 10_000_000 }),
   fc.constantFrom(-1, 0, 2 ** 53 - 2, 2 ** 53, 1e308, -0, 0.5),
@@ -53,10 +57,14 @@ function body(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unkno
 // encodeURIComponent throws on an unpaired surrogate: those go to the HTTP fuzz test, as raw bytes.
 const segment = (value: string) => encodeURIComponent(value.replace(/\p{Cs}/gu, '\ufffd'));
 
-type CommandRoute = { method: 'POST' | 'PUT' | 'DELETE'; path: (id: string) => string; body?: fc.Arbitrary<unknown> };
+/** [path id, body, caller index] */
+type Example = [string, unknown, number];
+type CommandRoute = { method: 'POST' | 'PUT' | 'DELETE'; path: (id: string) => string; body?: fc.Arbitrary<unknown>; examples?: Example[] };
 
 const commandRoutes: Record<string, CommandRoute> = {
-  'POST /v1/participants': { method: 'POST', path: () => '/v1/participants', body: body({ participantId: id, role: fc.constantFrom('publisher', 'platform', 'other'), name }) },
+  'POST /v1/participants': { method: 'POST', path: () => '/v1/participants', body: body({ participantId: id, role: fc.constantFrom('publisher', 'platform', 'other'), name }),
+    examples: [['', { participantId: 'p-unicode', role: 'publisher', name: '名前 Zoë 👩🏽‍💻' }, 0], ['', { participantId: 'p-nul', role: 'publisher', name: 'a\u0000b' }, 0]],
+  },
   'PUT /v1/publishers/:id/price': { method: 'PUT', path: (id) => `/v1/publishers/${id}/price`, body: body({ pricePerCrawl: integer }) },
   'POST /v1/platforms/:id/deposits': { method: 'POST', path: (id) => `/v1/platforms/${id}/deposits`, body: body({ amount: integer }) },
   'POST /v1/crawls': {
@@ -69,12 +77,22 @@ const commandRoutes: Record<string, CommandRoute> = {
   'POST /v1/decisions': {
     method: 'POST',
     path: () => '/v1/decisions',
-    body: body({ decisionId: id, title: name, options: fc.oneof(fc.uniqueArray(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), { minLength: 2, maxLength: 6 }), fc.array(name, { maxLength: 12 })),
-      closesAt: fc.oneof({ weight: 3, arbitrary: futureInstant }, { weight: 1, arbitrary: day }, { weight: 1, arbitrary: anyText }) }),
+    body: body({
+      decisionId: id,
+      title: name,
+      options: fc.oneof(fc.uniqueArray(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), { minLength: 2, maxLength: 6 }), fc.array(name, { maxLength: 12 })),
+      closesAt: fc.oneof({ weight: 3, arbitrary: futureInstant }, { weight: 1, arbitrary: day }, { weight: 1, arbitrary: anyText }),
+    }),
+    examples: [['', { title: 'Ünïcode ✓ 𝄞', options: ['一', '二'] }, 0], ['', { title: 'Bell', options: ['a', 'b\u0007'] }, 0]],
   },
-  'POST /v1/decisions/:id/votes': { method: 'POST', path: (id) => `/v1/decisions/${id}/votes`, body: body({ option: fc.oneof(fc.constantFrom('yes', 'no'), name), voterId: id }) },
+  'POST /v1/decisions/:id/votes': {
+    method: 'POST',
+    path: (id) => `/v1/decisions/${id}/votes`,
+    body: body({ option: fc.oneof(fc.constantFrom('yes', 'no'), name), voterId: id }),
+    examples: [['decision-1', { option: 'yes', voterId: 'voter-example' }, 1]],
+  },
   'POST /v1/decisions/:id/close': { method: 'POST', path: (id) => `/v1/decisions/${id}/close` },
-  'POST /v1/companies': { method: 'POST', path: () => '/v1/companies', body: body({ companyId: id, name }) },
+  'POST /v1/companies': { method: 'POST', path: () => '/v1/companies', body: body({ companyId: id, name }), examples: [['', { name: 'Ωmega ☃ Corp' }, 0], ['', { name: 'Nul\u0000Corp' }, 0]] },
   'POST /v1/companies/:id/submissions': {
     method: 'POST',
     path: (id) => `/v1/companies/${id}/submissions`,
@@ -90,7 +108,12 @@ const commandRoutes: Record<string, CommandRoute> = {
   },
   'POST /v1/companies/:id/watch-list': { method: 'POST', path: (id) => `/v1/companies/${id}/watch-list`, body: body({ reason: fc.constantFrom('low_score', 'declined') }) },
   'DELETE /v1/companies/:id/watch-list': { method: 'DELETE', path: (id) => `/v1/companies/${id}/watch-list` },
-  'POST /v1/admin/grants': { method: 'POST', path: () => '/v1/admin/grants', body: body({ subject: id, role: fc.constantFrom('auditor', 'expert', 'company', 'boss'), scope: id }) },
+  'POST /v1/admin/grants': {
+    method: 'POST',
+    path: () => '/v1/admin/grants',
+    body: body({ subject: id, role: fc.constantFrom('auditor', 'expert', 'company', 'boss'), scope: id }),
+    examples: [['', { subject: 'someone', role: 'auditor' }, 0]],
+  },
   'DELETE /v1/admin/grants': { method: 'DELETE', path: () => '/v1/admin/grants', body: body({ subject: id, role: fc.constantFrom('auditor', 'expert', 'company', 'boss'), scope: id }) },
   'POST /v1/admin/keys': { method: 'POST', path: () => '/v1/admin/keys', body: body({ role: fc.constantFrom('auditor', 'participant', 'x'), scope: id, subject: id }) },
   'POST /v1/auth/siwe': { method: 'POST', path: () => '/v1/auth/siwe', body: body({ message: anyText, signature: fc.oneof(fc.stringMatching(/^0x[0-9a-f]{130}$/), anyText) }) },
@@ -122,7 +145,7 @@ beforeAll(async () => {
 afterAll(async () => fixture?.close());
 
 describe('every command route, over generated input', () => {
-  it.each(Object.entries(commandRoutes))('%s: no 5xx, and a refusal appends nothing', async (route, { method, path, body: bodyArbitrary }) => {
+  it.each(Object.entries(commandRoutes))('%s: no 5xx, and a refusal appends nothing', async (route, { method, path, body: bodyArbitrary, examples = [] }) => {
     await fc.assert(
       fc.asyncProperty(id, bodyArbitrary ?? fc.constant(undefined), fc.nat({ max: 100 }), async (pathId, payload, callerIndex) => {
         const before = await fixture.headLsn();
@@ -136,7 +159,8 @@ describe('every command route, over generated input', () => {
         if (response.statusCode >= 400) expect(await fixture.headLsn()).toBe(before);
         else accepted.set(route, (accepted.get(route) ?? 0) + 1);
       }),
-      { numRuns: NUM_RUNS },
+      // The examples run first: one accepted command per context at least, and poison once seen in the field.
+      { numRuns: NUM_RUNS, examples },
     );
   });
 
