@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MAX_EXACT_LONG, participantRoles } from '../../events-schema/crawl/events.ts';
 import { MIN_DEPOSIT_MICROS } from '../../events-schema/crawl/rules.ts';
+import { CONTROL_CHARACTERS, isCleanText, text } from '../text.ts';
 
 // Ids are path segments of their routes (/v1/crawls/:id/refund): `.` and `..` are not, clients resolve them away.
 export const participantIdSchema = z.string().regex(/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . or -, at most 64, not . or ..');
@@ -14,7 +15,7 @@ export const registerParticipantSchema = z
   .object({
     participantId: participantIdSchema,
     role: z.enum(participantRoles as [string, ...string[]]).transform((value) => value as (typeof participantRoles)[number]),
-    name: z.string().trim().min(1).max(200),
+    name: text(200),
   })
   .strict();
 
@@ -27,12 +28,12 @@ export const billCrawlSchema = z
     crawlId: crawlIdSchema,
     platformId: participantIdSchema,
     publisherId: participantIdSchema,
-    url: z.url({ protocol: /^https?$/ }).max(2048),
+    url: z.url({ protocol: /^https?$/ }).max(2048).refine(isCleanText, CONTROL_CHARACTERS),
     bytes: z.number().int().min(0).max(MAX_EXACT_LONG),
   })
   .strict();
 
-export const disputeCrawlSchema = z.object({ platformId: participantIdSchema, reason: z.string().trim().min(1).max(500) }).strict();
+export const disputeCrawlSchema = z.object({ platformId: participantIdSchema, reason: text(500) }).strict();
 
 export const refundCrawlSchema = z.object({ platformId: participantIdSchema, publisherId: participantIdSchema }).strict();
 

@@ -3,14 +3,9 @@
 import { z } from 'zod';
 import { MAX_OPTIONS, MIN_OPTIONS } from '../../events-schema/governance/rules.ts';
 import { subjectSchema } from '../access/schemas.ts';
+import { cleanString, instant, text } from '../text.ts';
 
 export const decisionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
-
-const noControlCharacters = (value: string) => !/\p{Cc}/u.test(value);
-const CONTROL_CHARACTERS = 'control characters are not allowed';
-
-/** Text shown to voters: trimmed, not empty, no control characters. */
-const text = (max: number) => z.string().trim().min(1).max(max).refine(noControlCharacters, CONTROL_CHARACTERS);
 
 /** A voter is a subject (addresses in checksummed form, so any casing names the same ballot). */
 export const voterIdSchema = subjectSchema;
@@ -20,7 +15,7 @@ export const createDecisionSchema = z
     decisionId: decisionIdSchema.optional(),
     title: text(200),
     options: z.array(text(100)).min(MIN_OPTIONS).max(MAX_OPTIONS),
-    closesAt: z.iso.datetime({ offset: true }).optional(),
+    closesAt: instant().optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -37,7 +32,7 @@ export const createDecisionSchema = z
  */
 export const castVoteSchema = z
   .object({
-    option: z.string().min(1).max(100).refine(noControlCharacters, CONTROL_CHARACTERS),
+    option: cleanString().min(1).max(100),
     voterId: voterIdSchema.optional(),
   })
   .strict();

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { certificationLevels, type CertificationLevel } from '../../events-schema/workplace/events.ts';
 import { SCORE_MAX, SCORE_MIN } from '../../events-schema/workplace/rules.ts';
+import { text } from '../text.ts';
 
 export const companyIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 
@@ -11,12 +12,7 @@ const componentScore = z.number().int().min(SCORE_MIN).max(SCORE_MAX);
 export const registerCompanySchema = z
   .object({
     companyId: companyIdSchema.optional(),
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .regex(/^\P{Cc}*$/u, 'no control characters'),
+    name: text(200),
   })
   .strict();
 

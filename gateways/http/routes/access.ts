@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { accessCommands } from '../../../commands/access/access-commands.ts';
 import { grantSchema, subjectSchema } from '../../../commands/access/schemas.ts';
 import { ACCESS_PROJECTION } from '../../../projections/access/access-projection.ts';
+import { cleanString } from '../../../commands/text.ts';
 import { access } from '../access-control.ts';
 import { idempotencyGuard } from '../idempotency.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
@@ -57,7 +58,7 @@ export const accessRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fas
         querystring: z.object({
           subject: subjectSchema.optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().max(200).optional(),
+          cursor: cleanString().max(200).optional(),
           consistentWith: consistentWithParam,
         }),
         response: {

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { cleanString } from '../../../commands/text.ts';
 import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import type { ParkingAdmin } from '../../../ports/read-models.ts';
@@ -30,7 +31,7 @@ export const adminRoutes: FastifyPluginAsync<{ parking: ParkingAdmin }> = async 
     {
       config: { access: access.admin },
       schema: {
-        params: z.object({ projection: z.string().min(1).max(30), streamId: z.string().min(1).max(512) }),
+        params: z.object({ projection: cleanString().min(1).max(30), streamId: cleanString().min(1).max(512) }),
         response: {
           200: z.object({ status: z.enum(['applied', 'nothing_parked']), streamId: z.string(), applied: z.number().int().optional() }),
           ...errorResponses,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ANCHORING_PROJECTION } from '../../../projections/anchoring/anchoring-projection.ts';
 import type { AuditReader } from '../../../ports/read-models/anchoring.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import { cleanString } from '../../../commands/text.ts';
 import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
@@ -78,7 +79,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
     {
       config: { access: access.public },
       schema: {
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }),
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: cleanString().max(200).optional() }),
         response: { 200: z.object({ batches: z.array(batchSchema), nextCursor: z.string().nullable() }), ...errorResponses },
       },
     },

@@ -6,6 +6,7 @@ import { getAddress, verifyMessage } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { z } from 'zod';
 import { roleSchema, scopeSchema, subjectSchema } from '../../../commands/access/schemas.ts';
+import { isCleanText } from '../../../commands/text.ts';
 import type { ApiKeyStore } from '../../../ports/api-keys.ts';
 import type { SessionStore } from '../../../ports/sessions.ts';
 import { access } from '../access-control.ts';
@@ -40,7 +41,7 @@ const siweText = z
   .string()
   .min(1)
   .max(4096)
-  .refine((text) => !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(text), 'control characters other than line feeds are not allowed');
+  .refine((text) => isCleanText(text.replaceAll('\n', '')), 'control characters other than line feeds are not allowed');
 const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte hex signature');
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 // A grant: a role, for one scope (a participant, a company) or everywhere.

@@ -16,6 +16,7 @@ import {
   registerParticipantSchema,
   setPriceSchema,
 } from '../../../commands/crawl/schemas.ts';
+import { calendarDay, cleanString } from '../../../commands/text.ts';
 import { CRAWL_PROJECTION } from '../../../projections/crawl/crawl-projection.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { access } from '../access-control.ts';
@@ -30,7 +31,7 @@ const lsn = z.number().int().nullable();
 const micros = z.number().int();
 const idParams = z.object({ id: participantIdSchema });
 const crawlParams = z.object({ id: crawlIdSchema });
-const day = z.iso.date();
+const day = calendarDay();
 const dayTotals = z.object({ day: z.string(), crawls: micros, billed: micros, refunded: micros, net: micros });
 const totals = z.object({ days: z.array(dayTotals), total: dayTotals.omit({ day: true }), asOfLsn: z.number().int() });
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
@@ -176,7 +177,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
           platformId: participantIdSchema.optional(),
           publisherId: participantIdSchema.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: z.string().max(200).optional(),
+          cursor: cleanString().max(200).optional(),
           consistentWith: consistentWithParam,
         }),
         response: {

@@ -7,6 +7,7 @@ import { governanceCommands } from '../../../commands/governance/governance-comm
 import { castVoteSchema, createDecisionSchema, decisionIdSchema } from '../../../commands/governance/schemas.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { GOVERNANCE_PROJECTION } from '../../../projections/governance/governance-projection.ts';
+import { cleanString } from '../../../commands/text.ts';
 import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
@@ -108,7 +109,7 @@ const governanceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consis
         querystring: z.object({
           status: z.enum(['open', 'closed']).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().max(200).optional(),
+          cursor: cleanString().max(200).optional(),
           consistentWith: consistentWithParam,
         }),
         response: {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { access } from '../access-control.ts';
+import { cleanString } from '../../../commands/text.ts';
 import { decodeEvent } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
 import { errorResponses, eventSchema } from './schemas.ts';
@@ -47,7 +48,7 @@ export const logRoutes: FastifyPluginAsync<{ eventStore: EventStore }> = async (
     {
       config: { access: access.roles(['auditor']) },
       schema: {
-        params: z.object({ streamId: z.string().min(1).max(512) }),
+        params: z.object({ streamId: cleanString().min(1).max(512) }),
         querystring: z.object({ fromRevision: z.coerce.number().int().min(0).default(0), limit }),
         response: { 200: eventsResponse, ...errorResponses },
       },

@@ -16,6 +16,7 @@ import { reviewerPseudonym } from '../../../commands/workplace/pseudonym.ts';
 import { workplaceCommands } from '../../../commands/workplace/workplace-commands.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { WORKPLACE_PROJECTION } from '../../../projections/workplace/workplace-projection.ts';
+import { cleanString } from '../../../commands/text.ts';
 import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
@@ -205,7 +206,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
       schema: {
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(500).default(100),
-          cursor: z.string().max(200).optional(),
+          cursor: cleanString().max(200).optional(),
           consistentWith: consistentWithParam,
         }),
         response: {
