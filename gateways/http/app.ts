@@ -177,8 +177,11 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   return Object.assign(app, { routePolicies }) as HttpApp;
 }
 
-/** The longest path parameter the router accepts: the longest id a schema allows (stream ids, 512). */
-export const MAX_PARAM_LENGTH = 512;
+/**
+ * The longest path parameter the router accepts, well above the longest id a schema allows (stream ids,
+ * 512): between the two, the route's schema refuses the parameter naming it.
+ */
+export const MAX_PARAM_LENGTH = 4096;
 
 /** Node's HTTP parser refused the bytes (or timed out): answer on the raw socket, then close it. */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {

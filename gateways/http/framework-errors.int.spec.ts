@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
-import { buildHttpApp } from './app.ts';
+import { buildHttpApp, MAX_PARAM_LENGTH } from './app.ts';
 import { errorRegistry } from './error-registry.ts';
 
 let fixture: HttpFixture;
@@ -76,7 +76,7 @@ describe("fastify's own refusals", () => {
     expect(body.issues).toEqual([{ path: 'url', message: 'invalid percent-encoding' }]);
   });
 
-  it('routes a stream id of 512 characters, the schema limit, and refuses 513 with invalid_request', async () => {
+  it('routes a stream id of 512 characters, the schema limit; the schema refuses 513 naming the field, the router anything past its own limit', async () => {
     const [longest] = await exchange([get(`/v1/streams/${'s'.repeat(512)}/events`, `authorization: ${auditor.authorization}\r\n`)]);
     expect(longest?.status).toBe(200);
     expect(JSON.parse(longest!.body)).toEqual({ events: [] });
@@ -85,7 +85,9 @@ describe("fastify's own refusals", () => {
     expect(encoded?.status).toBe(200);
     const [tooLong] = await exchange([get(`/v1/streams/${'s'.repeat(513)}/events`, `authorization: ${auditor.authorization}\r\n`)]);
     const body = expectContractError(tooLong, 400, 'invalid_request');
-    expect(body.issues).toEqual([{ path: 'params', message: 'longer than 512 characters' }]);
+    expect(body.issues).toEqual([expect.objectContaining({ path: 'streamId' })]);
+    const [huge] = await exchange([get(`/v1/streams/${'s'.repeat(MAX_PARAM_LENGTH + 1)}/events`, `authorization: ${auditor.authorization}\r\n`)]);
+    expect(expectContractError(huge, 400, 'invalid_request').issues).toEqual([{ path: 'params', message: `longer than ${MAX_PARAM_LENGTH} characters` }]);
   });
 
   it('answers a 512-character parameter of an admin route with its own 404, not the router', async () => {
