@@ -57,6 +57,7 @@ const environmentSchema = z.object({
   RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   AUTH_SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
   CONSISTENCY_MAX_WAITERS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  IDEMPOTENCY_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKPLACE_PSEUDONYM_KEY: z
@@ -101,6 +102,8 @@ export type Config = {
   authCacheMs: number;
   /** How long an Idempotency-Key and its answer are remembered. */
   idempotencyTtlMs: number;
+  /** How long an unanswered claim of a key (its gateway crashed mid-request) blocks retries of that key. */
+  idempotencyClaimTimeoutMs: number;
   /** Requests one gateway lets wait for a read model (`consistentWith`) at once; more are answered 503 busy. */
   consistencyMaxWaiters: number;
   /** Requests a minute: per signed-in subject, per API key, per address without credential, per address on sign-in. */
@@ -172,6 +175,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     authSecret: env.AUTH_SECRET ? Buffer.from(env.AUTH_SECRET, 'hex') : undefined,
     authCacheMs: env.AUTH_CACHE_MS,
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
+    idempotencyClaimTimeoutMs: env.IDEMPOTENCY_CLAIM_TIMEOUT_MS,
     consistencyMaxWaiters: env.CONSISTENCY_MAX_WAITERS,
     rateLimits: {
       subjectPerMinute: env.RATE_LIMIT_PER_MINUTE,

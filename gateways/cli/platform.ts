@@ -148,7 +148,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       projectionHealth.observeOn(metrics.instruments);
       const app = await buildHttpApp({
         eventStore,
-        idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs }),
+        idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs, claimTimeoutMs: config.idempotencyClaimTimeoutMs }),
         readModels: readModelsOf(db, { maxWaiters: config.consistencyMaxWaiters }),
         parking: parkingOf(db, logger),
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },

@@ -3,8 +3,8 @@ import type pg from 'pg';
 import type { IdempotencyBegin, IdempotencyStore, ScopedKey, StoredResponse } from '../../ports/idempotency-store.ts';
 import type { Migration } from './database.ts';
 
-/** A claim older than this is taken to belong to a crashed process and may be taken over. */
-const STALE_CLAIM_SECONDS = 60;
+/** A claim older than this (IDEMPOTENCY_CLAIM_TIMEOUT_MS) is taken to belong to a crashed process and may be taken over. */
+export const DEFAULT_CLAIM_TIMEOUT_MS = 60_000;
 /** Expired keys are deleted at most this often per store, in slices, so a claim never waits on a large purge. */
 const PURGE_EVERY_MS = 60_000;
 const PURGE_SLICE = 1000;
@@ -50,12 +50,15 @@ export const idempotencyMigrations: Migration[] = [
 export type PostgresIdempotencyStoreOptions = {
   /** How long a key is remembered after its first use (IDEMPOTENCY_TTL_MS); afterwards it is new again. */
   ttlMs?: number;
+  /** How long an unanswered claim blocks retries of its key before it is taken to be a crashed process's. */
+  claimTimeoutMs?: number;
 };
 
 type KeyRow = { request_hash: string; status_code: number | null; response_body: string | null; expired: boolean; released: boolean; stale: boolean };
 
 export class PostgresIdempotencyStore implements IdempotencyStore {
   private readonly ttlMs: number;
+  private readonly staleClaimSeconds: number;
   private nextPurgeAt = 0;
 
   constructor(
@@ -63,6 +66,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     options: PostgresIdempotencyStoreOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    this.staleClaimSeconds = (options.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS) / 1000;
   }
 
   async begin({ scope, key }: ScopedKey, requestHash: string): Promise<IdempotencyBegin> {
@@ -79,7 +83,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       `select request_hash, status_code, response_body, expires_at <= now() as expired, claimed_at is null and status_code is null as released,
               status_code is null and claimed_at < now() - make_interval(secs => $3) as stale
          from idempotency_keys where scope = $1 and key = $2`,
-      [scope, key, STALE_CLAIM_SECONDS],
+      [scope, key, this.staleClaimSeconds],
     );
     const row = rows[0];
     if (!row) return this.begin({ scope, key }, requestHash); // purged meanwhile: claim again
@@ -92,7 +96,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
         `update idempotency_keys set claimed_at = now()
           where scope = $1 and key = $2 and status_code is null and claimed_at < now() - make_interval(secs => $3)
           returning generation`,
-        [scope, key, STALE_CLAIM_SECONDS],
+        [scope, key, this.staleClaimSeconds],
       );
       if (takenOver.rows[0]) return { outcome: 'started', generation: takenOver.rows[0].generation };
     }
