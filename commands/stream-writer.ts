@@ -25,6 +25,7 @@ import {
   appendDecided,
   conflictDelayMs,
   decideInOrder,
+  eventIdOf,
   loadStream,
   replayOf,
   replayResult,
@@ -142,7 +143,7 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
       const { accepted, refused, state } = decideInOrder(this.useCase, this.streamId, start.state, waiting);
       // Callers are answered only once the batch's fate is known: when it has to be decided again (a
       // duplicate event id, another writer), a refusal may turn into an acceptance and the other way round.
-      const answerRefusals = () => refused.forEach(({ item, error }) => item.reject(error));
+      const answerRefusals = () => this.answerRefused(refused);
       const withEvents = accepted.filter((decided) => decided.events.length > 0);
       if (withEvents.length === 0) {
         this.cached = { state, revision: start.revision };
@@ -150,7 +151,7 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
           decided.item.report.outcome = 'no_events';
           decided.item.resolve(this.result(decided, null));
         }
-        answerRefusals();
+        await answerRefusals();
         return;
       }
       try {
@@ -172,7 +173,7 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
           decided.item.report.outcome = decided.events.length === 0 ? 'no_events' : 'appended';
           decided.item.resolve(this.result(decided, decided.events.length === 0 ? null : Math.min(lsn, appended.lastLsn)));
         }
-        answerRefusals();
+        await answerRefusals();
         return;
       } catch (error) {
         this.cached = undefined; // the append's outcome is known only for the errors below: read again
@@ -192,6 +193,25 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
           continue;
         }
         throw error;
+      }
+    }
+  }
+
+  /**
+   * Refused commands are answered refused, unless one is the retry of a command that went through (its
+   * answer lost, e.g. to a crash): its first event is then recorded under its own Idempotency-Key, and the
+   * refusal only says so (a crawl "already billed" by itself). Such a retry gets the recorded answer.
+   */
+  private async answerRefused(refused: readonly { item: Pending<State, C, E>; error: unknown }[]): Promise<void> {
+    const retries = refused.filter(({ item }) => item.context.idempotencyKey !== undefined);
+    const stream = retries.length > 0 ? await loadStream(this.eventStore, this.useCase.decider, this.streamId) : undefined;
+    for (const { item, error } of refused) {
+      const run = stream && replayOf(stream.recorded, eventIdOf(this.useCase, this.streamId, item.command, 0, item.context), item.context.idempotencyKey);
+      if (run?.length) {
+        item.report.outcome = 'replayed';
+        item.resolve(replayResult<State, E>(this.streamId, stream!.state, run));
+      } else {
+        item.reject(error);
       }
     }
   }

@@ -188,6 +188,25 @@ describe('escrow and bills', () => {
   });
 });
 
+describe('a bill whose answer was lost', () => {
+  it('answers the retry with the first answer, not crawl_already_billed, appending nothing', async () => {
+    const { publisherId, platformId, platform } = await market(100, 1000);
+    const key = unique('lost-bill');
+    const body = crawl(platformId, publisherId);
+    const first = await send('POST', '/v1/crawls', body, platform, { 'idempotency-key': key });
+    expect(first.statusCode, first.body).toBe(201);
+    // The gateway crashed after the append and before it stored the answer: the claim is left unanswered.
+    await fixture.db.pool.query('update idempotency_keys set status_code = null, response_body = null, claimed_at = null where key = $1', [key]);
+    await expectNothingAppended(async () => {
+      const again = await send('POST', '/v1/crawls', body, platform, { 'idempotency-key': key });
+      expect(again.statusCode, again.body).toBe(201);
+      expect(again.json()).toEqual(first.json());
+    });
+    // Without its key, the same crawl is a duplicate, as before.
+    await expectError(await send('POST', '/v1/crawls', body, platform), 409, 'crawl_already_billed');
+  });
+});
+
 describe('disputes and refunds', () => {
   it('disputes within 7 days, refunds into the escrow once, and shows it in the ledger and revenue', async () => {
     const { publisherId, platformId, publisher, platform } = await market(300, 1000);

@@ -128,7 +128,12 @@ export async function embeddedCrashScenario(options: ChaosOptions): Promise<Chao
       unanswered = [];
       // A key whose request was cut off mid-way answers 409 in_progress until its claim times out: retried.
       for (const write of retry) {
-        await waitFor(async () => (await send(write)) !== 'in_progress', 30_000, () => `${write.kind} ${write.key} stays in progress`);
+        const deadline = Date.now() + 30_000;
+        while ((await send(write)) === 'in_progress') {
+          if (Date.now() > deadline) throw new Error(`${write.kind} ${write.key} stays in progress`);
+          // A client's pause before it asks again.
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
       }
       if (unanswered.length > 0) throw new Error(`${unanswered.length} writes still unanswered after the restart`);
       log(`round ${round}: ${acknowledged.length} acknowledged so far, ${retry.length} retried after the kill, ready again in ${recovery} ms`);
