@@ -18,6 +18,7 @@ import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { readModelsOf } from '../composition/read-models.ts';
+import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import { parkingOf, runProjection } from '../composition/read-side.ts';
 import { createPlatformMetrics } from '../composition/platform-metrics.ts';
 import { createTestDatabase } from '../../infra/testing/postgres.ts';
@@ -57,6 +58,8 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   await migrate(db.knex, 'gateway', idempotencyMigrations);
   await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
   const eventStore = await openEventStore(loadConfig({ DATABASE_URL: database.url }), db);
+  // As the platform does: the read models' tables exist before the first query, not once a worker has started.
+  if (readSide) for (const projection of projections) await ensureProjectionSchema(db, projection);
   const workers = new AbortController();
   const running = readSide === true
     ? projections.map((projection) => runProjection(projection, { db, eventStore, logger: pino({ level: 'silent' }) }, workers.signal))
