@@ -31,6 +31,12 @@ export function forbidden(message: string, details: Record<string, unknown> = {}
   return new DomainError('forbidden', message, details);
 }
 
+/** The actor a use case acts for; a command without one (no verified caller) is refused. */
+export function verifiedActor(actor: Actor | undefined, what: string): Actor {
+  if (!actor) throw forbidden(`${what} needs a verified caller`);
+  return actor;
+}
+
 /** A process of the platform itself (a deadline sweeper): acts as admin, under its own name. */
 export function systemActor(name: string): Actor {
   return { subject: `proofline:${name}`, grants: [{ role: 'admin' }] };

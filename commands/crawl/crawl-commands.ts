@@ -4,7 +4,7 @@
 // Every command has a verified caller; the deciders check what it may do (authority.ts) against the
 // participants read here.
 import type { EventStore } from '../../ports/event-store.ts';
-import { forbidden, type Actor } from '../actor.ts';
+import { verifiedActor } from '../actor.ts';
 import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
 import { streamWriters } from '../stream-writer.ts';
 import { DomainError } from '../decider.ts';
@@ -24,11 +24,6 @@ export type CrawlCommands = ReturnType<typeof crawlCommands>;
 export const crawlBilledEventId = (crawlId: string) => deterministicUuid('CrawlBilled', crawlId);
 
 /** The caller of a crawl command; refused (403) without a verified one. */
-function callerOf(context: CommandContext, what: string): Actor {
-  if (!context.actor) throw forbidden(`${what} needs a verified caller`);
-  return context.actor;
-}
-
 export function crawlCommands(eventStore: EventStore, clock: () => number = Date.now) {
   // Bills read the platform's and the publisher's tiny streams; concurrent bills share one read of each.
   const participantReads = new SharedReads<LoadedStream<ParticipantState>>();
@@ -56,19 +51,19 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
 
   return {
     async registerParticipant(input: RegisterParticipantInput, context: CommandContext) {
-      const by = callerOf(context, 'registering a participant');
+      const by = verifiedActor(context.actor, 'registering a participant');
       const result = await registrations.handle({ type: 'RegisterParticipant', data: { ...input, now: clock(), by } }, context);
       return { participantId: input.participantId, role: input.role, streamId: result.streamId, lsn: result.lastLsn };
     },
 
     async setPrice(publisherId: string, input: SetPriceInput, context: CommandContext) {
-      const by = callerOf(context, 'setting a price');
+      const by = verifiedActor(context.actor, 'setting a price');
       const result = await participants.handle({ type: 'SetPublisherPrice', data: { publisherId, pricePerCrawl: input.pricePerCrawl, now: clock(), by } }, context);
       return { publisherId, pricePerCrawl: input.pricePerCrawl, lsn: result.lastLsn };
     },
 
     async deposit(platformId: string, input: DepositInput, context: CommandContext) {
-      const by = callerOf(context, 'a deposit');
+      const by = verifiedActor(context.actor, 'a deposit');
       const platform = await participant(platformId);
       const result = await escrows.handle({ type: 'DepositEscrow', data: { platformId, amount: input.amount, now: clock(), platform, by } }, context);
       // From the event, as for bills and refunds: a retry answered with the recorded deposit gets its balance.
@@ -78,7 +73,7 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
     },
 
     async billCrawl(input: BillCrawlInput, context: CommandContext) {
-      const by = callerOf(context, 'billing a crawl');
+      const by = verifiedActor(context.actor, 'billing a crawl');
       const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
       const result = await escrows.handle({ type: 'BillCrawl', data: { ...input, now: clock(), platform, publisher, by } }, context);
       const billed = result.events[0]!;
@@ -87,14 +82,14 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
     },
 
     async disputeCrawl(crawlId: string, input: DisputeCrawlInput, context: CommandContext) {
-      const by = callerOf(context, 'a dispute');
+      const by = verifiedActor(context.actor, 'a dispute');
       const platform = await participant(input.platformId);
       const result = await escrows.handle({ type: 'DisputeCrawl', data: { crawlId, ...input, now: clock(), platform, by } }, context);
       return { crawlId, eventId: result.eventIds[0]!, lsn: result.lastLsn };
     },
 
     async refundCrawl(crawlId: string, input: RefundCrawlInput, context: CommandContext) {
-      const by = callerOf(context, 'a refund');
+      const by = verifiedActor(context.actor, 'a refund');
       // The platform too: its owner is told why a refund is not the platform's to grant.
       const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
       const result = await escrows.handle({ type: 'RefundCrawl', data: { crawlId, ...input, now: clock(), platform, publisher, by } }, context);
