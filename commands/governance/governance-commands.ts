@@ -2,7 +2,7 @@
 // command core, configured once per use case.
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../../ports/event-store.ts';
-import { forbidden, isAdmin, type Actor, type Grant } from '../actor.ts';
+import { isAdmin, verifiedActor, type Grant } from '../actor.ts';
 import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
 import { deterministicUuid } from '../event-ids.ts';
 import { SharedReads } from '../shared-reads.ts';
@@ -20,11 +20,6 @@ export type GovernanceDependencies = {
 };
 
 /** Every governance command has an author: refused (403) without a verified actor. */
-function actorOf(context: CommandContext, what: string): Actor {
-  if (!context.actor) throw forbidden(`${what} needs a verified caller`);
-  return context.actor;
-}
-
 export function governanceCommands(eventStore: EventStore, { clock = Date.now, grantsOf }: GovernanceDependencies) {
   const decisionReads = new SharedReads<LoadedStream<DecisionState>>();
   const onDecision: UseCase<DecisionState, DecisionCommand, DecisionEvent> = {
@@ -46,7 +41,7 @@ export function governanceCommands(eventStore: EventStore, { clock = Date.now, g
   return {
     /** Who may create is the route's policy (convener or admin); the creator recorded is the actor. */
     async createDecision(input: CreateDecisionInput, context: CommandContext) {
-      const actor = actorOf(context, 'creating a decision');
+      const actor = verifiedActor(context.actor, 'creating a decision');
       // With an Idempotency-Key and no client id, the id must be the same on a retry.
       const decisionId =
         input.decisionId ?? (context.idempotencyKey ? deterministicUuid('decision', context.idempotencyKey) : randomUUID());
@@ -65,16 +60,22 @@ export function governanceCommands(eventStore: EventStore, { clock = Date.now, g
      * RoleGranted events of the access log, so every weight traces back to one), never from the caller's key.
      */
     async castVote(decisionId: string, input: CastVoteInput, context: CommandContext) {
-      const voterId = voterOf(actorOf(context, 'voting'), decisionId, input.voterId);
-      const voterClass = voterClassOf(await grantsOf(voterId), decisionId);
+      const actor = verifiedActor(context.actor, 'voting');
+      const voterId = voterOf(actor, decisionId, input.voterId);
+      // A signed-in voter's grants came with its verified identity; a key's are the key's own, not its subject's.
+      const voterGrants = voterId === actor.subject && actor.keyId === undefined ? actor.grants : grantsOf(voterId);
       // Thousands of voters a second read the same tiny decision stream: concurrent reads share one query.
-      const decision = await decisionReads.run(decisionId, () => loadStream(eventStore, decisionDecider, decisionStreamId(decisionId)));
+      const [grants, decision] = await Promise.all([
+        voterGrants,
+        decisionReads.run(decisionId, () => loadStream(eventStore, decisionDecider, decisionStreamId(decisionId))),
+      ]);
+      const voterClass = voterClassOf(grants, decisionId);
       const result = await ballots.handle({ type: 'CastVote', data: { decisionId, voterId, option: input.option, voterClass, now: clock(), decision: decision.state } }, context);
       return { eventId: result.eventIds[0]!, lsn: result.lastLsn };
     },
 
     async closeDecision(decisionId: string, context: CommandContext) {
-      const actor = actorOf(context, 'closing a decision');
+      const actor = verifiedActor(context.actor, 'closing a decision');
       const by = { subject: actor.subject, admin: isAdmin(actor) };
       const result = await decisions.handle({ type: 'CloseDecision', data: { decisionId, now: clock(), by } }, context);
       return { lsn: result.lastLsn };
