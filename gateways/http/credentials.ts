@@ -2,9 +2,10 @@
 // API key (`pl_<keyId>_<secret>`). Tokens and keys are stored only as HMAC digests under the data
 // directory's credential key, so a copy of the tables alone cannot be turned back into credentials.
 // What was verified is kept for `cacheMs` (a revocation made by this gateway is applied at once; one made by
-// another gateway within that time).
+// another gateway within that time); concurrent requests of one credential share one read.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Actor, Grant, Role } from '../../commands/actor.ts';
+import { SharedReads } from '../../commands/shared-reads.ts';
 import type { ApiKey, ApiKeyStore } from '../../ports/api-keys.ts';
 import type { SessionStore } from '../../ports/sessions.ts';
 
@@ -52,18 +53,19 @@ export async function issueApiKey(keys: ApiKeyStore, digestKey: Uint8Array, gran
   return { keyId, key, record };
 }
 
+/** Answers kept for `ttlMs` (0: none kept); concurrent loads of one key share one read (SharedReads). */
 class ExpiringCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
+  private readonly reads = new SharedReads<V>();
   constructor(private readonly ttlMs: number, private readonly clock: () => number) {}
 
   async get(key: string, load: () => Promise<V>): Promise<V> {
-    const now = this.clock();
     const hit = this.entries.get(key);
-    if (hit && hit.until > now) return hit.value;
-    const value = await load();
+    if (hit && hit.until > this.clock()) return hit.value;
+    const value = await this.reads.run(key, load);
     if (this.ttlMs > 0) {
       if (this.entries.size >= CACHE_LIMIT) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { value, until: now + this.ttlMs });
+      this.entries.set(key, { value, until: this.clock() + this.ttlMs });
     }
     return value;
   }
@@ -73,9 +75,12 @@ class ExpiringCache<V> {
   }
 }
 
+/** An active key as verified against: its digest, and the actor it proves. */
+type KeyRecord = { secretDigest: Buffer; actor: Actor };
+
 export class Credentials {
   private readonly sessionActors: ExpiringCache<{ subject: string; expiresAt: number } | undefined>;
-  private keyActors: ExpiringCache<Actor | undefined>;
+  private readonly keyRecords: ExpiringCache<KeyRecord | undefined>;
   private readonly grants: ExpiringCache<readonly Grant[]>;
 
   constructor(
@@ -85,7 +90,7 @@ export class Credentials {
     private readonly settings: CredentialSettings,
   ) {
     this.sessionActors = new ExpiringCache(settings.cacheMs, settings.clock);
-    this.keyActors = new ExpiringCache(settings.cacheMs, settings.clock);
+    this.keyRecords = new ExpiringCache(settings.cacheMs, settings.clock);
     this.grants = new ExpiringCache(settings.cacheMs, settings.clock);
   }
 
@@ -97,7 +102,7 @@ export class Credentials {
   async actorOf(authorization: string | undefined): Promise<Actor | undefined> {
     const credential = bearerCredentialOf(authorization);
     if (!credential) return undefined;
-    if (credential.kind === 'key') return this.keyActors.get(credential.key, () => this.verifyKey(credential.keyId, credential.key));
+    if (credential.kind === 'key') return this.verifyKey(credential.keyId, credential.key);
     const tokenDigest = this.digest(credential.token);
     const session = await this.sessionActors.get(tokenDigest, async () => {
       const found = await this.sessions.findSession(tokenDigest, new Date(this.settings.clock()));
@@ -129,18 +134,21 @@ export class Credentials {
 
   async revokeKey(keyId: string): Promise<boolean> {
     const revoked = await this.keys.revokeKey(keyId, new Date(this.settings.clock()));
-    // The cache is keyed by the whole key, which is not kept: drop every cached key actor of this id.
-    this.keyActors = new ExpiringCache(this.settings.cacheMs, this.settings.clock);
+    this.keyRecords.forget(keyId);
     return revoked;
   }
 
+  /** The key's actor when the key is active and its secret is the one issued (digests compared in constant time). */
   private async verifyKey(keyId: string, key: string): Promise<Actor | undefined> {
-    const found = await this.keys.findActiveKey(keyId);
-    if (!found) return undefined;
-    const expected = Buffer.from(found.secretDigest, 'hex');
-    const actual = Buffer.from(this.digest(key), 'hex');
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-    const { role, scope, subject } = found.key;
-    return { subject, keyId, grants: [scope === undefined ? { role: role as Role } : { role: role as Role, scope }] };
+    const record = await this.keyRecords.get(keyId, async () => {
+      const found = await this.keys.findActiveKey(keyId);
+      if (!found) return undefined;
+      const { role, scope, subject } = found.key;
+      const grant = scope === undefined ? { role: role as Role } : { role: role as Role, scope };
+      return { secretDigest: Buffer.from(found.secretDigest, 'hex'), actor: { subject, keyId, grants: [grant] } };
+    });
+    if (!record) return undefined;
+    const presented = Buffer.from(this.digest(key), 'hex');
+    return presented.length === record.secretDigest.length && timingSafeEqual(presented, record.secretDigest) ? record.actor : undefined;
   }
 }
