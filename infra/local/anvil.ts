@@ -12,7 +12,7 @@
 // With `stateFile`, anvil loads the chain from it at start, dumps it every second and at exit, so a restart on
 // the same file (and, if given, the same port) continues the same chain.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -20,6 +20,7 @@ import path from 'node:path';
 import { rpcChainId } from '../chain/rpc-chain-id.ts';
 import { refuseInProduction } from './development-only.ts';
 import { freePort } from './embedded-postgres.ts';
+import { commandLineOf, pidIn, stopProcess } from './processes.ts';
 
 export type Anvil = {
   rpcUrl: string;
@@ -116,7 +117,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
       }
       // The shell may go before anvil has dumped its state and exited: stopped means anvil itself is gone.
       const pid = await Promise.race([anvilPid, exited.then(() => undefined)]);
-      if (pid !== undefined) await processGone(pid, STOP_GRACE_MS);
+      if (pid !== undefined) await stopProcess(pid, undefined, STOP_GRACE_MS);
       // Stop reading: the pipes would keep this process alive if anything of the group still held them.
       child.stdin?.destroy();
       child.stdout?.destroy();
@@ -143,26 +144,6 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   }
 }
 
-/** Waits (polling) until the process is gone; SIGKILLs it once `graceMs` have passed. */
-async function processGone(pid: number, graceMs: number): Promise<void> {
-  const deadline = Date.now() + graceMs;
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    if (Date.now() > deadline) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        return;
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The first line the watchdog writes to stderr: anvil's own pid. */
 function firstLine(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
@@ -183,32 +164,12 @@ function firstLine(child: ChildProcess): Promise<number> {
  * so: a pid reused by another program is left alone), and waits for it to go.
  */
 export async function stopStaleAnvil(pidFile: string, stateFile: string, timeoutMs = 10_000): Promise<boolean> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
-  } catch {
-    return false;
-  }
-  const ours = () => {
-    try {
-      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return commandLine.some((part) => path.basename(part).startsWith('anvil')) && commandLine.includes(stateFile);
-    } catch {
-      return false;
-    }
-  };
-  if (!Number.isInteger(pid) || pid <= 1 || !ours()) {
-    await rm(pidFile, { force: true });
-    return false;
-  }
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (ours()) {
-    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const pid = pidIn(pidFile);
+  const commandLine = pid === undefined ? [] : commandLineOf(pid);
+  const ours = commandLine.some((part) => path.basename(part).startsWith('anvil')) && commandLine.includes(stateFile);
+  if (ours) await stopProcess(pid!, 'SIGTERM', timeoutMs);
   await rm(pidFile, { force: true });
-  return true;
+  return ours;
 }
 
 async function assertPortFree(host: string, port: number): Promise<void> {

@@ -6,6 +6,7 @@
 // its command line that it is a postgres of this cluster and by the owner file that its owner is gone, and
 // shuts it down before starting its own. An owner that still runs is another platform: refused.
 import { refuseInProduction } from './development-only.ts';
+import { commandLineOf, pidIn, processAlive, stopProcess } from './processes.ts';
 import { mkdir } from 'node:fs/promises';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -84,23 +85,6 @@ export class ClusterInUseError extends Error {
   override readonly name = 'ClusterInUseError';
 }
 
-function pidIn(file: string, line = 0): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').split('\n')[line]);
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function commandLineOf(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-}
-
 /** Shuts down a server left running on the cluster by an owner that is gone; refuses when the owner still runs. */
 async function stopServerOfGoneOwner(databaseDir: string): Promise<void> {
   const server = pidIn(path.join(databaseDir, 'postmaster.pid'));
@@ -113,12 +97,7 @@ async function stopServerOfGoneOwner(databaseDir: string): Promise<void> {
     throw new ClusterInUseError(`the embedded PostgreSQL of ${databaseDir} runs for process ${owner}, which still runs: another platform on this data directory?`);
   }
   // SIGINT: PostgreSQL's fast shutdown (every transaction it acknowledged is already durable).
-  process.kill(server, 'SIGINT');
-  const deadline = Date.now() + 30_000;
-  while (processAlive(server)) {
-    if (Date.now() > deadline) process.kill(server, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await stopProcess(server, 'SIGINT', 30_000);
 }
 
 /**
@@ -139,16 +118,6 @@ export function runningEmbeddedPostgresUrl(dataDir: string): string | undefined 
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || !processAlive(pid)) return undefined;
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, under another user (as root, the server runs as `postgres`).
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function freePort(): Promise<number> {
