@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../events-schema/index.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
+import { expectNothingAppended as nothingAppended, expectError } from '../testing/http-expectations.ts';
 
 let fixture: HttpFixture;
 
@@ -21,16 +22,7 @@ const send = (method: 'POST' | 'PUT', url: string, payload: unknown, as: Partial
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}`;
 
-async function expectNothingAppended(action: () => Promise<unknown>) {
-  const before = await fixture.headLsn();
-  await action();
-  expect(await fixture.headLsn()).toBe(before);
-}
-
-async function expectError(response: { statusCode: number; json(): { error: string } }, status: number, code: string) {
-  expect(response.statusCode, JSON.stringify(response.json())).toBe(status);
-  expect(response.json().error).toBe(code);
-}
+const expectNothingAppended = (action: () => Promise<unknown>) => nothingAppended(fixture, action);
 
 /**
  * A publisher at `price` registered by a signed-in wallet, which owns it (`publisher`), and a platform with

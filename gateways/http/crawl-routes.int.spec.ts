@@ -3,6 +3,7 @@
 // acts through an API key scoped to it (who else may act is crawl-authority.int.spec.ts's).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
+import { expectNothingAppended as nothingAppended, expectError } from '../testing/http-expectations.ts';
 
 let fixture: HttpFixture;
 const DAY = 86_400_000;
@@ -21,16 +22,7 @@ const get = (url: string) => fixture.app.inject({ method: 'GET', url });
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}`;
 
-async function expectNothingAppended(action: () => Promise<unknown>) {
-  const before = await fixture.eventStore.headLsn();
-  await action();
-  expect(await fixture.eventStore.headLsn()).toBe(before);
-}
-
-async function expectError(response: { statusCode: number; json(): { error: string } }, status: number, code: string) {
-  expect(response.statusCode, JSON.stringify(response.json())).toBe(status);
-  expect(response.json().error).toBe(code);
-}
+const expectNothingAppended = (action: () => Promise<unknown>) => nothingAppended(fixture, action);
 
 /** A publisher at `price`, and a platform with `deposit` in escrow, each registered and acting with a key scoped to it. */
 async function market(price = 300, deposit = 1000) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
+import { expectNothingAppended as nothingAppended } from '../testing/http-expectations.ts';
 
 let fixture: HttpFixture;
 let now = Date.parse('2030-01-01T00:00:00Z');
@@ -43,11 +44,7 @@ async function eventAt(lsn: number) {
 }
 
 /** Every refusal must leave the log as it was. */
-async function expectNothingAppended(action: () => Promise<unknown>) {
-  const before = await fixture.headLsn();
-  await action();
-  expect(await fixture.headLsn()).toBe(before);
-}
+const expectNothingAppended = (action: () => Promise<unknown>) => nothingAppended(fixture, action);
 
 /** A refusal with its status and error code, and nothing appended. */
 async function expectRefused(send: () => Promise<{ statusCode: number; json(): { error: string; message: string } }>, status: number, error: string) {

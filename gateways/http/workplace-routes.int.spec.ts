@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reviewerPseudonym, reviewIdempotencyKey } from '../../commands/workplace/pseudonym.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
+import { expectNothingAppended as nothingAppended } from '../testing/http-expectations.ts';
 
 const DAY = 86_400_000;
 const START = Date.parse('2030-01-01T00:00:00Z');
@@ -65,11 +66,7 @@ async function scoredCompany(scores = [30, 35, 40, 45, 50]): Promise<string> {
   return companyId;
 }
 
-async function expectNothingAppended(action: () => Promise<unknown>) {
-  const before = await fixture.headLsn();
-  await action();
-  expect(await fixture.headLsn()).toBe(before);
-}
+const expectNothingAppended = (action: () => Promise<unknown>) => nothingAppended(fixture, action);
 
 async function expectRefused(response: Promise<{ statusCode: number; body: string; json(): { error: string } }>, status: number, error: string) {
   await expectNothingAppended(async () => {
