@@ -66,6 +66,8 @@ export function createWatermarkWatch(options: WatermarkWatchOptions): WatermarkW
         watches.set(projection, watch);
       }
       const watched = watch;
+      // The watermark only moves forward: an LSN the last read already reached needs no wait for the next one.
+      if (watched.last >= lsn) return Promise.resolve({ reached: true, watermark: watched.last });
       waiting += 1;
       return new Promise<WatermarkWait>((resolve, reject) => {
         const waiter: Waiter = {
