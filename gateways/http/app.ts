@@ -10,6 +10,7 @@ import { DomainError } from '../../commands/decider.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
 import type { Metrics } from '../../ports/metrics.ts';
+import { isDatabaseUnreachable } from '../../infra/db/unreachable.ts';
 import { createMetricsRegistry } from '../../infra/telemetry/index.ts';
 import { boundedContexts } from '../contexts/index.ts';
 import { errorRegistry, isRegisteredCode, type ErrorCode } from './error-registry.ts';
@@ -103,15 +104,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   // JSON only: without a parser for text/plain, any other body type is answered with 415.
   app.removeContentTypeParser('text/plain');
 
-  app.setErrorHandler((error, request, reply) => {
-    const { status, body } = renderError(error);
-    if (status >= 500 && !(error instanceof HttpError && error.code === 'busy')) request.log.error({ err: error, url: request.url }, 'request failed');
-    if (error instanceof HttpError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-    return reply.code(status).send(body);
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` } satisfies ErrorBody),
-  );
+  answerErrorsInContract(app);
 
   if ((deps.sessions || deps.apiKeys || deps.auth) && !(deps.sessions && deps.apiKeys && deps.auth)) {
     throw new Error('sign-in and API keys need sessions, apiKeys and auth settings: give buildHttpApp all three or none');
@@ -177,6 +170,21 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   return Object.assign(app, { routePolicies }) as HttpApp;
 }
 
+/** Every error a route, hook or fastify raises, and every unknown route, answered in the contract's body. */
+export function answerErrorsInContract(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = renderError(error);
+    if (body.error === 'not_ready') request.log.warn({ err: error, url: request.url }, 'request refused: not ready (a store unreachable, or shutting down)');
+    else if (status >= 500 && !(error instanceof HttpError && error.code === 'busy')) request.log.error({ err: error, url: request.url }, 'request failed');
+    if (error instanceof HttpError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+    else if (body.error === 'not_ready') reply.header('retry-after', '1');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` } satisfies ErrorBody),
+  );
+}
+
 /**
  * The longest path parameter the router accepts, well above the longest id a schema allows (stream ids,
  * 512): between the two, the route's schema refuses the parameter naming it.
@@ -238,6 +246,8 @@ export function renderError(error: unknown): { status: number; body: ErrorBody }
   if (error instanceof InvalidCursorError) return errorBody('invalid_request', error.message, [{ path: 'cursor', message: 'invalid cursor' }]);
   if (error instanceof WrongExpectedRevisionError) return errorBody('concurrency_conflict', error.message);
   if (error instanceof DuplicateEventIdError) return errorBody('duplicate_event_id', error.message);
+  // PostgreSQL down or restarting: nothing was acknowledged; the client sends it again, with its key, shortly.
+  if (isDatabaseUnreachable(error)) return errorBody('not_ready', 'the database is unreachable; retry shortly');
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case 'FST_ERR_BAD_URL':

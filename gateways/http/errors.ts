@@ -35,7 +35,7 @@ export const platformErrors = {
   rate_limited: { status: 429, description: 'Too many requests from this subject (or address); `Retry-After` says when to try again.' },
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
   busy: { status: 503, description: 'Too many requests are waiting for read models (`consistentWith`) on this gateway; `Retry-After` says when to try again.' },
-  not_ready: { status: 503, description: 'A store the gateway depends on is unreachable, or the gateway is shutting down.' },
+  not_ready: { status: 503, description: 'A store the gateway depends on is unreachable (PostgreSQL down or restarting), or the gateway is shutting down; `Retry-After` says when to try again.' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

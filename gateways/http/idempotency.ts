@@ -100,7 +100,11 @@ export function registerIdempotencyRecorder(app: FastifyInstance, store: Idempot
     if (!claim) return payload;
     request.idempotency = undefined;
     const body = typeof payload === 'string' ? payload : String(payload ?? '');
-    if (reply.statusCode >= 500 || Buffer.byteLength(body) > MAX_STORED_RESPONSE_BYTES) await store.release(claim.key);
+    if (reply.statusCode >= 500 || Buffer.byteLength(body) > MAX_STORED_RESPONSE_BYTES) {
+      // A store that cannot be reached now (often the reason for the 5xx) must not replace the answer: the
+      // claim then lapses after its timeout, and the client's retry runs again.
+      await store.release(claim.key).catch((error: unknown) => request.log.warn({ err: error, idempotencyKey: claim.key.key }, 'could not free the Idempotency-Key; it lapses with its claim'));
+    }
     else await store.complete(claim.key, { statusCode: reply.statusCode, body });
     return payload;
   });

@@ -49,12 +49,13 @@ export type HttpFixture = {
   close(): Promise<void>;
 };
 
-export type HttpFixtureOptions = Partial<HttpAppDependencies> & { readSide?: boolean | 'fed-elsewhere' };
+/** `dial`: the address the gateway connects to for the test database, given its own (e.g. through a TCP proxy). */
+export type HttpFixtureOptions = Partial<HttpAppDependencies> & { readSide?: boolean | 'fed-elsewhere'; dial?: (databaseUrl: string) => string };
 
 export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
-  const { readSide, ...overrides } = options;
+  const { readSide, dial, ...overrides } = options;
   const database = await createTestDatabase();
-  const db = openDatabase(database.url);
+  const db = openDatabase(dial ? dial(database.url) : database.url);
   await migrate(db.knex, 'gateway', idempotencyMigrations);
   await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
   const eventStore = await openEventStore(loadConfig({ DATABASE_URL: database.url }), db);
