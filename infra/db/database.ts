@@ -19,8 +19,11 @@ export type Database = SqlDatabase & {
 
 export function openDatabase(url: string, options: { poolSize?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 20 });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  // A client that loses its server must not crash the process, idle (the pool's 'error') or checked out
+  // between two queries (the client's own 'error', which pg emits with no listener of its own then): the
+  // next query on it fails, and its holder releases it broken.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 5 } });
   return {
     url,
