@@ -10,7 +10,7 @@ import { DomainError } from '../../commands/decider.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
 import type { Metrics } from '../../ports/metrics.ts';
-import { isDatabaseUnreachable } from '../../infra/db/unreachable.ts';
+import { isDatabaseUnreachable } from '../../projections/runtime/index.ts';
 import { createMetricsRegistry } from '../../infra/telemetry/index.ts';
 import { boundedContexts } from '../contexts/index.ts';
 import { errorRegistry, isRegisteredCode, type ErrorCode } from './error-registry.ts';

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.ts';
 import { openDatabase, type Database } from './database.ts';
-import { isDatabaseUnreachable } from './unreachable.ts';
+import { isDatabaseUnreachable } from '../../projections/runtime/transient-errors.ts';
 
 let database: TestDatabase;
 let db: Database;

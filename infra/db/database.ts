@@ -17,6 +17,9 @@ export type Database = SqlDatabase & {
   close(): Promise<void>;
 };
 
+const silent = () => {};
+const SILENT_KNEX_LOG = { warn: silent, error: silent, debug: silent, deprecate: silent };
+
 export function openDatabase(url: string, options: { poolSize?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 20 });
   // A client that loses its server must not crash the process, idle (the pool's 'error') or checked out
@@ -24,7 +27,8 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
   // next query on it fails, and its holder releases it broken.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 5 } });
+  // knex would also print connection failures to the console; they reach the caller, who logs them structured.
+  const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 5 }, log: SILENT_KNEX_LOG });
   return {
     url,
     pool,
@@ -60,13 +64,12 @@ export async function migrate(knex: Knex, group: string, migrations: readonly Mi
  * Its failures reach the caller; knex's own console logging is silenced.
  */
 async function migrateSchema(url: string, schema: string, groups: readonly MigrationGroup[]): Promise<void> {
-  const silent = () => {};
   const scoped = knexFactory({
     client: 'pg',
     connection: url,
     searchPath: [schema],
     pool: { min: 0, max: 1 },
-    log: { warn: silent, error: silent, debug: silent, deprecate: silent },
+    log: SILENT_KNEX_LOG,
   });
   try {
     await scoped.raw('create schema if not exists ??', [schema]);

@@ -10,3 +10,4 @@ export { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
 export { SourceContractError } from './batch-plan.ts';
 export { ProjectionBatchError, ReadModelTimeoutError } from './errors.ts';
 export { createWatermarkWatch, DEFAULT_CONSISTENCY_MAX_WAITERS, type WatermarkWatch, type WatermarkWatchOptions } from './watermark-watch.ts';
+export { isDatabaseUnreachable, isTransientError } from './transient-errors.ts';

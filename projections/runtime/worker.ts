@@ -5,6 +5,7 @@
 // A batch whose transaction fails for a database reason is tried again a few times; after that run() rejects
 // with a ProjectionBatchError and whoever runs the worker restarts it. Refused events never fail a batch:
 // they are parked.
+import { setTimeout as delay } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { ProjectionTracer } from '../../ports/projection-tracing.ts';
@@ -15,7 +16,7 @@ import { ProjectionBatchError } from './errors.ts';
 import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction } from './projection-schema.ts';
 import type { ProjectionSource, SourceBatch } from '../../ports/projection-source.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import { retryTransient } from './transient-errors.ts';
+import { isDatabaseUnreachable, retryTransient } from './transient-errors.ts';
 
 export type ProjectionWorkerOptions = {
   db: SqlDatabase;
@@ -33,7 +34,7 @@ export type ProjectionWorkerOptions = {
 const untraced: ProjectionTracer = { traceBatch: (_projection, _batch, apply) => apply() };
 
 export type ProjectionWorker = {
-  /** Runs until the signal aborts (resolves) or a batch cannot be committed (rejects). */
+  /** Runs until the signal aborts (resolves) or a batch cannot be committed (rejects); waits out an unreachable database. */
   run(signal: AbortSignal): Promise<void>;
 };
 
@@ -44,33 +45,54 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
   const shared = { projection: projection.name, lock: 'shared' } as const;
   const tracer = options.tracer ?? untraced;
 
+  /** One run of the source, from the stored positions, until the signal aborts or something fails. */
+  const runOnce = async (signal: AbortSignal, committed: () => void) => {
+    await ensureProjectionSchema(db, projection);
+    await logStart(options, logger);
+    await source.run({
+      signal,
+      positions: () => inProjectionTransaction(db, shared, readPositions),
+      partitionsKnown: (partitions) => inProjectionTransaction(db, shared, (trx) => registerPartitions(trx, partitions)),
+      retirePartitions: async (partitions) => {
+        const retired = await inProjectionTransaction(db, shared, (trx) => retirePartitions(trx, partitions));
+        if (retired.length > 0) logger.warn({ retired }, 'partitions this source no longer reads stop holding the watermark back');
+      },
+      handle: async (batch) => {
+        const apply = () => inProjectionTransaction(db, shared, (trx) => applySourceBatch(trx, projection, batch));
+        // Spans: one per batch, and one per traced event as a child of its traceparent (ports/projection-tracing.ts).
+        const outcome = await tracer.traceBatch(projection, batch, async () => {
+          try {
+            return await retryTransient(apply, { attempts: options.batchAttempts ?? 5, firstDelayMs: 100, signal, logger });
+          } catch (error) {
+            const failure = batchError(projection.name, batch, error);
+            logger.error({ err: failure }, 'batch could not be committed; the worker stops');
+            throw failure;
+          }
+        });
+        logOutcome(logger, batch, outcome);
+        committed();
+      },
+    });
+  };
+
   return {
     async run(signal) {
-      await ensureProjectionSchema(db, projection);
-      await logStart(options, logger);
-      await source.run({
-        signal,
-        positions: () => inProjectionTransaction(db, shared, readPositions),
-        partitionsKnown: (partitions) => inProjectionTransaction(db, shared, (trx) => registerPartitions(trx, partitions)),
-        retirePartitions: async (partitions) => {
-          const retired = await inProjectionTransaction(db, shared, (trx) => retirePartitions(trx, partitions));
-          if (retired.length > 0) logger.warn({ retired }, 'partitions this source no longer reads stop holding the watermark back');
-        },
-        handle: async (batch) => {
-          const apply = () => inProjectionTransaction(db, shared, (trx) => applySourceBatch(trx, projection, batch));
-          // Spans: one per batch, and one per traced event as a child of its traceparent (ports/projection-tracing.ts).
-          const outcome = await tracer.traceBatch(projection, batch, async () => {
-            try {
-              return await retryTransient(apply, { attempts: options.batchAttempts ?? 5, firstDelayMs: 100, signal, logger });
-            } catch (error) {
-              const failure = batchError(projection.name, batch, error);
-              logger.error({ err: failure }, 'batch could not be committed; the worker stops');
-              throw failure;
-            }
-          });
-          logOutcome(logger, batch, outcome);
-        },
-      });
+      // PostgreSQL down or restarting stops this run (a batch that cannot commit, positions that cannot be
+      // read); the worker starts again after a growing pause instead of failing for good. Every batch is
+      // committed with its checkpoint, so starting again loses and repeats nothing.
+      for (let outages = 0; ; ) {
+        try {
+          await runOnce(signal, () => (outages = 0));
+          break;
+        } catch (error) {
+          if (signal.aborted || !isDatabaseUnreachable(error)) throw error;
+          outages += 1;
+          const waitMs = Math.min(30_000, 500 * 2 ** (outages - 1));
+          logger.warn({ err: error, outages, waitMs }, 'PostgreSQL is unreachable; the worker starts again after a pause');
+          await delay(waitMs, undefined, { signal }).catch(() => {});
+          if (signal.aborted) break;
+        }
+      }
       logger.info('projection worker stopped');
     },
   };
