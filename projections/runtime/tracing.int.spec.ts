@@ -121,7 +121,7 @@ describe('a batch that cannot be committed', () => {
       afterWrite: async (_, trx) => void (await trx.raw('select pg_terminate_backend(pg_backend_pid())')),
     });
     const batch = { topic: 'scripted', partition: 0, events: recorded, watermarkLsn: recorded[0]!.lsn, nextOffset: null };
-    const worker = createProjectionWorker({ db: testbed.db, projection: crashing, source: scriptedSource([batch]), batchAttempts: 1, tracer: projectionTracing });
+    const worker = createProjectionWorker({ db: testbed.db, projection: crashing, source: scriptedSource([batch]), batchAttempts: 1, waitOutOutages: false, tracer: projectionTracing });
     await expect(worker.run(new AbortController().signal)).rejects.toBeInstanceOf(ProjectionBatchError);
 
     const [span] = spansOf(recorded[0]!);

@@ -105,7 +105,7 @@ describe('one transaction per batch', () => {
       // The server ends this connection after the batch wrote its rows, before the checkpoint moved.
       afterWrite: async (_, trx) => void (await trx.raw('select pg_terminate_backend(pg_backend_pid())')),
     });
-    const worker = createProjectionWorker({ db: testbed.db, projection: crashing, source: scriptedSource([batchOf(recorded)]), batchAttempts: 1 });
+    const worker = createProjectionWorker({ db: testbed.db, projection: crashing, source: scriptedSource([batchOf(recorded)]), batchAttempts: 1, waitOutOutages: false });
     const failure = await worker.run(new AbortController().signal).then(() => undefined, (error: unknown) => error);
 
     expect(failure).toBeInstanceOf(ProjectionBatchError);

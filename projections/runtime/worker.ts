@@ -27,6 +27,11 @@ export type ProjectionWorkerOptions = {
   logger?: Logger;
   /** Attempts per batch when its transaction fails for a transient database reason. Default 5. */
   batchAttempts?: number;
+  /**
+   * Whether a run stopped by an unreachable database starts again after a pause (default) or rejects, for a
+   * caller that restarts the worker itself or wants to see the batch failure.
+   */
+  waitOutOutages?: boolean;
   /** Reports each batch (spans); the composition gives the telemetry adapter's. Default: batches are not traced. */
   tracer?: ProjectionTracer;
 };
@@ -85,7 +90,7 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
           await runOnce(signal, () => (outages = 0));
           break;
         } catch (error) {
-          if (signal.aborted || !isDatabaseUnreachable(error)) throw error;
+          if (signal.aborted || options.waitOutOutages === false || !isDatabaseUnreachable(error)) throw error;
           outages += 1;
           const waitMs = Math.min(30_000, 500 * 2 ** (outages - 1));
           logger.warn({ err: error, outages, waitMs }, 'PostgreSQL is unreachable; the worker starts again after a pause');
