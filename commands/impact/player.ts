@@ -186,7 +186,12 @@ export function decide(command: PlayerCommand, state: PlayerState): PlayerEvent[
       const { transferId, from, to, amount, now } = command.data;
       if (from === to) throw new DomainError('transfer_to_self', `player ${from} cannot transfer tokens to themselves`, { playerId: from });
       requireAmount(amount);
-      if (state.sent.has(transferId)) throw new DomainError('transfer_exists', `transfer ${transferId} was already sent`, { transferId });
+      const sent = state.sent.get(transferId);
+      if (sent) {
+        // Debited already: the same transfer again (a retry completing its credit) decides nothing; another is refused.
+        if (sent.to === to && sent.amount === amount) return [];
+        throw new DomainError('transfer_exists', `transfer ${transferId} was already sent, to ${sent.to} for ${sent.amount}`, { transferId });
+      }
       requireBalance(state, amount, from);
       return [{ type: 'TokensSent', data: { transferId, from, to, amount, balanceAfter: state.balance - amount, sentAt: now } }];
     }

@@ -368,12 +368,17 @@ describe('player decider: the token ledger', () => {
     spec.given([]).when(send(1)).thenThrows('insufficient_tokens');
   });
 
-  it('refuses a transfer to oneself, a non-positive or inexact amount, and a transfer id sent before', () => {
+  it('refuses a transfer to oneself, a non-positive or inexact amount, and a transfer id sent before with other terms', () => {
     spec.given(funded).when(send(1, PLAYER)).thenThrows('transfer_to_self');
     spec.given(funded).when(send(0)).thenThrows('amount_out_of_range');
     spec.given(funded).when(send(-1)).thenThrows('amount_out_of_range');
     spec.given(funded).when(send(1.5)).thenThrows('amount_out_of_range');
-    spec.given(history(submit('s1', { quest: instantQuest('q1') }), send(1))).when(send(1)).thenThrows('transfer_exists');
+    spec.given(history(submit('s1', { quest: instantQuest('q1') }), send(1))).when(send(2)).thenThrows('transfer_exists');
+    spec.given(history(submit('s1', { quest: instantQuest('q1') }), send(1))).when(send(1, WITNESS_2)).thenThrows('transfer_exists');
+  });
+
+  it('the same transfer again (a retry) decides no second debit', () => {
+    spec.given(history(submit('s1', { quest: instantQuest('q1') }), send(1))).when(send(1)).then([]);
   });
 
   it('credits a transfer once: the same transfer id again decides nothing', () => {
