@@ -201,7 +201,7 @@ export function decide(command: PlayerCommand, state: PlayerState): PlayerEvent[
       if (state.received.has(transferId)) return [];
       requireAmount(amount);
       const balanceAfter = state.balance + amount;
-      if (balanceAfter > MAX_IMPACT_INTEGER) throw new DomainError('amount_out_of_range', `the balance of ${to} would exceed the largest exact amount`, { playerId: to, amount });
+      if (balanceAfter > MAX_IMPACT_INTEGER) throw new DomainError('token_amount_out_of_range', `the balance of ${to} would exceed the largest exact amount`, { playerId: to, amount });
       return [{ type: 'TokensReceived', data: { transferId, from, to, amount, balanceAfter, receivedAt: now } }];
     }
     case 'RedeemTokens': {
@@ -314,7 +314,7 @@ function verification(state: PlayerState, submissionId: string, now: number): Pl
   const minted = tokensFor(tokenReward, difficulty);
   const balanceAfter = state.balance + minted;
   if (totalXpAfter > MAX_IMPACT_INTEGER || balanceAfter > MAX_IMPACT_INTEGER) {
-    throw new DomainError('amount_out_of_range', `verifying submission ${submissionId} would take XP or tokens past the largest exact amount`, { submissionId });
+    throw new DomainError('token_amount_out_of_range', `verifying submission ${submissionId} would take XP or tokens past the largest exact amount`, { submissionId });
   }
   const events: PlayerEvent[] = [
     { type: 'QuestCompleted', data: { submissionId, questId, playerId, zoneId, region, category, completedAt: now, flagged } },
@@ -340,7 +340,7 @@ function requireUndecided(submission: Submission, submissionId: string): void {
 
 function requireAmount(amount: number): void {
   if (!Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_IMPACT_INTEGER) {
-    throw new DomainError('amount_out_of_range', 'an amount is a positive integer of micro-units', { amount });
+    throw new DomainError('token_amount_out_of_range', 'an amount is a positive integer of micro-units', { amount });
   }
 }
 

@@ -370,9 +370,9 @@ describe('player decider: the token ledger', () => {
 
   it('refuses a transfer to oneself, a non-positive or inexact amount, and a transfer id sent before with other terms', () => {
     spec.given(funded).when(send(1, PLAYER)).thenThrows('transfer_to_self');
-    spec.given(funded).when(send(0)).thenThrows('amount_out_of_range');
-    spec.given(funded).when(send(-1)).thenThrows('amount_out_of_range');
-    spec.given(funded).when(send(1.5)).thenThrows('amount_out_of_range');
+    spec.given(funded).when(send(0)).thenThrows('token_amount_out_of_range');
+    spec.given(funded).when(send(-1)).thenThrows('token_amount_out_of_range');
+    spec.given(funded).when(send(1.5)).thenThrows('token_amount_out_of_range');
     spec.given(history(submit('s1', { quest: instantQuest('q1') }), send(1))).when(send(2)).thenThrows('transfer_exists');
     spec.given(history(submit('s1', { quest: instantQuest('q1') }), send(1))).when(send(1, WITNESS_2)).thenThrows('transfer_exists');
   });
@@ -390,7 +390,7 @@ describe('player decider: the token ledger', () => {
   it('redeems (burns) from the balance, exactly all of it at most', () => {
     spec.given(funded).when(redeem(3_000_000)).then([{ type: 'TokensRedeemed', data: { playerId: PLAYER, amount: 3_000_000, item: 'sapling', balanceAfter: 0, redeemedAt: now } }]);
     spec.given(funded).when(redeem(3_000_001)).thenThrows('insufficient_tokens');
-    spec.given(funded).when(redeem(0)).thenThrows('amount_out_of_range');
+    spec.given(funded).when(redeem(0)).thenThrows('token_amount_out_of_range');
   });
 
   it('the balance is what was minted and received less what was sent and redeemed, and every step stays ≥ 0', () => {
