@@ -3,6 +3,7 @@ export type { Event } from './event.ts';
 export * from './access/events.ts';
 export * from './crawl/events.ts';
 export * from './governance/events.ts';
+export * from './impact/events.ts';
 export * from './workplace/events.ts';
 export {
   contextOf,

@@ -3,12 +3,13 @@ import { createEventRegistry, type SchemaVersionInfo } from './event-registry.ts
 import type { AccessEvent } from './access/events.ts';
 import type { CrawlEvent } from './crawl/events.ts';
 import type { GovernanceEvent } from './governance/events.ts';
+import type { ImpactEvent } from './impact/events.ts';
 import type { WorkplaceEvent } from './workplace/events.ts';
 import { readSchemaFiles } from './schema-files.ts';
 import { upcasters } from './upcasters.ts';
 
 /** Every domain event of the platform; each context adds its union here. */
-export type ProoflineEvent = GovernanceEvent | WorkplaceEvent | CrawlEvent | AccessEvent;
+export type ProoflineEvent = GovernanceEvent | WorkplaceEvent | CrawlEvent | AccessEvent | ImpactEvent;
 export type ProoflineEventType = ProoflineEvent['type'];
 
 const registry = createEventRegistry<ProoflineEvent>(readSchemaFiles(new URL('./', import.meta.url)), upcasters);

@@ -105,7 +105,7 @@ describe('proofline keys against DATABASE_URL', () => {
       runProofline(['keys', 'create', '--role', 'company', '--scope', 'acme\u0007'], unreachable),
     ]);
     expect(runs.map(({ code }) => code)).toEqual([2, 2]);
-    expect(runs[0]!.stderr).toContain('--role must be one of admin, auditor, convener, expert, community, ballot-box, company, participant');
+    expect(runs[0]!.stderr).toContain('--role must be one of admin, auditor, convener, expert, community, ballot-box, company, participant, quest-master');
     expect(runs[1]!.stderr).toContain('--scope: letters, digits');
     for (const { stdout } of runs) expect(stdout).toBe('');
     expect((await gateway.db.query<{ n: number }>('select count(*)::int as n from api_keys')).rows[0]!.n).toBe(before);

@@ -1,0 +1,171 @@
+// The use cases over an event store in memory: the orchestration the deciders cannot see (the evidence
+// claim, the two legs of a transfer, retries and concurrency).
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decodeEvent, type ProoflineEvent } from '../../events-schema/index.ts';
+import type { Actor } from '../actor.ts';
+import type { CommandContext } from '../command-core.ts';
+import { DomainError } from '../decider.ts';
+import { InMemoryEventStore } from '../testing/in-memory-event-store.ts';
+import { impactCommands } from './impact-commands.ts';
+import { createQuestSchema, defineZoneSchema, submitEvidenceSchema } from './schemas.ts';
+
+const now = Date.UTC(2030, 0, 10, 12);
+const QM: Actor = { subject: 'qm-1', grants: [{ role: 'quest-master' }] };
+const ALICE: Actor = { subject: '0x1111111111111111111111111111111111111111', grants: [] };
+const BOB: Actor = { subject: '0x2222222222222222222222222222222222222222', grants: [] };
+const CAROL: Actor = { subject: '0x3333333333333333333333333333333333333333', grants: [] };
+const as = (actor: Actor, idempotencyKey?: string): CommandContext => ({ metadata: {}, actor, ...(idempotencyKey ? { idempotencyKey } : {}) });
+
+const zone = defineZoneSchema.parse({ zoneId: 'z1', name: 'Delta', region: 'camargue', center: { lat: 43.533, lon: 4.633 }, radiusM: 500, priority: 1 });
+const quest = (questId: string, witnessesRequired: number) =>
+  createQuestSchema.parse({ questId, title: 'Clean', category: 'cleanup', zoneId: 'z1', difficulty: 'easy', baseXp: 100, tokenReward: 10_000_000, witnessesRequired });
+const submission = (submissionId: string, sha = 'ab', capturedAt = new Date(now - 60_000).toISOString()) =>
+  submitEvidenceSchema.parse({ submissionId, evidence: { sha256: sha.repeat(32) }, location: { lat: 43.533, lon: 4.633, accuracyM: 5 }, capturedAt });
+
+let store: InMemoryEventStore;
+let impact: ReturnType<typeof impactCommands>;
+const eventsOf = (streamId: string): ProoflineEvent[] => store.log.filter((event) => event.streamId === streamId).map((event) => decodeEvent(event.data));
+const balanceOf = (playerId: string) => {
+  const withBalance = eventsOf(`impact-player-${playerId}`).filter((event) => 'balanceAfter' in event.data);
+  return (withBalance.at(-1)?.data as { balanceAfter: number } | undefined)?.balanceAfter ?? 0;
+};
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: unknown) => (error instanceof DomainError ? error.code : (error as Error).name));
+
+beforeEach(async () => {
+  store = new InMemoryEventStore();
+  impact = impactCommands(store, () => now);
+  await impact.defineZone(zone, as(QM));
+  await impact.createQuest(quest('q-witnessed', 2), as(QM));
+  await impact.createQuest(quest('q-instant', 0), as(QM));
+});
+
+describe('impact use cases: authority', () => {
+  it('zones, quests and reviews take role quest-master; tokens move only by their player', async () => {
+    expect(await codeOf(impact.defineZone({ ...zone, zoneId: 'z2' }, as(ALICE)))).toBe('forbidden');
+    expect(await codeOf(impact.createQuest(quest('q3', 0), as(ALICE)))).toBe('forbidden');
+    expect(await codeOf(impact.closeQuest('q-instant', as(ALICE)))).toBe('forbidden');
+    expect(await codeOf(impact.review('s1', { submitterId: ALICE.subject, decision: 'approve' }, as(BOB)))).toBe('forbidden');
+    expect(await codeOf(impact.transfer(ALICE.subject, { to: BOB.subject, amount: 1 }, as(BOB)))).toBe('forbidden');
+    expect(await codeOf(impact.redeem(ALICE.subject, { amount: 1, item: 'x' }, as(BOB)))).toBe('forbidden');
+    expect(await codeOf(impact.submitEvidence('q-instant', submission('s1'), { metadata: {} }))).toBe('forbidden');
+  });
+
+  it('a quest needs a defined zone', async () => {
+    expect(await codeOf(impact.createQuest({ ...quest('q3', 0), zoneId: 'nowhere' }, as(QM)))).toBe('zone_not_found');
+  });
+});
+
+describe('impact use cases: submissions', () => {
+  it('verified by two other players, rewarded on the submitter’s stream', async () => {
+    const submitted = await impact.submitEvidence('q-witnessed', submission('s1'), as(ALICE));
+    expect(submitted).toMatchObject({ status: 'pending_witnesses', flags: [], playerId: ALICE.subject });
+    expect(await codeOf(impact.witness('s1', { submitterId: ALICE.subject, approve: true }, as(ALICE)))).toBe('cannot_witness_own_submission');
+    await impact.witness('s1', { submitterId: ALICE.subject, approve: true }, as(BOB));
+    const verified = await impact.witness('s1', { submitterId: ALICE.subject, approve: true }, as(CAROL));
+    expect(verified.status).toBe('verified');
+    expect(eventsOf(`impact-player-${ALICE.subject}`).map((event) => event.type)).toEqual([
+      'EvidenceSubmitted',
+      'WitnessRecorded',
+      'WitnessRecorded',
+      'QuestCompleted',
+      'XpAwarded',
+      'TokensMinted',
+      'LeveledUp',
+    ]);
+    expect(balanceOf(ALICE.subject)).toBe(10_000_000);
+    expect(await codeOf(impact.submitEvidence('q-witnessed', submission('s2', 'cd', new Date(now - 30_000).toISOString()), as(ALICE)))).toBe('quest_already_completed');
+  });
+
+  it('the same evidence from anyone else is flagged duplicate_evidence; a retry of the first is not', async () => {
+    const first = await impact.submitEvidence('q-instant', submission('s1'), as(ALICE, 'key-1'));
+    expect(eventsOf('impact-evidence-' + 'ab'.repeat(32))).toEqual([
+      { type: 'EvidenceClaimed', data: { sha256: 'ab'.repeat(32), submissionId: 's1', playerId: ALICE.subject, claimedAt: now } },
+    ]);
+    const retry = await impact.submitEvidence('q-instant', submission('s1'), as(ALICE, 'key-1'));
+    expect(retry).toMatchObject({ status: 'verified', flags: [], eventIds: first.eventIds });
+    const copy = await impact.submitEvidence('q-instant', submission('s2'), as(BOB));
+    expect(copy).toMatchObject({ status: 'flagged', flags: ['duplicate_evidence'] });
+    expect(await codeOf(impact.submitEvidence('q-witnessed', submission('s2', 'ef'), as(CAROL)))).toBe('submission_exists');
+  });
+
+  it('a refused submission claims no hash', async () => {
+    expect(await codeOf(impact.submitEvidence('no-such-quest', submission('s1'), as(ALICE)))).toBe('quest_not_found');
+    await impact.closeQuest('q-instant', as(QM));
+    expect(await codeOf(impact.submitEvidence('q-instant', submission('s1'), as(ALICE)))).toBe('quest_closed');
+    expect(eventsOf('impact-evidence-' + 'ab'.repeat(32))).toEqual([]);
+  });
+
+  it('a flagged submission is decided by a quest-master’s review', async () => {
+    const flagged = await impact.submitEvidence('q-witnessed', submission('s1', 'ab', new Date(now + 1).toISOString()), as(ALICE));
+    expect(flagged).toMatchObject({ status: 'flagged', flags: ['stale'] });
+    expect(await codeOf(impact.witness('s1', { submitterId: ALICE.subject, approve: true }, as(BOB)))).toBe('submission_flagged');
+    expect(await impact.review('s1', { submitterId: ALICE.subject, decision: 'approve' }, as(QM))).toMatchObject({ status: 'verified' });
+  });
+});
+
+describe('impact use cases: transfers', () => {
+  beforeEach(async () => {
+    await impact.submitEvidence('q-instant', submission('s1'), as(ALICE)); // 10 000 000 minted to Alice
+  });
+
+  it('debits the sender and credits the receiver under one transfer id', async () => {
+    const result = await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 4_000_000 }, as(ALICE, 'tr-key'));
+    expect(result).toMatchObject({ from: ALICE.subject, to: BOB.subject, amount: 4_000_000, balance: 6_000_000 });
+    expect(balanceOf(ALICE.subject)).toBe(6_000_000);
+    expect(balanceOf(BOB.subject)).toBe(4_000_000);
+    expect(await codeOf(impact.transfer(ALICE.subject, { to: BOB.subject, amount: 6_000_001 }, as(ALICE)))).toBe('insufficient_tokens');
+    expect(await codeOf(impact.transfer(ALICE.subject, { to: ALICE.subject, amount: 1 }, as(ALICE)))).toBe('transfer_to_self');
+  });
+
+  it('a crash between debit and credit: the retry completes it, once', async () => {
+    store.beforeAppend = (streamId) => {
+      if (streamId === `impact-player-${BOB.subject}`) throw new Error('crashed');
+    };
+    expect(await codeOf(impact.transfer(ALICE.subject, { to: BOB.subject, amount: 3_000_000, transferId: 't1' }, as(ALICE, 'k')))).toBe('Error');
+    expect([balanceOf(ALICE.subject), balanceOf(BOB.subject)]).toEqual([7_000_000, 0]);
+    store.beforeAppend = () => {};
+    await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 3_000_000, transferId: 't1' }, as(ALICE, 'k'));
+    await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 3_000_000, transferId: 't1' }, as(ALICE, 'k'));
+    expect([balanceOf(ALICE.subject), balanceOf(BOB.subject)]).toEqual([7_000_000, 3_000_000]);
+    expect(eventsOf(`impact-player-${ALICE.subject}`).filter((event) => event.type === 'TokensSent')).toHaveLength(1);
+    expect(eventsOf(`impact-player-${BOB.subject}`).filter((event) => event.type === 'TokensReceived')).toHaveLength(1);
+  });
+
+  it('a crash between debit and credit: completePendingTransfers credits what is missing, once', async () => {
+    store.beforeAppend = (streamId) => {
+      if (streamId === `impact-player-${CAROL.subject}`) throw new Error('crashed');
+    };
+    await codeOf(impact.transfer(ALICE.subject, { to: CAROL.subject, amount: 2_000_000, transferId: 't2' }, as(ALICE)));
+    store.beforeAppend = () => {};
+    await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 1_000_000, transferId: 't3' }, as(ALICE));
+    expect(await impact.completePendingTransfers(ALICE.subject)).toEqual(['t2']);
+    expect(await impact.completePendingTransfers(ALICE.subject)).toEqual([]);
+    expect([balanceOf(ALICE.subject), balanceOf(BOB.subject), balanceOf(CAROL.subject)]).toEqual([7_000_000, 1_000_000, 2_000_000]);
+  });
+
+  it('simultaneous transfers out of one balance never overdraw it, and no token is created or lost', async () => {
+    const attempts = Array.from({ length: 30 }, (_, index) =>
+      impact.transfer(ALICE.subject, { to: index % 2 ? BOB.subject : CAROL.subject, amount: 1_000_000, transferId: `c${index}` }, as(ALICE)).then(
+        () => 'ok',
+        (error: unknown) => (error instanceof DomainError ? error.code : (error as Error).name),
+      ),
+    );
+    const outcomes = await Promise.all(attempts);
+    const succeeded = outcomes.filter((outcome) => outcome === 'ok').length;
+    expect(succeeded).toBeLessThanOrEqual(10);
+    expect(outcomes.every((outcome) => ['ok', 'insufficient_tokens', 'WrongExpectedRevisionError'].includes(outcome))).toBe(true);
+    await impact.completePendingTransfers(ALICE.subject);
+    const sent = eventsOf(`impact-player-${ALICE.subject}`).filter((event) => event.type === 'TokensSent').length;
+    expect(balanceOf(ALICE.subject)).toBe(10_000_000 - sent * 1_000_000);
+    expect(balanceOf(ALICE.subject)).toBeGreaterThanOrEqual(0);
+    expect(balanceOf(ALICE.subject) + balanceOf(BOB.subject) + balanceOf(CAROL.subject)).toBe(10_000_000);
+    for (const event of store.log.map((recorded) => decodeEvent(recorded.data))) {
+      if ('balanceAfter' in event.data) expect(event.data.balanceAfter as number).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('redeems (burns) from the balance, never below zero', async () => {
+    expect(await impact.redeem(ALICE.subject, { amount: 10_000_000, item: 'sapling' }, as(ALICE))).toMatchObject({ balance: 0 });
+    expect(await codeOf(impact.redeem(ALICE.subject, { amount: 1, item: 'sapling' }, as(ALICE)))).toBe('insufficient_tokens');
+  });
+});
