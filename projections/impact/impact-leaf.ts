@@ -13,8 +13,10 @@
 // hashed sorted, as in projections/anchoring/merkle-tree.ts, which builds the tree. Each entry is also an
 // anchored event, provable against the chain by its event id.
 import { eventIdBytes32, keccak256, streamHashOf, type Bytes32 } from '../../events-schema/leaf.ts';
+import type { LedgerKind } from '../../ports/read-models/impact.ts';
 
-export type LedgerKind = 'xp' | 'mint' | 'send' | 'receive' | 'redeem';
+export type { LedgerKind };
+
 export const ledgerKindCodes: Readonly<Record<LedgerKind, number>> = { xp: 1, mint: 2, send: 3, receive: 4, redeem: 5 };
 
 export type LedgerLeafEntry = { entryId: string; playerId: string; kind: LedgerKind; amount: number; lsn: number };
