@@ -1,7 +1,6 @@
 // What analysts and players ask of the impact read model. bigint columns arrive as strings and are returned
 // as exact JS numbers (the command side never records more than a safe integer).
 import { toHex, type Bytes32 } from '../../events-schema/leaf.ts';
-import { tierFor } from '../../events-schema/impact/rules.ts';
 import type {
   ImpactMetrics,
   ImpactPlayer,
@@ -51,11 +50,10 @@ function checkMonth(month: string): string {
 export async function player(knex: Sql, playerId: string): Promise<ImpactPlayer | null> {
   const row = (await table(knex, 'players').where({ player_id: playerId }).first()) as Record<string, string | number> | undefined;
   if (!row) return null;
-  const level = Number(row.level);
   return {
     playerId,
-    level,
-    tier: (row.tier as ImpactPlayer['tier']) ?? tierFor(level),
+    level: Number(row.level),
+    tier: row.tier as ImpactPlayer['tier'],
     xp: exact(row.xp!),
     tokens: exact(row.tokens!),
     questsCompleted: exact(row.quests_completed!),
