@@ -3,6 +3,7 @@
 import type { AccessQueries } from './read-models/access.ts';
 import type { CrawlQueries } from './read-models/crawl.ts';
 import type { GovernanceQueries } from './read-models/governance.ts';
+import type { ImpactQueries } from './read-models/impact.ts';
 import type { WorkplaceQueries } from './read-models/workplace.ts';
 
 export type ReadModels = {
@@ -10,6 +11,7 @@ export type ReadModels = {
   workplace: WorkplaceQueries;
   crawl: CrawlQueries;
   access: AccessQueries;
+  impact: ImpactQueries;
   /** The LSN up to which the projection has applied every event. */
   watermark(projection: string): Promise<number>;
   /**

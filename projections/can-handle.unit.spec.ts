@@ -6,6 +6,7 @@ import { contextOf, eventTypes, type GovernanceEvent } from '../events-schema/in
 import { anchoringProjection } from './anchoring/anchoring-projection.ts';
 import { crawlProjection } from './crawl/crawl-projection.ts';
 import { governanceProjection } from './governance/governance-projection.ts';
+import { impactProjection } from './impact/impact-projection.ts';
 import { boundedContexts, projections } from '../gateways/contexts/index.ts';
 import { eventTypesOf } from './projection.ts';
 import { workplaceProjection } from './workplace/workplace-projection.ts';
@@ -23,6 +24,10 @@ describe('canHandle', () => {
 
   it('covers the governance, workplace and crawl projections', () => {
     expect(boundedContexts.flatMap((context) => context.projections)).toEqual(expect.arrayContaining([governanceProjection, workplaceProjection, crawlProjection]));
+  });
+
+  it('the impact projection reads every registered event type of its context, and no other', () => {
+    expect(sorted(impactProjection.canHandle)).toEqual(registeredIn('impact'));
   });
 
   it('anchoring reads every registered event type', () => {

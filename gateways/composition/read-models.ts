@@ -4,6 +4,7 @@ import { listGrants } from '../../projections/access/queries.ts';
 import { decisionResults, listDecisions } from '../../projections/governance/queries.ts';
 import { dailyTotals, escrowOf, listCrawls, participantRole } from '../../projections/crawl/queries.ts';
 import { payoutProof, settlementBatch } from '../../projections/crawl/settlement.ts';
+import { leaderboard, ledger, ledgerProof, listQuests, metrics, monthRoot, player, playerRank, quest, tokenTotals } from '../../projections/impact/queries.ts';
 import { createWatermarkWatch, DEFAULT_CONSISTENCY_MAX_WAITERS, watermark } from '../../projections/runtime/index.ts';
 import { certifications, companyExists, companyScore, engagements, scoreForCommands, watchList } from '../../projections/workplace/queries.ts';
 import type { ReadModels } from '../../ports/read-models.ts';
@@ -47,6 +48,18 @@ export function readModelsOf(db: SqlDatabase, options: ReadModelsOptions = {}): 
     },
     access: {
       listGrants: (options) => listGrants(sql, options),
+    },
+    impact: {
+      player: (playerId) => player(sql, playerId),
+      leaderboard: (region, options) => leaderboard(sql, region, options),
+      playerRank: (region, playerId, options) => playerRank(sql, region, playerId, options),
+      listQuests: (options) => listQuests(sql, options),
+      quest: (questId) => quest(sql, questId),
+      ledger: (options) => ledger(sql, options),
+      monthRoot: (month) => monthRoot(sql, month),
+      ledgerProof: (entryId) => ledgerProof(sql, entryId),
+      metrics: (options) => metrics(sql, options),
+      tokenTotals: () => tokenTotals(sql),
     },
     watermark: (projection) => watermark(db, projection),
     waitFor: (projection, lsn, timeoutMs) => watch.waitFor(projection, lsn, timeoutMs),
