@@ -4,7 +4,7 @@ import { listGrants } from '../../projections/access/queries.ts';
 import { decisionResults, listDecisions } from '../../projections/governance/queries.ts';
 import { dailyTotals, escrowOf, listCrawls, participantRole } from '../../projections/crawl/queries.ts';
 import { payoutProof, settlementBatch } from '../../projections/crawl/settlement.ts';
-import { leaderboard, ledger, ledgerProof, listQuests, metrics, monthRoot, player, playerRank, quest, tokenTotals } from '../../projections/impact/queries.ts';
+import { leaderboard, ledger, ledgerProof, listQuests, metrics, monthRoot, player, playerRank, quest, submitterOf, tokenTotals } from '../../projections/impact/queries.ts';
 import { createWatermarkWatch, DEFAULT_CONSISTENCY_MAX_WAITERS, watermark } from '../../projections/runtime/index.ts';
 import { certifications, companyExists, companyScore, engagements, scoreForCommands, watchList } from '../../projections/workplace/queries.ts';
 import type { ReadModels } from '../../ports/read-models.ts';
@@ -55,6 +55,7 @@ export function readModelsOf(db: SqlDatabase, options: ReadModelsOptions = {}): 
       playerRank: (region, playerId, options) => playerRank(sql, region, playerId, options),
       listQuests: (options) => listQuests(sql, options),
       quest: (questId) => quest(sql, questId),
+      submitterOf: (submissionId) => submitterOf(sql, submissionId),
       ledger: (options) => ledger(sql, options),
       monthRoot: (month) => monthRoot(sql, month),
       ledgerProof: (entryId) => ledgerProof(sql, entryId),

@@ -7,9 +7,10 @@ import type { ContextProcess } from './bounded-context.ts';
 import { access } from './access.ts';
 import { crawl } from './crawl.ts';
 import { governance } from './governance.ts';
+import { impact } from './impact.ts';
 import { workplace } from './workplace.ts';
 
-export const boundedContexts = [governance, workplace, crawl, access] as const;
+export const boundedContexts = [governance, workplace, crawl, access, impact] as const;
 
 /** Every read model of the platform, by name (`proofline project <name>`): the contexts', then anchoring's. */
 export const projections: readonly Projection[] = [...boundedContexts.flatMap((context) => context.projections), anchoringProjection];

@@ -7,13 +7,17 @@ import { createHttpFixture, type Credential, type HttpFixture } from '../testing
 import type { MatrixRequest, MatrixRow } from './access-matrix/matrix-case.ts';
 import { crawlRows } from './access-matrix/crawl.ts';
 import { governanceRows } from './access-matrix/governance.ts';
+import { impactRows } from './access-matrix/impact.ts';
 import { platformRows } from './access-matrix/platform.ts';
 import { workplaceRows } from './access-matrix/workplace.ts';
 
-const rows: MatrixRow[] = [...platformRows, ...governanceRows, ...workplaceRows, ...crawlRows];
+const rows: MatrixRow[] = [...platformRows, ...governanceRows, ...workplaceRows, ...crawlRows, ...impactRows];
 
-/** State-changing routes with no role to refuse: sign-in is public, and logout ends the caller's own session. */
-const SELF_SERVICE = ['POST /v1/auth/siwe', 'POST /v1/auth/logout'];
+/**
+ * State-changing routes with no role to refuse: sign-in is public, logout ends the caller's own session, and
+ * a player submits evidence and witnesses as themselves (impact-routes.int.spec.ts tests their refusals).
+ */
+const SELF_SERVICE = ['POST /v1/auth/siwe', 'POST /v1/auth/logout', 'POST /v1/quests/:id/submissions', 'POST /v1/submissions/:id/witness'];
 
 let fixture: HttpFixture;
 

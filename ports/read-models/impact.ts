@@ -76,6 +76,8 @@ export type ImpactQueries = {
   /** Newest first, keyset-paged. */
   listQuests(options: { zoneId?: string; category?: string; status?: QuestStatus; limit: number; cursor?: string }): Promise<{ quests: ImpactQuest[]; nextCursor: string | null }>;
   quest(questId: string): Promise<ImpactQuest | null>;
+  /** The player who submitted it; null when the read model does not know it (yet). */
+  submitterOf(submissionId: string): Promise<string | null>;
   /** The month's entries, oldest first (by LSN), keyset-paged. */
   ledger(options: { month: string; limit: number; cursor?: string }): Promise<{ entries: LedgerEntry[]; nextCursor: string | null }>;
   monthRoot(month: string): Promise<MonthRoot>;

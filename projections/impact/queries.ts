@@ -191,6 +191,12 @@ export async function quest(knex: Sql, questId: string): Promise<ImpactQuest | n
 
 const questCursor = keysetCursor('quest');
 
+/** The player who submitted it (witnesses and reviews are decided on that player's stream); null when unknown. */
+export async function submitterOf(knex: Sql, submissionId: string): Promise<string | null> {
+  const row = (await table(knex, 'submissions').where({ submission_id: submissionId }).first('player_id')) as { player_id: string } | undefined;
+  return row?.player_id ?? null;
+}
+
 // ---- The impact ledger and its monthly roots ---------------------------------------------------------
 
 type LedgerRow = { entry_id: string; month: string; kind: LedgerEntry['kind']; player_id: string; amount: string; at: Date; lsn: string; leaf: Buffer };

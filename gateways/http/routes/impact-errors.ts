@@ -1,0 +1,30 @@
+// The impact context's error codes (merged into the registry in ../error-registry.ts).
+import type { ErrorDefinition } from '../errors.ts';
+
+export const impactErrors = {
+  zone_not_found: { status: 404, description: 'No zone has this id.' },
+  quest_not_found: { status: 404, description: 'No quest has this id.' },
+  submission_not_found: { status: 404, description: 'No submission has this id (for this submitter), or the read model does not know its submitter yet: name `submitterId`.' },
+  player_not_found: { status: 404, description: 'The player has nothing in the read model (or no XP on that leaderboard).' },
+  ledger_entry_not_found: { status: 404, description: 'No impact ledger entry has this id.' },
+  zone_exists: { status: 409, description: 'A zone with this id is already defined.' },
+  quest_exists: { status: 409, description: 'A quest with this id already exists.' },
+  quest_already_closed: { status: 409, description: 'The quest is already closed.' },
+  quest_closed: { status: 409, description: 'The quest is closed, or past its `closesAt`: it takes no submissions.' },
+  quest_not_open_yet: { status: 409, description: 'The quest opens later (`opensAt`).' },
+  submission_exists: { status: 409, description: 'A submission with this id already exists.' },
+  submission_pending: { status: 409, description: 'The player already has a submission to this quest waiting for witnesses or a review.' },
+  quest_already_completed: { status: 409, description: 'The player already has a verified completion of this quest.' },
+  submission_flagged: { status: 409, description: 'The submission was flagged by an automatic check: a quest-master reviews it, witnesses do not vote.' },
+  submission_already_decided: { status: 409, description: 'The submission is already verified or rejected.' },
+  already_witnessed: { status: 409, description: 'This witness already voted on the submission.' },
+  submission_not_flagged: { status: 409, description: 'Only a flagged submission is reviewed; this one waits for its witnesses.' },
+  transfer_exists: { status: 409, description: 'A transfer with this id was already sent, with other terms or by another player.' },
+  insufficient_tokens: { status: 409, description: 'The amount is more than the balance; nothing was moved.' },
+  priority_out_of_range: { status: 422, description: 'A zone’s priority is 1.00 to 2.00.' },
+  invalid_quest_window: { status: 422, description: 'A quest closes after it opens, and not in the past.' },
+  cannot_witness_own_submission: { status: 422, description: 'A player never witnesses their own submission.' },
+  cannot_review_own_submission: { status: 422, description: 'A quest-master never reviews their own submission.' },
+  transfer_to_self: { status: 422, description: 'A transfer goes to another player.' },
+  token_amount_out_of_range: { status: 422, description: 'A token amount is a positive safe integer of micro-units, and no balance or XP total may exceed one.' },
+} as const satisfies Record<string, ErrorDefinition>;
