@@ -43,8 +43,10 @@ describe('checkReadModels (audit verify --rebuild)', () => {
     expect(report.projections.map((check) => check.projection)).toEqual(projections.map((projection) => projection.name));
     for (const check of report.projections) expect(check.comparedAtLsn).toBe(5);
     expect(report.projections.flatMap((check) => check.tables.map((table) => table.table)).sort()).toEqual([
-      'anchor_leaves', 'certifications', 'companies', 'company_scores', 'crawls', 'decision_tallies', 'decision_votes', 'decisions',
-      'engagements', 'escrows', 'grants', 'participants', 'platform_days', 'publisher_days', 'watch_list',
+      'anchor_leaves', 'certifications', 'companies', 'company_scores', 'crawls', 'daily_metrics', 'decision_tallies', 'decision_votes',
+      'decisions', 'engagements', 'escrows', 'evidence_claims', 'grants', 'leaderboard_all', 'leaderboard_day', 'ledger', 'metric_players',
+      'participants', 'platform_days', 'player_days', 'players', 'publisher_days', 'quest_completions', 'quests', 'submissions',
+      'token_totals', 'watch_list', 'zones',
     ]);
     expect(await shadowSchemas()).toEqual([]);
   });
