@@ -1,11 +1,14 @@
-// The use cases over an event store in memory: the orchestration the deciders cannot see (the evidence
-// claim, the two legs of a transfer, retries and concurrency).
-import { beforeEach, describe, expect, it } from 'vitest';
+// The use cases on the real PostgreSQL event store (a fresh database per test): the orchestration the
+// deciders cannot see (the evidence claim, the two legs of a transfer, retries and concurrency).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeEvent, type ProoflineEvent } from '../../events-schema/index.ts';
+import { openDatabase, type Database } from '../../infra/db/database.ts';
+import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
+import { createTestDatabase, type TestDatabase } from '../../infra/testing/postgres.ts';
+import type { EventStore, EventToAppend } from '../../ports/event-store.ts';
 import type { Actor } from '../actor.ts';
 import type { CommandContext } from '../command-core.ts';
 import { DomainError } from '../decider.ts';
-import { InMemoryEventStore } from '../testing/in-memory-event-store.ts';
 import { impactCommands } from './impact-commands.ts';
 import { createQuestSchema, defineZoneSchema, submitEvidenceSchema } from './schemas.ts';
 
@@ -22,21 +25,42 @@ const quest = (questId: string, witnessesRequired: number) =>
 const submission = (submissionId: string, sha = 'ab', capturedAt = new Date(now - 60_000).toISOString()) =>
   submitEvidenceSchema.parse({ submissionId, evidence: { sha256: sha.repeat(32) }, location: { lat: 43.533, lon: 4.633, accuracyM: 5 }, capturedAt });
 
-let store: InMemoryEventStore;
+let database: TestDatabase;
+let db: Database;
+let store: PostgresEventStore;
+/** Called before each append; throw from it to cut a use case off there (a crash between two appends). */
+let beforeAppend: (streamId: string, events: readonly EventToAppend[]) => void;
 let impact: ReturnType<typeof impactCommands>;
-const eventsOf = (streamId: string): ProoflineEvent[] => store.log.filter((event) => event.streamId === streamId).map((event) => decodeEvent(event.data));
-const balanceOf = (playerId: string) => {
-  const withBalance = eventsOf(`impact-player-${playerId}`).filter((event) => 'balanceAfter' in event.data);
+const eventsOf = async (streamId: string): Promise<ProoflineEvent[]> => (await store.readStream(streamId)).events.map((event) => decodeEvent(event.data));
+const balanceOf = async (playerId: string) => {
+  const withBalance = (await eventsOf(`impact-player-${playerId}`)).filter((event) => 'balanceAfter' in event.data);
   return (withBalance.at(-1)?.data as { balanceAfter: number } | undefined)?.balanceAfter ?? 0;
 };
 const codeOf = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: unknown) => (error instanceof DomainError ? error.code : (error as Error).name));
 
 beforeEach(async () => {
-  store = new InMemoryEventStore();
-  impact = impactCommands(store, () => now);
+  database = await createTestDatabase('proofline_impact');
+  db = openDatabase(database.url);
+  await migrateEventStore(db);
+  store = createPostgresEventStore(db);
+  beforeAppend = () => {};
+  // The real store, with a hook in front of its appends.
+  const hooked: EventStore = Object.assign(Object.create(store) as EventStore, {
+    appendToStream: (streamId: string, events: readonly EventToAppend[], options?: Parameters<EventStore['appendToStream']>[2]) => {
+      beforeAppend(streamId, events);
+      return store.appendToStream(streamId, events, options);
+    },
+  });
+  impact = impactCommands(hooked, () => now);
   await impact.defineZone(zone, as(QM));
   await impact.createQuest(quest('q-witnessed', 2), as(QM));
   await impact.createQuest(quest('q-instant', 0), as(QM));
+});
+
+afterEach(async () => {
+  await store?.close();
+  await db?.close();
+  await database?.drop();
 });
 
 describe('impact use cases: authority', () => {
@@ -63,7 +87,7 @@ describe('impact use cases: submissions', () => {
     await impact.witness('s1', { submitterId: ALICE.subject, approve: true }, as(BOB));
     const verified = await impact.witness('s1', { submitterId: ALICE.subject, approve: true }, as(CAROL));
     expect(verified.status).toBe('verified');
-    expect(eventsOf(`impact-player-${ALICE.subject}`).map((event) => event.type)).toEqual([
+    expect((await eventsOf(`impact-player-${ALICE.subject}`)).map((event) => event.type)).toEqual([
       'EvidenceSubmitted',
       'WitnessRecorded',
       'WitnessRecorded',
@@ -72,13 +96,13 @@ describe('impact use cases: submissions', () => {
       'TokensMinted',
       'LeveledUp',
     ]);
-    expect(balanceOf(ALICE.subject)).toBe(10_000_000);
+    expect(await balanceOf(ALICE.subject)).toBe(10_000_000);
     expect(await codeOf(impact.submitEvidence('q-witnessed', submission('s2', 'cd', new Date(now - 30_000).toISOString()), as(ALICE)))).toBe('quest_already_completed');
   });
 
   it('the same evidence from anyone else is flagged duplicate_evidence; a retry of the first is not', async () => {
     const first = await impact.submitEvidence('q-instant', submission('s1'), as(ALICE, 'key-1'));
-    expect(eventsOf('impact-evidence-' + 'ab'.repeat(32))).toEqual([
+    expect(await eventsOf('impact-evidence-' + 'ab'.repeat(32))).toEqual([
       { type: 'EvidenceClaimed', data: { sha256: 'ab'.repeat(32), submissionId: 's1', playerId: ALICE.subject, claimedAt: now } },
     ]);
     const retry = await impact.submitEvidence('q-instant', submission('s1'), as(ALICE, 'key-1'));
@@ -92,7 +116,7 @@ describe('impact use cases: submissions', () => {
     expect(await codeOf(impact.submitEvidence('no-such-quest', submission('s1'), as(ALICE)))).toBe('quest_not_found');
     await impact.closeQuest('q-instant', as(QM));
     expect(await codeOf(impact.submitEvidence('q-instant', submission('s1'), as(ALICE)))).toBe('quest_closed');
-    expect(eventsOf('impact-evidence-' + 'ab'.repeat(32))).toEqual([]);
+    expect(await eventsOf('impact-evidence-' + 'ab'.repeat(32))).toEqual([]);
   });
 
   it('a flagged submission is decided by a quest-master’s review', async () => {
@@ -111,36 +135,36 @@ describe('impact use cases: transfers', () => {
   it('debits the sender and credits the receiver under one transfer id', async () => {
     const result = await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 4_000_000 }, as(ALICE, 'tr-key'));
     expect(result).toMatchObject({ from: ALICE.subject, to: BOB.subject, amount: 4_000_000, balance: 6_000_000 });
-    expect(balanceOf(ALICE.subject)).toBe(6_000_000);
-    expect(balanceOf(BOB.subject)).toBe(4_000_000);
+    expect(await balanceOf(ALICE.subject)).toBe(6_000_000);
+    expect(await balanceOf(BOB.subject)).toBe(4_000_000);
     expect(await codeOf(impact.transfer(ALICE.subject, { to: BOB.subject, amount: 6_000_001 }, as(ALICE)))).toBe('insufficient_tokens');
     expect(await codeOf(impact.transfer(ALICE.subject, { to: ALICE.subject, amount: 1 }, as(ALICE)))).toBe('transfer_to_self');
   });
 
   it('a crash between debit and credit: the retry completes it, once', async () => {
-    store.beforeAppend = (streamId) => {
+    beforeAppend = (streamId) => {
       if (streamId === `impact-player-${BOB.subject}`) throw new Error('crashed');
     };
     expect(await codeOf(impact.transfer(ALICE.subject, { to: BOB.subject, amount: 3_000_000, transferId: 't1' }, as(ALICE, 'k')))).toBe('Error');
-    expect([balanceOf(ALICE.subject), balanceOf(BOB.subject)]).toEqual([7_000_000, 0]);
-    store.beforeAppend = () => {};
+    expect([await balanceOf(ALICE.subject), await balanceOf(BOB.subject)]).toEqual([7_000_000, 0]);
+    beforeAppend = () => {};
     await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 3_000_000, transferId: 't1' }, as(ALICE, 'k'));
     await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 3_000_000, transferId: 't1' }, as(ALICE, 'k'));
-    expect([balanceOf(ALICE.subject), balanceOf(BOB.subject)]).toEqual([7_000_000, 3_000_000]);
-    expect(eventsOf(`impact-player-${ALICE.subject}`).filter((event) => event.type === 'TokensSent')).toHaveLength(1);
-    expect(eventsOf(`impact-player-${BOB.subject}`).filter((event) => event.type === 'TokensReceived')).toHaveLength(1);
+    expect([await balanceOf(ALICE.subject), await balanceOf(BOB.subject)]).toEqual([7_000_000, 3_000_000]);
+    expect((await eventsOf(`impact-player-${ALICE.subject}`)).filter((event) => event.type === 'TokensSent')).toHaveLength(1);
+    expect((await eventsOf(`impact-player-${BOB.subject}`)).filter((event) => event.type === 'TokensReceived')).toHaveLength(1);
   });
 
   it('a crash between debit and credit: completePendingTransfers credits what is missing, once', async () => {
-    store.beforeAppend = (streamId) => {
+    beforeAppend = (streamId) => {
       if (streamId === `impact-player-${CAROL.subject}`) throw new Error('crashed');
     };
     await codeOf(impact.transfer(ALICE.subject, { to: CAROL.subject, amount: 2_000_000, transferId: 't2' }, as(ALICE)));
-    store.beforeAppend = () => {};
+    beforeAppend = () => {};
     await impact.transfer(ALICE.subject, { to: BOB.subject, amount: 1_000_000, transferId: 't3' }, as(ALICE));
     expect(await impact.completePendingTransfers(ALICE.subject)).toEqual(['t2']);
     expect(await impact.completePendingTransfers(ALICE.subject)).toEqual([]);
-    expect([balanceOf(ALICE.subject), balanceOf(BOB.subject), balanceOf(CAROL.subject)]).toEqual([7_000_000, 1_000_000, 2_000_000]);
+    expect([await balanceOf(ALICE.subject), await balanceOf(BOB.subject), await balanceOf(CAROL.subject)]).toEqual([7_000_000, 1_000_000, 2_000_000]);
   });
 
   it('simultaneous transfers out of one balance never overdraw it, and no token is created or lost', async () => {
@@ -155,11 +179,11 @@ describe('impact use cases: transfers', () => {
     expect(succeeded).toBeLessThanOrEqual(10);
     expect(outcomes.every((outcome) => ['ok', 'insufficient_tokens', 'WrongExpectedRevisionError'].includes(outcome))).toBe(true);
     await impact.completePendingTransfers(ALICE.subject);
-    const sent = eventsOf(`impact-player-${ALICE.subject}`).filter((event) => event.type === 'TokensSent').length;
-    expect(balanceOf(ALICE.subject)).toBe(10_000_000 - sent * 1_000_000);
-    expect(balanceOf(ALICE.subject)).toBeGreaterThanOrEqual(0);
-    expect(balanceOf(ALICE.subject) + balanceOf(BOB.subject) + balanceOf(CAROL.subject)).toBe(10_000_000);
-    for (const event of store.log.map((recorded) => decodeEvent(recorded.data))) {
+    const sent = (await eventsOf(`impact-player-${ALICE.subject}`)).filter((event) => event.type === 'TokensSent').length;
+    expect(await balanceOf(ALICE.subject)).toBe(10_000_000 - sent * 1_000_000);
+    expect(await balanceOf(ALICE.subject)).toBeGreaterThanOrEqual(0);
+    expect((await balanceOf(ALICE.subject)) + (await balanceOf(BOB.subject)) + (await balanceOf(CAROL.subject))).toBe(10_000_000);
+    for (const event of (await store.readAll({ fromLsn: 1, limit: 10_000 })).map((recorded) => decodeEvent(recorded.data))) {
       if ('balanceAfter' in event.data) expect(event.data.balanceAfter as number).toBeGreaterThanOrEqual(0);
     }
   });
