@@ -14,6 +14,7 @@ import { anchoringProjection } from './anchoring-projection.ts';
 import { createAnchorer } from './anchorer.ts';
 import { batchById, lastBatch } from './batch-store.ts';
 import { sameBytes } from './merkle-tree.ts';
+import { anvilRpc } from '../../infra/testing/anvil-rpc.ts';
 
 const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
 
@@ -33,10 +34,7 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  return ((await response.json()) as { result: unknown }).result;
-}
+const rpc = (method: string, params: unknown[] = []) => anvilRpc(anvil.rpcUrl, method, params);
 
 function startAnchoring(chain: AnchorChain) {
   const { db, store: eventStore } = fixture;

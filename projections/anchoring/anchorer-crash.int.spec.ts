@@ -13,6 +13,7 @@ import { startAnvil, type Anvil } from '../../infra/local/anvil.ts';
 import { startProofline, waitFor, type RunningProcess } from '../../infra/testing/process.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';
 import { storedBatches } from './batch-store.ts';
+import { anvilRpc } from '../../infra/testing/anvil-rpc.ts';
 
 let fixture: StoreFixture;
 let anvil: Anvil;
@@ -36,12 +37,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(anvil.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+const rpc = (method: string, params: unknown[] = []) => anvilRpc(anvil.rpcUrl, method, params);
 
 function startAnchorProcess(): RunningProcess {
   const proc = startProofline(['anchor'], {

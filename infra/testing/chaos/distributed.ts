@@ -13,6 +13,7 @@
 // twice, and `proofline audit verify --rebuild` must pass (roots on chain, read models equal to a rebuild).
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as pause } from 'node:timers/promises';
 import path from 'node:path';
 import { projections } from '../../../gateways/contexts/index.ts';
 import { openDatabase, type Database } from '../../db/database.ts';
@@ -22,6 +23,7 @@ import { signalGroup, startKafka, type KafkaHandle } from '../../local/kafka.ts'
 import { processAlive } from '../../local/processes.ts';
 import { watermark } from '../../../projections/runtime/index.ts';
 import { startProofline, waitFor, type RunningProcess } from '../process.ts';
+import { anvilRpc } from '../anvil-rpc.ts';
 import { auditVerifies } from './audit.ts';
 import { MixedLoad } from './mixed-load.ts';
 
@@ -117,12 +119,7 @@ export async function distributedScenarios(options: DistributedOptions): Promise
     const admin = `Bearer ${(await readFile(path.join(env.PROOFLINE_DATA_DIR!, 'admin.key'), 'utf8')).trim()}`;
     const load = await MixedLoad.prepare(base, admin);
 
-    const rpc = async (method: string, params: unknown[] = []) => {
-      const response = await fetch(anvil!.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-      const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-      if (body.error) throw new Error(`${method}: ${body.error.message}`);
-      return body.result;
-    };
+    const rpc = (method: string, params: unknown[] = []) => anvilRpc(anvil!.rpcUrl, method, params);
     const headLsn = async () => Number((await db!.query<{ last_lsn: number }>('select last_lsn from event_log_head')).rows[0]?.last_lsn ?? 0);
     const caughtUp = async () => {
       const head = await headLsn();
@@ -230,8 +227,4 @@ export async function distributedScenarios(options: DistributedOptions): Promise
     await Promise.allSettled([kafka?.stop(), postgres?.stop()]);
     await rm(root, { recursive: true, force: true });
   }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -6,6 +6,7 @@
 // Used by `npm run chaos` (bench/chaos.ts) and, with fewer rounds, by the suite.
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as pause } from 'node:timers/promises';
 import path from 'node:path';
 import { freePort, runningEmbeddedPostgresUrl } from '../../local/embedded-postgres.ts';
 import { startProofline, waitFor, type RunningProcess } from '../process.ts';
@@ -80,8 +81,4 @@ export async function embeddedCrashScenario(options: ChaosOptions): Promise<Chao
     await platform?.stop('SIGTERM').catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

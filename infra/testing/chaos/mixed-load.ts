@@ -5,6 +5,8 @@
 // `ledger()` reads the whole log back and counts acknowledged writes missing from it and business keys
 // recorded twice.
 
+import { setTimeout as pause } from 'node:timers/promises';
+
 export type Write = { kind: 'vote' | 'bill' | 'review'; key: string; url: string; body: object; credential: string; businessKey: string; eventId?: string };
 
 export type Answer = { status: number; body: Record<string, unknown>; ms: number };
@@ -178,8 +180,4 @@ export class MixedLoad {
     const index = this.unanswered.indexOf(write);
     if (index >= 0) this.unanswered.splice(index, 1);
   }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
