@@ -5,8 +5,8 @@
 // A batch whose transaction fails for a database reason is tried again a few times; after that run() rejects
 // with a ProjectionBatchError and whoever runs the worker restarts it. Refused events never fail a batch:
 // they are parked.
-import { setTimeout as delay } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
+import { backoffMs, pause } from '../../ports/backoff.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { ProjectionTracer } from '../../ports/projection-tracing.ts';
 import type { Projection } from '../projection.ts';
@@ -92,9 +92,9 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
         } catch (error) {
           if (signal.aborted || options.waitOutOutages === false || !isDatabaseUnreachable(error)) throw error;
           outages += 1;
-          const waitMs = Math.min(30_000, 500 * 2 ** (outages - 1));
+          const waitMs = backoffMs(outages, 500, 30_000);
           logger.warn({ err: error, outages, waitMs }, 'PostgreSQL is unreachable; the worker starts again after a pause');
-          await delay(waitMs, undefined, { signal }).catch(() => {});
+          await pause(waitMs, signal);
           if (signal.aborted) break;
         }
       }
