@@ -5,10 +5,9 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlBilled, CrawlDisputed, CrawlRefunded } from '../../events-schema/crawl/events.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { createLocalSource } from '../../infra/bus/local/local-source.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
-import { createProjectionWorker, listParked, projectionSchema, rebuildProjection, waitForWatermark } from '../runtime/index.ts';
+import { createProjectionWorker, listParked, projectionSchema, rebuildProjection } from '../runtime/index.ts';
 import { compareSchemas, tableDigests } from '../runtime/shadow-diff.ts';
 import { createProjectionTestbed, type ProjectionTestbed, type StreamEvent } from '../testing/projection-testbed.ts';
 import { projectionSpec } from '../testing/projection-spec.ts';
@@ -260,16 +259,6 @@ describe('crawl projection in the runtime', () => {
     });
   const parkedLsns = async (name: string) => (await listParked(bed.db, [{ name }])).map((p) => [p.streamId, p.lsn, p.type]);
 
-  async function runLocalWorker(projection: Projection, maxBatchEvents: number) {
-    const controller = new AbortController();
-    const running = createProjectionWorker({ db: bed.db, projection, source: createLocalSource(bed.eventStore, { maxBatchEvents }) }).run(controller.signal);
-    try {
-      return await waitForWatermark(bed.db, projection.name, await bed.eventStore.headLsn(), { timeoutMs: 20_000 });
-    } finally {
-      controller.abort();
-      await running;
-    }
-  }
 
   it('changes nothing when events are delivered again, whole batches or overlapping ones, on several partitions', async () => {
     const log = await bed.append(market('redelivery'));
@@ -320,7 +309,7 @@ describe('crawl projection in the runtime', () => {
       billed('parking-bot', 'parking-news', 'parking-other-2'),
     ]);
     const [poison, behind1, , behind2] = recorded.slice(-5);
-    const head = await runLocalWorker(crawlProjection, 4);
+    const head = await bed.runToHead(crawlProjection, 4);
     expect(head).toBe(await bed.eventStore.headLsn());
 
     const parked = await listParked(bed.db, [crawlProjection]);
@@ -341,7 +330,7 @@ describe('crawl projection in the runtime', () => {
   });
 
   it('rebuilds from LSN 1 into identical tables, parks the same events again, and then goes on live', async () => {
-    await runLocalWorker(crawlProjection, 4);
+    await bed.runToHead(crawlProjection, 4);
     const live = await allRows('crawl');
     const liveDigests = await digests('crawl');
     const liveParked = await parkedLsns('crawl');
@@ -359,7 +348,7 @@ describe('crawl projection in the runtime', () => {
 
     // Live again after the swap: new events are applied once, and the tables equal one clean pass over the log.
     await bed.append(market('after-rebuild'));
-    await runLocalWorker(crawlProjection, 4);
+    await bed.runToHead(crawlProjection, 4);
     const whole = await bed.eventStore.readAll({ fromLsn: 1 });
     await bed.applyBatch(instance('crawl_reference'), whole);
     const comparison = await compareSchemas(bed.db.knex, { live: projectionSchema('crawl'), shadow: projectionSchema('crawl_reference') });

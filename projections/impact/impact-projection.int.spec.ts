@@ -8,10 +8,9 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvidenceSubmitted, ImpactEvent, QuestCreated, SubmissionFlag } from '../../events-schema/impact/events.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { createLocalSource } from '../../infra/bus/local/local-source.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
-import { createProjectionWorker, listParked, projectionSchema, rebuildProjection, waitForWatermark } from '../runtime/index.ts';
+import { createProjectionWorker, listParked, projectionSchema, rebuildProjection } from '../runtime/index.ts';
 import { compareSchemas, tableDigests } from '../runtime/shadow-diff.ts';
 import { createProjectionTestbed, type ProjectionTestbed, type StreamEvent } from '../testing/projection-testbed.ts';
 import { projectionSpec } from '../testing/projection-spec.ts';
@@ -504,16 +503,6 @@ describe('impact projection in the runtime', () => {
 
   const instance = (name: string): Projection => ({ ...impactProjection, name });
 
-  async function runLocalWorker(projection: Projection, maxBatchEvents: number) {
-    const controller = new AbortController();
-    const running = createProjectionWorker({ db: bed.db, projection, source: createLocalSource(bed.eventStore, { maxBatchEvents }) }).run(controller.signal);
-    try {
-      return await waitForWatermark(bed.db, projection.name, await bed.eventStore.headLsn(), { timeoutMs: 20_000 });
-    } finally {
-      controller.abort();
-      await running;
-    }
-  }
 
   it('changes nothing when events are delivered again, and ends the same whatever the partitions’ order', async () => {
     const log = await bed.append(season());
@@ -542,7 +531,7 @@ describe('impact projection in the runtime', () => {
 
   it('rebuilds from LSN 1 into identical tables, parking the same events again, equal to one clean pass over the log', async () => {
     await bed.append(season()); // a second season on the same log: same quest and submission ids, so its duplicates are parked
-    await runLocalWorker(impactProjection, 7);
+    await bed.runToHead(impactProjection, 7);
     const digests = () => tableDigests(bed.db.knex, projectionSchema('impact'));
     const live = await digests();
     const liveParked = (await listParked(bed.db, [impactProjection])).map((p) => [p.streamId, p.lsn, p.type]);

@@ -10,6 +10,9 @@ import type { SqlTransaction } from '../../ports/sql.ts';
 import type { Projection } from '../projection.ts';
 import { applySourceBatch, type BatchOutcome } from '../runtime/apply-batch.ts';
 import { listParked, type ParkedEvent } from '../runtime/parking.ts';
+import { waitForWatermark } from '../runtime/watermark.ts';
+import { createProjectionWorker } from '../runtime/worker.ts';
+import { createLocalSource } from '../../infra/bus/local/local-source.ts';
 import { ensureProjectionSchema, inProjectionTransaction, projectionSchema } from '../runtime/projection-schema.ts';
 
 /** A domain event and the stream it is appended to. */
@@ -28,6 +31,11 @@ export type ProjectionTestbed = {
   /** Runs `read` in a transaction whose search_path is the projection's schema. */
   query<T>(projection: Projection, read: (trx: SqlTransaction) => Promise<T>): Promise<T>;
   parked(projection: Projection): Promise<ParkedEvent[]>;
+  /**
+   * Runs a projection worker on the local bus (batches of at most `maxBatchEvents`) until the projection has
+   * applied the log's head, then stops it; returns the watermark reached.
+   */
+  runToHead(projection: Projection, maxBatchEvents: number): Promise<number>;
   /** Drops the projection's schema (tables, checkpoints, parked events). */
   dropProjection(projection: Projection): Promise<void>;
   close(): Promise<void>;
@@ -65,6 +73,16 @@ export async function createProjectionTestbed(): Promise<ProjectionTestbed> {
     },
     parked(projection) {
       return listParked(db, [projection]);
+    },
+    async runToHead(projection, maxBatchEvents) {
+      const controller = new AbortController();
+      const running = createProjectionWorker({ db, projection, source: createLocalSource(eventStore, { maxBatchEvents }) }).run(controller.signal);
+      try {
+        return await waitForWatermark(db, projection.name, await eventStore.headLsn(), { timeoutMs: 20_000 });
+      } finally {
+        controller.abort();
+        await running;
+      }
     },
     async dropProjection(projection) {
       await db.knex.raw('drop schema if exists ?? cascade', [projectionSchema(projection.name)]);
