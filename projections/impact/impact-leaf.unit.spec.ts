@@ -3,33 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { fromHex32, toHex } from '../../events-schema/leaf.ts';
 import { batchTree, merkleRoot } from '../anchoring/merkle-tree.ts';
 import { encodeLedgerEntry, ledgerKindCodes, ledgerLeaf, monthOf, type LedgerLeafEntry } from './impact-leaf.ts';
+import { referenceHashPair, referenceLedgerLeaf, referenceRoot } from './testing/ledger-reference.ts';
 
 const abi = AbiCoder.defaultAbiCoder();
 
-/** An independent leaf: ethers' ABI coder and keccak. */
-function referenceLeaf(entry: LedgerLeafEntry): string {
-  const entryId = `0x${entry.entryId.replaceAll('-', '')}${'0'.repeat(32)}`;
-  const encoded = abi.encode(['bytes32', 'bytes32', 'uint8', 'uint256', 'uint64'], [entryId, ethersKeccak(toUtf8Bytes(entry.playerId)), ledgerKindCodes[entry.kind], entry.amount, entry.lsn]);
-  return ethersKeccak(ethersKeccak(encoded));
-}
-
-/** An independent sorted-pair tree (odd node moves up), with ethers' keccak on hex strings. */
-function referenceRoot(leaves: string[]): string {
-  let level = leaves;
-  while (level.length > 1) {
-    const next: string[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level.at(-1)!);
-    level = next;
-  }
-  return level[0]!;
-}
-const hashPair = (a: string, b: string) => {
-  const [x, y] = a.toLowerCase() <= b.toLowerCase() ? [a, b] : [b, a];
-  return ethersKeccak(`0x${x.slice(2)}${y.slice(2)}`);
-};
-/** OpenZeppelin MerkleProof.verify: fold sorted pairs from the leaf up. */
-const verify = (proof: string[], root: string, leaf: string) => proof.reduce(hashPair, leaf).toLowerCase() === root.toLowerCase();
+const verify = (proof: string[], root: string, leaf: string) => proof.reduce(referenceHashPair, leaf).toLowerCase() === root.toLowerCase();
 
 const entries: LedgerLeafEntry[] = [
   { entryId: '0b8e8a5e-5a0e-4c6b-9f10-0d2a9c3f6e01', playerId: 'ana', kind: 'xp', amount: 150, lsn: 11 },
@@ -47,7 +25,7 @@ describe('impact ledger leaf', () => {
         [`0x${entry.entryId.replaceAll('-', '')}${'0'.repeat(32)}`, ethersKeccak(toUtf8Bytes(entry.playerId)), ledgerKindCodes[entry.kind], entry.amount, entry.lsn],
       );
       expect(toHex(encodeLedgerEntry(entry))).toBe(encoded);
-      expect(toHex(ledgerLeaf(entry))).toBe(referenceLeaf(entry));
+      expect(toHex(ledgerLeaf(entry))).toBe(referenceLedgerLeaf(entry));
     }
   });
 
@@ -64,13 +42,13 @@ describe('impact ledger leaf', () => {
   it('builds a month root an independent sorted-pair tree recomputes, with OpenZeppelin-compatible proofs', () => {
     for (const count of [1, 2, 3, 5]) {
       const leaves = entries.slice(0, count).map(ledgerLeaf);
-      const hexLeaves = entries.slice(0, count).map(referenceLeaf);
+      const hexLeaves = entries.slice(0, count).map(referenceLedgerLeaf);
       const tree = batchTree(leaves);
       expect(toHex(tree.root)).toBe(referenceRoot(hexLeaves));
       expect(toHex(merkleRoot(leaves))).toBe(toHex(tree.root));
       hexLeaves.forEach((leaf, i) => expect(verify(tree.proof(i), toHex(tree.root), leaf)).toBe(true));
       if (count > 1) {
-        const forged = referenceLeaf({ ...entries[0]!, amount: 999 });
+        const forged = referenceLedgerLeaf({ ...entries[0]!, amount: 999 });
         expect(verify(tree.proof(0), toHex(tree.root), forged)).toBe(false);
       }
       expect(tree.proof(0).every((hex) => fromHex32(hex).length === 32)).toBe(true);

@@ -3,7 +3,6 @@
 // mints, a transfer and a redemption), every table and query after it, re-delivery and other delivery orders,
 // the token invariant with a transfer half-way, leaderboard ties and pages, and the month roots and proofs
 // recomputed independently from the recorded events.
-import { AbiCoder, keccak256 as ethersKeccak, toUtf8Bytes } from 'ethers';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvidenceSubmitted, ImpactEvent, QuestCreated, SubmissionFlag } from '../../events-schema/impact/events.ts';
@@ -16,6 +15,7 @@ import { createProjectionTestbed, type ProjectionTestbed, type StreamEvent } fro
 import { projectionSpec } from '../testing/projection-spec.ts';
 import { scriptedSource } from '../testing/scripted-source.ts';
 import { ledgerKindCodes } from './impact-leaf.ts';
+import { referenceHashPair, referenceLedgerLeaf, referenceRoot } from './testing/ledger-reference.ts';
 import { impactProjection } from './impact-projection.ts';
 import * as queries from './queries.ts';
 
@@ -213,27 +213,6 @@ function referenceEntries(events: readonly Recorded[]) {
     }
   });
 }
-const referenceLeaf = (e: { entryId: string; playerId: string; kind: keyof typeof ledgerKindCodes; amount: number; lsn: number }) =>
-  ethersKeccak(
-    ethersKeccak(
-      AbiCoder.defaultAbiCoder().encode(
-        ['bytes32', 'bytes32', 'uint8', 'uint256', 'uint64'],
-        [`0x${e.entryId.replaceAll('-', '')}${'0'.repeat(32)}`, ethersKeccak(toUtf8Bytes(e.playerId)), ledgerKindCodes[e.kind], e.amount, e.lsn],
-      ),
-    ),
-  );
-const hashPair = (a: string, b: string) => ethersKeccak(`0x${(a <= b ? [a, b] : [b, a]).map((h) => h.slice(2)).join('')}`);
-function referenceRoot(leaves: string[]): string {
-  let level = leaves;
-  while (level.length > 1) {
-    const next: string[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(hashPair(level[i]!, level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level.at(-1)!);
-    level = next;
-  }
-  return level[0]!;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 
 const submissionRows = (trx: Knex.Transaction) =>
@@ -376,7 +355,7 @@ describe('impact projection: the season, table by table and query by query', () 
     expect(pages.length).toBe(3);
     const entries = pages.flatMap((p) => p.entries);
     expect(entries.map(({ entryId, lsn, kind, playerId, amount, month }) => ({ entryId, lsn, kind, playerId, amount, month }))).toEqual(january);
-    expect(entries.map((e) => e.leaf)).toEqual(january.map(referenceLeaf));
+    expect(entries.map((e) => e.leaf)).toEqual(january.map(referenceLedgerLeaf));
     const feb = (await queries.ledger(knex(), { month: '2030-02', limit: 10 })).entries;
     expect(feb.map((e) => [e.kind, e.playerId, e.amount])).toEqual([
       ['xp', 'ana', 300],
@@ -392,13 +371,13 @@ describe('impact projection: the season, table by table and query by query', () 
   it('month roots and proofs: recomputed independently, every proof folds to the root', async () => {
     const expected = referenceEntries(decoded(log));
     for (const month of ['2030-01', '2030-02']) {
-      const leaves = expected.filter((e) => e.month === month).map(referenceLeaf);
+      const leaves = expected.filter((e) => e.month === month).map(referenceLedgerLeaf);
       const root = await queries.monthRoot(knex(), month);
       expect(root).toEqual({ month, root: referenceRoot(leaves), entries: leaves.length });
       for (const [i, entry] of expected.filter((e) => e.month === month).entries()) {
         const proof = await queries.ledgerProof(knex(), entry.entryId);
         expect(proof).toMatchObject({ entryId: entry.entryId, month, leaf: leaves[i], root: root.root, lsn: entry.lsn });
-        expect(proof!.proof.reduce(hashPair, proof!.leaf)).toBe(root.root);
+        expect(proof!.proof.reduce(referenceHashPair, proof!.leaf)).toBe(root.root);
       }
     }
     expect(await queries.monthRoot(knex(), '2031-01')).toEqual({ month: '2031-01', root: null, entries: 0 });
