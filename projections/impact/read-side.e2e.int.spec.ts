@@ -348,6 +348,50 @@ describe('impact read side over Kafka', () => {
     expect(impactEventTypes.filter((type) => !fold.types.has(type))).toEqual([]); // every impact event type occurred
   });
 
+  it('awarded XP, tokens and levels by the seed’s formula, recomputed here from the submissions in the log', async () => {
+    // XP = round(baseXp × D × A × S × W × R × T) in exact thousandths; tokens = floor(tokenReward × D).
+    const D: Record<string, bigint> = { easy: 1000n, medium: 1500n, hard: 2000n, epic: 3000n };
+    const submitted = new Map<string, { baseXp: number; difficulty: string; tokenReward: number; flagged: boolean; teamSize: number; priority: number; required: number; approvals: number }>();
+    const completionDays = new Map<string, Set<number>>();
+    const totals = new Map<string, number>();
+    let awards = 0;
+    let mints = 0;
+    for (const recorded of await fixture.eventStore.readAll({ fromLsn: 1 })) {
+      const event = decodeEvent(recorded.data);
+      if (event.type === 'EvidenceSubmitted') {
+        const d = event.data;
+        submitted.set(d.submissionId, { baseXp: d.baseXp, difficulty: d.difficulty, tokenReward: d.tokenReward, flagged: d.flags.length > 0, teamSize: d.teamSize, priority: d.priorityHundredths, required: d.witnessesRequired, approvals: 0 });
+      } else if (event.type === 'WitnessRecorded' && event.data.approve) {
+        submitted.get(event.data.submissionId)!.approvals += 1;
+      } else if (event.type === 'XpAwarded') {
+        const s = submitted.get(event.data.submissionId)!;
+        const today = Math.floor(event.data.awardedAt / 86_400_000);
+        const days = completionDays.get(event.data.playerId) ?? new Set<number>();
+        let streakBefore = 0;
+        while (streakBefore < 5 && days.has(today - 1 - streakBefore)) streakBefore += 1;
+        const m = [D[s.difficulty]!, s.flagged ? 800n : 1000n, 1000n + 100n * BigInt(streakBefore), 1000n + 100n * BigInt(Math.min(3, Math.max(0, s.approvals - s.required))), BigInt(s.priority) * 10n, s.teamSize >= 2 ? 1200n : 1000n];
+        const scale = 1000n ** 6n;
+        const product = m.reduce((a, b) => a * b, BigInt(s.baseXp));
+        const xp = Number(product / scale + (2n * (product % scale) >= scale ? 1n : 0n));
+        const total = (totals.get(event.data.playerId) ?? 0) + xp;
+        totals.set(event.data.playerId, total);
+        expect(event.data, `XP of ${event.data.submissionId}`).toMatchObject({ xp, totalXpAfter: total });
+        days.add(today);
+        completionDays.set(event.data.playerId, days);
+        awards += 1;
+      } else if (event.type === 'TokensMinted') {
+        const s = submitted.get(event.data.submissionId)!;
+        expect(event.data.amount).toBe(Number((BigInt(s.tokenReward) * D[s.difficulty]!) / 1000n));
+        mints += 1;
+      } else if (event.type === 'LeveledUp') {
+        const level = Math.floor(Math.sqrt(Math.floor(totals.get(event.data.playerId)! / 100))) + 1;
+        expect(event.data).toMatchObject({ level, tier: level >= 50 ? 'platinum' : level >= 25 ? 'gold' : level >= 10 ? 'silver' : 'bronze' });
+      }
+    }
+    expect(awards).toBe(12);
+    expect(mints).toBe(awards - 1); // all but the quest without a token reward
+  });
+
   it('shows every player as the fold of the log: level, tier, XP, tokens, completions and streak', async () => {
     await caughtUp();
     const fold = await foldLog();
