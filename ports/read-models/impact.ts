@@ -19,11 +19,8 @@ export type ImpactPlayer = {
 };
 
 export type LeaderboardPeriod = 'day' | 'all';
-export type LeaderboardOptions = {
-  period: LeaderboardPeriod;
-  /** The UTC day of a `day` leaderboard; the current UTC day when left out. Ignored for `all`. */
-  date?: string;
-};
+/** The all-time board, or one UTC day's (`YYYY-MM-DD`; the gateway names today by its own clock when a client leaves it out). */
+export type LeaderboardOptions = { period: 'all' } | { period: 'day'; date: string };
 export type LeaderboardEntry = { rank: number; playerId: string; xp: number };
 /** Ranked by XP descending, ties broken by playerId ascending: ranks are distinct positions 1, 2, 3, … */
 export type LeaderboardPage = { entries: LeaderboardEntry[]; nextCursor: string | null };

@@ -80,8 +80,8 @@ type Board = { name: 'leaderboard_all' | 'leaderboard_day'; where: Record<string
 
 function boardOf(region: string, options: LeaderboardOptions): Board {
   if (options.period === 'all') return { name: 'leaderboard_all', where: { region } };
-  if (options.period !== 'day') throw new RangeError(`period must be day or all, got ${JSON.stringify(options.period)}`);
-  return { name: 'leaderboard_day', where: { region, day: checkDay(options.date ?? dayOf(Date.now()), 'date') } };
+  if (options.period !== 'day') throw new RangeError(`period must be day or all, got ${JSON.stringify((options as { period: unknown }).period)}`);
+  return { name: 'leaderboard_day', where: { region, day: checkDay(options.date, 'date') } };
 }
 
 /** A leaderboard cursor: the (xp, playerId) of the last entry given, base64url of JSON. */

@@ -422,6 +422,9 @@ describe('impact read side over Kafka', () => {
         expect(await pages(`/v1/leaderboards/${region}?period=day&date=${day}`, 'entries', 1), `${region} ${day}`).toEqual(daily);
         for (const entry of daily) expect((await query(`/v1/leaderboards/${region}/players/${entry.playerId}?period=day&date=${day}`)).rank).toBe(entry.rank);
       }
+      // Without a date, a day board is today's by the gateway's clock (the last day of the run), not the machine's.
+      const today = ranked(fold.boardDay.get(`${region}/${DAYS[DAYS.length - 1]}`));
+      expect(await pages(`/v1/leaderboards/${region}?period=day`, 'entries', 1), `${region} today`).toEqual(today);
     }
     expect(fold.boardDay.size).toBeGreaterThan(DAYS.length);
   });

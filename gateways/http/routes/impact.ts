@@ -20,6 +20,7 @@ import {
 import { calendarDay, cleanString } from '../../../commands/text.ts';
 import { IMPACT_PROJECTION } from '../../../projections/impact/impact-projection.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import type { LeaderboardOptions } from '../../../ports/read-models/impact.ts';
 import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { idempotencyGuard } from '../idempotency.ts';
@@ -163,10 +164,13 @@ export const impactRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fas
     async (request, reply) => reply.code(201).send(await commands.redeem(request.params.id, request.body, commandContext(request))),
   );
 
-  if (readModels) registerImpactQueries(app, readModels, consistencyTimeoutMs);
+  if (readModels) registerImpactQueries(app, readModels, consistencyTimeoutMs, clock);
 };
 
-function registerImpactQueries(fastify: Parameters<FastifyPluginAsync>[0], readModels: ReadModels, consistencyTimeoutMs: number): void {
+function registerImpactQueries(fastify: Parameters<FastifyPluginAsync>[0], readModels: ReadModels, consistencyTimeoutMs: number, clock: () => number): void {
+  /** A day board without a date is today's by the gateway's clock (the one its commands record times with). */
+  const boardOf = (period: 'day' | 'all', date: string | undefined): LeaderboardOptions =>
+    period === 'all' ? { period } : { period, date: date ?? new Date(clock()).toISOString().slice(0, 10) };
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const impact = readModels.impact;
   const asOf = (consistentWith: number | undefined) => readPoint(readModels, IMPACT_PROJECTION, consistentWith, consistencyTimeoutMs);
@@ -204,7 +208,7 @@ function registerImpactQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
     async (request) => {
       const { period, date, limit, cursor, consistentWith } = request.query;
       const at = await asOf(consistentWith);
-      const board = await impact.leaderboard(request.params.region, { period, limit, ...(date ? { date } : {}), ...(cursor ? { cursor } : {}) });
+      const board = await impact.leaderboard(request.params.region, { ...boardOf(period, date), limit, ...(cursor ? { cursor } : {}) });
       return { region: request.params.region, period, ...board, asOfLsn: at };
     },
   );
@@ -222,7 +226,7 @@ function registerImpactQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
     async (request) => {
       const { period, date, consistentWith } = request.query;
       const at = await asOf(consistentWith);
-      const ranked = await impact.playerRank(request.params.region, request.params.id, { period, ...(date ? { date } : {}) });
+      const ranked = await impact.playerRank(request.params.region, request.params.id, boardOf(period, date));
       if (!ranked) throw new HttpError('player_not_found', `player ${request.params.id} has no XP on the ${period} leaderboard of ${request.params.region}`);
       return { region: request.params.region, playerId: request.params.id, period, ...ranked, asOfLsn: at };
     },
