@@ -208,12 +208,15 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
     /**
      * Credits every transfer debited on `senderId`'s stream whose credit is missing (a request cut off
      * between debit and credit). Each credit is recorded at most once, so running it again, or alongside
-     * the original request's retry, is harmless. Returns the transfer ids it credited now.
+     * the original request's retry, is harmless. With `only`, just those of its transfers (the ones a read
+     * model shows pending), still as the sender's stream records them. Returns the transfer ids it credited now.
      */
-    async completePendingTransfers(senderId: string, context: CommandContext = { metadata: {}, actor: systemActor('impact-transfers') }) {
+    async completePendingTransfers(senderId: string, context: CommandContext = { metadata: {}, actor: systemActor('impact-transfers') }, only?: readonly string[]) {
       const sender = await loadPlayer(senderId);
+      const wanted = only && new Set(only);
       const completed: string[] = [];
       for (const transfer of sentTransfers(sender.state, senderId)) {
+        if (wanted && !wanted.has(transfer.transferId)) continue;
         const result = await credit(transfer, context);
         if (result.events.length > 0) completed.push(transfer.transferId);
       }
