@@ -27,6 +27,7 @@ import { systemActor, verifiedActor } from '../actor.ts';
 import { commandHandler, loadStream, type CommandContext, type UseCase } from '../command-core.ts';
 import { DomainError } from '../decider.ts';
 import { deterministicUuid } from '../event-ids.ts';
+import { streamWriters } from '../stream-writer.ts';
 import { requireActsForPlayer, requireQuestMaster } from './authority.ts';
 import { evidenceDecider, evidenceStreamId, isDuplicateClaim, type EvidenceCommand, type EvidenceState } from './evidence.ts';
 import { playerDecider, playerStreamId, type PlayerCommand, type PlayerState, type SubmitEvidence } from './player.ts';
@@ -100,7 +101,10 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
     // A popular submitter's stream takes votes from many witnesses at once.
     conflictRetries: 8,
   };
-  const players = commandHandler(eventStore, onPlayer);
+  // One writer per player stream in this process: simultaneous commands on one player (a burst of transfers
+  // out of one balance, credits to one receiver, many witnesses' votes) are decided in order and appended
+  // together, instead of racing for one revision until their conflict retries run out.
+  const players = streamWriters(eventStore, onPlayer);
 
   const loadPlayer = (playerId: string) => loadStream(eventStore, playerDecider, playerStreamId(playerId));
 
@@ -204,12 +208,15 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
     /**
      * Credits every transfer debited on `senderId`'s stream whose credit is missing (a request cut off
      * between debit and credit). Each credit is recorded at most once, so running it again, or alongside
-     * the original request's retry, is harmless. Returns the transfer ids it credited now.
+     * the original request's retry, is harmless. With `only`, just those of its transfers (the ones a read
+     * model shows pending), still as the sender's stream records them. Returns the transfer ids it credited now.
      */
-    async completePendingTransfers(senderId: string, context: CommandContext = { metadata: {}, actor: systemActor('impact-transfers') }) {
+    async completePendingTransfers(senderId: string, context: CommandContext = { metadata: {}, actor: systemActor('impact-transfers') }, only?: readonly string[]) {
       const sender = await loadPlayer(senderId);
+      const wanted = only && new Set(only);
       const completed: string[] = [];
       for (const transfer of sentTransfers(sender.state, senderId)) {
+        if (wanted && !wanted.has(transfer.transferId)) continue;
         const result = await credit(transfer, context);
         if (result.events.length > 0) completed.push(transfer.transferId);
       }

@@ -16,6 +16,13 @@ describe('proofline <command>', () => {
     expect(roles?.processes.map(({ name, readsReadModels }) => ({ name, readsReadModels }))).toEqual([{ name: 'engagement-deadlines', readsReadModels: true }]);
   });
 
+  it('transfers runs the impact transfer completion process alone', () => {
+    const roles = rolesFor('transfers', [], false);
+    expect(roles).toMatchObject({ gateway: false, relay: false, anchorer: false, projections: [] });
+    expect(roles?.processes.map(({ name, readsReadModels }) => ({ name, readsReadModels }))).toEqual([{ name: 'impact-transfers', readsReadModels: true }]);
+    expect(processes.map(({ name }) => name)).toContain('impact-transfers');
+  });
+
   it('project <name> runs that projection, for each projection of the platform', () => {
     for (const projection of projections) expect(rolesFor('project', [projection.name], false)?.projections).toEqual([projection]);
     expect(() => rolesFor('project', ['ledger'], false)).toThrow(/unknown projection "ledger"/);

@@ -52,20 +52,25 @@ describe('a gateway alone on DATABASE_URL, first started', () => {
   });
 });
 
-describe('a context process alone (proofline deadlines) on a fresh database', () => {
-  it('makes the read models it queries, runs until stopped, and stops cleanly', async () => {
-    const fresh = await createTestDatabase('proofline_deadlines_only');
-    const roles = rolesFor('deadlines', [], false)!;
-    const deadlines = await startPlatform(loadConfig({ DATABASE_URL: fresh.url }), pino({ level: 'silent' }), roles);
+describe('a context process alone on a fresh database', () => {
+  it.each([
+    ['deadlines', 'projection_workplace', 'engagements'],
+    ['transfers', 'projection_impact', 'transfers'],
+  ])('proofline %s makes the read models it queries (%s.%s), passes without failing, and stops cleanly', async (command, schema, table) => {
+    const fresh = await createTestDatabase(`proofline_${command}_only`);
+    const roles = rolesFor(command, [], false)!;
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    const running = await startPlatform(loadConfig({ DATABASE_URL: fresh.url }), logger, roles);
     try {
-      const { rows } = await deadlines.db.query<{ name: string }>(
-        `select table_name as name from information_schema.tables where table_schema = 'projection_workplace' and table_name = 'engagements'`,
-      );
-      expect(rows).toEqual([{ name: 'engagements' }]);
-      const outcome = await Promise.race([deadlines.failed, new Promise((resolve) => setTimeout(resolve, 300, 'running'))]);
+      const { rows } = await running.db.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = $1 and table_name = $2`, [schema, table]);
+      expect(rows).toEqual([{ name: table }]);
+      const outcome = await Promise.race([running.failed, new Promise((resolve) => setTimeout(resolve, 300, 'running'))]);
       expect(outcome).toBe('running');
+      // Its first pass ran at once: a pass that failed (a missing table, a bad query) would have warned.
+      expect(warnings.filter((line) => line.includes('pass failed'))).toEqual([]);
     } finally {
-      await deadlines.stop();
+      await running.stop();
       await fresh.drop();
     }
   });

@@ -442,6 +442,27 @@ describe('impact projection: delivery', () => {
       });
   });
 
+  it('keeps each transfer’s two halves in one row, in either order: pending while debited and not credited', async () => {
+    const base = [...submitted('ana', 's1', quests.q3, JAN30), ...verified('ana', 's1', quests.q3, JAN30, 100, 1_000_000)];
+    const pending = async (trx: Knex.Transaction) =>
+      (await trx('transfers').whereNull('received_at').whereNotNull('sent_at').orderBy('transfer_id').select('transfer_id', 'from_player', 'to_player', trx.raw('amount::int as amount'))) as unknown[];
+    await spec()
+      .given(...base, sent('t1', 'ana', 'ben', 100_000), received('t1', 'ana', 'ben', 100_000))
+      .when(sent('t2', 'ana', 'ben', 250_000))
+      .then(async (trx) => {
+        expect(await pending(trx)).toEqual([{ transfer_id: 't2', from_player: 'ana', to_player: 'ben', amount: 250_000 }]);
+      });
+    // The credit delivered before its debit (another partition): nothing pending.
+    await spec()
+      .given(...base)
+      .when(sent('t2', 'ana', 'ben', 250_000), received('t2', 'ana', 'ben', 250_000))
+      .deliveredAs([1], [0])
+      .then(async (trx) => {
+        expect(await pending(trx)).toEqual([]);
+        expect(Number(((await trx('transfers').count({ n: '*' }).first()) as { n: unknown }).n)).toBe(1);
+      });
+  });
+
   it('applies completions that arrive before their quest, and closes a quest of an earlier batch', async () => {
     await spec()
       .given(questCreated(quests.q1))

@@ -1,7 +1,8 @@
 // The impact read model from impact events: zones, quests and their completions, submissions, players (XP,
 // level, tokens, completions, the days they completed on), leaderboards per region (all-time and per UTC
 // day), the impact ledger (one entry per XP or token event, with its Merkle leaf), daily metrics by region,
-// category and day, and the token totals.
+// category and day, the token totals, and each transfer's two halves (the ones debited but not yet credited
+// are what the transfer completion process asks for).
 //
 // A batch is folded in memory first; then each table gets one multi-row statement (inserts by unnest,
 // counters added by upsert, keys sorted so two workers lock rows in the same order). Reads during a batch are
@@ -65,6 +66,7 @@ type PlayerChange = { xp: number; tokens: number; completed: number; level: numb
 type MetricChange = { completions: number; xp: number; tokens: number };
 type LedgerRow = { entry_id: string; month: string; kind: LedgerKind; player_id: string; amount: number; lsn: number; at: Date; leaf: Buffer };
 type PendingMint = { lsn: number; submissionId: string; day: string; amount: number };
+type TransferRow = { transfer_id: string; from_player: string; to_player: string; amount: number; sent_at: Date | null; received_at: Date | null };
 
 /** What one batch changes, gathered before it is written. */
 class BatchChanges {
@@ -86,6 +88,8 @@ class BatchChanges {
   readonly metricPlayers = new Set<string>();
   readonly mints: PendingMint[] = [];
   readonly tokens = { minted: 0, burned: 0, sent: 0, received: 0 };
+  /** The halves of transfers this batch saw, by transfer id. */
+  readonly transfers = new Map<string, TransferRow>();
 
   player(playerId: string): PlayerChange {
     let change = this.players.get(playerId);
@@ -124,6 +128,11 @@ class BatchChanges {
     this.submissionChanges.set(submissionId, pending);
   }
 
+  transfer(data: { transferId: string; from: string; to: string; amount: number }, half: { sent_at: Date } | { received_at: Date }) {
+    const row = this.transfers.get(data.transferId) ?? { transfer_id: data.transferId, from_player: data.from, to_player: data.to, amount: data.amount, sent_at: null, received_at: null };
+    this.transfers.set(data.transferId, { ...row, ...half });
+  }
+
   entry(projected: ProjectedEvent<ImpactEvent>, kind: LedgerKind, playerId: string, amount: number, at: number) {
     const { eventId, lsn } = projected;
     this.ledger.push({
@@ -155,6 +164,7 @@ export const impactProjection: Projection<ImpactEvent> = {
     await writeLedger(trx, changes.ledger);
     await writeMetrics(trx, changes);
     await writeTokenTotals(trx, changes.tokens);
+    await writeTransfers(trx, changes);
   },
 };
 
@@ -292,6 +302,7 @@ function applyOne(projected: ProjectedEvent<ImpactEvent>, changes: BatchChanges)
       const { from, amount, sentAt } = event.data;
       changes.player(from).tokens -= amount;
       changes.tokens.sent += amount;
+      changes.transfer(event.data, { sent_at: new Date(sentAt) });
       changes.entry(projected, 'send', from, amount, sentAt);
       return;
     }
@@ -299,6 +310,7 @@ function applyOne(projected: ProjectedEvent<ImpactEvent>, changes: BatchChanges)
       const { to, amount, receivedAt } = event.data;
       changes.player(to).tokens += amount;
       changes.tokens.received += amount;
+      changes.transfer(event.data, { received_at: new Date(receivedAt) });
       changes.entry(projected, 'receive', to, amount, receivedAt);
       return;
     }
@@ -528,6 +540,20 @@ async function writeTokenTotals(trx: SqlTransaction, tokens: BatchChanges['token
     tokens.sent,
     tokens.received,
   ]);
+}
+
+/** Each half fills its own column once; the row is made by whichever half comes first. */
+async function writeTransfers(trx: SqlTransaction, changes: BatchChanges) {
+  if (changes.transfers.size === 0) return;
+  const ids = [...changes.transfers.keys()].sort();
+  const pick = <K extends keyof TransferRow>(k: K) => ids.map((id) => changes.transfers.get(id)![k]);
+  await trx.raw(
+    `insert into transfers (transfer_id, from_player, to_player, amount, sent_at, received_at)
+     select * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::timestamptz[], ?::timestamptz[])
+     on conflict (transfer_id) do update set
+       sent_at = coalesce(transfers.sent_at, excluded.sent_at), received_at = coalesce(transfers.received_at, excluded.received_at)`,
+    bind([ids, pick('from_player'), pick('to_player'), pick('amount'), pick('sent_at'), pick('received_at')]),
+  );
 }
 
 function addTo(map: Map<string, number>, k: string, amount: number) {

@@ -155,4 +155,22 @@ export const impactMigrations: Migration[] = [
       await knex('token_totals').insert({ id: 1, minted: 0, burned: 0, sent: 0, received: 0 });
     },
   },
+  {
+    name: '002_transfers',
+    async up(knex) {
+      // One row per transfer, made by whichever half arrives first (the debit is on the sender's stream, the
+      // credit on the receiver's: either order). Pending = debited, not credited: what the transfer
+      // completion process (commands/impact/transfer-completion.ts) asks for, oldest first. A schema migrated
+      // from 001 learns the transfers debited before this table existed only by a rebuild.
+      await knex.schema.createTable('transfers', (table) => {
+        table.text('transfer_id').primary();
+        table.text('from_player').notNullable();
+        table.text('to_player').notNullable();
+        table.bigInteger('amount').notNullable();
+        table.timestamp('sent_at', { useTz: true });
+        table.timestamp('received_at', { useTz: true });
+      });
+      await knex.schema.raw('create index transfers_pending on transfers (sent_at, transfer_id) where received_at is null and sent_at is not null');
+    },
+  },
 ];

@@ -321,3 +321,21 @@ export async function tokenTotals(knex: Sql): Promise<TokenTotals> {
   const [minted, burned, sent, received] = totals ? [exact(totals.minted!), exact(totals.burned!), exact(totals.sent!), exact(totals.received!)] : [0, 0, 0, 0];
   return { minted, burned, inTransit: sent - received, balances: exact(balances.balances!) };
 }
+
+// ---- Transfers in flight -----------------------------------------------------------------------------
+
+/** Transfers debited at or before `sentBefore` and not credited, oldest first (the transfer completion process's port). */
+export async function pendingTransfers(
+  knex: Sql,
+  sentBefore: number,
+  limit: number,
+  after?: { transferId: string; sentAt: number },
+): Promise<Array<{ transferId: string; from: string; sentAt: number }>> {
+  const query = table(knex, 'transfers').whereNull('received_at').andWhere('sent_at', '<=', new Date(sentBefore));
+  if (after) query.andWhereRaw('(sent_at, transfer_id) > (?, ?)', [new Date(after.sentAt), after.transferId]);
+  const rows = (await query
+    .orderBy([{ column: 'sent_at' }, { column: 'transfer_id' }])
+    .limit(limit)
+    .select('transfer_id', 'from_player', 'sent_at')) as Array<{ transfer_id: string; from_player: string; sent_at: Date }>;
+  return rows.map((row) => ({ transferId: row.transfer_id, from: row.from_player, sentAt: row.sent_at.getTime() }));
+}
