@@ -1,7 +1,8 @@
 // The use cases on the real PostgreSQL event store (a fresh database per test): the orchestration the
 // deciders cannot see (the evidence claim, the two legs of a transfer, retries and concurrency).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeEvent, type ProoflineEvent } from '../../events-schema/index.ts';
+import { randomUUID } from 'node:crypto';
+import { decodeEvent, encodeEvent, MAX_IMPACT_INTEGER, type ProoflineEvent } from '../../events-schema/index.ts';
 import { openDatabase, type Database } from '../../infra/db/database.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../../infra/testing/postgres.ts';
@@ -165,6 +166,15 @@ describe('impact use cases: transfers', () => {
     expect(await impact.completePendingTransfers(ALICE.subject)).toEqual(['t2']);
     expect(await impact.completePendingTransfers(ALICE.subject)).toEqual([]);
     expect([await balanceOf(ALICE.subject), await balanceOf(BOB.subject), await balanceOf(CAROL.subject)]).toEqual([7_000_000, 1_000_000, 2_000_000]);
+  });
+
+  it('a credit the receiver cannot take refuses the transfer before anything leaves the sender', async () => {
+    // CAROL's balance at the largest exact amount (minted directly: no quest pays that much).
+    const minted: ProoflineEvent = { type: 'TokensMinted', data: { playerId: CAROL.subject, submissionId: 'huge', amount: MAX_IMPACT_INTEGER, balanceAfter: MAX_IMPACT_INTEGER, mintedAt: now } };
+    await store.appendToStream(`impact-player-${CAROL.subject}`, [{ eventId: randomUUID(), type: minted.type, data: encodeEvent(minted), metadata: {} }], { expectedRevision: 'any' });
+    const before = await eventsOf(`impact-player-${ALICE.subject}`);
+    expect(await codeOf(impact.transfer(ALICE.subject, { to: CAROL.subject, amount: 1_000_000, transferId: 't-max' }, as(ALICE)))).toBe('token_amount_out_of_range');
+    expect(await eventsOf(`impact-player-${ALICE.subject}`)).toEqual(before);
   });
 
   it('simultaneous transfers out of one balance never overdraw it, and no token is created or lost', async () => {

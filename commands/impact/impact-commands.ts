@@ -185,6 +185,10 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
       requireActsForPlayer(by, playerId, 'transfer tokens out of the balance');
       const transferId = input.transferId ?? (context.idempotencyKey ? deterministicUuid('transfer', playerId, context.idempotencyKey) : randomUUID());
       const transfer = { transferId, from: playerId, to: input.to, amount: input.amount };
+      // The credit is decided first against the receiver as it is now: a credit its rules would refuse (a
+      // balance past the largest exact amount) refuses the transfer before anything leaves the sender.
+      const receiver = await loadPlayer(input.to);
+      if (!receiver.state.received.has(transferId)) playerDecider.decide({ type: 'ReceiveTokens', data: { ...transfer, now: clock() } }, receiver.state);
       const debit = await players.handle({ type: 'SendTokens', data: { ...transfer, now: clock() } }, context);
       const credited = await credit(transfer, context);
       return {
