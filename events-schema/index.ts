@@ -1,6 +1,7 @@
 // Public API of the event encoding layer.
 export type { Event } from './event.ts';
 export * from './access/events.ts';
+export * from './assets/events.ts';
 export * from './crawl/events.ts';
 export * from './governance/events.ts';
 export * from './impact/events.ts';

@@ -1,6 +1,7 @@
 // The platform's event registry: every events-schema/<context>/<EventType>.v<N>.avsc, found at module load.
 import { createEventRegistry, type SchemaVersionInfo } from './event-registry.ts';
 import type { AccessEvent } from './access/events.ts';
+import type { AssetsEvent } from './assets/events.ts';
 import type { CrawlEvent } from './crawl/events.ts';
 import type { GovernanceEvent } from './governance/events.ts';
 import type { ImpactEvent } from './impact/events.ts';
@@ -9,7 +10,7 @@ import { readSchemaFiles } from './schema-files.ts';
 import { upcasters } from './upcasters.ts';
 
 /** Every domain event of the platform; each context adds its union here. */
-export type ProoflineEvent = GovernanceEvent | WorkplaceEvent | CrawlEvent | AccessEvent | ImpactEvent;
+export type ProoflineEvent = GovernanceEvent | WorkplaceEvent | CrawlEvent | AccessEvent | ImpactEvent | AssetsEvent;
 export type ProoflineEventType = ProoflineEvent['type'];
 
 const registry = createEventRegistry<ProoflineEvent>(readSchemaFiles(new URL('./', import.meta.url)), upcasters);

@@ -235,6 +235,79 @@ const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }>
   TokensSent: { type: 'TokensSent', data: { transferId: 'tr-1', from: '0x52908400098527886E0F7030069857D2E4169EE7', to: '0x1111111111111111111111111111111111111111', amount: 500_000, balanceAfter: 2_500_000, sentAt: 1_763_770_000_000 } },
   TokensReceived: { type: 'TokensReceived', data: { transferId: 'tr-1', from: '0x52908400098527886E0F7030069857D2E4169EE7', to: '0x1111111111111111111111111111111111111111', amount: 500_000, balanceAfter: 500_000, receivedAt: 1_763_770_000_001 } },
   TokensRedeemed: { type: 'TokensRedeemed', data: { playerId: '0x52908400098527886E0F7030069857D2E4169EE7', amount: 1_000_000, item: 'tree sapling', balanceAfter: 1_500_000, redeemedAt: 1_763_770_100_000 } },
+  AssetRegistered: {
+    type: 'AssetRegistered',
+    data: {
+      assetId: 'asset-1',
+      name: 'River delta survey',
+      assetType: 'dataset',
+      price: 25_000_000,
+      royaltyBps: 1000,
+      creators: [
+        { address: '0x52908400098527886E0F7030069857D2E4169EE7', shareBps: 7000 },
+        { address: '0x1111111111111111111111111111111111111111', shareBps: 3000 },
+      ],
+      contentHash: 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi',
+      metadata: { licence: 'CC-BY-4.0' },
+      registeredBy: '0x52908400098527886E0F7030069857D2E4169EE7',
+      registeredAt: 1_763_769_600_000,
+    },
+  },
+  AssetVerified: { type: 'AssetVerified', data: { assetId: 'asset-1', reason: 'original work', verifiedBy: 'verifier-1', verifiedAt: 1_763_769_700_000 } },
+  AssetRejected: { type: 'AssetRejected', data: { assetId: 'asset-2', reason: 'prior art', rejectedBy: 'verifier-1', rejectedAt: 1_763_769_700_000 } },
+  AssetPriceSet: { type: 'AssetPriceSet', data: { assetId: 'asset-1', price: 30_000_000, previousPrice: 25_000_000, setBy: '0x52908400098527886E0F7030069857D2E4169EE7', setAt: 1_763_769_800_000 } },
+  AssetListingSet: { type: 'AssetListingSet', data: { assetId: 'asset-1', listed: false, setBy: '0x52908400098527886E0F7030069857D2E4169EE7', setAt: 1_763_769_800_001 } },
+  PurchaseStarted: { type: 'PurchaseStarted', data: { purchaseId: 'p-1', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', price: 30_000_000, startedAt: 1_763_769_900_000 } },
+  AssetSold: {
+    type: 'AssetSold',
+    data: {
+      purchaseId: 'p-1',
+      assetId: 'asset-1',
+      buyer: '0x1111111111111111111111111111111111111111',
+      price: 30_000_000,
+      royaltyBps: 1000,
+      royalties: [
+        { address: '0x52908400098527886E0F7030069857D2E4169EE7', amount: 2_100_000 },
+        { address: '0x1111111111111111111111111111111111111111', amount: 900_000 },
+      ],
+      proceeds: [
+        { address: '0x52908400098527886E0F7030069857D2E4169EE7', amount: 18_900_000 },
+        { address: '0x1111111111111111111111111111111111111111', amount: 8_100_000 },
+      ],
+      sellers: [
+        { address: '0x52908400098527886E0F7030069857D2E4169EE7', shareBps: 7000 },
+        { address: '0x1111111111111111111111111111111111111111', shareBps: 3000 },
+      ],
+      soldAt: 1_763_769_900_001,
+    },
+  },
+  PurchaseCancelled: { type: 'PurchaseCancelled', data: { purchaseId: 'p-2', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', reason: 'insufficient_funds', cancelledAt: 1_763_769_900_002 } },
+  FundsDeposited: { type: 'FundsDeposited', data: { address: '0x1111111111111111111111111111111111111111', amount: 50_000_000, balanceAfter: 50_000_000, depositedBy: 'treasury-1', depositedAt: 1_763_769_600_000 } },
+  FundsWithdrawn: { type: 'FundsWithdrawn', data: { address: '0x1111111111111111111111111111111111111111', amount: 1_000_000, balanceAfter: 49_000_000, withdrawnAt: 1_763_769_600_001 } },
+  PurchasePaid: { type: 'PurchasePaid', data: { purchaseId: 'p-1', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', amount: 30_000_000, balanceAfter: 19_000_000, paidAt: 1_763_769_900_000 } },
+  PurchaseVoided: { type: 'PurchaseVoided', data: { purchaseId: 'p-2', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', reason: 'expired', voidedAt: 1_763_769_900_002 } },
+  SaleProceedsReceived: {
+    type: 'SaleProceedsReceived',
+    data: { purchaseId: 'p-1', assetId: 'asset-1', address: '0x52908400098527886E0F7030069857D2E4169EE7', royalty: 2_100_000, proceeds: 18_900_000, balanceAfter: 21_000_000, receivedAt: 1_763_769_900_002 },
+  },
+  StakeFunded: { type: 'StakeFunded', data: { stakeId: 's-1', assetId: 'asset-1', address: '0x1111111111111111111111111111111111111111', amount: 10_000_000, balanceAfter: 9_000_000, fundedAt: 1_763_770_000_000 } },
+  StakePayoutReceived: {
+    type: 'StakePayoutReceived',
+    data: { stakeId: 's-1', payoutId: 'claim-1', address: '0x1111111111111111111111111111111111111111', principal: 0, reward: 41_095, balanceAfter: 9_041_095, receivedAt: 1_766_362_000_000 },
+  },
+  RewardPoolFunded: { type: 'RewardPoolFunded', data: { amount: 100_000_000, poolAfter: 100_000_000, fundedBy: 'treasury-1', fundedAt: 1_763_769_600_000 } },
+  StakeOpened: {
+    type: 'StakeOpened',
+    data: { stakeId: 's-1', assetId: 'asset-1', staker: '0x1111111111111111111111111111111111111111', amount: 10_000_000, durationDays: 30, aprBps: 500, startsAt: 1_763_770_000_000, endsAt: 1_766_362_000_000 },
+  },
+  StakeRewardsClaimed: {
+    type: 'StakeRewardsClaimed',
+    data: { stakeId: 's-1', staker: '0x1111111111111111111111111111111111111111', payoutId: 'claim-1', amount: 41_095, claimedTotal: 41_095, poolAfter: 99_958_905, claimedAt: 1_766_362_000_000 },
+  },
+  StakeClosed: {
+    type: 'StakeClosed',
+    data: { stakeId: 's-1', staker: '0x1111111111111111111111111111111111111111', payoutId: 'close', principal: 10_000_000, reward: 0, forfeited: 0, early: false, poolAfter: 99_958_905, closedAt: 1_766_362_000_001 },
+  },
 };
 const allSamples: ProoflineEvent[] = Object.values(samples);
 

@@ -1,17 +1,17 @@
 // The leaves of the anchored log: one row per event, computed from the bytes as stored (invariant 5).
 // A projection like any other (checkpointed, rebuildable, fed by Kafka or the local bus); the anchorer
 // closes batches over the contiguous prefix of these rows (anchorer.ts).
-import { accessEventTypes, crawlEventTypes, governanceEventTypes, impactEventTypes, workplaceEventTypes, type ProoflineEvent } from '../../events-schema/index.ts';
+import { accessEventTypes, assetsEventTypes, crawlEventTypes, governanceEventTypes, impactEventTypes, workplaceEventTypes, type ProoflineEvent } from '../../events-schema/index.ts';
 import { leafFieldsOf, leafOf } from '../../events-schema/leaf.ts';
 import type { Projection } from '../projection.ts';
 import { anchorLeafMigrations } from './migrations.ts';
 
 export const ANCHORING_PROJECTION = 'anchoring';
 
-const everyEventType: readonly ProoflineEvent['type'][] = [...governanceEventTypes, ...workplaceEventTypes, ...crawlEventTypes, ...accessEventTypes, ...impactEventTypes];
+const everyEventType: readonly ProoflineEvent['type'][] = [...governanceEventTypes, ...workplaceEventTypes, ...crawlEventTypes, ...accessEventTypes, ...impactEventTypes, ...assetsEventTypes];
 
 /** Compiles only while every type of the event union is in some context's list above. */
-export type EveryEventTypeAnchored = OnlyNever<Exclude<ProoflineEvent['type'], (typeof governanceEventTypes | typeof workplaceEventTypes | typeof crawlEventTypes | typeof accessEventTypes | typeof impactEventTypes)[number]>>;
+export type EveryEventTypeAnchored = OnlyNever<Exclude<ProoflineEvent['type'], (typeof governanceEventTypes | typeof workplaceEventTypes | typeof crawlEventTypes | typeof accessEventTypes | typeof impactEventTypes | typeof assetsEventTypes)[number]>>;
 type OnlyNever<T extends never> = T;
 
 export const anchoringProjection: Projection = {
