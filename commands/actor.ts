@@ -4,7 +4,7 @@
 import { DomainError } from './decider.ts';
 
 /** The roles the platform knows. A grant without scope holds everywhere; with one, for that id only. */
-export const roles = ['admin', 'auditor', 'convener', 'expert', 'community', 'ballot-box', 'company', 'participant', 'quest-master'] as const;
+export const roles = ['admin', 'auditor', 'convener', 'expert', 'community', 'ballot-box', 'company', 'participant', 'quest-master', 'verifier', 'treasury'] as const;
 export type Role = (typeof roles)[number];
 
 export type Grant = Readonly<{ role: Role; scope?: string }>;

@@ -290,7 +290,7 @@ const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }>
     type: 'SaleProceedsReceived',
     data: { purchaseId: 'p-1', assetId: 'asset-1', address: '0x52908400098527886E0F7030069857D2E4169EE7', royalty: 2_100_000, proceeds: 18_900_000, balanceAfter: 21_000_000, receivedAt: 1_763_769_900_002 },
   },
-  StakeFunded: { type: 'StakeFunded', data: { stakeId: 's-1', assetId: 'asset-1', address: '0x1111111111111111111111111111111111111111', amount: 10_000_000, balanceAfter: 9_000_000, fundedAt: 1_763_770_000_000 } },
+  StakeFunded: { type: 'StakeFunded', data: { stakeId: 's-1', assetId: 'asset-1', address: '0x1111111111111111111111111111111111111111', amount: 10_000_000, durationDays: 30, balanceAfter: 9_000_000, fundedAt: 1_763_770_000_000 } },
   StakePayoutReceived: {
     type: 'StakePayoutReceived',
     data: { stakeId: 's-1', payoutId: 'claim-1', address: '0x1111111111111111111111111111111111111111', principal: 0, reward: 41_095, balanceAfter: 9_041_095, receivedAt: 1_766_362_000_000 },

@@ -3,15 +3,16 @@
 // time. The asset is the arbiter of who buys it: a purchase starts here (another buyer is refused until it
 // ends), and ends here, sold — with the royalty and proceeds split exactly — or cancelled unpaid.
 import { Map as PersistentMap } from 'immutable';
-import type { AssetEvent, AssetRegistered, PurchaseCancelReason, Share } from '../../events-schema/assets/events.ts';
+import type { AssetEvent, AssetRegistered, AssetSold, PurchaseCancelReason, Share } from '../../events-schema/assets/events.ts';
 import { controls, saleSplits, WHOLE_BPS } from '../../events-schema/assets/rules.ts';
 import { forbidden } from '../actor.ts';
 import { assertNever, DomainError, type Command, type Decider } from '../decider.ts';
 
 export type RegisterAsset = Command<'RegisterAsset', Omit<AssetRegistered['data'], 'registeredBy' | 'registeredAt'> & { by: string; now: number }>;
 export type DecideVerification = Command<'DecideVerification', { assetId: string; outcome: 'verified' | 'rejected'; reason: string; by: string; now: number }>;
-export type SetPrice = Command<'SetPrice', { assetId: string; price: number; by: string; now: number }>;
-export type SetListing = Command<'SetListing', { assetId: string; listed: boolean; by: string; now: number }>;
+/** `isAdmin`: an admin acts for the owners. */
+export type SetPrice = Command<'SetPrice', { assetId: string; price: number; by: string; isAdmin: boolean; now: number }>;
+export type SetListing = Command<'SetListing', { assetId: string; listed: boolean; by: string; isAdmin: boolean; now: number }>;
 /** `price`: what the buyer agreed to; refused when the asset's price is no longer it. */
 export type StartPurchase = Command<'StartPurchase', { purchaseId: string; assetId: string; buyer: string; price: number; now: number }>;
 /** The buyer's wallet paid the purchase: the asset is sold. */
@@ -21,7 +22,7 @@ export type CancelPurchase = Command<'CancelPurchase', { purchaseId: string; ass
 export type AssetCommand = RegisterAsset | DecideVerification | SetPrice | SetListing | StartPurchase | CompleteSale | CancelPurchase;
 
 export type OpenPurchase = { purchaseId: string; buyer: string; price: number; startedAt: number };
-export type PurchaseOutcome = 'sold' | 'cancelled';
+export type PurchaseOutcome = { outcome: 'sold'; sale: AssetSold['data'] } | { outcome: 'cancelled'; reason: PurchaseCancelReason };
 
 export type RegisteredAsset = Omit<AssetRegistered['data'], 'price'> & {
   status: 'pending' | 'verified' | 'rejected';
@@ -44,8 +45,8 @@ function requireAsset(state: AssetState, assetId: string): RegisteredAsset {
   return state;
 }
 
-function requireControl(asset: RegisteredAsset, by: string, doing: string): void {
-  if (!controls(asset.owners, by)) {
+function requireControl(asset: RegisteredAsset, by: string, isAdmin: boolean, doing: string): void {
+  if (!isAdmin && !controls(asset.owners, by)) {
     throw forbidden(`${by} may not ${doing} of asset ${asset.assetId}: only an owner of at least half of it may`, { subject: by, assetId: asset.assetId });
   }
 }
@@ -74,16 +75,16 @@ export function decide(command: AssetCommand, state: AssetState): AssetEvent[] {
         : [{ type: 'AssetRejected', data: { assetId, reason, rejectedBy: by, rejectedAt: now } }];
     }
     case 'SetPrice': {
-      const { assetId, price, by, now } = command.data;
+      const { assetId, price, by, isAdmin, now } = command.data;
       const asset = requireAsset(state, assetId);
-      requireControl(asset, by, 'set the price');
+      requireControl(asset, by, isAdmin, 'set the price');
       if (asset.price === price) return [];
       return [{ type: 'AssetPriceSet', data: { assetId, price, previousPrice: asset.price, setBy: by, setAt: now } }];
     }
     case 'SetListing': {
-      const { assetId, listed, by, now } = command.data;
+      const { assetId, listed, by, isAdmin, now } = command.data;
       const asset = requireAsset(state, assetId);
-      requireControl(asset, by, 'list or unlist');
+      requireControl(asset, by, isAdmin, 'list or unlist');
       if (listed && asset.status === 'rejected') throw new DomainError('asset_not_verified', `asset ${assetId} was rejected and can never be sold`, { assetId, status: asset.status });
       if (asset.listed === listed) return [];
       return [{ type: 'AssetListingSet', data: { assetId, listed, setBy: by, setAt: now } }];
@@ -104,7 +105,7 @@ export function decide(command: AssetCommand, state: AssetState): AssetEvent[] {
       const asset = requireAsset(state, assetId);
       const purchase = asset.purchase;
       if (!purchase || purchase.purchaseId !== purchaseId) {
-        if (asset.outcomes.get(purchaseId) === 'sold') return [];
+        if (asset.outcomes.get(purchaseId)?.outcome === 'sold') return [];
         throw new DomainError('purchase_not_found', `no purchase ${purchaseId} is under way on asset ${asset.assetId}`, { assetId: asset.assetId, purchaseId });
       }
       const { royalties, proceeds } = saleSplits(purchase.price, asset.royaltyBps, asset.creators, asset.owners);
@@ -160,12 +161,12 @@ export function evolve(state: AssetState, event: AssetEvent): AssetState {
         owners: [{ address: event.data.buyer, shareBps: WHOLE_BPS }],
         listed: false,
         purchase: null,
-        outcomes: state.outcomes.set(event.data.purchaseId, 'sold'),
+        outcomes: state.outcomes.set(event.data.purchaseId, { outcome: 'sold', sale: event.data }),
         sales: state.sales + 1,
         lastSalePrice: event.data.price,
       };
     case 'PurchaseCancelled':
-      return { ...state, purchase: null, outcomes: state.outcomes.set(event.data.purchaseId, 'cancelled') };
+      return { ...state, purchase: null, outcomes: state.outcomes.set(event.data.purchaseId, { outcome: 'cancelled', reason: event.data.reason }) };
     default:
       return assertNever(event);
   }

@@ -62,19 +62,22 @@ describe('asset decider: price and listing (an owner of at least 50 %)', () => {
   const spec = deciderSpec(assetDecider);
   const coOwned: AssetRegistered = { type: 'AssetRegistered', data: { ...registered.data, creators: [{ address: ADA, shareBps: 5000 }, { address: BOB, shareBps: 4999 }, { address: CAROL, shareBps: 1 }] } };
   it('takes 5000 bps, not 4999', () => {
-    spec.given([coOwned]).when({ type: 'SetPrice', data: { assetId: 'a1', price: 2, by: ADA, now } }).then([
+    spec.given([coOwned]).when({ type: 'SetPrice', data: { assetId: 'a1', price: 2, by: ADA, isAdmin: false, now } }).then([
       { type: 'AssetPriceSet', data: { assetId: 'a1', price: 2, previousPrice: 1_000_000, setBy: ADA, setAt: now } },
     ]);
-    spec.given([coOwned]).when({ type: 'SetPrice', data: { assetId: 'a1', price: 2, by: BOB, now } }).thenThrows('forbidden');
-    spec.given([coOwned]).when({ type: 'SetListing', data: { assetId: 'a1', listed: false, by: CAROL, now } }).thenThrows('forbidden');
+    spec.given([coOwned]).when({ type: 'SetPrice', data: { assetId: 'a1', price: 2, by: BOB, isAdmin: false, now } }).thenThrows('forbidden');
+    spec.given([coOwned]).when({ type: 'SetListing', data: { assetId: 'a1', listed: false, by: CAROL, isAdmin: false, now } }).thenThrows('forbidden');
+    spec.given([coOwned]).when({ type: 'SetListing', data: { assetId: 'a1', listed: false, by: 'admin', isAdmin: true, now } }).then([
+      { type: 'AssetListingSet', data: { assetId: 'a1', listed: false, setBy: 'admin', setAt: now } },
+    ]);
   });
   it('records nothing when nothing changes', () => {
-    spec.given([registered]).when({ type: 'SetPrice', data: { assetId: 'a1', price: 1_000_000, by: ADA, now } }).then([]);
-    spec.given([registered]).when({ type: 'SetListing', data: { assetId: 'a1', listed: true, by: ADA, now } }).then([]);
+    spec.given([registered]).when({ type: 'SetPrice', data: { assetId: 'a1', price: 1_000_000, by: ADA, isAdmin: false, now } }).then([]);
+    spec.given([registered]).when({ type: 'SetListing', data: { assetId: 'a1', listed: true, by: ADA, isAdmin: false, now } }).then([]);
   });
   it('never lists a rejected asset', () => {
     const rejected: AssetEvent = { type: 'AssetRejected', data: { assetId: 'a1', reason: 'x', rejectedBy: 'v', rejectedAt: now } };
-    spec.given([registered, rejected]).when({ type: 'SetListing', data: { assetId: 'a1', listed: true, by: ADA, now } }).thenThrows('asset_not_verified');
+    spec.given([registered, rejected]).when({ type: 'SetListing', data: { assetId: 'a1', listed: true, by: ADA, isAdmin: false, now } }).thenThrows('asset_not_verified');
   });
 });
 

@@ -18,7 +18,7 @@ describe('wallet decider', () => {
     ]);
     spec.given([deposited(100)]).when({ type: 'Withdraw', data: { address: ME, amount: 101, now } }).thenThrows('insufficient_funds', { balance: 100, amount: 101 });
     spec.given([deposited(100)]).when(pay('p1', 101)).thenThrows('insufficient_funds');
-    spec.given([deposited(100)]).when({ type: 'FundStake', data: { address: ME, stakeId: 's1', assetId: 'a1', amount: 101, now } }).thenThrows('insufficient_funds');
+    spec.given([deposited(100)]).when({ type: 'FundStake', data: { address: ME, stakeId: 's1', assetId: 'a1', amount: 101, durationDays: 30, now } }).thenThrows('insufficient_funds');
   });
   it('pays a purchase once, or voids it once, never both', () => {
     const paid: WalletEvent = { type: 'PurchasePaid', data: { purchaseId: 'p1', assetId: 'a1', buyer: ME, amount: 60, balanceAfter: 40, paidAt: now } };
@@ -45,9 +45,9 @@ describe('wallet decider', () => {
     ]);
   });
   it('funds a stake once', () => {
-    const funded: WalletEvent = { type: 'StakeFunded', data: { stakeId: 's1', assetId: 'a1', address: ME, amount: 30, balanceAfter: 70, fundedAt: now } };
-    spec.given([deposited(100)]).when({ type: 'FundStake', data: { address: ME, stakeId: 's1', assetId: 'a1', amount: 30, now } }).then([funded]);
-    spec.given([deposited(100), funded]).when({ type: 'FundStake', data: { address: ME, stakeId: 's1', assetId: 'a1', amount: 30, now } }).then([]);
+    const funded: WalletEvent = { type: 'StakeFunded', data: { stakeId: 's1', assetId: 'a1', address: ME, amount: 30, durationDays: 30, balanceAfter: 70, fundedAt: now } };
+    spec.given([deposited(100)]).when({ type: 'FundStake', data: { address: ME, stakeId: 's1', assetId: 'a1', amount: 30, durationDays: 30, now } }).then([funded]);
+    spec.given([deposited(100), funded]).when({ type: 'FundStake', data: { address: ME, stakeId: 's1', assetId: 'a1', amount: 30, durationDays: 30, now } }).then([]);
   });
   it('refuses a credit past the largest exact amount', () => {
     spec.given([deposited(Number.MAX_SAFE_INTEGER - 1)]).when({ type: 'Deposit', data: { address: ME, amount: 1, by: 't', now } }).thenThrows('amount_out_of_range');

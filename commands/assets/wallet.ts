@@ -17,7 +17,7 @@ export type Withdraw = Command<'Withdraw', { address: string; amount: number; no
 export type PayPurchase = Command<'PayPurchase', { address: string; purchaseId: string; assetId: string; amount: number; now: number }>;
 export type VoidPurchase = Command<'VoidPurchase', { address: string; purchaseId: string; assetId: string; reason: PurchaseCancelReason; now: number }>;
 export type ReceiveSaleProceeds = Command<'ReceiveSaleProceeds', { address: string; purchaseId: string; assetId: string; royalty: number; proceeds: number; now: number }>;
-export type FundStake = Command<'FundStake', { address: string; stakeId: string; assetId: string; amount: number; now: number }>;
+export type FundStake = Command<'FundStake', { address: string; stakeId: string; assetId: string; amount: number; durationDays: number; now: number }>;
 export type ReceiveStakePayout = Command<'ReceiveStakePayout', { address: string; stakeId: string; payoutId: string; principal: number; reward: number; now: number }>;
 export type WalletCommand = Deposit | Withdraw | PayPurchase | VoidPurchase | ReceiveSaleProceeds | FundStake | ReceiveStakePayout;
 
@@ -27,11 +27,13 @@ export type WalletState = {
   readonly purchases: PersistentMap<string, 'paid' | 'voided'>;
   /** Sales this wallet was paid its share of, by purchase id. */
   readonly proceedsReceived: PersistentSet<string>;
-  /** Stakes funded from here, by stake id: their principal. */
-  readonly stakesFunded: PersistentMap<string, number>;
+  /** Stakes funded from here, by stake id: their terms. */
+  readonly stakesFunded: PersistentMap<string, FundedStake>;
   /** Stake payouts received, as `<stakeId>/<payoutId>`. */
   readonly payoutsReceived: PersistentSet<string>;
 };
+
+export type FundedStake = { assetId: string; amount: number; durationDays: number };
 
 export const walletStreamId = (address: string) => `assets-wallet-${address}`;
 const payoutKey = (stakeId: string, payoutId: string) => `${stakeId}/${payoutId}`;
@@ -75,9 +77,9 @@ export function decide(command: WalletCommand, state: WalletState): WalletEvent[
       return [{ type: 'SaleProceedsReceived', data: { purchaseId, assetId, address, royalty, proceeds, balanceAfter: credited(state, royalty + proceeds), receivedAt: now } }];
     }
     case 'FundStake': {
-      const { address, stakeId, assetId, amount, now } = command.data;
+      const { address, stakeId, assetId, amount, durationDays, now } = command.data;
       if (state.stakesFunded.has(stakeId)) return [];
-      return [{ type: 'StakeFunded', data: { stakeId, assetId, address, amount, balanceAfter: debited(state, address, amount), fundedAt: now } }];
+      return [{ type: 'StakeFunded', data: { stakeId, assetId, address, amount, durationDays, balanceAfter: debited(state, address, amount), fundedAt: now } }];
     }
     case 'ReceiveStakePayout': {
       const { address, stakeId, payoutId, principal, reward, now } = command.data;
@@ -101,7 +103,7 @@ export function evolve(state: WalletState, event: WalletEvent): WalletState {
     case 'SaleProceedsReceived':
       return { ...state, balance: event.data.balanceAfter, proceedsReceived: state.proceedsReceived.add(event.data.purchaseId) };
     case 'StakeFunded':
-      return { ...state, balance: event.data.balanceAfter, stakesFunded: state.stakesFunded.set(event.data.stakeId, event.data.amount) };
+      return { ...state, balance: event.data.balanceAfter, stakesFunded: state.stakesFunded.set(event.data.stakeId, { assetId: event.data.assetId, amount: event.data.amount, durationDays: event.data.durationDays }) };
     case 'StakePayoutReceived':
       return { ...state, balance: event.data.balanceAfter, payoutsReceived: state.payoutsReceived.add(payoutKey(event.data.stakeId, event.data.payoutId)) };
     default:

@@ -103,7 +103,8 @@ export type SaleProceedsReceived = Event<
   { purchaseId: string; assetId: string; address: string; royalty: number; proceeds: number; balanceAfter: number; receivedAt: number }
 >;
 
-export type StakeFunded = Event<'StakeFunded', { stakeId: string; assetId: string; address: string; amount: number; balanceAfter: number; fundedAt: number }>;
+/** The stake's terms ride along, so a stake whose opening was cut off can be opened from its wallet's record. */
+export type StakeFunded = Event<'StakeFunded', { stakeId: string; assetId: string; address: string; amount: number; durationDays: number; balanceAfter: number; fundedAt: number }>;
 
 /** A stake paid out to its wallet: a claim (reward), an unstake (principal and reward), or a refund of a stake that could not open. */
 export type StakePayoutReceived = Event<
