@@ -1,6 +1,7 @@
 // What query routes need from the read side: typed queries per read model, and how far each projection got.
 // The composition (gateways/composition/read-models.ts) builds them from projections/*/queries.ts.
 import type { AccessQueries } from './read-models/access.ts';
+import type { AssetsQueries } from './read-models/assets.ts';
 import type { CrawlQueries } from './read-models/crawl.ts';
 import type { GovernanceQueries } from './read-models/governance.ts';
 import type { ImpactQueries } from './read-models/impact.ts';
@@ -12,6 +13,7 @@ export type ReadModels = {
   crawl: CrawlQueries;
   access: AccessQueries;
   impact: ImpactQueries;
+  assets: AssetsQueries;
   /** The LSN up to which the projection has applied every event. */
   watermark(projection: string): Promise<number>;
   /**
