@@ -226,6 +226,11 @@ export function assetCommands(eventStore: EventStore, clock: () => number = Date
       if (asset.status === 'none') throw new DomainError('asset_not_found', `asset ${assetId} does not exist`, { assetId });
       if (asset.status !== 'verified') throw new DomainError('asset_not_verified', `asset ${assetId} is ${asset.status}: only a verified asset can be staked`, { assetId, status: asset.status });
       const funded = await wallets.handle({ type: 'FundStake', data: { address: staker, stakeId: input.stakeId, assetId, amount: input.amount, durationDays: input.durationDays, now: clock() } }, context);
+      // Funded before on other terms: this call locked nothing, so it must neither open nor refund anything.
+      const terms = funded.state.stakesFunded.get(input.stakeId)!;
+      if (terms.assetId !== assetId || terms.amount !== input.amount || terms.durationDays !== input.durationDays) {
+        throw new DomainError('stake_exists', `stake ${input.stakeId} already exists`, { stakeId: input.stakeId });
+      }
       try {
         const opened = await staking.handle({ type: 'OpenStake', data: { ...input, assetId, staker, now: clock() } }, context);
         const stake = opened.state.stakes.get(input.stakeId)!;
