@@ -140,6 +140,30 @@ describe('assets use cases: purchases', () => {
     expect(await codeOf(bed.assets.purchase('a1', { price: 1_000_000 }, as(DAN)))).toBe('purchase_in_progress');
     expect(typesOf(await walletEvents(bed, DAN))).toEqual(['FundsDeposited']);
   });
+
+  it('a retry with the same Idempotency-Key records nothing new and answers as the first time', async () => {
+    await verifiedAsset(bed, 'a1');
+    await deposit(bed, CAROL, 3_000_000);
+    const first = await bed.assets.purchase('a1', { price: 1_000_000 }, as(CAROL, 'buy-1'));
+    expect(first.lsn).toBe(await logLength());
+    await deposit(bed, CAROL, 500_000); // the balance moves on; the answer to the retry does not
+    const before = await logLength();
+    expect(await bed.assets.purchase('a1', { price: 1_000_000 }, as(CAROL, 'buy-1'))).toEqual(first);
+    expect(await bed.assets.purchase('a1', { price: 1_000_000, purchaseId: first.purchaseId }, as(CAROL))).toEqual(first);
+    expect(await logLength()).toBe(before);
+  });
+
+  it('a purchase id is its buyer’s: another wallet naming it is refused purchase_exists', async () => {
+    await verifiedAsset(bed, 'a1');
+    await verifiedAsset(bed, 'a2');
+    await deposit(bed, CAROL, 1_000_000);
+    await deposit(bed, DAN, 1_000_000);
+    await bed.assets.purchase('a1', { price: 1_000_000, purchaseId: 'p1' }, as(CAROL));
+    await bed.assets.setListing('a1', true, as(CAROL));
+    expect(await codeOf(bed.assets.purchase('a1', { price: 1_000_000, purchaseId: 'p1' }, as(DAN)))).toBe('purchase_exists');
+    expect(await codeOf(bed.assets.purchase('a2', { price: 1_000_000, purchaseId: 'p1' }, as(DAN)))).toBe('purchase_exists');
+    expect(typesOf(await walletEvents(bed, DAN))).toEqual(['FundsDeposited']);
+  });
 });
 
 describe('assets use cases: wallets', () => {

@@ -110,12 +110,22 @@ export function assetCommands(eventStore: EventStore, clock: () => number = Date
     const outcome = (sold.state as RegisteredAsset).outcomes.get(purchaseId);
     if (outcome?.outcome !== 'sold') throw new Error(`purchase ${purchaseId} of asset ${assetId} was paid but is not sold`);
     const { sale } = outcome;
+    const payees = payeesOf(sale.royalties, sale.proceeds);
     const credits = await Promise.all(
-      payeesOf(sale.royalties, sale.proceeds).map((payee) =>
-        wallets.handle({ type: 'ReceiveSaleProceeds', data: { ...payee, purchaseId, assetId, now: clock() } }, context),
-      ),
+      payees.map((payee) => wallets.handle({ type: 'ReceiveSaleProceeds', data: { ...payee, purchaseId, assetId, now: clock() } }, context)),
     );
-    return { sale, lastLsn: Math.max(sold.lastLsn ?? 0, ...credits.map((credit) => credit.lastLsn ?? 0)) || null };
+    // A step recorded before (this is a retry) answers with the LSN it was recorded at, as the first answer did.
+    const lsns = await Promise.all([
+      sold.lastLsn ?? recordedLsn(assetStreamId(assetId), assetsEventIds.assetSold(purchaseId)),
+      ...credits.map((credit, index) => credit.lastLsn ?? recordedLsn(walletStreamId(payees[index]!.address), assetsEventIds.proceedsReceived(purchaseId, payees[index]!.address))),
+    ]);
+    return { sale, lastLsn: Math.max(...lsns) };
+  }
+
+  async function recordedLsn(streamId: string, eventId: string): Promise<number> {
+    const recorded = (await eventStore.readStream(streamId)).events.find((event) => event.eventId === eventId);
+    if (!recorded) throw new Error(`event ${eventId} is not recorded in ${streamId}`);
+    return recorded.lsn;
   }
 
   /** Step 2's refusal: the wallet records the purchase voided (unless it paid it first), the asset cancelled. */
@@ -124,6 +134,13 @@ export function assetCommands(eventStore: EventStore, clock: () => number = Date
     if (voided.state.purchases.get(purchaseId) === 'paid') return 'paid' as const;
     await assets.handle({ type: 'CancelPurchase', data: { purchaseId, assetId, reason, now: clock() } }, context);
     return 'voided' as const;
+  }
+
+  async function balanceAfterPaying(buyer: string, purchaseId: string): Promise<number> {
+    const { recorded } = await loadWallet(buyer);
+    const paid = recorded.map((event) => decodeEvent(event.data) as WalletEvent).find((event) => event.type === 'PurchasePaid' && event.data.purchaseId === purchaseId);
+    if (paid?.type !== 'PurchasePaid') throw new Error(`purchase ${purchaseId} is sold but not paid from ${buyer}`);
+    return paid.data.balanceAfter;
   }
 
   /** Pays a stake's payout into its wallet (at most once). */
@@ -165,13 +182,15 @@ export function assetCommands(eventStore: EventStore, clock: () => number = Date
       const asset = started.state as RegisteredAsset;
       const ended = asset.outcomes.get(purchaseId);
       if (ended?.outcome === 'cancelled') throw cancelledError(purchaseId, assetId, ended.reason);
-      if (asset.purchase?.purchaseId === purchaseId && asset.purchase.buyer !== buyer) {
-        throw new DomainError('purchase_exists', `purchase ${purchaseId} belongs to another buyer`, { purchaseId });
-      }
+      // The purchase as it started (this request, or an earlier one under the same id: then it must be the same).
+      const agreed = ended?.outcome === 'sold' ? ended.sale : asset.purchase!;
+      if (agreed.buyer !== buyer) throw new DomainError('purchase_exists', `purchase ${purchaseId} belongs to another buyer`, { purchaseId });
+      if (agreed.price !== input.price) throw new DomainError('price_changed', `purchase ${purchaseId} started at ${agreed.price}, not ${input.price}`, { assetId, price: agreed.price, offered: input.price });
       let balance: number | undefined;
       if (!ended) {
         try {
-          balance = (await wallets.handle({ type: 'PayPurchase', data: { address: buyer, purchaseId, assetId, amount: input.price, now: clock() } }, context)).state.balance;
+          const paid = await wallets.handle({ type: 'PayPurchase', data: { address: buyer, purchaseId, assetId, amount: agreed.price, now: clock() } }, context);
+          if (paid.events[0]?.type === 'PurchasePaid') balance = paid.events[0].data.balanceAfter;
         } catch (error) {
           if (!(error instanceof DomainError) || !['insufficient_funds', 'purchase_voided'].includes(error.code)) throw error;
           const reason = error.code === 'insufficient_funds' ? 'insufficient_funds' : 'expired';
@@ -179,7 +198,7 @@ export function assetCommands(eventStore: EventStore, clock: () => number = Date
         }
       }
       const { sale, lastLsn } = await completeSale(assetId, purchaseId, context);
-      balance ??= (await loadWallet(buyer)).state.balance; // a retry of a finished purchase: the balance now
+      balance ??= await balanceAfterPaying(buyer, purchaseId); // a retry: the balance the payment left, as first answered
       return { purchaseId, assetId, buyer, price: sale.price, royalties: sale.royalties, proceeds: sale.proceeds, balance, lsn: lastLsn };
     },
 
