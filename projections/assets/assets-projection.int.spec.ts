@@ -52,21 +52,26 @@ let commands: ReturnType<typeof assetCommands>;
 const knex = () => testbed.db.knex;
 const project = () => testbed.runToHead(assetsProjection, 7);
 /**
- * Cuts off every append of these types from now until `reconnect`, which waits a little first: a sale
- * credits its payees in parallel, so the purchase fails at the first refused credit while the others are
- * still on their way to the store.
+ * Cuts off every append of this type from now until `reconnect`, which first waits for `attempts` of them to
+ * be refused: a sale credits its payees in parallel, so the purchase fails at the first refused credit while
+ * the others are still on their way to the store.
  */
-const cut = new Set<string>();
-const cutOffAt = (type: AssetsEvent['type']) => {
-  cut.add(type);
+let refused = 0;
+let expectedRefusals = 0;
+const cutOffAt = (type: AssetsEvent['type'], attempts = 1) => {
+  refused = 0;
+  expectedRefusals = attempts;
   beforeAppend = (_streamId, events) => {
-    const refused = events.find((event) => cut.has(event.type));
-    if (refused) throw new Error(`cut off before ${refused.type}`);
+    if (!events.some((event) => event.type === type)) return;
+    refused += 1;
+    throw new Error(`cut off before ${type}`);
   };
 };
 const reconnect = async () => {
-  await new Promise((resolve) => setTimeout(resolve, 200)); // let the last parallel appends meet the cut
-  cut.clear();
+  for (let waited = 0; refused < expectedRefusals; waited += 10) {
+    if (waited > 5000) throw new Error(`only ${refused} of ${expectedRefusals} appends were cut off`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   beforeAppend = () => {};
 };
 const failsWith = (promise: Promise<unknown>) => promise.then(() => 'ok', (error: Error) => (error as { code?: string }).code ?? error.message);
@@ -151,7 +156,7 @@ describe('assets projection: a market through the use cases, query by query', ()
     await reconnect();
     clock = APR12 + 60_000;
     await commands.setPrice('a1', 300_000, as(DAN));
-    cutOffAt('SaleProceedsReceived');
+    cutOffAt('SaleProceedsReceived', 3); // Alice's and Bob's royalties, Dan's proceeds
     expect(await failsWith(commands.purchase('a1', { price: 300_000, purchaseId: 'p6' }, as(CAROL)))).toBe('cut off before SaleProceedsReceived');
     await reconnect();
     clock = APR12 + 120_000;
