@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { contextOf, eventTypes, type GovernanceEvent } from '../events-schema/index.ts';
 import { anchoringProjection } from './anchoring/anchoring-projection.ts';
+import { assetsProjection } from './assets/assets-projection.ts';
 import { crawlProjection } from './crawl/crawl-projection.ts';
 import { governanceProjection } from './governance/governance-projection.ts';
 import { impactProjection } from './impact/impact-projection.ts';
@@ -28,6 +29,10 @@ describe('canHandle', () => {
 
   it('the impact projection reads every registered event type of its context, and no other', () => {
     expect(sorted(impactProjection.canHandle)).toEqual(registeredIn('impact'));
+  });
+
+  it('the assets projection reads every registered event type of its context, and no other', () => {
+    expect(sorted(assetsProjection.canHandle)).toEqual(registeredIn('assets'));
   });
 
   it('anchoring reads every registered event type', () => {

@@ -18,7 +18,7 @@
 // (StakePayoutReceived), each under an event id derived from the stake and payout.
 import { randomUUID } from 'node:crypto';
 import type { AssetEvent, StakingEvent, WalletEvent } from '../../events-schema/assets/events.ts';
-import { payeesOf, type StakeDurationDays } from '../../events-schema/assets/rules.ts';
+import { payeesOf, REFUND_PAYOUT_ID, type StakeDurationDays } from '../../events-schema/assets/rules.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import { isAdmin, systemActor, verifiedActor } from '../actor.ts';
@@ -47,8 +47,8 @@ export const assetsEventIds = {
   stakePayout: (stakeId: string, payoutId: string) => deterministicUuid('StakePayoutReceived', stakeId, payoutId),
 };
 
-/** The refund of a stake that could not open after its principal was locked. */
-export const REFUND_PAYOUT_ID = 'refund';
+/** The refund of a stake that could not open after its principal was locked (defined with the rules: the read model reads it too). */
+export { REFUND_PAYOUT_ID };
 
 export function assetCommands(eventStore: EventStore, clock: () => number = Date.now) {
   const onAsset: UseCase<AssetState, AssetCommand, AssetEvent> = {

@@ -11,6 +11,9 @@ export const MAX_ROYALTY_BPS = 5_000;
 export const CONTROLLING_SHARE_BPS = 5_000;
 export const MAX_CREATORS = 32;
 
+/** The payout id of a stake's refund (a principal locked whose stake could not open): no claim or close decides it. */
+export const REFUND_PAYOUT_ID = 'refund';
+
 /** The stake durations offered and their yearly rate, basis points. */
 export const APR_BPS_BY_DURATION = { 30: 500, 90: 800, 180: 1200, 365: 1500 } as const;
 export type StakeDurationDays = keyof typeof APR_BPS_BY_DURATION;

@@ -1,6 +1,7 @@
 // The read models as the query routes see them (ports/read-models.ts): each projection's queries over the
 // read-model database, and how far each projection got.
 import { listGrants } from '../../projections/access/queries.ts';
+import * as assets from '../../projections/assets/queries.ts';
 import { decisionResults, listDecisions } from '../../projections/governance/queries.ts';
 import { dailyTotals, escrowOf, listCrawls, participantRole } from '../../projections/crawl/queries.ts';
 import { payoutProof, settlementBatch } from '../../projections/crawl/settlement.ts';
@@ -61,6 +62,17 @@ export function readModelsOf(db: SqlDatabase, options: ReadModelsOptions = {}): 
       ledgerProof: (entryId) => ledgerProof(sql, entryId),
       metrics: (options) => metrics(sql, options),
       tokenTotals: () => tokenTotals(sql),
+    },
+    assets: {
+      asset: (assetId) => assets.asset(sql, assetId),
+      listAssets: (options) => assets.listAssets(sql, options),
+      provenance: (assetId, options) => assets.provenance(sql, assetId, options),
+      wallet: (address) => assets.wallet(sql, address),
+      walletTransactions: (address, options) => assets.walletTransactions(sql, address, options),
+      marketDaily: (options) => assets.marketDaily(sql, options),
+      moneySupply: () => assets.moneySupply(sql),
+      pendingPurchases: (startedBefore, limit, after) => assets.pendingPurchases(sql, startedBefore, limit, after),
+      pendingStakes: (before, limit) => assets.pendingStakes(sql, before, limit),
     },
     watermark: (projection) => watermark(db, projection),
     waitFor: (projection, lsn, timeoutMs) => watch.waitFor(projection, lsn, timeoutMs),

@@ -78,7 +78,10 @@ export type AssetsQueries = {
   /** Per UTC day with a sale, oldest first, from..to inclusive. */
   marketDaily(options: { from?: string; to?: string }): Promise<MarketDay[]>;
   moneySupply(): Promise<MoneySupply>;
-  /** Purchases under way (or sold, payees not all credited) since before `startedBefore` (epoch ms), oldest first. */
+  /**
+   * Purchases under way (or sold, payees not all credited) since before `startedBefore` (epoch ms), oldest first;
+   * `after` is the purchase id of the last one of the previous page.
+   */
   pendingPurchases(startedBefore: number, limit: number, after?: string): Promise<PendingPurchase[]>;
   /**
    * Stakes a request left half done, since before `before` (epoch ms): principals locked whose stake never
