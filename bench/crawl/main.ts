@@ -52,12 +52,12 @@ import { migrate, openDatabase } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
-import { cpuBetween, sampleCpu, type CpuSample, type CpuUsageInWindow } from '../support/cpu.ts';
+import { CpuTimeline, type CpuUsageInWindow } from '../support/cpu.ts';
 import { BenchDatabases } from '../support/databases.ts';
 import { killIsolated } from '../support/isolate.ts';
 import { CountingEventStore } from './counting-store.ts';
 import { verifyEscrow, type EscrowCheck } from './escrow-check.ts';
-import { epochNow, runLoadGenerator, runLoadGeneratorProcess, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
+import { runLoadGenerator, runLoadGeneratorProcess, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
 import { costOf, openMarket, openPublishers, type KeyOf, type Market } from './market.ts';
 import { buildPeerApp } from './one-at-a-time-gateway.ts';
 import { parseOptions } from './options.ts';
@@ -163,14 +163,9 @@ async function main(): Promise<void> {
 
     // CPU of this process (the gateways) and of the machine, sampled so that the children's windows can be
     // matched to it afterwards.
-    const cpuSamples: Array<{ epoch: number; sample: CpuSample }> = [];
-    const sampler = setInterval(() => cpuSamples.push({ epoch: epochNow(), sample: sampleCpu() }), 100);
-    cleanups.push({ name: 'cpu sampler', run: async () => clearInterval(sampler) });
-    const serverCpu = (outcome: PhaseOutcome): CpuUsageInWindow | undefined => {
-      const before = cpuSamples.find((entry) => entry.epoch >= outcome.startedAt);
-      const after = cpuSamples.findLast((entry) => entry.epoch <= outcome.windowEndAt);
-      return before && after && after.epoch > before.epoch ? cpuBetween(before.sample, after.sample) : undefined;
-    };
+    const cpuTimeline = new CpuTimeline();
+    cleanups.push({ name: 'cpu sampler', run: async () => cpuTimeline.stop() });
+    const serverCpu = (outcome: PhaseOutcome): CpuUsageInWindow | undefined => cpuTimeline.between(outcome.startedAt, outcome.windowEndAt);
 
     const load = (label: string, list: PhaseSpec[]) => {
       log(`${label}: ${options.clients} clients…`);
@@ -184,7 +179,7 @@ async function main(): Promise<void> {
     const batchedOutcome = batchedOutcomes[batchedOutcomes.length - 1]!;
     const batchedConnections = connections.gateway;
     const peerOutcome = options.peerSeconds > 0 ? (await load(`${options.peerSeconds} s on the one-at-a-time handler`, [phases.peer]))[0]! : undefined;
-    clearInterval(sampler);
+    cpuTimeline.stop();
 
     log('verifying the escrow streams…');
     const countersOf = (market: Market) => store.countersOf(escrowStreamId(market.platformId));
