@@ -25,9 +25,10 @@ import { randomUUID } from 'node:crypto';
 import type { EvidenceEvent, PlayerEvent, QuestEvent, ZoneEvent } from '../../events-schema/impact/events.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import { systemActor, verifiedActor } from '../actor.ts';
-import { commandHandler, loadStream, type CommandContext, type UseCase } from '../command-core.ts';
+import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
 import { DomainError } from '../decider.ts';
 import { deterministicUuid } from '../event-ids.ts';
+import { SharedReads } from '../shared-reads.ts';
 import { requireActsForPlayer, requireQuestMaster } from './authority.ts';
 import { evidenceDecider, evidenceStreamId, isDuplicateClaim, type EvidenceCommand, type EvidenceState } from './evidence.ts';
 import { playerDecider, playerStreamId, type PlayerCommand, type PlayerState, type SubmitEvidence } from './player.ts';
@@ -104,6 +105,7 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
   const players = commandHandler(eventStore, onPlayer);
 
   const loadPlayer = (playerId: string) => loadStream(eventStore, playerDecider, playerStreamId(playerId));
+  const questReads = new SharedReads<LoadedStream<QuestState>>();
 
   /** Credits a debited transfer on the receiver's stream; nothing when it is credited already. */
   async function credit(transfer: { transferId: string; from: string; to: string; amount: number }, context: CommandContext) {
@@ -137,8 +139,12 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
       const by = verifiedActor(context.actor, 'submitting evidence');
       const playerId = by.subject;
       const now = clock();
-      // The quest and the player, read side by side.
-      const [{ state: quest }, player] = await Promise.all([loadStream(eventStore, questDecider, questStreamId(questId)), loadPlayer(playerId)]);
+      // The quest and the player, read side by side; many players submit to the same small quest stream at
+      // once, so concurrent reads of a quest share one query (as votes share their decision's).
+      const [{ state: quest }, player] = await Promise.all([
+        questReads.run(questId, () => loadStream(eventStore, questDecider, questStreamId(questId))),
+        loadPlayer(playerId),
+      ]);
       const command = (duplicateEvidence: boolean): SubmitEvidence => ({ type: 'SubmitEvidence', data: { ...input, questId, playerId, quest, duplicateEvidence, now } });
       // Refusals first, so a refused submission claims no hash (a recorded one is a retry: the handler answers it).
       if (!player.state.submissions.has(input.submissionId)) playerDecider.decide(command(false), player.state);
