@@ -16,7 +16,8 @@
 // Reported (report.ts): verified/s = 201 answers with status verified in the window / the window; their p50/p99
 // latency; freshness of every counted completion (its answer → the impact checkpoint covering its LSN, from a
 // 5 ms watermark poll in this process, support/visibility.ts) and of a sample through the rank route (probes);
-// the read side's lag when the last answer came (head LSN − checkpoint) and how long it took to catch up; CPU.
+// the read side's lag when the last answer came (head LSN − checkpoint) and how long it took to catch up; CPU;
+// the SQL statements of the gateway's pool (commands, credentials, queries and the projection) per completion.
 // Verified (check.ts; exit code 1 on any problem) from the log read back from the store and the read model.
 //
 // PostgreSQL: a fresh database `bench_<random>` on BENCH_DATABASE_URL, else DATABASE_URL's server, else
@@ -40,14 +41,17 @@ import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { createPostgresEventStore, migrateEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
 import { IMPACT_PROJECTION, impactProjection } from '../../projections/impact/impact-projection.ts';
+import type { Projection } from '../../projections/projection.ts';
 import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import { CpuTimeline } from '../support/cpu.ts';
 import { BenchDatabases } from '../support/databases.ts';
-import { killIsolated } from '../support/isolate.ts';
+import { Cleanups } from '../support/cleanups.ts';
 import { signInSubjects } from '../support/sessions.ts';
+import { StatementTrace } from '../support/statement-trace.ts';
 import { summarizeLatencies } from '../support/stats.ts';
 import { VisibilityTracker } from '../support/visibility.ts';
 import { verify } from './check.ts';
+import { timedImpactProjection, type AppliedBatch } from './timed-projection.ts';
 import { runLoadGenerator, runLoadGeneratorProcess } from './load-generator.ts';
 import { parseOptions } from './options.ts';
 import { render, type ReadSide } from './report.ts';
@@ -56,55 +60,42 @@ import { buildWorld } from './world.ts';
 const CATCH_UP_TIMEOUT_MS = 300_000;
 const BENCH_RATE_LIMITS: RateLimits = { ...DEFAULT_RATE_LIMITS, anonymousPerMinute: Number.MAX_SAFE_INTEGER };
 
-/** Set on SIGINT/SIGTERM: the failure of the killed load generator is not reported. */
-let interrupted = false;
-
-type Cleanup = { name: string; run: () => Promise<unknown> };
+/** This run's cleanups: after a signal, the failure of a killed load generator is not reported. */
+let running: Cleanups | undefined;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.loadSpec !== undefined) return runLoadGeneratorProcess(options.loadSpec);
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const cleanups: Cleanup[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const { name, run } of cleanups.reverse()) await run().catch((error: unknown) => log(`cleanup ${name}: ${(error as Error).message}`));
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`\n${signal}: stopping, dropping the benchmark database…`);
-    killIsolated();
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const cleanups = (running = new Cleanups(log));
+  cleanups.onSignals('dropping the benchmark database');
 
   try {
     const workDir = await mkdtemp(path.join(tmpdir(), 'proofline-bench-impact-'));
-    cleanups.push({ name: 'work directory', run: () => rm(workDir, { recursive: true, force: true }) });
+    cleanups.push('work directory', () => rm(workDir, { recursive: true, force: true }));
     const databases = new BenchDatabases(options.serverUrl);
-    cleanups.push({ name: 'database', run: () => databases.dropAll() });
+    cleanups.push('database', () => databases.dropAll());
     const database = await databases.create();
     const db = openDatabase(database.url, { poolSize: options.poolSize });
-    cleanups.push({ name: 'pool', run: () => db.close() });
+    cleanups.push('pool', () => db.close());
+    const statements = new StatementTrace().attach(db.pool);
     await migrate(db.knex, 'gateway', idempotencyMigrations);
     await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
     await migrateEventStore(db);
     await ensureProjectionSchema(db, impactProjection);
     const store = createPostgresEventStore(db);
-    cleanups.push({ name: 'event store', run: () => store.close() });
+    cleanups.push('event store', () => store.close());
 
     // The read side: the impact projection on the local bus, and this bench's watermark poll on a pool of its own.
     const workers = new AbortController();
-    const worker = runProjection(impactProjection, { db, eventStore: store, logger: pino({ level: 'warn' }) }, workers.signal);
-    cleanups.push({ name: 'projection worker', run: async () => (workers.abort(), await worker) });
+    const batches: AppliedBatch[] = [];
+    const worker = runProjection(timedImpactProjection((batch) => batches.push(batch)) as Projection, { db, eventStore: store, logger: pino({ level: 'warn' }) }, workers.signal);
+    cleanups.push('projection worker', async () => (workers.abort(), await worker));
     const trackerDb = openDatabase(database.url, { poolSize: 2 });
-    cleanups.push({ name: 'tracker pool', run: () => trackerDb.close() });
+    cleanups.push('tracker pool', () => trackerDb.close());
     const tracker = new VisibilityTracker(trackerDb, IMPACT_PROJECTION);
-    cleanups.push({ name: 'tracker', run: () => tracker.stop() });
+    cleanups.push('tracker', () => tracker.stop());
 
     const apiKeys = new PostgresApiKeyStore(db.pool);
     // No wallet signs in here; the domain is only what a sign-in message would have to name.
@@ -118,7 +109,7 @@ async function main(): Promise<void> {
       rateLimits: BENCH_RATE_LIMITS,
       readModels: readModelsOf(db),
     });
-    cleanups.push({ name: 'gateway', run: () => gateway.close() });
+    cleanups.push('gateway', () => gateway.close());
     await gateway.listen({ host: '127.0.0.1', port: 0 });
     const url = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
 
@@ -130,13 +121,15 @@ async function main(): Promise<void> {
     log(`${options.players} players signed in, zone and ${options.quests} quests created (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
     log(`load: ${options.clients} clients, ${options.warmupSeconds} s warm-up + ${options.seconds} s…`);
+    const statementsBefore = statements.snapshot();
     const cpu = new CpuTimeline();
-    cleanups.push({ name: 'cpu sampler', run: async () => cpu.stop() });
+    cleanups.push('cpu sampler', async () => cpu.stop());
     const outcome = await runLoadGenerator(
       { url, clients: options.clients, seconds: options.seconds, warmupSeconds: options.warmupSeconds, probeEvery: options.probeEvery, probes: options.probes, world },
       workDir,
     );
     cpu.stop();
+    const statementsDuringLoad = StatementTrace.difference(statements.snapshot(), statementsBefore);
 
     // The read side when the last answer came (nothing else appends: the head then is the last completion's LSN), and its catch-up.
     const headAtEnd = outcome.completions.reduce((head, [, , lsn]) => Math.max(head, lsn), 0);
@@ -148,21 +141,22 @@ async function main(): Promise<void> {
       headAtEnd,
       watermarkAtEnd: tracker.watermarkAt(outcome.lastAnswerAt),
       catchUpMs: Math.max(0, tracker.reachedAt(headAtEnd)! - outcome.lastAnswerAt),
+      batches: batches.filter((batch) => batch.startedAt >= outcome.windowStartAt && batch.startedAt <= outcome.windowEndAt),
     };
 
     log('verifying against the log…');
     const check = await verify(store, db, world, outcome);
-    process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), check));
+    process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), statementsDuringLoad, check));
     if (check.problems.length > 0 || counted.length === 0) process.exitCode = 1;
   } finally {
-    await cleanup();
+    await cleanups.run();
   }
 }
 
 /** Runs the bench (or, in the child started with --load-spec, the load generator); a failure sets exit code 1. */
 export function run(): void {
   main().catch((error: unknown) => {
-    if (interrupted) return;
+    if (running?.interrupted) return;
     process.stderr.write(`bench:impact failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });

@@ -3,9 +3,11 @@
 // verification, and the rate against its target.
 import type { CpuUsageInWindow } from '../support/cpu.ts';
 import { redactUrl, verdict } from '../support/options.ts';
-import type { LatencySummary } from '../support/stats.ts';
+import type { StatementSnapshot } from '../support/statement-trace.ts';
+import { summarizeLatencies, type LatencySummary } from '../support/stats.ts';
 import { fixed, formatTable } from '../support/table.ts';
 import type { Check } from './check.ts';
+import type { AppliedBatch } from './timed-projection.ts';
 import type { LoadOutcome } from './load-generator.ts';
 import type { Options } from './options.ts';
 
@@ -22,13 +24,15 @@ export type ReadSide = {
   watermarkAtEnd: number;
   /** From the last answer until the watermark reached the head, ms. */
   catchUpMs: number;
+  /** The projection's batches started in the window. */
+  batches: AppliedBatch[];
 };
 
 export const completionsPerSecond = (outcome: LoadOutcome) => outcome.windowVerified / (Math.max(1, outcome.windowEndAt - outcome.windowStartAt) / 1000);
 
 const ms = (value: number) => fixed(value, 1);
 
-export function render(options: Options, outcome: LoadOutcome, readSide: ReadSide, gatewayCpu: CpuUsageInWindow | undefined, check: Check): string {
+export function render(options: Options, outcome: LoadOutcome, readSide: ReadSide, gatewayCpu: CpuUsageInWindow | undefined, statements: StatementSnapshot, check: Check): string {
   const rate = completionsPerSecond(outcome);
   let out =
     `\nImpact completions over HTTP: ${options.clients} clients, ${options.players} players × ${options.quests} quests (witnessesRequired 0), ` +
@@ -77,7 +81,24 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
   for (const sample of outcome.samples) out += `  e.g. ${sample}\n`;
   out +=
     `read side at the last answer: head LSN ${readSide.headAtEnd}, impact checkpoint ${readSide.watermarkAtEnd}, lag ${readSide.headAtEnd - readSide.watermarkAtEnd} events; ` +
-    `caught up ${fixed(readSide.catchUpMs, 0)} ms later\n\n`;
+    `caught up ${fixed(readSide.catchUpMs, 0)} ms later\n`;
+  const batchMs = summarizeLatencies(readSide.batches.map((batch) => batch.ms));
+  const batchEvents = summarizeLatencies(readSide.batches.map((batch) => batch.events));
+  const windowS = (outcome.windowEndAt - outcome.windowStartAt) / 1000;
+  out +=
+    `projection in the window: ${readSide.batches.length} batches (${fixed(readSide.batches.length / windowS, 1)}/s), events per batch p50 ${fixed(batchEvents.p50Ms, 0)} max ${fixed(batchEvents.maxMs, 0)}; ` +
+    `applyBatch ms p50 ${ms(batchMs.p50Ms)} p99 ${ms(batchMs.p99Ms)}, busy ${fixed((batchMs.meanMs * batchMs.samples) / 10 / windowS, 0)} % of the window\n\n`;
+  const completions = Math.max(1, outcome.completions.length);
+  const byCount = Object.entries(statements).sort(([, a], [, b]) => b.count - a.count);
+  const total = byCount.reduce((sum, [, stats]) => sum + stats.count, 0);
+  const ms2 = (value: number) => fixed(value, 2);
+  out += `SQL statements on the gateway's pool during the load, per completion (${completions} completions, warm-up and drain included): ${fixed(total / completions, 1)}\n`;
+  out += formatTable(
+    [{ header: 'statement' }, { header: 'per completion', align: 'right' }, { header: 'mean ms', align: 'right' }, { header: 'max ms', align: 'right' }],
+    byCount.slice(0, 14).map(([name, stats]) => [name, ms2(stats.count / completions), ms2(stats.totalMs / stats.count), fixed(stats.maxMs, 1)]),
+  );
+  if (gatewayCpu) out += `gateway CPU per completion (window): ${ms2((gatewayCpu.processCores * 1000) / Math.max(1, completionsPerSecond(outcome)))} ms\n`;
+  out += '\n';
   const head = `${check.completions} completions in a log of ${check.events} events (${check.players} players, ${check.xp} XP, ${check.minted} tokens minted), ${check.probesChecked} probes checked`;
   out += check.problems.length === 0 ? `PASS  ${head}\n` : `FAIL  ${head}\n${check.problems.map((problem) => `      - ${problem}\n`).join('')}`;
   out += `\nverified completions/s: ${fixed(rate, 0)} (target >= ${TARGET_COMPLETIONS_PER_SECOND})${verdict(rate, TARGET_COMPLETIONS_PER_SECOND)}; `;
