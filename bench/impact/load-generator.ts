@@ -6,7 +6,8 @@
 // prints the outcome as its last stdout line.
 //
 // Client c submits for players c, c + clients, c + 2 × clients, … in turn (no two clients share a player), each
-// player's next quest on each round; it stops at --warmup + --seconds, or when its players have done every quest.
+// player's next submission (world.ts) on each round; it stops at --warmup + --seconds, or when its players have
+// done every quest.
 // Probe: every --probe-every-th completion verified in the measured window, while fewer than --probes probes
 // are running (else it is counted as skipped), polls GET /v1/leaderboards/bench/players/:id (no consistentWith,
 // as any reader) every 10 ms until the answer is read at asOfLsn ≥ the completion's LSN; freshness = that
@@ -21,7 +22,7 @@ import { errorCodeOf, send } from '../support/http-client.ts';
 import { runIsolated } from '../support/isolate.ts';
 import { epochNow } from '../support/pipeline-trace.ts';
 import { summarizeLatencies, type LatencySummary } from '../support/stats.ts';
-import { REGION, submissionBody, type World } from './world.ts';
+import { questOf, REGION, submissionBody, type World } from './world.ts';
 
 const ENTRY_SCRIPT = fileURLToPath(new URL('../impact.ts', import.meta.url));
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -126,12 +127,13 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
     const endpoints = world.questIds.map((questId) => new URL(`${spec.url}/v1/quests/${questId}/submissions`));
     for (let n = 0; epochNow() < deadline; n++) {
       const player = c + clients * (n % mine);
-      const quest = Math.floor(n / mine);
-      if (quest >= world.questIds.length) {
+      const round = Math.floor(n / mine);
+      if (round >= world.questIds.length) {
         exhaustedClients += 1;
         return;
       }
-      const body = submissionBody(world, player, quest);
+      const quest = questOf(world, player, round);
+      const body = submissionBody(world, player, round);
       sent += 1;
       const began = epochNow();
       let outcome: string;

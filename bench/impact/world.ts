@@ -2,10 +2,11 @@
 // `bench` and --quests quests in it, each with witnessesRequired 0 (an unflagged submission is verified in its
 // own decision), created by a quest-master's API key; and --players signed-in players (support/sessions.ts).
 //
-// What a player submits: submission k of player p is to quest k (one completion per player and quest), at the
-// zone's centre with 5 m accuracy, its evidence hash the sha256 of its submission id (unique), and captured
-// at base + k × 2 s, base an hour before the run: a player's captures are 2 s apart (no `burst`), all at the
-// same place (no `impossible_movement`), in the past and less than 24 h old (not `stale`).
+// What a player submits: submission k of player p is to quest (p + k) mod quests (one completion per player and
+// quest; at any moment the players in flight are spread over the quests), at the zone's centre with 5 m
+// accuracy, its evidence hash the sha256 of its submission id (unique), and captured at base + k × 2 s, base an
+// hour before the run: a player's captures are 2 s apart (no `burst`), all at the same place (no
+// `impossible_movement`), in the past and less than 24 h old (not `stale`).
 import { createHash } from 'node:crypto';
 import { callJson } from '../support/http-client.ts';
 import type { SignedIn } from '../support/sessions.ts';
@@ -37,9 +38,12 @@ export async function buildWorld(baseUrl: string, questMaster: string, runId: st
 
 export const submissionIdOf = (runId: string, player: number, k: number) => `sub-${runId}-${player}-${k}`;
 
-/** The body of player `player`'s submission to quest k. */
-export function submissionBody(world: Pick<World, 'runId' | 'captureBase'>, player: number, k: number): string {
-  const submissionId = submissionIdOf(world.runId, player, k);
+/** Player `player`'s k-th submission: the quest it goes to. */
+export const questOf = (world: Pick<World, 'questIds'>, player: number, k: number) => (player + k) % world.questIds.length;
+
+/** The body of player `player`'s k-th submission (to quest questOf(…)). */
+export function submissionBody(world: Pick<World, 'runId' | 'captureBase' | 'questIds'>, player: number, k: number): string {
+  const submissionId = submissionIdOf(world.runId, player, questOf(world, player, k));
   return JSON.stringify({
     submissionId,
     evidence: { sha256: createHash('sha256').update(submissionId).digest('hex') },
