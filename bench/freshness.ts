@@ -43,7 +43,7 @@ import { startKafka, type KafkaHandle } from '../infra/local/kafka.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../infra/eventstore/postgres/postgres-event-store.ts';
 import { decisionResults } from '../projections/governance/queries.ts';
 import { GOVERNANCE_PROJECTION, governanceProjection } from '../projections/governance/governance-projection.ts';
-import { createProjectionWorker, watermark } from '../projections/runtime/index.ts';
+import { createProjectionWorker } from '../projections/runtime/index.ts';
 import { cpuBetween, sampleCpu } from './support/cpu.ts';
 import { benchBallotBox, benchConvener, syntheticVoterGrants } from './support/ballot-box.ts';
 import { BenchDatabases, DEFAULT_BENCH_SERVER } from './support/databases.ts';
@@ -51,12 +51,12 @@ import { runPaced } from './support/paced.ts';
 import { epochNow, relayTraceLogger, tracedSource, type HandleRecord, type PipelineRecord, type RelayBatchRecord } from './support/pipeline-trace.ts';
 import { processCoresBetween, sampleProcess } from './support/proc-cpu.ts';
 import { percentile } from './support/stats.ts';
+import { VisibilityTracker } from './support/visibility.ts';
 import { fixed, formatTable } from './support/table.ts';
 
 const TARGET_RATE = 5_000;
 const TARGET_P99_MS = 500;
 const OPTIONS = ['restore the wetland', 'build the levee', 'do nothing'];
-const POLL_MS = 5;
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
 type PipelineConfig = {
@@ -163,82 +163,6 @@ function spawnPipeline(config: PipelineConfig, record: (entry: PipelineRecord) =
     });
     child.once('exit', (code) => reject(new Error(`pipeline child exited with ${code} before it was ready`)));
   });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Visibility: the projection's watermark, polled.
-
-type Waiting = { lsn: number; answeredAt: number; resolve: (visibleAt: number) => void };
-
-class VisibilityTracker {
-  private current = 0;
-  private waiting: Waiting[] = [];
-  private readonly samples: Array<{ at: number; watermark: number }> = [];
-  private stopped = false;
-  private readonly loop: Promise<void>;
-
-  constructor(private readonly db: Database) {
-    this.loop = this.poll();
-  }
-
-  get watermark(): number {
-    return this.current;
-  }
-
-  /** Resolves with the time the vote was first seen visible (its answer time if it already was). */
-  visibleAt(lsn: number, answeredAt: number): Promise<number> {
-    if (lsn <= this.current) return Promise.resolve(answeredAt);
-    return new Promise((resolve) => this.waiting.push({ lsn, answeredAt, resolve }));
-  }
-
-  /** First sample time at which the watermark was ≥ lsn, and the watermark at a time (last sample at or before it). */
-  watermarkAt(at: number): number {
-    let found = 0;
-    for (const sample of this.samples) {
-      if (sample.at > at) break;
-      found = sample.watermark;
-    }
-    return found;
-  }
-
-  async waitFor(lsn: number, timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.current < lsn) {
-      if (Date.now() > deadline) throw new Error(`the projection's watermark stayed at ${this.current}, below ${lsn}, for ${timeoutMs} ms`);
-      await delay(POLL_MS);
-    }
-    return epochNow();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.loop;
-  }
-
-  private async poll(): Promise<void> {
-    while (!this.stopped) {
-      let reached: number;
-      try {
-        reached = await watermark(this.db, GOVERNANCE_PROJECTION);
-      } catch (error) {
-        process.stderr.write(`watermark poll failed: ${(error as Error).message}\n`);
-        await delay(100);
-        continue;
-      }
-      const at = epochNow();
-      if (reached > this.current) {
-        this.current = reached;
-        this.samples.push({ at, watermark: reached });
-        const still: Waiting[] = [];
-        for (const entry of this.waiting) {
-          if (entry.lsn <= reached) entry.resolve(at);
-          else still.push(entry);
-        }
-        this.waiting = still;
-      }
-      await delay(POLL_MS);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -565,7 +489,7 @@ async function main(): Promise<void> {
     cleanups.push({ name: 'event store', run: () => store.close() });
     const trackerDb = openDatabase(database.url, { poolSize: 2 });
     cleanups.push({ name: 'tracker pool', run: () => trackerDb.close() });
-    const tracker = new VisibilityTracker(trackerDb);
+    const tracker = new VisibilityTracker(trackerDb, GOVERNANCE_PROJECTION);
     cleanups.push({ name: 'tracker', run: () => tracker.stop() });
 
     const relayBatches: RelayBatchRecord[] = [];

@@ -30,7 +30,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonResult } from 'autocannon';
-import { getAddress } from 'ethers';
 import { buildHttpApp, type HttpAppDependencies } from '../gateways/http/app.ts';
 import { migrate, openDatabase, type Database } from '../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../infra/db/postgres-idempotency-store.ts';
@@ -124,26 +123,6 @@ async function accessSetup(db: Database, digestKey: Uint8Array): Promise<Pick<Ht
   };
 }
 
-/** Sessions for `count` voters, stored as the sign-in route stores them; returns their Authorization headers. */
-async function signInVoters(db: Database, digestKey: Uint8Array, count: number): Promise<string[]> {
-  // Imported here: the before-auth mode must not need the access work's modules.
-  const { PostgresSessionStore } = await import('../infra/db/postgres-session-store.ts');
-  const { credentialDigest } = await import('../gateways/http/credentials.ts');
-  const sessions = new PostgresSessionStore(db.pool);
-  const expiresAt = new Date(Date.now() + 60 * 60_000);
-  const headers: string[] = [];
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const token = randomBytes(32).toString('base64url');
-    const subject = getAddress(`0x${randomBytes(20).toString('hex')}`);
-    headers.push(`Bearer ${token}`);
-    pending.push(sessions.createSession(credentialDigest(digestKey, token), { subject, expiresAt }));
-    if (pending.length === 16) await Promise.all(pending.splice(0));
-  }
-  await Promise.all(pending);
-  return headers;
-}
-
 async function runPhase(url: string, options: Options, requests: LoadSpec['requests'], amount: number, workDir: string, name: string): Promise<PhaseResult> {
   const specFile = path.join(workDir, `${name}.json`);
   await writeFile(specFile, JSON.stringify({ url, connections: options.connections, amount, requests } satisfies LoadSpec));
@@ -207,7 +186,8 @@ async function main(): Promise<void> {
     // Voters for both phases, plus one spare per connection (each builds its next request before the stop).
     const total = options.warmup + options.voters + 2 * options.connections;
     const started = Date.now();
-    const authorizations = options.beforeAuth ? undefined : await signInVoters(db, digestKey, total);
+    // Imported here: the before-auth mode must not need the access work's modules.
+    const authorizations = options.beforeAuth ? undefined : (await (await import('./support/sessions.ts')).signInSubjects(db, digestKey, total)).map((voter) => voter.authorization);
     if (authorizations) log(`${total} voters signed in (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const requests: LoadSpec['requests'] = Array.from({ length: total }, (_, i) => {
       const option = OPTIONS[i % OPTIONS.length]!;

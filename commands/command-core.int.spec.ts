@@ -11,7 +11,7 @@ import { initTelemetry, type Telemetry } from '../infra/telemetry/index.ts';
 import { createTestDatabase, type TestDatabase } from '../infra/testing/postgres.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import { systemActor } from './actor.ts';
-import { commandHandler, type UseCase } from './command-core.ts';
+import { commandHandler, loadStream, type UseCase } from './command-core.ts';
 import { participantDecider, participantStreamId, type ParticipantCommand, type ParticipantState } from './crawl/participant.ts';
 import type { ParticipantEvent } from '../events-schema/crawl/events.ts';
 import { DomainError } from './decider.ts';
@@ -77,6 +77,32 @@ describe('the command core', () => {
     const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
     expect(rejected.length).toBeGreaterThan(0);
     for (const outcome of rejected) expect((outcome as PromiseRejectedResult).reason).toMatchObject({ name: 'WrongExpectedRevisionError' });
+  });
+
+  it("decides on the caller's load of the stream without reading it again, and reads it again when it moved since", async () => {
+    const publisherId = `news-${randomUUID()}`;
+    await participants().handle(register(publisherId), { metadata: {} });
+    let reads = 0;
+    const counting = new Proxy(eventStore, {
+      get(target, property) {
+        if (property === 'readStream') return (...args: Parameters<EventStore['readStream']>) => ((reads += 1), target.readStream(...args));
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const handler = commandHandler<ParticipantState, ParticipantCommand, ParticipantEvent>(counting, {
+      context: 'crawl',
+      decider: participantDecider,
+      streamId: (command) => participantStreamId(command.type === 'RegisterParticipant' ? command.data.participantId : command.data.publisherId),
+    });
+    const loaded = await loadStream(eventStore, participantDecider, participantStreamId(publisherId));
+    await handler.handle(setPrice(publisherId, 100), { metadata: {} }, loaded);
+    expect(reads).toBe(0);
+    // The same load is stale now: the append expecting its revision conflicts, and the retry reads the stream.
+    const result = await handler.handle(setPrice(publisherId, 200), { metadata: {} }, loaded);
+    expect(reads).toBe(1);
+    expect(result.state).toMatchObject({ pricePerCrawl: 200 });
+    expect((await eventStore.readStream(participantStreamId(publisherId))).currentRevision).toBe(2);
   });
 
   it('answers a command sent again under its Idempotency-Key with what it recorded, appending nothing', async () => {

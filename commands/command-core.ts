@@ -222,22 +222,29 @@ function withSpanContext(commandContext: CommandContext, span: Span): CommandCon
 }
 
 export type CommandHandler<State, C extends Command, E extends ProoflineEvent> = {
-  handle(command: C, context: CommandContext): Promise<CommandResult<State, E>>;
+  /**
+   * `loaded`: the command's stream as the caller has just loaded it (loadStream, the whole stream), which the
+   * first try decides on instead of reading it again; a conflict reloads as always.
+   */
+  handle(command: C, context: CommandContext, loaded?: LoadedStream<State>): Promise<CommandResult<State, E>>;
 };
 
 /** One command at a time: the steps above, for use cases whose streams see few writers at once. */
 export function commandHandler<State, C extends Command, E extends ProoflineEvent>(eventStore: EventStore, useCase: UseCase<State, C, E>): CommandHandler<State, C, E> {
   const maxConflicts = useCase.conflictRetries ?? 3;
   return {
-    handle(command, commandContext) {
+    handle(command, commandContext, alreadyLoaded) {
       const streamId = useCase.streamId(command);
       return traced(useCase.context, streamId, command, commandContext, async (context, report) => {
         for (;;) {
-          // 1. Load and fold (or assume a new stream on the first try).
+          // 1. Load and fold (or, on the first try, take the caller's load, or assume a new stream).
+          const firstTry = report.conflicts === 0;
           const loaded: LoadedStream<State> =
-            useCase.assumeNewStream && report.conflicts === 0
-              ? { state: useCase.decider.initialState(), revision: null, recorded: [] }
-              : await loadStream(eventStore, useCase.decider, streamId);
+            firstTry && alreadyLoaded
+              ? alreadyLoaded
+              : useCase.assumeNewStream && firstTry
+                ? { state: useCase.decider.initialState(), revision: null, recorded: [] }
+                : await loadStream(eventStore, useCase.decider, streamId);
           // 2. A retry of a command that already went through answers as the first time did.
           const replay = replayOf(loaded.recorded, eventIdOf(useCase, streamId, command, 0, context), context.idempotencyKey);
           if (replay?.length) {

@@ -1,11 +1,12 @@
-// Load generator: phases of closed-loop HTTP clients (node:http, keep-alive, one connection per client; each
-// client sends its next POST /v1/crawls when the previous one is answered). It runs in a child process so that
+// Load generator: phases of closed-loop HTTP clients (node:http, support/http-client.ts; keep-alive, one connection
+// per client; each client sends its next POST /v1/crawls when the previous one is answered). It runs in a child process so that
 // the clients' CPU is not the gateways': main.ts calls runLoadGenerator, which starts the bench's entry file
 // (bench/crawl.ts) again with --clients-spec <ClientsSpec as JSON>; in that child main.ts hands over to
 // runLoadGeneratorProcess, which runs the phases and prints their outcomes as its last stdout line.
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorCodeOf, send } from '../support/http-client.ts';
 import { runIsolated } from '../support/isolate.ts';
 import { summarizeLatencies, type LatencySummary } from '../support/stats.ts';
 
@@ -82,35 +83,6 @@ export async function runLoadGeneratorProcess(clientsSpec: string): Promise<void
   process.stdout.write(`${JSON.stringify(outcomes)}\n`);
 }
 
-/**
- * POST with a JSON body on a keep-alive connection; resolves with the status and the body. node:http rather than
- * fetch: Node 20's fetch spends about 0.5 ms of CPU per request (node:http about 0.08 ms), which on a 2-core
- * machine would leave the load generator, not the gateway, setting the pace.
- */
-function post(agent: http.Agent, endpoint: URL, authorization: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        agent,
-        host: endpoint.hostname,
-        port: endpoint.port,
-        path: endpoint.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 async function runPhase(phase: PhaseSpec, clients: number, agent: http.Agent): Promise<PhaseOutcome> {
   const endpoint = new URL(`${phase.url}/v1/crawls`);
   const answers: Record<string, number> = {};
@@ -134,17 +106,12 @@ async function runPhase(phase: PhaseSpec, clients: number, agent: http.Agent): P
       const began = performance.now();
       let outcome: string;
       try {
-        const response = await post(agent, endpoint, phase.authorization, body);
+        const response = await send(agent, endpoint, { method: 'POST', authorization: phase.authorization, body });
         const text = response.text;
         if (response.status === 201) {
           outcome = '201';
         } else {
-          let code = 'unparsed';
-          try {
-            code = String((JSON.parse(text) as { error?: unknown }).error);
-          } catch {
-            // not JSON: counted as 'unparsed'
-          }
+          const code = errorCodeOf(text);
           outcome = `${response.status} ${code}`;
           if (code !== 'insufficient_escrow' && samples.length < 5) samples.push(`${crawlId}: ${response.status} ${text.slice(0, 300)}`);
         }

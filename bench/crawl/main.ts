@@ -52,12 +52,12 @@ import { migrate, openDatabase } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
-import { cpuBetween, sampleCpu, type CpuSample, type CpuUsageInWindow } from '../support/cpu.ts';
+import { CpuTimeline, type CpuUsageInWindow } from '../support/cpu.ts';
 import { BenchDatabases } from '../support/databases.ts';
-import { killIsolated } from '../support/isolate.ts';
+import { Cleanups } from '../support/cleanups.ts';
 import { CountingEventStore } from './counting-store.ts';
 import { verifyEscrow, type EscrowCheck } from './escrow-check.ts';
-import { epochNow, runLoadGenerator, runLoadGeneratorProcess, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
+import { runLoadGenerator, runLoadGeneratorProcess, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
 import { costOf, openMarket, openPublishers, type KeyOf, type Market } from './market.ts';
 import { buildPeerApp } from './one-at-a-time-gateway.ts';
 import { parseOptions } from './options.ts';
@@ -74,10 +74,8 @@ const PEER_REFUSALS = ['409 insufficient_escrow', '409 concurrency_conflict'];
  */
 const BENCH_RATE_LIMITS: RateLimits = { ...DEFAULT_RATE_LIMITS, keyPerMinute: Number.MAX_SAFE_INTEGER };
 
-/** Set on SIGINT/SIGTERM: the failure of the killed load generator is not reported. */
-let interrupted = false;
-
-type Cleanup = { name: string; run: () => Promise<unknown> };
+/** This run's cleanups: after a signal, the failure of a killed load generator is not reported. */
+let running: Cleanups | undefined;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -87,33 +85,20 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const cleanups: Cleanup[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const { name, run } of cleanups.reverse()) await run().catch((error: unknown) => log(`cleanup ${name}: ${(error as Error).message}`));
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`\n${signal}: stopping, dropping the benchmark database…`);
-    killIsolated();
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const cleanups = (running = new Cleanups(log));
+  cleanups.onSignals('dropping the benchmark database');
 
   try {
     const databases = new BenchDatabases(options.serverUrl);
-    cleanups.push({ name: 'database', run: () => databases.dropAll() });
+    cleanups.push('database', () => databases.dropAll());
     const database = await databases.create();
     const db = openDatabase(database.url, { poolSize: options.poolSize });
-    cleanups.push({ name: 'pool', run: () => db.close() });
+    cleanups.push('pool', () => db.close());
     await migrate(db.knex, 'gateway', idempotencyMigrations);
     await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
     await migrateEventStore(db);
     const postgresStore: PostgresEventStore = createPostgresEventStore(db);
-    cleanups.push({ name: 'event store', run: () => postgresStore.close() });
+    cleanups.push('event store', () => postgresStore.close());
     const store = new CountingEventStore(postgresStore);
     const idempotency = new PostgresIdempotencyStore(db.pool);
     const sessions = new PostgresSessionStore(db.pool);
@@ -123,10 +108,10 @@ async function main(): Promise<void> {
     const keyOf: KeyOf = async (participantId) => `Bearer ${(await issueApiKey(apiKeys, auth.digestKey, { role: 'participant', scope: participantId }, new Date())).key}`;
 
     const gateway = await buildHttpApp({ eventStore: store, idempotency, sessions, apiKeys, auth, rateLimits: BENCH_RATE_LIMITS });
-    cleanups.push({ name: 'gateway', run: () => gateway.close() });
+    cleanups.push('gateway', () => gateway.close());
     const peerCredentials = new Credentials(sessions, apiKeys, accessCommands(store).grantsOf, { digestKey: auth.digestKey, cacheMs: 1000, clock: Date.now });
     const peer = await buildPeerApp(store, idempotency, peerCredentials, options.peerRetries);
-    cleanups.push({ name: 'peer gateway', run: () => peer.close() });
+    cleanups.push('peer gateway', () => peer.close());
     const connections = { gateway: 0, peer: 0 };
     gateway.server.on('connection', () => (connections.gateway += 1));
     peer.server.on('connection', () => (connections.peer += 1));
@@ -163,14 +148,9 @@ async function main(): Promise<void> {
 
     // CPU of this process (the gateways) and of the machine, sampled so that the children's windows can be
     // matched to it afterwards.
-    const cpuSamples: Array<{ epoch: number; sample: CpuSample }> = [];
-    const sampler = setInterval(() => cpuSamples.push({ epoch: epochNow(), sample: sampleCpu() }), 100);
-    cleanups.push({ name: 'cpu sampler', run: async () => clearInterval(sampler) });
-    const serverCpu = (outcome: PhaseOutcome): CpuUsageInWindow | undefined => {
-      const before = cpuSamples.find((entry) => entry.epoch >= outcome.startedAt);
-      const after = cpuSamples.findLast((entry) => entry.epoch <= outcome.windowEndAt);
-      return before && after && after.epoch > before.epoch ? cpuBetween(before.sample, after.sample) : undefined;
-    };
+    const cpuTimeline = new CpuTimeline();
+    cleanups.push('cpu sampler', async () => cpuTimeline.stop());
+    const serverCpu = (outcome: PhaseOutcome): CpuUsageInWindow | undefined => cpuTimeline.between(outcome.startedAt, outcome.windowEndAt);
 
     const load = (label: string, list: PhaseSpec[]) => {
       log(`${label}: ${options.clients} clients…`);
@@ -184,7 +164,7 @@ async function main(): Promise<void> {
     const batchedOutcome = batchedOutcomes[batchedOutcomes.length - 1]!;
     const batchedConnections = connections.gateway;
     const peerOutcome = options.peerSeconds > 0 ? (await load(`${options.peerSeconds} s on the one-at-a-time handler`, [phases.peer]))[0]! : undefined;
-    clearInterval(sampler);
+    cpuTimeline.stop();
 
     log('verifying the escrow streams…');
     const countersOf = (market: Market) => store.countersOf(escrowStreamId(market.platformId));
@@ -225,14 +205,14 @@ async function main(): Promise<void> {
     process.stdout.write(render(options, deposit, rows, checks));
     if (checks.some((check) => check.problems.length > 0)) process.exitCode = 1;
   } finally {
-    await cleanup();
+    await cleanups.run();
   }
 }
 
 /** Runs the bench (or, in the child started with --clients-spec, the load generator); a failure sets exit code 1. */
 export function run(): void {
   main().catch((error: unknown) => {
-    if (interrupted) return;
+    if (running?.interrupted) return;
     process.stderr.write(`bench:crawl failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });

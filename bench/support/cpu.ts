@@ -43,3 +43,27 @@ function readMachineTicks(): { busy: number; total: number } | undefined {
     return undefined;
   }
 }
+
+/**
+ * This process's and the machine's CPU sampled every `intervalMs` against epoch time (performance.timeOrigin +
+ * performance.now()), so that a window timed in another process (a load generator) can be matched to it.
+ */
+export class CpuTimeline {
+  private readonly samples: Array<{ epoch: number; sample: CpuSample }> = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs = 100) {
+    this.timer = setInterval(() => this.samples.push({ epoch: performance.timeOrigin + performance.now(), sample: sampleCpu() }), intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Usage between the first sample at or after `fromEpoch` and the last at or before `toEpoch`; undefined if too short. */
+  between(fromEpoch: number, toEpoch: number): CpuUsageInWindow | undefined {
+    const before = this.samples.find((entry) => entry.epoch >= fromEpoch);
+    const after = this.samples.findLast((entry) => entry.epoch <= toEpoch);
+    return before && after && after.epoch > before.epoch ? cpuBetween(before.sample, after.sample) : undefined;
+  }
+}

@@ -4,11 +4,12 @@
 // player of a submission, a vote, a transfer or a redemption is the verified caller's subject, and tokens
 // leave a balance only by its player's hand (or an admin's).
 //
-// A submission reads the quest's stream, claims the evidence's stream (impact-evidence-<sha256>, expected
-// `no_stream`, its event id derived from the submission: a retry finds its own claim), then decides on the
-// player's stream with the quest, whether the hash was claimed by another submission (duplicate_evidence),
-// and the player's own history. Before claiming, the submission is decided once against the player's
-// current state, so a submission the rules refuse (quest closed, one already pending) claims no hash.
+// A submission reads the quest's stream and the player's, claims the evidence's stream (impact-evidence-<sha256>,
+// expected `no_stream`, its event id derived from the submission: a retry finds its own claim), then decides on
+// the player's stream with the quest, whether the hash was claimed by another submission (duplicate_evidence),
+// and the player's own history as read (appended expecting that revision: a stream moved meanwhile is read
+// again). Before claiming, the submission is decided once against the player's state, so a submission the
+// rules refuse (quest closed, one already pending) claims no hash.
 //
 // A transfer is a debit on the sender's stream, then a credit on the receiver's:
 //   - the debit (TokensSent) is decided against the sender's balance and appended expecting the revision it
@@ -24,9 +25,10 @@ import { randomUUID } from 'node:crypto';
 import type { EvidenceEvent, PlayerEvent, QuestEvent, ZoneEvent } from '../../events-schema/impact/events.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import { systemActor, verifiedActor } from '../actor.ts';
-import { commandHandler, loadStream, type CommandContext, type UseCase } from '../command-core.ts';
+import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
 import { DomainError } from '../decider.ts';
 import { deterministicUuid } from '../event-ids.ts';
+import { SharedReads } from '../shared-reads.ts';
 import { streamWriters } from '../stream-writer.ts';
 import { requireActsForPlayer, requireQuestMaster } from './authority.ts';
 import { evidenceDecider, evidenceStreamId, isDuplicateClaim, type EvidenceCommand, type EvidenceState } from './evidence.ts';
@@ -107,6 +109,7 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
   const players = streamWriters(eventStore, onPlayer);
 
   const loadPlayer = (playerId: string) => loadStream(eventStore, playerDecider, playerStreamId(playerId));
+  const questReads = new SharedReads<LoadedStream<QuestState>>();
 
   /** Credits a debited transfer on the receiver's stream; nothing when it is credited already. */
   async function credit(transfer: { transferId: string; from: string; to: string; amount: number }, context: CommandContext) {
@@ -140,12 +143,17 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
       const by = verifiedActor(context.actor, 'submitting evidence');
       const playerId = by.subject;
       const now = clock();
-      const quest = (await loadStream(eventStore, questDecider, questStreamId(questId))).state;
+      // The quest and the player, read side by side; many players submit to the same small quest stream at
+      // once, so concurrent reads of a quest share one query (as votes share their decision's).
+      const [{ state: quest }, player] = await Promise.all([
+        questReads.run(questId, () => loadStream(eventStore, questDecider, questStreamId(questId))),
+        loadPlayer(playerId),
+      ]);
       const command = (duplicateEvidence: boolean): SubmitEvidence => ({ type: 'SubmitEvidence', data: { ...input, questId, playerId, quest, duplicateEvidence, now } });
       // Refusals first, so a refused submission claims no hash (a recorded one is a retry: the handler answers it).
-      const player = await loadPlayer(playerId);
       if (!player.state.submissions.has(input.submissionId)) playerDecider.decide(command(false), player.state);
       const claim = await claims.handle({ type: 'ClaimEvidence', data: { sha256: input.sha256, submissionId: input.submissionId, playerId, now } }, context);
+      // The player's writer decides it on its own copy of the stream (read on from where it last was).
       const result = await players.handle(command(isDuplicateClaim(claim.state, input.submissionId)), context);
       const submitted = result.state.submissions.get(input.submissionId);
       if (!submitted) throw new Error(`SubmitEvidence recorded no submission ${input.submissionId}`);

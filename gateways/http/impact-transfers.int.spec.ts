@@ -192,8 +192,11 @@ describe('transfers under load, over HTTP', () => {
   it('simultaneous redemptions and transfers out of one balance: never overdrawn, what left is what succeeded, burned counted once', async () => {
     const sender = await playerWithTokens();
     const receivers = await Promise.all([fixture.signIn(), fixture.signIn()]);
+    // 30 redemptions of 4.5 tokens in all and 30 transfers of 4.5 in all, out of 6: together they overdraw it,
+    // but whichever kind the writer happens to decide first, some of the other still fits — so both kinds
+    // succeed and some requests are refused, in any interleaving.
     const requests = Array.from({ length: 60 }, (_, index) =>
-      index % 2 === 0 ? redemptionRequest(sender, 150_000 + 50_000 * (index % 3)) : transferRequest(sender, receivers[index % receivers.length]!.subject, 100_000 + 100_000 * (index % 4)),
+      index % 2 === 0 ? redemptionRequest(sender, 100_000 + 50_000 * (index % 3)) : transferRequest(sender, receivers[index % receivers.length]!.subject, 50_000 + 50_000 * (index % 4)),
     );
     const burnedBefore = (await foldTokens()).burned;
     const outcomes = await fire(requests);
@@ -201,6 +204,7 @@ describe('transfers under load, over HTTP', () => {
     const succeeded = expectOnlySuccessOrInsufficient(outcomes);
     expect(succeeded.some((outcome) => outcome.kind === 'redemption')).toBe(true);
     expect(succeeded.some((outcome) => outcome.kind === 'transfer')).toBe(true);
+    expect(succeeded.length).toBeLessThan(requests.length);
     const final = await balanceOf(sender.subject);
     expect(succeeded.reduce((sum, outcome) => sum + outcome.amount, 0)).toBe(MINTED_PER_QUEST - final);
     expectRefusalsDidNotFit(outcomes, final);

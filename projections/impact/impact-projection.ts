@@ -5,10 +5,11 @@
 // are what the transfer completion process asks for).
 //
 // A batch is folded in memory first; then each table gets one multi-row statement (inserts by unnest,
-// counters added by upsert, keys sorted so two workers lock rows in the same order). Reads during a batch are
-// one query per kind at most: the submissions of earlier batches a batch's votes, reviews and completions
-// change, and those its mints were for (a TokensMinted names its submission only; the metrics need the
-// submission's region and category).
+// counters added by upsert, keys sorted so two workers lock rows in the same order), and the statements that
+// need no answer go to the server together, as one (writeTogether): a batch of completions is one round trip.
+// Reads during a batch are one query per kind at most: the submissions of earlier batches a batch's votes,
+// reviews and completions change, and those its mints were for (a TokensMinted names its submission only; the
+// metrics need the submission's region and category).
 import { impactEventTypes, type ImpactEvent, type Tier } from '../../events-schema/impact/events.ts';
 import type { SqlBinding, SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
@@ -155,16 +156,22 @@ export const impactProjection: Projection<ImpactEvent> = {
   async applyBatch(events, trx) {
     const changes = new BatchChanges();
     for (const projected of events) applyOne(projected, changes);
+    // What needs an answer (or is rare) first, one statement each; then every counter, row and entry the
+    // batch adds, in one statement (one round trip however many tables a completion touches).
     await writeZones(trx, changes);
     await writeQuests(trx, changes);
-    await writeSubmissions(trx, changes);
+    await updateSubmissions(trx, changes);
     await resolveMints(trx, changes);
-    await writePlayers(trx, changes);
-    await writeLeaderboards(trx, changes);
-    await writeLedger(trx, changes.ledger);
-    await writeMetrics(trx, changes);
-    await writeTokenTotals(trx, changes.tokens);
-    await writeTransfers(trx, changes);
+    await writeTogether(trx, [
+      ...questCompletions(changes),
+      ...newClaimsAndSubmissions(changes),
+      ...players(changes),
+      ...leaderboards(changes),
+      ...ledgerEntries(changes.ledger),
+      ...metrics(changes),
+      ...tokenTotals(changes.tokens),
+      ...transfers(changes),
+    ]);
   },
 };
 
@@ -328,6 +335,23 @@ function applyOne(projected: ProjectedEvent<ImpactEvent>, changes: BatchChanges)
 
 const bind = (values: unknown[]) => values as unknown as readonly SqlBinding[];
 
+/**
+ * One statement of the batch's writes: `sql` with its `?` bindings. A `name` lets a later statement of the same
+ * write read its result (a data-modifying WITH ... RETURNING).
+ */
+type Write = { name?: string; sql: string; bindings: unknown[] };
+
+/**
+ * Runs the writes as one statement: each a data-modifying WITH query of `with w0 as (…), w1 as (…) select 1`.
+ * They all run, once, on the same snapshot, so none may depend on another's effect unless it reads its
+ * RETURNING by name; each touches its own table (or rows no other one touches).
+ */
+async function writeTogether(trx: SqlTransaction, writes: Write[]) {
+  if (writes.length === 0) return;
+  const ctes = writes.map((write, i) => `${write.name ?? `w${i}`} as (${write.sql})`);
+  await trx.raw(`with ${ctes.join(',\n')}\nselect 1`, bind(writes.flatMap((write) => write.bindings)));
+}
+
 async function writeZones(trx: SqlTransaction, changes: BatchChanges) {
   const rows = [...changes.zones.keys()].sort().map((id) => changes.zones.get(id)!);
   if (rows.length === 0) return;
@@ -354,27 +378,37 @@ async function writeQuests(trx: SqlTransaction, changes: BatchChanges) {
     const missing = closures.find(([id]) => !found.has(id));
     if (missing) throw new Error(`QuestClosed at LSN ${missing[1].lsn} for unknown quest ${missing[0]}`);
   }
-  if (changes.questCompletions.size > 0) {
-    const ids = [...changes.questCompletions.keys()].sort();
-    await trx.raw(
-      `insert into quest_completions (quest_id, completions) select * from unnest(?::text[], ?::bigint[])
-       on conflict (quest_id) do update set completions = quest_completions.completions + excluded.completions`,
-      bind([ids, ids.map((id) => changes.questCompletions.get(id)!)]),
-    );
-  }
 }
 
-async function writeSubmissions(trx: SqlTransaction, changes: BatchChanges) {
+function questCompletions(changes: BatchChanges): Write[] {
+  if (changes.questCompletions.size === 0) return [];
+  const ids = [...changes.questCompletions.keys()].sort();
+  return [
+    {
+      sql: `insert into quest_completions (quest_id, completions) select * from unnest(?::text[], ?::bigint[])
+       on conflict (quest_id) do update set completions = quest_completions.completions + excluded.completions`,
+      bindings: [ids, ids.map((id) => changes.questCompletions.get(id)!)],
+    },
+  ];
+}
+
+function newClaimsAndSubmissions(changes: BatchChanges): Write[] {
+  const writes: Write[] = [];
   if (changes.claims.size > 0) {
     const claims = [...changes.claims.keys()].sort().map((sha) => changes.claims.get(sha)!);
+    const column = <K extends keyof (typeof claims)[number]>(k: K) => claims.map((claim) => claim[k]);
     // The first claim of a hash stays (an evidence stream holds one claim; a second would be refused upstream).
-    await trx('evidence_claims').insert(claims).onConflict('sha256').ignore();
+    writes.push({
+      sql: `insert into evidence_claims (sha256, submission_id, player_id, claimed_at)
+       select * from unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[]) on conflict (sha256) do nothing`,
+      bindings: [column('sha256'), column('submission_id'), column('player_id'), column('claimed_at')],
+    });
   }
   const fresh = [...changes.newSubmissions.values()];
   if (fresh.length > 0) {
     const column = <K extends keyof SubmissionRow>(k: K) => fresh.map((row) => row[k]);
-    await trx.raw(
-      `insert into submissions (submission_id, quest_id, player_id, zone_id, region, category, sha256, status, flags, witnesses_required,
+    writes.push({
+      sql: `insert into submissions (submission_id, quest_id, player_id, zone_id, region, category, sha256, status, flags, witnesses_required,
          approvals, rejections, review_decision, rejection_reason, captured_at, received_at, decided_at, submitted_lsn)
        select u.submission_id, u.quest_id, u.player_id, u.zone_id, u.region, u.category, u.sha256, u.status,
          string_to_array(u.flags, ','), u.witnesses_required,
@@ -383,7 +417,7 @@ async function writeSubmissions(trx: SqlTransaction, changes: BatchChanges) {
          ?::int[], ?::int[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::bigint[])
          as u(submission_id, quest_id, player_id, zone_id, region, category, sha256, status, flags, witnesses_required,
            approvals, rejections, review_decision, rejection_reason, captured_at, received_at, decided_at, submitted_lsn)`,
-      bind([
+      bindings: [
         column('submission_id'),
         column('quest_id'),
         column('player_id'),
@@ -402,9 +436,14 @@ async function writeSubmissions(trx: SqlTransaction, changes: BatchChanges) {
         column('received_at'),
         column('decided_at'),
         column('submitted_lsn'),
-      ]),
-    );
+      ],
+    });
   }
+  return writes;
+}
+
+/** Votes, reviews, rejections and completions of submissions of earlier batches (a batch's own are in their new rows). */
+async function updateSubmissions(trx: SqlTransaction, changes: BatchChanges) {
   if (changes.submissionChanges.size === 0) return;
   const ids = [...changes.submissionChanges.keys()].sort();
   const pick = <K extends keyof SubmissionChange>(k: K) => ids.map((id) => changes.submissionChanges.get(id)![k] ?? null);
@@ -439,121 +478,118 @@ async function resolveMints(trx: SqlTransaction, changes: BatchChanges) {
   }
 }
 
-async function writePlayers(trx: SqlTransaction, changes: BatchChanges) {
+function players(changes: BatchChanges): Write[] {
+  const writes: Write[] = [];
   if (changes.players.size > 0) {
     const ids = [...changes.players.keys()].sort();
     const pick = <K extends keyof PlayerChange>(k: K) => ids.map((id) => changes.players.get(id)![k]);
-    await trx.raw(
-      `insert into players (player_id, xp, tokens, quests_completed, level, tier)
+    writes.push({
+      sql: `insert into players (player_id, xp, tokens, quests_completed, level, tier)
        select * from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::int[], ?::text[])
        on conflict (player_id) do update set
          xp = players.xp + excluded.xp, tokens = players.tokens + excluded.tokens,
          quests_completed = players.quests_completed + excluded.quests_completed,
          level = greatest(players.level, excluded.level),
          tier = case when excluded.level > players.level then excluded.tier else players.tier end`,
-      bind([ids, pick('xp'), pick('tokens'), pick('completed'), pick('level'), pick('tier')]),
-    );
+      bindings: [ids, pick('xp'), pick('tokens'), pick('completed'), pick('level'), pick('tier')],
+    });
   }
   if (changes.playerDays.size > 0) {
     const keys = [...changes.playerDays].sort().map(split);
-    await trx.raw(`insert into player_days (player_id, day) select * from unnest(?::text[], ?::date[]) on conflict do nothing`, bind([keys.map((k) => k[0]), keys.map((k) => k[1])]));
+    writes.push({ sql: `insert into player_days (player_id, day) select * from unnest(?::text[], ?::date[]) on conflict do nothing`, bindings: [keys.map((k) => k[0]), keys.map((k) => k[1])] });
   }
+  return writes;
 }
 
-async function writeLeaderboards(trx: SqlTransaction, changes: BatchChanges) {
+function leaderboards(changes: BatchChanges): Write[] {
+  const writes: Write[] = [];
   if (changes.leaderboardAll.size > 0) {
     const keys = [...changes.leaderboardAll.keys()].sort();
     const parts = keys.map(split);
-    await trx.raw(
-      `insert into leaderboard_all (region, player_id, xp) select * from unnest(?::text[], ?::text[], ?::bigint[])
+    writes.push({
+      sql: `insert into leaderboard_all (region, player_id, xp) select * from unnest(?::text[], ?::text[], ?::bigint[])
        on conflict (region, player_id) do update set xp = leaderboard_all.xp + excluded.xp`,
-      bind([parts.map((p) => p[0]), parts.map((p) => p[1]), keys.map((k) => changes.leaderboardAll.get(k)!)]),
-    );
+      bindings: [parts.map((p) => p[0]), parts.map((p) => p[1]), keys.map((k) => changes.leaderboardAll.get(k)!)],
+    });
   }
   if (changes.leaderboardDay.size > 0) {
     const keys = [...changes.leaderboardDay.keys()].sort();
     const parts = keys.map(split);
-    await trx.raw(
-      `insert into leaderboard_day (region, day, player_id, xp) select * from unnest(?::text[], ?::date[], ?::text[], ?::bigint[])
+    writes.push({
+      sql: `insert into leaderboard_day (region, day, player_id, xp) select * from unnest(?::text[], ?::date[], ?::text[], ?::bigint[])
        on conflict (region, day, player_id) do update set xp = leaderboard_day.xp + excluded.xp`,
-      bind([parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), keys.map((k) => changes.leaderboardDay.get(k)!)]),
-    );
+      bindings: [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), keys.map((k) => changes.leaderboardDay.get(k)!)],
+    });
   }
+  return writes;
 }
 
-async function writeLedger(trx: SqlTransaction, rows: LedgerRow[]) {
-  if (rows.length === 0) return;
+function ledgerEntries(rows: LedgerRow[]): Write[] {
+  if (rows.length === 0) return [];
   const column = <K extends keyof LedgerRow>(k: K) => rows.map((row) => row[k]);
-  await trx.raw(
-    `insert into ledger (entry_id, month, kind, player_id, amount, lsn, at, leaf)
+  return [
+    {
+      sql: `insert into ledger (entry_id, month, kind, player_id, amount, lsn, at, leaf)
      select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::timestamptz[], ?::bytea[])`,
-    bind([column('entry_id'), column('month'), column('kind'), column('player_id'), column('amount'), column('lsn'), column('at'), column('leaf')]),
-  );
+      bindings: [column('entry_id'), column('month'), column('kind'), column('player_id'), column('amount'), column('lsn'), column('at'), column('leaf')],
+    },
+  ];
 }
 
-async function writeMetrics(trx: SqlTransaction, changes: BatchChanges) {
+function metrics(changes: BatchChanges): Write[] {
   // The (region, category, day, player) rows new in this batch are what the distinct counts grow by.
-  const players = [...changes.metricPlayers].sort().map(split);
+  const added = [...changes.metricPlayers].sort().map(split);
   const keys = [...changes.metrics.keys()].sort();
-  if (keys.length === 0 && players.length === 0) return;
+  if (keys.length === 0 && added.length === 0) return [];
   const parts = keys.map(split);
   const pick = (k: keyof MetricChange) => keys.map((mk) => changes.metrics.get(mk)![k]);
-  await trx.raw(
-    `with fresh as (
-       insert into metric_players (region, category, day, player_id) select * from unnest(?::text[], ?::text[], ?::date[], ?::text[])
-       on conflict do nothing returning region, category, day
-     ), distinct_added as (
-       select region, category, day, count(*) as players from fresh group by region, category, day
-     ), changes as (
-       select region, category, day, sum(completions) as completions, sum(xp) as xp, sum(tokens) as tokens, sum(players) as players from (
+  return [
+    {
+      name: 'metric_players_added',
+      sql: `insert into metric_players (region, category, day, player_id) select * from unnest(?::text[], ?::text[], ?::date[], ?::text[])
+       on conflict do nothing returning region, category, day`,
+      bindings: [added.map((p) => p[0]), added.map((p) => p[1]), added.map((p) => p[2]), added.map((p) => p[3])],
+    },
+    {
+      name: 'metric_changes',
+      sql: `select region, category, day, sum(completions) as completions, sum(xp) as xp, sum(tokens) as tokens, sum(players) as players from (
          select u.region, u.category, u.day, u.completions, u.xp, u.tokens, 0::bigint as players
            from unnest(?::text[], ?::text[], ?::date[], ?::bigint[], ?::bigint[], ?::bigint[]) as u(region, category, day, completions, xp, tokens)
          union all
-         select region, category, day, 0, 0, 0, players from distinct_added
-       ) c group by region, category, day
-     )
-     insert into daily_metrics (region, category, day, completions, xp, tokens, distinct_players)
-     select region, category, day, completions, xp, tokens, players from changes order by region, category, day
+         select region, category, day, 0, 0, 0, count(*) from metric_players_added group by region, category, day
+       ) c group by region, category, day`,
+      bindings: [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), pick('completions'), pick('xp'), pick('tokens')],
+    },
+    {
+      sql: `insert into daily_metrics (region, category, day, completions, xp, tokens, distinct_players)
+     select region, category, day, completions, xp, tokens, players from metric_changes order by region, category, day
      on conflict (region, category, day) do update set
        completions = daily_metrics.completions + excluded.completions, xp = daily_metrics.xp + excluded.xp,
        tokens = daily_metrics.tokens + excluded.tokens, distinct_players = daily_metrics.distinct_players + excluded.distinct_players`,
-    bind([
-      players.map((p) => p[0]),
-      players.map((p) => p[1]),
-      players.map((p) => p[2]),
-      players.map((p) => p[3]),
-      parts.map((p) => p[0]),
-      parts.map((p) => p[1]),
-      parts.map((p) => p[2]),
-      pick('completions'),
-      pick('xp'),
-      pick('tokens'),
-    ]),
-  );
+      bindings: [],
+    },
+  ];
 }
 
-async function writeTokenTotals(trx: SqlTransaction, tokens: BatchChanges['tokens']) {
-  if (tokens.minted === 0 && tokens.burned === 0 && tokens.sent === 0 && tokens.received === 0) return;
-  await trx.raw(`update token_totals set minted = minted + ?, burned = burned + ?, sent = sent + ?, received = received + ? where id = 1`, [
-    tokens.minted,
-    tokens.burned,
-    tokens.sent,
-    tokens.received,
-  ]);
+function tokenTotals(tokens: BatchChanges['tokens']): Write[] {
+  if (tokens.minted === 0 && tokens.burned === 0 && tokens.sent === 0 && tokens.received === 0) return [];
+  return [{ sql: `update token_totals set minted = minted + ?, burned = burned + ?, sent = sent + ?, received = received + ? where id = 1`, bindings: [tokens.minted, tokens.burned, tokens.sent, tokens.received] }];
 }
 
 /** Each half fills its own column once; the row is made by whichever half comes first. */
-async function writeTransfers(trx: SqlTransaction, changes: BatchChanges) {
-  if (changes.transfers.size === 0) return;
+function transfers(changes: BatchChanges): Write[] {
+  if (changes.transfers.size === 0) return [];
   const ids = [...changes.transfers.keys()].sort();
   const pick = <K extends keyof TransferRow>(k: K) => ids.map((id) => changes.transfers.get(id)![k]);
-  await trx.raw(
-    `insert into transfers (transfer_id, from_player, to_player, amount, sent_at, received_at)
-     select * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::timestamptz[], ?::timestamptz[])
-     on conflict (transfer_id) do update set
-       sent_at = coalesce(transfers.sent_at, excluded.sent_at), received_at = coalesce(transfers.received_at, excluded.received_at)`,
-    bind([ids, pick('from_player'), pick('to_player'), pick('amount'), pick('sent_at'), pick('received_at')]),
-  );
+  return [
+    {
+      sql: `insert into transfers (transfer_id, from_player, to_player, amount, sent_at, received_at)
+       select * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::timestamptz[], ?::timestamptz[])
+       on conflict (transfer_id) do update set
+         sent_at = coalesce(transfers.sent_at, excluded.sent_at), received_at = coalesce(transfers.received_at, excluded.received_at)`,
+      bindings: [ids, pick('from_player'), pick('to_player'), pick('amount'), pick('sent_at'), pick('received_at')],
+    },
+  ];
 }
 
 function addTo(map: Map<string, number>, k: string, amount: number) {

@@ -7,7 +7,8 @@ import type { Migration } from '../../ports/sql.ts';
 // one player stream order holds: a vote, review, rejection or completion always finds its submission.
 //
 // Hot path (one completion = QuestCompleted + XpAwarded + TokensMinted [+ LeveledUp]): a batch is folded in
-// memory and written with one multi-row statement per table, increments by upsert, keys sorted.
+// memory and written with one multi-row statement per table, increments by upsert, keys sorted; those statements
+// reach the server together, as one (impact-projection.ts, writeTogether).
 export const impactMigrations: Migration[] = [
   {
     name: '001_impact',
