@@ -5,12 +5,13 @@ import { anchoringProjection } from '../../projections/anchoring/anchoring-proje
 import type { Projection } from '../../projections/projection.ts';
 import type { ContextProcess } from './bounded-context.ts';
 import { access } from './access.ts';
+import { assets } from './assets.ts';
 import { crawl } from './crawl.ts';
 import { governance } from './governance.ts';
 import { impact } from './impact.ts';
 import { workplace } from './workplace.ts';
 
-export const boundedContexts = [governance, workplace, crawl, access, impact] as const;
+export const boundedContexts = [governance, workplace, crawl, access, impact, assets] as const;
 
 /** Every read model of the platform, by name (`proofline project <name>`): the contexts', then anchoring's. */
 export const projections: readonly Projection[] = [...boundedContexts.flatMap((context) => context.projections), anchoringProjection];

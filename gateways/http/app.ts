@@ -163,6 +163,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     consistencyTimeoutMs,
     ...(credentials ? { credentials } : {}),
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
+    ...(deps.audit ? { audit: deps.audit } : {}),
     // A key no one else knows, for gateways that are given none (tests, benches); pseudonyms then hold for this app only.
     settings: { workplacePseudonymKey: deps.settings?.workplacePseudonymKey ?? randomBytes(32) },
   };

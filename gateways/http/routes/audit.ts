@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ANCHORING_PROJECTION } from '../../../projections/anchoring/anchoring-projection.ts';
-import type { AuditReader } from '../../../ports/read-models/anchoring.ts';
+import type { AnchoredEventProof, AuditReader } from '../../../ports/read-models/anchoring.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import { cleanString } from '../../../commands/text.ts';
 import { access } from '../access-control.ts';
@@ -24,6 +24,27 @@ const batchSchema = z.object({
   status: batchStatus,
 });
 
+/** An anchored event's proof as `GET /v1/audit/events/:eventId/proof` answers it (asset provenance embeds the same). */
+export const eventProofSchema = z.object({
+  eventId: z.string(),
+  lsn: z.number().int(),
+  batchId: z.number().int(),
+  leaf: hex32,
+  streamHash: hex32,
+  payloadHash: hex32,
+  proof: z.array(hex32),
+  root: hex32,
+  contract: z.string(),
+  chainId: z.string().nullable(),
+  txHash: z.string().nullable(),
+  verifiedOnChain: z.boolean().nullable(),
+});
+
+export function eventProofBody(proof: AnchoredEventProof): z.infer<typeof eventProofSchema> {
+  const { status: _anchored, ...body } = proof;
+  return body;
+}
+
 export type AuditRoutesOptions = { audit: AuditReader; readModels: ReadModels; consistencyTimeoutMs: number };
 
 export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastify, { audit, readModels, consistencyTimeoutMs }) => {
@@ -37,20 +58,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
         params: z.object({ eventId: z.uuid() }),
         querystring: z.object({ consistentWith: consistentWithParam }),
         response: {
-          200: z.object({
-            eventId: z.string(),
-            lsn: z.number().int(),
-            batchId: z.number().int(),
-            leaf: hex32,
-            streamHash: hex32,
-            payloadHash: hex32,
-            proof: z.array(hex32),
-            root: hex32,
-            contract: z.string(),
-            chainId: z.string().nullable(),
-            txHash: z.string().nullable(),
-            verifiedOnChain: z.boolean().nullable(),
-          }),
+          200: eventProofSchema,
           202: z.object({ eventId: z.string(), lsn: z.number().int(), batchId: z.number().int().nullable(), status: z.literal('pending'), message: z.string() }),
           ...errorResponses,
         },
@@ -69,8 +77,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
         const message = proof.batchId === null ? 'the event is not in a closed batch yet' : `batch ${proof.batchId} holding the event is not on chain yet`;
         return reply.code(202).send({ eventId, lsn: proof.lsn, batchId: proof.batchId, status: 'pending', message });
       }
-      const { status: _anchored, ...body } = proof;
-      return reply.code(200).send(body);
+      return reply.code(200).send(eventProofBody(proof));
     },
   );
 

@@ -3,6 +3,7 @@
 import type { EventStore } from '../../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../../ports/idempotency-store.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import type { AuditReader } from '../../../ports/read-models/anchoring.ts';
 import type { Credentials } from '../credentials.ts';
 
 /** Configuration a single context reads; each field is named after its context. */
@@ -16,6 +17,8 @@ export type ContextRoutesOptions = {
   idempotency: IdempotencyStore;
   clock: () => number;
   readModels?: ReadModels;
+  /** Anchoring proofs, when the gateway serves /v1/audit (asset provenance embeds each event's). */
+  audit?: AuditReader;
   /** Longest wait for ?consistentWith= before answering 504. */
   consistencyTimeoutMs: number;
   settings: ContextSettings;
