@@ -47,7 +47,7 @@ describe('proofline keys: arguments', () => {
   });
 
   it.each([
-    [['create'], 'create needs --role (one of admin, auditor, convener, expert, community, ballot-box, company, participant, quest-master)'],
+    [['create'], 'create needs --role (one of admin, auditor, convener, expert, community, ballot-box, company, participant, quest-master, verifier, treasury)'],
     [['create', '--role', 'owner'], '--role must be one of admin, auditor'],
     [['create', '--role', 'Admin'], '--role must be one of'],
     [['create', '--role', 'company', '--scope', 'ac me'], '--scope: letters, digits, _ . : or -, at most 128'],
