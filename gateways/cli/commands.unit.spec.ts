@@ -23,6 +23,13 @@ describe('proofline <command>', () => {
     expect(processes.map(({ name }) => name)).toContain('impact-transfers');
   });
 
+  it('settlement runs the assets settlement process alone', () => {
+    const roles = rolesFor('settlement', [], false);
+    expect(roles).toMatchObject({ gateway: false, relay: false, anchorer: false, projections: [] });
+    expect(roles?.processes.map(({ name, readsReadModels }) => ({ name, readsReadModels }))).toEqual([{ name: 'assets-settlement', readsReadModels: true }]);
+    expect(processes.map(({ name }) => name)).toContain('assets-settlement');
+  });
+
   it('project <name> runs that projection, for each projection of the platform', () => {
     for (const projection of projections) expect(rolesFor('project', [projection.name], false)?.projections).toEqual([projection]);
     expect(() => rolesFor('project', ['ledger'], false)).toThrow(/unknown projection "ledger"/);

@@ -56,6 +56,7 @@ describe('a context process alone on a fresh database', () => {
   it.each([
     ['deadlines', 'projection_workplace', 'engagements'],
     ['transfers', 'projection_impact', 'transfers'],
+    ['settlement', 'projection_assets', 'purchases'],
   ])('proofline %s makes the read models it queries (%s.%s), passes without failing, and stops cleanly', async (command, schema, table) => {
     const fresh = await createTestDatabase(`proofline_${command}_only`);
     const roles = rolesFor(command, [], false)!;

@@ -5,19 +5,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import type { MatrixRequest, MatrixRow } from './access-matrix/matrix-case.ts';
+import { assetsRows } from './access-matrix/assets.ts';
 import { crawlRows } from './access-matrix/crawl.ts';
 import { governanceRows } from './access-matrix/governance.ts';
 import { impactRows } from './access-matrix/impact.ts';
 import { platformRows } from './access-matrix/platform.ts';
 import { workplaceRows } from './access-matrix/workplace.ts';
 
-const rows: MatrixRow[] = [...platformRows, ...governanceRows, ...workplaceRows, ...crawlRows, ...impactRows];
+const rows: MatrixRow[] = [...platformRows, ...governanceRows, ...workplaceRows, ...crawlRows, ...impactRows, ...assetsRows];
 
 /**
  * State-changing routes with no role to refuse: sign-in is public, logout ends the caller's own session, and
- * a player submits evidence and witnesses as themselves (impact-routes.int.spec.ts tests their refusals).
+ * a player submits evidence and witnesses as themselves (impact-routes.int.spec.ts tests their refusals), a
+ * wallet buys and stakes as itself (assets-routes.int.spec.ts).
  */
-const SELF_SERVICE = ['POST /v1/auth/siwe', 'POST /v1/auth/logout', 'POST /v1/quests/:id/submissions', 'POST /v1/submissions/:id/witness'];
+const SELF_SERVICE = [
+  'POST /v1/auth/siwe',
+  'POST /v1/auth/logout',
+  'POST /v1/quests/:id/submissions',
+  'POST /v1/submissions/:id/witness',
+  'POST /v1/assets/:id/purchases',
+  'POST /v1/assets/:id/stakes',
+];
 
 let fixture: HttpFixture;
 

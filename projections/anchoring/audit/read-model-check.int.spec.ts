@@ -6,18 +6,13 @@ import { registerAssetSchema } from '../../../commands/assets/schemas.ts';
 import { impactCommands } from '../../../commands/impact/impact-commands.ts';
 import { createQuestSchema, defineZoneSchema, submitEvidenceSchema } from '../../../commands/impact/schemas.ts';
 import { createLocalSource } from '../../../infra/bus/local/local-source.ts';
-import { projections as contextProjections } from '../../../gateways/contexts/index.ts';
-import { assetsProjection } from '../../assets/assets-projection.ts';
+import { projections } from '../../../gateways/contexts/index.ts';
 import { projectionSchema } from '../../runtime/projection-schema.ts';
 import { createProjectionWorker } from '../../runtime/worker.ts';
 import { waitForWatermark } from '../../runtime/watermark.ts';
 import { decisionCreated, voteCast } from '../../testing/governance-events.ts';
 import { createProjectionTestbed, type ProjectionTestbed } from '../../testing/projection-testbed.ts';
 import { checkReadModels } from './read-model-check.ts';
-
-// The assets context is not registered in gateways/contexts yet: its projection is checked here all the same
-// (and only once, when it is).
-const projections = contextProjections.some((projection) => projection.name === assetsProjection.name) ? contextProjections : [...contextProjections, assetsProjection];
 
 let testbed: ProjectionTestbed;
 const workers = new AbortController();
