@@ -181,7 +181,11 @@ export function assetCommands(eventStore: EventStore, clock: () => number = Date
       const started = await assets.handle({ type: 'StartPurchase', data: { purchaseId, assetId, buyer, price: input.price, now: clock() } }, context);
       const asset = started.state as RegisteredAsset;
       const ended = asset.outcomes.get(purchaseId);
-      if (ended?.outcome === 'cancelled') throw cancelledError(purchaseId, assetId, ended.reason);
+      // Another buyer's purchase id is refused alike however it ended (its outcome is not theirs to learn).
+      if (ended?.outcome === 'cancelled') {
+        if (ended.buyer !== buyer) throw new DomainError('purchase_exists', `purchase ${purchaseId} belongs to another buyer`, { purchaseId });
+        throw cancelledError(purchaseId, assetId, ended.reason);
+      }
       // The purchase as it started (this request, or an earlier one under the same id: then it must be the same).
       const agreed = ended?.outcome === 'sold' ? ended.sale : asset.purchase!;
       if (agreed.buyer !== buyer) throw new DomainError('purchase_exists', `purchase ${purchaseId} belongs to another buyer`, { purchaseId });

@@ -22,7 +22,7 @@ export type CancelPurchase = Command<'CancelPurchase', { purchaseId: string; ass
 export type AssetCommand = RegisterAsset | DecideVerification | SetPrice | SetListing | StartPurchase | CompleteSale | CancelPurchase;
 
 export type OpenPurchase = { purchaseId: string; buyer: string; price: number; startedAt: number };
-export type PurchaseOutcome = { outcome: 'sold'; sale: AssetSold['data'] } | { outcome: 'cancelled'; reason: PurchaseCancelReason };
+export type PurchaseOutcome = { outcome: 'sold'; sale: AssetSold['data'] } | { outcome: 'cancelled'; reason: PurchaseCancelReason; buyer: string };
 
 export type RegisteredAsset = Omit<AssetRegistered['data'], 'price'> & {
   status: 'pending' | 'verified' | 'rejected';
@@ -166,7 +166,7 @@ export function evolve(state: AssetState, event: AssetEvent): AssetState {
         lastSalePrice: event.data.price,
       };
     case 'PurchaseCancelled':
-      return { ...state, purchase: null, outcomes: state.outcomes.set(event.data.purchaseId, { outcome: 'cancelled', reason: event.data.reason }) };
+      return { ...state, purchase: null, outcomes: state.outcomes.set(event.data.purchaseId, { outcome: 'cancelled', reason: event.data.reason, buyer: event.data.buyer }) };
     default:
       return assertNever(event);
   }
