@@ -323,4 +323,11 @@ describe('assets over HTTP', () => {
     await post(`/v1/assets/${rejected.assetId}/verification`, { outcome: 'rejected', reason: 'copied' }, verifier);
     await expectNothingAppended(fixture, async () => expectError(await post(`/v1/assets/${rejected.assetId}/listing`, { listed: true }, ada), 409, 'asset_not_verified'));
   });
+
+  // Last: the largest exact balance is far beyond any other test's sums.
+  it('refuses a deposit that would take a balance past the largest exact amount (422), moving nothing', async () => {
+    const whale = await walletUser();
+    await deposit(whale.subject, MAX_ASSETS_INTEGER);
+    await expectNothingAppended(fixture, async () => expectError(await post(`/v1/wallets/${whale.subject}/deposits`, { amount: 1 }, treasury), 422, 'amount_out_of_range'));
+  });
 });
