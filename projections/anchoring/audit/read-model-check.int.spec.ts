@@ -79,7 +79,7 @@ describe('checkReadModels (audit verify --rebuild)', () => {
       'anchor_leaves', 'certifications', 'companies', 'company_scores', 'crawls', 'daily_metrics', 'decision_tallies', 'decision_votes',
       'decisions', 'engagements', 'escrows', 'evidence_claims', 'grants', 'leaderboard_all', 'leaderboard_day', 'ledger', 'metric_players',
       'participants', 'platform_days', 'player_days', 'players', 'publisher_days', 'quest_completions', 'quests', 'submissions',
-      'token_totals', 'watch_list', 'zones',
+      'token_totals', 'transfers', 'watch_list', 'zones',
     ]);
     expect(await shadowSchemas()).toEqual([]);
   });
