@@ -111,6 +111,8 @@ describe('impact use cases: submissions', () => {
     const copy = await impact.submitEvidence('q-instant', submission('s2'), as(BOB));
     expect(copy).toMatchObject({ status: 'flagged', flags: ['duplicate_evidence'] });
     expect(await codeOf(impact.submitEvidence('q-witnessed', submission('s2', 'ef'), as(CAROL)))).toBe('submission_exists');
+    // Refused at the claim (its event id names the submission): the other evidence stays unclaimed.
+    expect(await eventsOf('impact-evidence-' + 'ef'.repeat(32))).toEqual([]);
   });
 
   it('a refused submission claims no hash', async () => {

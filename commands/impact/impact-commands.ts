@@ -4,8 +4,9 @@
 // player of a submission, a vote, a transfer or a redemption is the verified caller's subject, and tokens
 // leave a balance only by its player's hand (or an admin's).
 //
-// A submission reads the quest's stream and the player's, claims the evidence's stream (impact-evidence-<sha256>,
-// expected `no_stream`, its event id derived from the submission: a retry finds its own claim), then decides on
+// A submission reads the quest's stream and the player's, records its claim on the evidence's stream
+// (impact-evidence-<sha256>; its event id derived from the submission: a retry finds its own claim, and a
+// submission id used before is refused there, submission_exists, with nothing appended), then decides on
 // the player's stream with the quest, whether the hash was claimed by another submission (duplicate_evidence),
 // and the player's own history as read (appended expecting that revision: a stream moved meanwhile is read
 // again). Before claiming, the submission is decided once against the player's state, so a submission the
@@ -40,7 +41,11 @@ import { zoneDecider, zoneStreamId, type ZoneCommand, type ZoneState } from './z
 export type ImpactCommands = ReturnType<typeof impactCommands>;
 
 /** The event ids the domain fixes: each names its fact, so the store records it once across all streams. */
-export const evidenceClaimedEventId = (submissionId: string, sha256: string) => deterministicUuid('EvidenceClaimed', submissionId, sha256);
+/**
+ * Named by the submission alone (not its hash): a submission id already used with other evidence, by anyone,
+ * is then refused at the claim, before anything is appended — a refused submission claims no hash.
+ */
+export const evidenceClaimedEventId = (submissionId: string) => deterministicUuid('EvidenceClaimed', submissionId);
 export const evidenceSubmittedEventId = (submissionId: string) => deterministicUuid('EvidenceSubmitted', submissionId);
 export const tokensSentEventId = (transferId: string) => deterministicUuid('TokensSent', transferId);
 export const tokensReceivedEventId = (transferId: string) => deterministicUuid('TokensReceived', transferId);
@@ -79,10 +84,12 @@ export function impactCommands(eventStore: EventStore, clock: () => number = Dat
     context: 'impact',
     decider: evidenceDecider,
     streamId: (command) => evidenceStreamId(command.data.sha256),
-    eventId: (command, index) => (index === 0 ? evidenceClaimedEventId(command.data.submissionId, command.data.sha256) : undefined),
-    // The first claim wins: a conflict reloads and finds the hash held (by this submission, or another).
+    eventId: (command, index) => (index === 0 ? evidenceClaimedEventId(command.data.submissionId) : undefined),
+    duplicateError: (command) => new DomainError('submission_exists', `submission ${command.data.submissionId} already exists`, { submissionId: command.data.submissionId }),
+    // Almost every hash is new: append expecting no stream; a conflict reloads and finds the hash held (by
+    // this submission, or another: then this one's claim is recorded after it, a duplicate).
     assumeNewStream: true,
-    conflictRetries: 1,
+    conflictRetries: 5,
   });
   const onPlayer: UseCase<PlayerState, PlayerCommand, PlayerEvent> = {
     context: 'impact',

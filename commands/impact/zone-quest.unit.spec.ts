@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QuestEvent, ZoneEvent } from '../../events-schema/impact/events.ts';
+import type { EvidenceEvent, QuestEvent, ZoneEvent } from '../../events-schema/impact/events.ts';
 import { deciderSpec, frozenFold } from '../testing/decider-spec.ts';
 import { evidenceDecider, isDuplicateClaim } from './evidence.ts';
 import { questDecider, requireOpenQuest, type CreateQuest, type QuestCommand } from './quest.ts';
@@ -110,10 +110,16 @@ describe('evidence claim decider', () => {
   const claim = (submissionId: string) => ({ type: 'ClaimEvidence' as const, data: { sha256: 'ab'.repeat(32), submissionId, playerId: 'p1', now } });
   const claimed = { type: 'EvidenceClaimed' as const, data: { sha256: 'ab'.repeat(32), submissionId: 's1', playerId: 'p1', claimedAt: now } };
 
-  it('the first submission of a hash claims it; later ones find it held and record nothing', () => {
+  it('the first submission of a hash claims it; a later one records its claim after it; a retry records nothing', () => {
     spec.given([]).when(claim('s1')).then([claimed]);
     spec.given([claimed]).when(claim('s1')).then([]);
-    spec.given([claimed]).when(claim('s2')).then([]);
+    const second = claim('s2');
+    const secondClaim: EvidenceEvent = { type: 'EvidenceClaimed', data: { ...claimed.data, submissionId: 's2', playerId: second.data.playerId, claimedAt: second.data.now } };
+    spec.given([claimed]).when(second).then([secondClaim]);
+    spec.given([claimed, secondClaim]).when(second).then([]);
+    // The first claim still holds the hash: s2 is the duplicate, s1 is not.
+    const state = frozenFold(evidenceDecider, [claimed, secondClaim]);
+    expect([isDuplicateClaim(state, 's1'), isDuplicateClaim(state, 's2')]).toEqual([false, true]);
   });
 
   it('a hash held by another submission is a duplicate; held by this one (a retry) it is not', () => {

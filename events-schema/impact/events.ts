@@ -6,7 +6,7 @@
 // hundredths (100..200 for 1.00–2.00), the XP multipliers integer thousandths (1000 = ×1.0), times epoch ms.
 //
 // Streams: `impact-zone-<zoneId>` (ZoneDefined), `impact-quest-<questId>` (QuestCreated, QuestClosed),
-// `impact-evidence-<sha256>` (EvidenceClaimed: the first submission of a hash), and `impact-player-<playerId>`,
+// `impact-evidence-<sha256>` (EvidenceClaimed: each submission of a hash; the first holds it), and `impact-player-<playerId>`,
 // everything decided about one player: their submissions and the votes and reviews on them, completions,
 // XP, levels and their token ledger (mint, send, receive, redeem).
 import { eventTypesOf, type Event } from '../event.ts';

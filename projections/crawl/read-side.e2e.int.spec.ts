@@ -11,10 +11,11 @@ import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.t
 import { readTopics } from '../../infra/bus/kafka/test-support.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { readModelsOf } from '../../gateways/composition/read-models.ts';
+import { readSideQueries } from '../../gateways/testing/read-side-queries.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
 import { merkleRoot, rootFromProof } from '../anchoring/merkle-tree.ts';
-import { listParked, waitForWatermark } from '../runtime/index.ts';
+import { listParked } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { CRAWL_PROJECTION, crawlProjection } from './crawl-projection.ts';
 import { payoutLeaf, publisherHashOf } from './payout-leaf.ts';
@@ -60,20 +61,9 @@ const send = async (as: string, method: Method, url: string, payload: object, ex
   expect(expected, `${method} ${url}: ${response.body}`).toContain(response.statusCode);
   return response.json();
 };
-const caughtUp = async () => {
-  const head = await fixture.eventStore.headLsn();
-  await waitForWatermark(fixture.db, CRAWL_PROJECTION, head, { timeoutMs: 30_000 });
-  return head;
-};
+const caughtUp = () => readSideQueries(fixture, CRAWL_PROJECTION).caughtUp();
 /** A query answered once the read model holds the whole log (consistentWith = head). */
-const query = async (url: string) => {
-  const head = await fixture.eventStore.headLsn();
-  const response = await app.inject({ method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}consistentWith=${head}` });
-  expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-  const body = response.json();
-  expect(body.asOfLsn).toBeGreaterThanOrEqual(head);
-  return body;
-};
+const query = (url: string) => readSideQueries(fixture, CRAWL_PROJECTION).query(url);
 
 let crawlCount = 0;
 const crawlBody = (platformId: string, publisherId: string) => {

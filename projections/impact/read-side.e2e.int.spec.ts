@@ -13,9 +13,10 @@ import { decodeEvent } from '../../events-schema/index.ts';
 import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
 import { readTopics } from '../../infra/bus/kafka/test-support.ts';
 import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
+import { readSideQueries } from '../../gateways/testing/read-side-queries.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import type { ImpactQuest, LedgerEntry, LedgerKind } from '../../ports/read-models/impact.ts';
-import { listParked, waitForWatermark } from '../runtime/index.ts';
+import { listParked } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { IMPACT_PROJECTION, impactProjection } from './impact-projection.ts';
 import { referenceHashPair, referenceLedgerLeaf, referenceRoot } from './testing/ledger-reference.ts';
@@ -71,20 +72,9 @@ const send = async (credential: Credential, url: string, payload: object, expect
   expect(expected, `POST ${url}: ${response.body}`).toContain(response.statusCode);
   return response.json();
 };
-const caughtUp = async () => {
-  const head = await fixture.eventStore.headLsn();
-  await waitForWatermark(fixture.db, IMPACT_PROJECTION, head, { timeoutMs: 30_000 });
-  return head;
-};
-/** A query answered once the read model holds the whole log. */
-const query = async (url: string) => {
-  const head = await fixture.eventStore.headLsn();
-  const response = await app.inject({ method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}consistentWith=${head}` });
-  expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-  const body = response.json();
-  expect(body.asOfLsn).toBeGreaterThanOrEqual(head);
-  return body;
-};
+const caughtUp = () => readSideQueries(fixture, IMPACT_PROJECTION).caughtUp();
+/** A query answered once the read model holds the whole log (consistentWith = head). */
+const query = (url: string) => readSideQueries(fixture, IMPACT_PROJECTION).query(url);
 
 // Zones a couple of km apart (close enough that no capture order is impossible movement).
 const ZONES = {
