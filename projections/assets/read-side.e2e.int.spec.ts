@@ -4,8 +4,8 @@
 // unstaked early and at their end) → PostgreSQL event store → relay → Kafka (3 partitions) → assets projection
 // worker → `projection_assets` → HTTP queries, held to a fold of the log written here with plain code: every
 // asset, every wallet and its transactions, the market days, the money supply, each asset's provenance, and
-// every sale's splits recomputed here (largest remainder, ties to the lower address). Nothing parked; every
-// assets event reached Kafka.
+// every sale's splits recomputed here (largest remainder, ties to the lower address), the money supply
+// identity after every event of the log. Nothing parked; every assets event reached Kafka.
 import type { FastifyInstance } from 'fastify';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -270,6 +270,10 @@ async function foldLog(): Promise<Fold> {
       default:
         break;
     }
+    // Money is neither created nor lost at any point of the log, money in flight included.
+    const balances = [...fold.wallets.values()].reduce((sum, w) => sum + w.balance, 0);
+    expect(fold.deposits - fold.withdrawals, `supply after LSN ${recorded.lsn}`).toBe(balances + stakedOn(fold, () => true) + fold.pool + fold.inFlight);
+    expect(fold.inFlight).toBeGreaterThanOrEqual(0);
   }
   for (const [purchaseId, owed] of credits) expect(owed.size, `payees of ${purchaseId} not credited`).toBe(0);
   // A wallet the read model shows: one with a balance movement, an asset part or an open stake.
