@@ -44,6 +44,7 @@ import { ASSETS_PROJECTION, assetsProjection } from '../../projections/assets/as
 import type { Projection } from '../../projections/projection.ts';
 import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import { Cleanups } from '../support/cleanups.ts';
+import { CountingEventStore } from '../crawl/counting-store.ts';
 import { CpuTimeline } from '../support/cpu.ts';
 import { BenchDatabases } from '../support/databases.ts';
 import { signInSubjects } from '../support/sessions.ts';
@@ -52,6 +53,7 @@ import { VisibilityTracker } from '../support/visibility.ts';
 import { settleCutOff, verify } from './check.ts';
 import { runLoadGenerator, runLoadGeneratorProcess } from './load-generator.ts';
 import { buildMarket } from './market.ts';
+import { storeCalls, storeCallsDifference } from './store-calls.ts';
 import { parseOptions } from './options.ts';
 import { render, type ReadSide } from './report.ts';
 
@@ -84,6 +86,8 @@ async function main(): Promise<void> {
     await ensureProjectionSchema(db, assetsProjection);
     const store = createPostgresEventStore(db);
     cleanups.push('event store', () => store.close());
+    // What the gateway asks of the store, counted per stream (the projection reads the store itself).
+    const counted = new CountingEventStore(store);
 
     // The read side: the assets projection on the local bus, and this bench's watermark poll on a pool of its own.
     const workers = new AbortController();
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
     const auth: AuthSettings = { domain: '127.0.0.1', chainId: 31337, sessionTtlMs: 3_600_000, digestKey: randomBytes(32) };
     const readModels = readModelsOf(db);
     const gateway = await buildHttpApp({
-      eventStore: store,
+      eventStore: counted,
       idempotency: new PostgresIdempotencyStore(db.pool),
       sessions: new PostgresSessionStore(db.pool),
       apiKeys,
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
 
     log(`load: ${options.clients} clients, ${options.warmupSeconds} s warm-up + ${options.seconds} s…`);
     const statementsBefore = statements.snapshot();
+    const callsBefore = storeCalls(counted, market);
     const cpu = new CpuTimeline();
     cleanups.push('cpu sampler', async () => cpu.stop());
     const outcome = await runLoadGenerator(
@@ -129,6 +134,7 @@ async function main(): Promise<void> {
     );
     cpu.stop();
     const statementsDuringLoad = StatementTrace.difference(statements.snapshot(), statementsBefore);
+    const callsDuringLoad = storeCallsDifference(storeCalls(counted, market), callsBefore);
 
     // The read side when the last answer came (nothing else appends: the head then is the log's head now), and its catch-up.
     const headAtEnd = await store.headLsn();
@@ -139,7 +145,7 @@ async function main(): Promise<void> {
     const settled = await settleCutOff(store, assetCommands(store));
     if (settled > 0) await tracker.waitFor(await store.headLsn(), CATCH_UP_TIMEOUT_MS);
     const check = await verify(store, db, readModels.assets.moneySupply, market, outcome, settled);
-    process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), statementsDuringLoad, check));
+    process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), statementsDuringLoad, callsDuringLoad, check));
     if (check.problems.length > 0 || outcome.windowSold === 0) process.exitCode = 1;
   } finally {
     await cleanups.run();

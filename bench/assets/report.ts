@@ -7,6 +7,7 @@ import type { StatementSnapshot } from '../support/statement-trace.ts';
 import { fixed, formatTable } from '../support/table.ts';
 import type { Check } from './check.ts';
 import type { LoadOutcome } from './load-generator.ts';
+import { STREAM_KINDS, type StoreCalls } from './store-calls.ts';
 import type { Options } from './options.ts';
 
 /** Purchases per second the issue asks for. */
@@ -30,7 +31,7 @@ const tally = (counts: Record<string, number>) =>
     .map(([answer, count]) => `${answer}: ${count}`)
     .join(', ');
 
-export function render(options: Options, outcome: LoadOutcome, readSide: ReadSide, gatewayCpu: CpuUsageInWindow | undefined, statements: StatementSnapshot, check: Check): string {
+export function render(options: Options, outcome: LoadOutcome, readSide: ReadSide, gatewayCpu: CpuUsageInWindow | undefined, statements: StatementSnapshot, calls: StoreCalls, check: Check): string {
   const rate = purchasesPerSecond(outcome);
   const seconds = windowSeconds(outcome);
   let out =
@@ -86,6 +87,11 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
   out += formatTable(
     [{ header: 'statement' }, { header: 'per purchase', align: 'right' }, { header: 'mean ms', align: 'right' }, { header: 'max ms', align: 'right' }],
     byCount.slice(0, 16).map(([name, stats]) => [name, ms2(stats.count / sales), ms2(stats.totalMs / stats.count), fixed(stats.maxMs, 1)]),
+  );
+  out += `event store calls by the gateway during the load, per purchase sold:\n`;
+  out += formatTable(
+    [{ header: 'stream' }, { header: 'appends', align: 'right' }, { header: 'events', align: 'right' }, { header: 'conflicts', align: 'right' }, { header: 'reads', align: 'right' }, { header: 'events read', align: 'right' }],
+    STREAM_KINDS.map((kind) => [kind, ...(['appends', 'events', 'conflicts', 'reads', 'eventsRead'] as const).map((key) => ms2(calls[kind][key] / sales))]),
   );
   if (gatewayCpu) {
     const requestsPerSecond = (outcome.windowAnswered + outcome.windowRelists * (1 + 1 / options.repriceEvery)) / seconds;
