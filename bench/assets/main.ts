@@ -49,6 +49,7 @@ import { CpuTimeline } from '../support/cpu.ts';
 import { BenchDatabases } from '../support/databases.ts';
 import { signInSubjects } from '../support/sessions.ts';
 import { StatementTrace } from '../support/statement-trace.ts';
+import { timedProjection, type AppliedBatch } from '../support/timed-projection.ts';
 import { VisibilityTracker } from '../support/visibility.ts';
 import { settleCutOff, verify } from './check.ts';
 import { runLoadGenerator, runLoadGeneratorProcess } from './load-generator.ts';
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
 
     // The read side: the assets projection on the local bus, and this bench's watermark poll on a pool of its own.
     const workers = new AbortController();
-    const worker = runProjection(assetsProjection as Projection, { db, eventStore: store, logger: pino({ level: 'warn' }) }, workers.signal);
+    const batches: AppliedBatch[] = [];
+    const worker = runProjection(timedProjection(assetsProjection, (batch) => batches.push(batch)) as Projection, { db, eventStore: store, logger: pino({ level: 'warn' }) }, workers.signal);
     cleanups.push('projection worker', async () => (workers.abort(), await worker));
     const trackerDb = openDatabase(database.url, { poolSize: 2 });
     cleanups.push('tracker pool', () => trackerDb.close());
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     log(`load: ${options.clients} clients, ${options.warmupSeconds} s warm-up + ${options.seconds} s…`);
     const statementsBefore = statements.snapshot();
     const callsBefore = storeCalls(counted, market);
+    const headAtStart = await store.headLsn();
     const cpu = new CpuTimeline();
     cleanups.push('cpu sampler', async () => cpu.stop());
     const outcome = await runLoadGenerator(
@@ -139,7 +142,13 @@ async function main(): Promise<void> {
     // The read side when the last answer came (nothing else appends: the head then is the log's head now), and its catch-up.
     const headAtEnd = await store.headLsn();
     await tracker.waitFor(headAtEnd, CATCH_UP_TIMEOUT_MS);
-    const readSide: ReadSide = { headAtEnd, watermarkAtEnd: tracker.watermarkAt(outcome.lastAnswerAt), catchUpMs: Math.max(0, tracker.reachedAt(headAtEnd)! - outcome.lastAnswerAt) };
+    const readSide: ReadSide = {
+      headAtStart,
+      headAtEnd,
+      watermarkAtEnd: tracker.watermarkAt(outcome.lastAnswerAt),
+      catchUpMs: Math.max(0, tracker.reachedAt(headAtEnd)! - outcome.lastAnswerAt),
+      batches: batches.filter((batch) => batch.startedAt >= outcome.windowStartAt && batch.startedAt <= outcome.windowEndAt),
+    };
 
     log('settling anything cut off, verifying against the log…');
     const settled = await settleCutOff(store, assetCommands(store));

@@ -4,7 +4,9 @@
 import type { CpuUsageInWindow } from '../support/cpu.ts';
 import { redactUrl, verdict } from '../support/options.ts';
 import type { StatementSnapshot } from '../support/statement-trace.ts';
+import { summarizeLatencies } from '../support/stats.ts';
 import { fixed, formatTable } from '../support/table.ts';
+import type { AppliedBatch } from '../support/timed-projection.ts';
 import type { Check } from './check.ts';
 import type { LoadOutcome } from './load-generator.ts';
 import { STREAM_KINDS, type StoreCalls } from './store-calls.ts';
@@ -14,11 +16,15 @@ import type { Options } from './options.ts';
 export const TARGET_PURCHASES_PER_SECOND = 2_000;
 
 export type ReadSide = {
+  /** The log's head when the load began. */
+  headAtStart: number;
   /** When the last answer came: the log's head and the assets projection's checkpoint (watermark). */
   headAtEnd: number;
   watermarkAtEnd: number;
   /** From the last answer until the watermark reached the head, ms. */
   catchUpMs: number;
+  /** The projection's batches started in the window. */
+  batches: AppliedBatch[];
 };
 
 const ms = (value: number) => fixed(value, 1);
@@ -75,7 +81,14 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
   for (const sample of outcome.samples) out += `  e.g. ${sample}\n`;
   out +=
     `read side at the last answer: head LSN ${readSide.headAtEnd}, assets checkpoint ${readSide.watermarkAtEnd}, lag ${readSide.headAtEnd - readSide.watermarkAtEnd} events; ` +
-    `caught up ${fixed(readSide.catchUpMs, 0)} ms later\n\n`;
+    `caught up ${fixed(readSide.catchUpMs, 0)} ms later\n`;
+  const batchMs = summarizeLatencies(readSide.batches.map((batch) => batch.ms));
+  const batchEvents = summarizeLatencies(readSide.batches.map((batch) => batch.events));
+  const appliedEvents = readSide.batches.reduce((sum, batch) => sum + batch.events, 0);
+  out +=
+    `projection in the window: ${readSide.batches.length} batches, ${fixed(appliedEvents / seconds, 0)} events/s applied of the ${fixed((readSide.headAtEnd - readSide.headAtStart) / Math.max(1, outcome.sales.length), 1)} events appended per purchase sold, ` +
+    `events per batch p50 ${fixed(batchEvents.p50Ms, 0)} max ${fixed(batchEvents.maxMs, 0)}; applyBatch ms p50 ${ms(batchMs.p50Ms)} p99 ${ms(batchMs.p99Ms)}, ` +
+    `${ms2((batchMs.meanMs * batchMs.samples) / Math.max(1, appliedEvents))} ms per event, busy ${fixed((batchMs.meanMs * batchMs.samples) / 10 / seconds, 0)} % of the window\n\n`;
 
   const sales = Math.max(1, outcome.sales.length);
   const byCount = Object.entries(statements).sort(([, a], [, b]) => b.count - a.count);
