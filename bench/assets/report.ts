@@ -95,7 +95,7 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
   const total = byCount.reduce((sum, [, stats]) => sum + stats.count, 0);
   const totalMs = byCount.reduce((sum, [, stats]) => sum + stats.totalMs, 0);
   out +=
-    `SQL statements on the gateway's pool during the load (commands, sessions, idempotency, the projection), per purchase sold ` +
+    `SQL statements on the gateway's pg pool during the load (the event store, sessions, the projection's reads of the log; its writes go through knex, untraced), per purchase sold ` +
     `(${sales} sales, warm-up and drain included; their relists and the refusals are in it too): ${fixed(total / sales, 1)}, ${ms2(totalMs / sales)} ms of round trips\n`;
   out += formatTable(
     [{ header: 'statement' }, { header: 'per purchase', align: 'right' }, { header: 'mean ms', align: 'right' }, { header: 'max ms', align: 'right' }],
@@ -113,7 +113,7 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
       `per HTTP request: ${ms2((gatewayCpu.processCores * 1000) / Math.max(1, requestsPerSecond))} ms (${fixed(requestsPerSecond, 0)} requests/s)\n`;
     if (gatewayCpu.machineBusyCores !== undefined) {
       const other = gatewayCpu.machineBusyCores - gatewayCpu.processCores - outcome.clientCores;
-      out += `the rest of the machine (PostgreSQL, anything else): ${fixed(other, 2)} cores = ${ms2((other * 1000) / Math.max(1, rate))} ms per purchase sold\n`;
+      out += `the rest of the machine (PostgreSQL, and whatever else runs on it): ${fixed(other, 2)} cores = ${ms2((other * 1000) / Math.max(1, rate))} ms per purchase sold\n`;
     }
   }
   out += '\n';
