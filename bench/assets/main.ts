@@ -48,6 +48,7 @@ import { CountingEventStore } from '../crawl/counting-store.ts';
 import { CpuTimeline } from '../support/cpu.ts';
 import { BenchDatabases } from '../support/databases.ts';
 import { signInSubjects } from '../support/sessions.ts';
+import { backendCoresBetween, sampleBackends } from '../support/postgres-cpu.ts';
 import { StatementTrace } from '../support/statement-trace.ts';
 import { timedProjection, type AppliedBatch } from '../support/timed-projection.ts';
 import { VisibilityTracker } from '../support/visibility.ts';
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
     const statementsBefore = statements.snapshot();
     const callsBefore = storeCalls(counted, market);
     const headAtStart = await store.headLsn();
+    const backendsBefore = await sampleBackends(trackerDb);
     const cpu = new CpuTimeline();
     cleanups.push('cpu sampler', async () => cpu.stop());
     const outcome = await runLoadGenerator(
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
       workDir,
     );
     cpu.stop();
+    const postgresCores = backendCoresBetween(backendsBefore, await sampleBackends(trackerDb));
     const statementsDuringLoad = StatementTrace.difference(statements.snapshot(), statementsBefore);
     const callsDuringLoad = storeCallsDifference(storeCalls(counted, market), callsBefore);
 
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
     const settled = await settleCutOff(store, assetCommands(store));
     if (settled > 0) await tracker.waitFor(await store.headLsn(), CATCH_UP_TIMEOUT_MS);
     const check = await verify(store, db, readModels.assets.moneySupply, market, outcome, settled);
-    process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), statementsDuringLoad, callsDuringLoad, check));
+    process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), statementsDuringLoad, callsDuringLoad, postgresCores, check));
     if (check.problems.length > 0 || outcome.windowSold === 0) process.exitCode = 1;
   } finally {
     await cleanups.run();

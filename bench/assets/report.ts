@@ -37,7 +37,7 @@ const tally = (counts: Record<string, number>) =>
     .map(([answer, count]) => `${answer}: ${count}`)
     .join(', ');
 
-export function render(options: Options, outcome: LoadOutcome, readSide: ReadSide, gatewayCpu: CpuUsageInWindow | undefined, statements: StatementSnapshot, calls: StoreCalls, check: Check): string {
+export function render(options: Options, outcome: LoadOutcome, readSide: ReadSide, gatewayCpu: CpuUsageInWindow | undefined, statements: StatementSnapshot, calls: StoreCalls, postgresCores: number | undefined, check: Check): string {
   const rate = purchasesPerSecond(outcome);
   const seconds = windowSeconds(outcome);
   let out =
@@ -111,6 +111,11 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
     out +=
       `gateway process CPU per purchase sold (window; its relists, the refusals and the projection included): ${ms2((gatewayCpu.processCores * 1000) / Math.max(1, rate))} ms; ` +
       `per HTTP request: ${ms2((gatewayCpu.processCores * 1000) / Math.max(1, requestsPerSecond))} ms (${fixed(requestsPerSecond, 0)} requests/s)\n`;
+    if (postgresCores !== undefined) {
+      // Over the whole load (warm-up and drain included), against every sale in it.
+      const loadSeconds = Math.max(1, outcome.lastAnswerAt - outcome.startedAt) / 1000;
+      out += `PostgreSQL backends of the bench database (load, warm-up and drain included): ${fixed(postgresCores, 2)} cores = ${ms2((postgresCores * 1000 * loadSeconds) / sales)} ms per purchase sold\n`;
+    }
     if (gatewayCpu.machineBusyCores !== undefined) {
       const other = gatewayCpu.machineBusyCores - gatewayCpu.processCores - outcome.clientCores;
       out += `the rest of the machine (PostgreSQL, and whatever else runs on it): ${fixed(other, 2)} cores = ${ms2((other * 1000) / Math.max(1, rate))} ms per purchase sold\n`;
