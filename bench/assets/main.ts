@@ -82,6 +82,9 @@ async function main(): Promise<void> {
     const db = openDatabase(database.url, { poolSize: options.poolSize });
     cleanups.push('pool', () => db.close());
     const statements = new StatementTrace().attach(db.pool);
+    // The projection's statements (and the read models'; nothing reads them during the load) go through knex.
+    let knexStatements = 0;
+    db.knex.on('query', () => (knexStatements += 1));
     await migrate(db.knex, 'gateway', idempotencyMigrations);
     await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
     await migrateEventStore(db);
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
     const callsBefore = storeCalls(counted, market);
     const headAtStart = await store.headLsn();
     const backendsBefore = await sampleBackends(trackerDb);
+    const knexBefore = knexStatements;
     const cpu = new CpuTimeline();
     cleanups.push('cpu sampler', async () => cpu.stop());
     const outcome = await runLoadGenerator(
@@ -145,9 +149,11 @@ async function main(): Promise<void> {
     // The read side when the last answer came (nothing else appends: the head then is the log's head now), and its catch-up.
     const headAtEnd = await store.headLsn();
     await tracker.waitFor(headAtEnd, CATCH_UP_TIMEOUT_MS);
+    const projectionStatements = knexStatements - knexBefore;
     const readSide: ReadSide = {
       headAtStart,
       headAtEnd,
+      projectionStatements,
       watermarkAtEnd: tracker.watermarkAt(outcome.lastAnswerAt),
       catchUpMs: Math.max(0, tracker.reachedAt(headAtEnd)! - outcome.lastAnswerAt),
       batches: batches.filter((batch) => batch.startedAt >= outcome.windowStartAt && batch.startedAt <= outcome.windowEndAt),

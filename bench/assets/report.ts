@@ -16,6 +16,8 @@ import type { Options } from './options.ts';
 export const TARGET_PURCHASES_PER_SECOND = 2_000;
 
 export type ReadSide = {
+  /** knex statements from the start of the load until the projection caught up (its batches' SQL, transactions included). */
+  projectionStatements: number;
   /** The log's head when the load began. */
   headAtStart: number;
   /** When the last answer came: the log's head and the assets projection's checkpoint (watermark). */
@@ -88,7 +90,8 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
   out +=
     `projection in the window: ${readSide.batches.length} batches, ${fixed(appliedEvents / seconds, 0)} events/s applied of the ${fixed((readSide.headAtEnd - readSide.headAtStart) / Math.max(1, outcome.sales.length), 1)} events appended per purchase sold, ` +
     `events per batch p50 ${fixed(batchEvents.p50Ms, 0)} max ${fixed(batchEvents.maxMs, 0)}; applyBatch ms p50 ${ms(batchMs.p50Ms)} p99 ${ms(batchMs.p99Ms)}, ` +
-    `${ms2((batchMs.meanMs * batchMs.samples) / Math.max(1, appliedEvents))} ms per event, busy ${fixed((batchMs.meanMs * batchMs.samples) / 10 / seconds, 0)} % of the window\n\n`;
+    `${ms2((batchMs.meanMs * batchMs.samples) / Math.max(1, appliedEvents))} ms per event, busy ${fixed((batchMs.meanMs * batchMs.samples) / 10 / seconds, 0)} % of the window; ` +
+    `${fixed(readSide.projectionStatements / Math.max(1, readSide.headAtEnd - readSide.headAtStart), 1)} statements per event (knex; until caught up), one after another in its transaction\n\n`;
 
   const sales = Math.max(1, outcome.sales.length);
   const byCount = Object.entries(statements).sort(([, a], [, b]) => b.count - a.count);
