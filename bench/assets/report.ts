@@ -120,8 +120,8 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
       out += `PostgreSQL backends of the bench database (load, warm-up and drain included): ${fixed(postgresCores, 2)} cores = ${ms2((postgresCores * 1000 * loadSeconds) / sales)} ms per purchase sold\n`;
     }
     if (gatewayCpu.machineBusyCores !== undefined) {
-      const other = gatewayCpu.machineBusyCores - gatewayCpu.processCores - outcome.clientCores;
-      out += `the rest of the machine (PostgreSQL, and whatever else runs on it): ${fixed(other, 2)} cores = ${ms2((other * 1000) / Math.max(1, rate))} ms per purchase sold\n`;
+      const other = gatewayCpu.machineBusyCores - gatewayCpu.processCores - outcome.clientCores - (postgresCores ?? 0);
+      out += `the rest of the machine (${postgresCores === undefined ? 'PostgreSQL and ' : 'PostgreSQL\'s background processes, '}other tenants of the machine): ${fixed(other, 2)} cores\n`;
     }
   }
   out += '\n';
