@@ -51,7 +51,7 @@ import { StatementTrace } from '../support/statement-trace.ts';
 import { summarizeLatencies } from '../support/stats.ts';
 import { VisibilityTracker } from '../support/visibility.ts';
 import { verify } from './check.ts';
-import { timedImpactProjection, type AppliedBatch } from './timed-projection.ts';
+import { timedProjection, type AppliedBatch } from '../support/timed-projection.ts';
 import { runLoadGenerator, runLoadGeneratorProcess } from './load-generator.ts';
 import { parseOptions } from './options.ts';
 import { render, type ReadSide } from './report.ts';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     // The read side: the impact projection on the local bus, and this bench's watermark poll on a pool of its own.
     const workers = new AbortController();
     const batches: AppliedBatch[] = [];
-    const worker = runProjection(timedImpactProjection((batch) => batches.push(batch)) as Projection, { db, eventStore: store, logger: pino({ level: 'warn' }) }, workers.signal);
+    const worker = runProjection(timedProjection(impactProjection, (batch) => batches.push(batch)) as Projection, { db, eventStore: store, logger: pino({ level: 'warn' }) }, workers.signal);
     cleanups.push('projection worker', async () => (workers.abort(), await worker));
     const trackerDb = openDatabase(database.url, { poolSize: 2 });
     cleanups.push('tracker pool', () => trackerDb.close());

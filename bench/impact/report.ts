@@ -7,7 +7,7 @@ import type { StatementSnapshot } from '../support/statement-trace.ts';
 import { summarizeLatencies, type LatencySummary } from '../support/stats.ts';
 import { fixed, formatTable } from '../support/table.ts';
 import type { Check } from './check.ts';
-import type { AppliedBatch } from './timed-projection.ts';
+import type { AppliedBatch } from '../support/timed-projection.ts';
 import type { LoadOutcome } from './load-generator.ts';
 import type { Options } from './options.ts';
 

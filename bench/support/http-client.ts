@@ -6,8 +6,8 @@ import http from 'node:http';
 
 export type HttpAnswer = { status: number; text: string };
 
-/** A GET (no body) or a POST with a JSON body; `authorization` is sent when given. */
-export function send(agent: http.Agent, endpoint: URL, options: { method: 'GET' | 'POST'; authorization?: string; body?: string }): Promise<HttpAnswer> {
+/** A GET (no body), or a POST or PUT with a JSON body; `authorization` is sent when given. */
+export function send(agent: http.Agent, endpoint: URL, options: { method: 'GET' | 'POST' | 'PUT'; authorization?: string; body?: string }): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const headers: http.OutgoingHttpHeaders = {};
     if (options.body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(options.body) });
