@@ -91,7 +91,7 @@ export function render(options: Options, outcome: LoadOutcome, readSide: ReadSid
     `projection in the window: ${readSide.batches.length} batches, ${fixed(appliedEvents / seconds, 0)} events/s applied of the ${fixed((readSide.headAtEnd - readSide.headAtStart) / Math.max(1, outcome.sales.length), 1)} events appended per purchase sold, ` +
     `events per batch p50 ${fixed(batchEvents.p50Ms, 0)} max ${fixed(batchEvents.maxMs, 0)}; applyBatch ms p50 ${ms(batchMs.p50Ms)} p99 ${ms(batchMs.p99Ms)}, ` +
     `${ms2((batchMs.meanMs * batchMs.samples) / Math.max(1, appliedEvents))} ms per event, busy ${fixed((batchMs.meanMs * batchMs.samples) / 10 / seconds, 0)} % of the window; ` +
-    `${fixed(readSide.projectionStatements / Math.max(1, readSide.headAtEnd - readSide.headAtStart), 1)} statements per event (knex; until caught up), one after another in its transaction\n\n`;
+    `${fixed(readSide.projectionStatements / Math.max(1, readSide.headAtEnd - readSide.headAtStart), 1)} statements per event (knex; until caught up)\n\n`;
 
   const sales = Math.max(1, outcome.sales.length);
   const byCount = Object.entries(statements).sort(([, a], [, b]) => b.count - a.count);

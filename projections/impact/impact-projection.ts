@@ -6,13 +6,14 @@
 //
 // A batch is folded in memory first; then each table gets one multi-row statement (inserts by unnest,
 // counters added by upsert, keys sorted so two workers lock rows in the same order), and the statements that
-// need no answer go to the server together, as one (writeTogether): a batch of completions is one round trip.
+// need no answer go to the server together, as one (writeTogether, ../sql-writes.ts): a batch of completions is one round trip.
 // Reads during a batch are one query per kind at most: the submissions of earlier batches a batch's votes,
 // reviews and completions change, and those its mints were for (a TokensMinted names its submission only; the
 // metrics need the submission's region and category).
 import { impactEventTypes, type ImpactEvent, type Tier } from '../../events-schema/impact/events.ts';
-import type { SqlBinding, SqlTransaction } from '../../ports/sql.ts';
+import type { SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
+import { bind, writeTogether, type Write } from '../sql-writes.ts';
 import { ledgerLeaf, monthOf, type LedgerKind } from './impact-leaf.ts';
 import { impactMigrations } from './migrations.ts';
 
@@ -331,25 +332,6 @@ function applyOne(projected: ProjectedEvent<ImpactEvent>, changes: BatchChanges)
     default:
       return unhandledEvent(event);
   }
-}
-
-const bind = (values: unknown[]) => values as unknown as readonly SqlBinding[];
-
-/**
- * One statement of the batch's writes: `sql` with its `?` bindings. A `name` lets a later statement of the same
- * write read its result (a data-modifying WITH ... RETURNING).
- */
-type Write = { name?: string; sql: string; bindings: unknown[] };
-
-/**
- * Runs the writes as one statement: each a data-modifying WITH query of `with w0 as (…), w1 as (…) select 1`.
- * They all run, once, on the same snapshot, so none may depend on another's effect unless it reads its
- * RETURNING by name; each touches its own table (or rows no other one touches).
- */
-async function writeTogether(trx: SqlTransaction, writes: Write[]) {
-  if (writes.length === 0) return;
-  const ctes = writes.map((write, i) => `${write.name ?? `w${i}`} as (${write.sql})`);
-  await trx.raw(`with ${ctes.join(',\n')}\nselect 1`, bind(writes.flatMap((write) => write.bindings)));
 }
 
 async function writeZones(trx: SqlTransaction, changes: BatchChanges) {
