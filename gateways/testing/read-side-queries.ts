@@ -12,7 +12,7 @@ import type { KafkaReadSide } from '../../projections/testing/kafka-read-side.ts
 import type { Credential, HttpFixture } from './http-fixture.ts';
 
 export function readSideQueries(fixture: Pick<HttpFixture, 'app' | 'eventStore' | 'db'>, projection: string) {
-  return {
+  const queries = {
     /** Waits until the projection's watermark reaches the head of the log; answers that head. */
     async caughtUp(): Promise<number> {
       const head = await fixture.eventStore.headLsn();
@@ -28,7 +28,26 @@ export function readSideQueries(fixture: Pick<HttpFixture, 'app' | 'eventStore' 
       expect(body.asOfLsn).toBeGreaterThanOrEqual(head);
       return body;
     },
+    /**
+     * Every item under `key` of a paged query, page by page (`limit` each, the cursor URL-encoded), each page
+     * answered once the read model holds the whole log; at most `maxPages` pages.
+     */
+    async pages<T>(url: string, key: string, limit: number, maxPages = 200): Promise<T[]> {
+      const all: T[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < maxPages; page++) {
+        const body: Record<string, unknown> & { nextCursor: string | null } = await queries.query(`${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const items = body[key] as T[];
+        expect(items.length).toBeLessThanOrEqual(limit);
+        all.push(...items);
+        if (body.nextCursor === null) return all;
+        expect(items).toHaveLength(limit);
+        cursor = body.nextCursor;
+      }
+      throw new Error('paging did not end');
+    },
   };
+  return queries;
 }
 
 /** Stops a Kafka read side, then closes the fixture (even if stopping failed): an end-to-end spec's afterAll. */

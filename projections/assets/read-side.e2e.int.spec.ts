@@ -273,20 +273,7 @@ const assetView = (fold: Fold, a: AssetFold) => {
   return { ...view, staked: stakedOn(fold, (s) => s.assetId === a.assetId) };
 };
 
-async function pages<T>(url: string, key: string, limit: number): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 200; page++) {
-    const body: Record<string, unknown> & { nextCursor: string | null } = await query(`${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    const items = body[key] as T[];
-    expect(items.length).toBeLessThanOrEqual(limit);
-    all.push(...items);
-    if (body.nextCursor === null) return all;
-    expect(items).toHaveLength(limit);
-    cursor = body.nextCursor;
-  }
-  throw new Error('paging did not end');
-}
+const pages = <T>(url: string, key: string, limit: number) => readSideQueries(fixture, ASSETS_PROJECTION).pages<T>(url, key, limit);
 
 // ---------------------------------------------------------------------------------------------------------
 

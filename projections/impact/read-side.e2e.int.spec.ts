@@ -240,20 +240,7 @@ function expectedMetrics(fold: Fold, filter: { region?: string; from?: string; t
   };
 }
 
-async function pages<T>(url: string, key: string, limit: number): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 100; page++) {
-    const body: Record<string, unknown> & { nextCursor: string | null } = await query(`${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-    const items = body[key] as T[];
-    expect(items.length).toBeLessThanOrEqual(limit);
-    all.push(...items);
-    if (body.nextCursor === null) return all;
-    expect(items).toHaveLength(limit);
-    cursor = body.nextCursor;
-  }
-  throw new Error('paging did not end');
-}
+const pages = <T>(url: string, key: string, limit: number) => readSideQueries(fixture, IMPACT_PROJECTION).pages<T>(url, key, limit, 100);
 
 // ---------------------------------------------------------------------------------------------------------
 
