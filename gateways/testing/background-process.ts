@@ -1,7 +1,8 @@
 // Test support for the command side's background processes (settlement, transfer completion, engagement
 // deadlines): one run in the background with its passes counted, waited on with a deadline and stopped by
-// aborting it; and an event store that fails the append carrying an event of a type, as a request cut off
-// there would leave the log.
+// aborting it (and how fast that is); and an event store that fails the append carrying an event of a type,
+// as a request cut off there would leave the log.
+import { expect } from 'vitest';
 import { waitFor } from '../../infra/testing/process.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 
@@ -30,6 +31,15 @@ export function runCountingPasses<P>(create: (onPass: (pass: P) => void) => { ru
       await running;
     },
   };
+}
+
+/** A process started to wait long between passes stops as soon as its signal aborts, after its first pass. */
+export async function expectStopsMidWait(running: PassCounting<unknown>): Promise<void> {
+  await running.passesMore(1);
+  const stopping = Date.now();
+  await running.stop();
+  expect(Date.now() - stopping).toBeLessThan(1000);
+  expect(running.passes).toHaveLength(1);
 }
 
 /** The store, failing the append that carries an event of `type` (a request cut off there). */
