@@ -13,18 +13,14 @@
 // Purchases racing on one asset or reading the view while it changes are refused (purchase_in_progress,
 // asset_not_listed, price_changed): expected, counted by code. The first --warmup s are not counted.
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCodeOf, send } from '../support/http-client.ts';
-import { runIsolated } from '../support/isolate.ts';
+import { ClientCpu, printLoadOutcome, runLoadProcess } from '../support/load-process.ts';
 import { epochNow } from '../support/pipeline-trace.ts';
 import { summarizeLatencies, type LatencySummary } from '../support/stats.ts';
 import { PRICES, type Market } from './market.ts';
 
 const ENTRY_SCRIPT = fileURLToPath(new URL('../assets.ts', import.meta.url));
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PICK_TRIES = 64;
 
 export type LoadSpec = { url: string; clients: number; seconds: number; warmupSeconds: number; repriceEvery: number; market: Market };
@@ -60,16 +56,13 @@ export type LoadOutcome = {
 };
 
 /** Parent side: runs the load in a fresh process; the spec (session tokens included) goes through a file only we can read. */
-export async function runLoadGenerator(spec: LoadSpec, workDir: string): Promise<LoadOutcome> {
-  const specFile = path.join(workDir, 'load-spec.json');
-  await writeFile(specFile, JSON.stringify(spec), { mode: 0o600 });
-  return runIsolated<LoadOutcome>(ENTRY_SCRIPT, ['--load-spec', specFile], { cwd: REPO_ROOT, timeoutMs: (spec.warmupSeconds + spec.seconds) * 1000 + 300_000 });
+export function runLoadGenerator(spec: LoadSpec, workDir: string): Promise<LoadOutcome> {
+  return runLoadProcess<LoadOutcome>(ENTRY_SCRIPT, spec, workDir, spec.warmupSeconds + spec.seconds);
 }
 
 /** Child side (started with --load-spec): runs the clients, prints the outcome as one JSON line. */
-export async function runLoadGeneratorProcess(specFile: string): Promise<void> {
-  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as LoadSpec;
-  process.stdout.write(`${JSON.stringify(await runClients(spec))}\n`);
+export function runLoadGeneratorProcess(specFile: string): Promise<void> {
+  return printLoadOutcome(specFile, runClients);
 }
 
 const random = (n: number) => Math.floor(Math.random() * n);
@@ -92,13 +85,7 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
   const startedAt = epochNow();
   const windowStartAt = startedAt + spec.warmupSeconds * 1000;
   const deadline = windowStartAt + spec.seconds * 1000;
-  const cpuStart = process.cpuUsage();
-  let cpuAtWindowStart: NodeJS.CpuUsage | undefined;
-  let cpuAtDeadline: NodeJS.CpuUsage | undefined;
-  const timers = [
-    setTimeout(() => (cpuAtWindowStart = process.cpuUsage()), windowStartAt - startedAt),
-    setTimeout(() => (cpuAtDeadline = process.cpuUsage()), deadline - startedAt),
-  ];
+  const cpu = new ClientCpu(windowStartAt - startedAt, deadline - startedAt);
 
   const endpoint = (route: string) => new URL(`${spec.url}${route}`);
   const sample = (text: string) => samples.length < 5 && samples.push(text);
@@ -171,15 +158,13 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
     }
   };
   await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-  for (const timer of timers) clearTimeout(timer);
-  const cpuEnd = cpuAtDeadline ?? process.cpuUsage();
+  cpu.stop();
   agent.destroy();
 
   const lastAnswerAt = [...records, ...relistRecords].reduce((last, record) => Math.max(last, record.answeredAt), startedAt);
   const windowEndAt = Math.min(lastAnswerAt, deadline);
   const inWindow = (record: { answeredAt: number }) => record.answeredAt >= windowStartAt && record.answeredAt <= windowEndAt;
   const counted = records.filter(inWindow);
-  const cpuFrom = cpuAtWindowStart ?? cpuStart;
   const windowMs = Math.max(1, windowEndAt - windowStartAt);
   return {
     sent,
@@ -198,6 +183,6 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
     latency: summarizeLatencies(counted.map((record) => record.ms)),
     soldLatency: summarizeLatencies(counted.filter((record) => record.sold).map((record) => record.ms)),
     relistLatency: summarizeLatencies(relistRecords.filter(inWindow).map((record) => record.ms)),
-    clientCores: (cpuEnd.user - cpuFrom.user + cpuEnd.system - cpuFrom.system) / 1000 / windowMs,
+    clientCores: cpu.cores(windowMs),
   };
 }

@@ -13,19 +13,15 @@
 // as any reader) every 10 ms until the answer is read at asOfLsn ≥ the completion's LSN; freshness = that
 // answer's arrival − the submission's answer. main.ts checks the XP it showed against the log.
 import http from 'node:http';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { errorCodeOf, send } from '../support/http-client.ts';
-import { runIsolated } from '../support/isolate.ts';
+import { ClientCpu, printLoadOutcome, runLoadProcess } from '../support/load-process.ts';
 import { epochNow } from '../support/pipeline-trace.ts';
 import { summarizeLatencies, type LatencySummary } from '../support/stats.ts';
 import { questOf, REGION, submissionBody, type World } from './world.ts';
 
 const ENTRY_SCRIPT = fileURLToPath(new URL('../impact.ts', import.meta.url));
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROBE_POLL_MS = 10;
 const PROBE_TIMEOUT_MS = 30_000;
 
@@ -62,16 +58,13 @@ export type LoadOutcome = {
 };
 
 /** Parent side: runs the load in a fresh process; the spec (session tokens included) goes through a file only we can read. */
-export async function runLoadGenerator(spec: LoadSpec, workDir: string): Promise<LoadOutcome> {
-  const specFile = path.join(workDir, 'load-spec.json');
-  await writeFile(specFile, JSON.stringify(spec), { mode: 0o600 });
-  return runIsolated<LoadOutcome>(ENTRY_SCRIPT, ['--load-spec', specFile], { cwd: REPO_ROOT, timeoutMs: (spec.warmupSeconds + spec.seconds) * 1000 + 300_000 });
+export function runLoadGenerator(spec: LoadSpec, workDir: string): Promise<LoadOutcome> {
+  return runLoadProcess<LoadOutcome>(ENTRY_SCRIPT, spec, workDir, spec.warmupSeconds + spec.seconds);
 }
 
 /** Child side (started with --load-spec): runs the clients and probes, prints the outcome as one JSON line. */
-export async function runLoadGeneratorProcess(specFile: string): Promise<void> {
-  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as LoadSpec;
-  process.stdout.write(`${JSON.stringify(await runClients(spec))}\n`);
+export function runLoadGeneratorProcess(specFile: string): Promise<void> {
+  return printLoadOutcome(specFile, runClients);
 }
 
 async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
@@ -92,13 +85,7 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
   const startedAt = epochNow();
   const windowStartAt = startedAt + spec.warmupSeconds * 1000;
   const deadline = windowStartAt + spec.seconds * 1000;
-  const cpuStart = process.cpuUsage();
-  let cpuAtWindowStart: NodeJS.CpuUsage | undefined;
-  let cpuAtDeadline: NodeJS.CpuUsage | undefined;
-  const timers = [
-    setTimeout(() => (cpuAtWindowStart = process.cpuUsage()), windowStartAt - startedAt),
-    setTimeout(() => (cpuAtDeadline = process.cpuUsage()), deadline - startedAt),
-  ];
+  const cpu = new ClientCpu(windowStartAt - startedAt, deadline - startedAt);
 
   const probe = async (entry: Probe) => {
     const endpoint = new URL(`${spec.url}/v1/leaderboards/${REGION}/players/${world.players[entry.player]!.subject}`);
@@ -170,8 +157,7 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
     }
   };
   await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-  for (const timer of timers) clearTimeout(timer);
-  const cpuEnd = cpuAtDeadline ?? process.cpuUsage();
+  cpu.stop();
   await Promise.all(probing);
   agent.destroy();
   probeAgent.destroy();
@@ -179,7 +165,6 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
   const lastAnswerAt = records.reduce((last, record) => Math.max(last, record.answeredAt), startedAt);
   const windowEndAt = Math.min(lastAnswerAt, deadline);
   const inWindow = records.filter((record) => record.answeredAt >= windowStartAt && record.answeredAt <= windowEndAt);
-  const cpuFrom = cpuAtWindowStart ?? cpuStart;
   const windowMs = Math.max(1, windowEndAt - windowStartAt);
   return {
     sent,
@@ -197,6 +182,6 @@ async function runClients(spec: LoadSpec): Promise<LoadOutcome> {
     exhaustedClients,
     probes,
     probesSkipped,
-    clientCores: (cpuEnd.user - cpuFrom.user + cpuEnd.system - cpuFrom.system) / 1000 / windowMs,
+    clientCores: cpu.cores(windowMs),
   };
 }

@@ -26,138 +26,71 @@
 // Files: main.ts (this), options.ts, world.ts (setup and what a player submits), load-generator.ts, check.ts
 // (verification), report.ts (what is printed).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { readModelsOf } from '../../gateways/composition/read-models.ts';
-import { runProjection } from '../../gateways/composition/read-side.ts';
-import { buildHttpApp, DEFAULT_RATE_LIMITS, type RateLimits } from '../../gateways/http/app.ts';
 import { issueApiKey } from '../../gateways/http/credentials.ts';
-import type { AuthSettings } from '../../gateways/http/routes/auth.ts';
-import { migrate, openDatabase } from '../../infra/db/database.ts';
-import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
-import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
-import { createPostgresEventStore, migrateEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
 import { IMPACT_PROJECTION, impactProjection } from '../../projections/impact/impact-projection.ts';
-import type { Projection } from '../../projections/projection.ts';
-import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
+import type { Cleanups } from '../support/cleanups.ts';
 import { CpuTimeline } from '../support/cpu.ts';
-import { BenchDatabases } from '../support/databases.ts';
-import { Cleanups } from '../support/cleanups.ts';
+import { CATCH_UP_TIMEOUT_MS, runBench, startHttpBench } from '../support/http-bench.ts';
 import { signInSubjects } from '../support/sessions.ts';
 import { StatementTrace } from '../support/statement-trace.ts';
 import { summarizeLatencies } from '../support/stats.ts';
-import { VisibilityTracker } from '../support/visibility.ts';
 import { verify } from './check.ts';
-import { timedProjection, type AppliedBatch } from '../support/timed-projection.ts';
 import { runLoadGenerator, runLoadGeneratorProcess } from './load-generator.ts';
 import { parseOptions } from './options.ts';
 import { render, type ReadSide } from './report.ts';
 import { buildWorld } from './world.ts';
 
-const CATCH_UP_TIMEOUT_MS = 300_000;
-const BENCH_RATE_LIMITS: RateLimits = { ...DEFAULT_RATE_LIMITS, anonymousPerMinute: Number.MAX_SAFE_INTEGER };
-
-/** This run's cleanups: after a signal, the failure of a killed load generator is not reported. */
-let running: Cleanups | undefined;
-
-async function main(): Promise<void> {
+async function main(begin: () => Cleanups, log: (line: string) => void): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.loadSpec !== undefined) return runLoadGeneratorProcess(options.loadSpec);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const cleanups = begin();
+  const { workDir, db, statements, store, batches, tracker, apiKeys, auth, url } = await startHttpBench({
+    name: 'impact',
+    serverUrl: options.serverUrl,
+    poolSize: options.poolSize,
+    projection: impactProjection,
+    projectionName: IMPACT_PROJECTION,
+    cleanups,
+  });
 
-  const cleanups = (running = new Cleanups(log));
-  cleanups.onSignals('dropping the benchmark database');
+  const started = performance.now();
+  const questMaster = `Bearer ${(await issueApiKey(apiKeys, auth.digestKey, { role: 'quest-master', subject: 'bench-quest-master' }, new Date())).key}`;
+  const players = await signInSubjects(db, auth.digestKey, options.players);
+  const world = await buildWorld(url, questMaster, randomBytes(4).toString('hex'), options.quests, players);
+  await tracker.waitFor(await store.headLsn(), CATCH_UP_TIMEOUT_MS);
+  log(`${options.players} players signed in, zone and ${options.quests} quests created (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
-  try {
-    const workDir = await mkdtemp(path.join(tmpdir(), 'proofline-bench-impact-'));
-    cleanups.push('work directory', () => rm(workDir, { recursive: true, force: true }));
-    const databases = new BenchDatabases(options.serverUrl);
-    cleanups.push('database', () => databases.dropAll());
-    const database = await databases.create();
-    const db = openDatabase(database.url, { poolSize: options.poolSize });
-    cleanups.push('pool', () => db.close());
-    const statements = new StatementTrace().attach(db.pool);
-    await migrate(db.knex, 'gateway', idempotencyMigrations);
-    await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
-    await migrateEventStore(db);
-    await ensureProjectionSchema(db, impactProjection);
-    const store = createPostgresEventStore(db);
-    cleanups.push('event store', () => store.close());
+  log(`load: ${options.clients} clients, ${options.warmupSeconds} s warm-up + ${options.seconds} s…`);
+  const statementsBefore = statements.snapshot();
+  const cpu = new CpuTimeline();
+  cleanups.push('cpu sampler', async () => cpu.stop());
+  const outcome = await runLoadGenerator(
+    { url, clients: options.clients, seconds: options.seconds, warmupSeconds: options.warmupSeconds, probeEvery: options.probeEvery, probes: options.probes, world },
+    workDir,
+  );
+  cpu.stop();
+  const statementsDuringLoad = StatementTrace.difference(statements.snapshot(), statementsBefore);
 
-    // The read side: the impact projection on the local bus, and this bench's watermark poll on a pool of its own.
-    const workers = new AbortController();
-    const batches: AppliedBatch[] = [];
-    const worker = runProjection(timedProjection(impactProjection, (batch) => batches.push(batch)) as Projection, { db, eventStore: store, logger: pino({ level: 'warn' }) }, workers.signal);
-    cleanups.push('projection worker', async () => (workers.abort(), await worker));
-    const trackerDb = openDatabase(database.url, { poolSize: 2 });
-    cleanups.push('tracker pool', () => trackerDb.close());
-    const tracker = new VisibilityTracker(trackerDb, IMPACT_PROJECTION);
-    cleanups.push('tracker', () => tracker.stop());
+  // The read side when the last answer came (nothing else appends: the head then is the last completion's LSN), and its catch-up.
+  const headAtEnd = outcome.completions.reduce((head, [, , lsn]) => Math.max(head, lsn), 0);
+  await tracker.waitFor(headAtEnd, CATCH_UP_TIMEOUT_MS);
+  const counted = outcome.completions.filter(([, , , answeredAt]) => answeredAt >= outcome.windowStartAt && answeredAt <= outcome.windowEndAt);
+  const readSide: ReadSide = {
+    watermarkFreshness: summarizeLatencies(counted.map(([, , lsn, answeredAt]) => Math.max(0, tracker.reachedAt(lsn)! - answeredAt))),
+    probeFreshness: summarizeLatencies(outcome.probes.filter((probe) => probe.visibleAt !== undefined).map((probe) => probe.visibleAt! - probe.answeredAt)),
+    headAtEnd,
+    watermarkAtEnd: tracker.watermarkAt(outcome.lastAnswerAt),
+    catchUpMs: Math.max(0, tracker.reachedAt(headAtEnd)! - outcome.lastAnswerAt),
+    batches: batches.filter((batch) => batch.startedAt >= outcome.windowStartAt && batch.startedAt <= outcome.windowEndAt),
+  };
 
-    const apiKeys = new PostgresApiKeyStore(db.pool);
-    // No wallet signs in here; the domain is only what a sign-in message would have to name.
-    const auth: AuthSettings = { domain: '127.0.0.1', chainId: 31337, sessionTtlMs: 3_600_000, digestKey: randomBytes(32) };
-    const gateway = await buildHttpApp({
-      eventStore: store,
-      idempotency: new PostgresIdempotencyStore(db.pool),
-      sessions: new PostgresSessionStore(db.pool),
-      apiKeys,
-      auth,
-      rateLimits: BENCH_RATE_LIMITS,
-      readModels: readModelsOf(db),
-    });
-    cleanups.push('gateway', () => gateway.close());
-    await gateway.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
-
-    const started = performance.now();
-    const questMaster = `Bearer ${(await issueApiKey(apiKeys, auth.digestKey, { role: 'quest-master', subject: 'bench-quest-master' }, new Date())).key}`;
-    const players = await signInSubjects(db, auth.digestKey, options.players);
-    const world = await buildWorld(url, questMaster, randomBytes(4).toString('hex'), options.quests, players);
-    await tracker.waitFor(await store.headLsn(), CATCH_UP_TIMEOUT_MS);
-    log(`${options.players} players signed in, zone and ${options.quests} quests created (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-
-    log(`load: ${options.clients} clients, ${options.warmupSeconds} s warm-up + ${options.seconds} s…`);
-    const statementsBefore = statements.snapshot();
-    const cpu = new CpuTimeline();
-    cleanups.push('cpu sampler', async () => cpu.stop());
-    const outcome = await runLoadGenerator(
-      { url, clients: options.clients, seconds: options.seconds, warmupSeconds: options.warmupSeconds, probeEvery: options.probeEvery, probes: options.probes, world },
-      workDir,
-    );
-    cpu.stop();
-    const statementsDuringLoad = StatementTrace.difference(statements.snapshot(), statementsBefore);
-
-    // The read side when the last answer came (nothing else appends: the head then is the last completion's LSN), and its catch-up.
-    const headAtEnd = outcome.completions.reduce((head, [, , lsn]) => Math.max(head, lsn), 0);
-    await tracker.waitFor(headAtEnd, CATCH_UP_TIMEOUT_MS);
-    const counted = outcome.completions.filter(([, , , answeredAt]) => answeredAt >= outcome.windowStartAt && answeredAt <= outcome.windowEndAt);
-    const readSide: ReadSide = {
-      watermarkFreshness: summarizeLatencies(counted.map(([, , lsn, answeredAt]) => Math.max(0, tracker.reachedAt(lsn)! - answeredAt))),
-      probeFreshness: summarizeLatencies(outcome.probes.filter((probe) => probe.visibleAt !== undefined).map((probe) => probe.visibleAt! - probe.answeredAt)),
-      headAtEnd,
-      watermarkAtEnd: tracker.watermarkAt(outcome.lastAnswerAt),
-      catchUpMs: Math.max(0, tracker.reachedAt(headAtEnd)! - outcome.lastAnswerAt),
-      batches: batches.filter((batch) => batch.startedAt >= outcome.windowStartAt && batch.startedAt <= outcome.windowEndAt),
-    };
-
-    log('verifying against the log…');
-    const check = await verify(store, db, world, outcome);
-    process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), statementsDuringLoad, check));
-    if (check.problems.length > 0 || counted.length === 0) process.exitCode = 1;
-  } finally {
-    await cleanups.run();
-  }
+  log('verifying against the log…');
+  const check = await verify(store, db, world, outcome);
+  process.stdout.write(render(options, outcome, readSide, cpu.between(outcome.windowStartAt, outcome.windowEndAt), statementsDuringLoad, check));
+  if (check.problems.length > 0 || counted.length === 0) process.exitCode = 1;
 }
 
 /** Runs the bench (or, in the child started with --load-spec, the load generator); a failure sets exit code 1. */
 export function run(): void {
-  main().catch((error: unknown) => {
-    if (running?.interrupted) return;
-    process.stderr.write(`bench:impact failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  runBench('impact', main);
 }

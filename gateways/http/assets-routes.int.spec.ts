@@ -11,9 +11,9 @@ import type { Actor } from '../../commands/actor.ts';
 import { assetCommands } from '../../commands/assets/asset-commands.ts';
 import { MAX_ASSETS_INTEGER } from '../../events-schema/assets/events.ts';
 import { DAY_MS } from '../../events-schema/assets/rules.ts';
-import type { EventStore } from '../../ports/event-store.ts';
 import type { AnchoredEventProof, AuditReader } from '../../ports/read-models/anchoring.ts';
 import { expectError, expectNothingAppended } from '../testing/http-expectations.ts';
+import { cutOffBefore } from '../testing/background-process.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 
 /** Proofs the test anchors by hand: the gateway's audit reader, as the anchoring read model would answer. */
@@ -73,21 +73,6 @@ async function deposit(address: string, amount: number) {
   return response.json().lsn as number;
 }
 
-/** The fixture's store, failing the append that carries an event of `type` (a request cut off there). */
-function cutOffBefore(type: string): EventStore {
-  return new Proxy(fixture.eventStore, {
-    get(target, property) {
-      if (property === 'appendToStream') {
-        return (async (streamId, events, options) => {
-          if (events.some((event) => event.type === type)) throw new Error(`cut off before ${type}`);
-          return target.appendToStream(streamId, events, options);
-        }) satisfies EventStore['appendToStream'];
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 const contextOf = (subject: string) => ({ metadata: { actor: subject }, actor: { subject, grants: [] } satisfies Actor });
 
 describe('assets over HTTP', () => {
@@ -244,7 +229,7 @@ describe('assets over HTTP', () => {
     await deposit(carol.subject, 5_000_000);
 
     // Carol's purchase cut off after it started (her request crashed before paying): Dan waits for it to end.
-    const cut = assetCommands(cutOffBefore('PurchasePaid'), clock);
+    const cut = assetCommands(cutOffBefore(fixture.eventStore, 'PurchasePaid'), clock);
     await expect(cut.purchase(assetId, { price: 3_000_000, purchaseId: `p-${randomUUID()}` }, contextOf(carol.subject))).rejects.toThrow(/cut off before PurchasePaid/);
     await deposit(dan.subject, 5_000_000);
     await expectNothingAppended(fixture, async () => expectError(await post(`/v1/assets/${assetId}/purchases`, { price: 3_000_000 }, dan), 409, 'purchase_in_progress'));

@@ -15,8 +15,8 @@ import { STAKING_STREAM_ID } from '../../commands/assets/staking.ts';
 import { walletStreamId } from '../../commands/assets/wallet.ts';
 import { decodeEvent, type ProoflineEvent } from '../../events-schema/index.ts';
 import { waitFor } from '../../infra/testing/process.ts';
-import type { EventStore } from '../../ports/event-store.ts';
 import { pendingPurchases, pendingStakes } from '../../projections/assets/queries.ts';
+import { cutOffBefore, expectStopsMidWait, runCountingPasses } from '../testing/background-process.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 
 const WAIT_MS = 20_000;
@@ -44,50 +44,25 @@ async function verifiedAsset(creator: Credential & { subject: string }, price: n
   return assetId;
 }
 
-/** The fixture's store, failing the append that carries an event of `type` (a request cut off there). */
-function cutOffBefore(type: string): EventStore {
-  return new Proxy(fixture.eventStore, {
-    get(target, property) {
-      if (property === 'appendToStream') {
-        return (async (streamId, events, options) => {
-          if (events.some((event) => event.type === type)) throw new Error(`cut off before ${type}`);
-          return target.appendToStream(streamId, events, options);
-        }) satisfies EventStore['appendToStream'];
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 const contextOf = (subject: string) => ({ metadata: { actor: subject }, actor: { subject, grants: [] } });
 
 /** A settlement process running in the background with its own clock, its passes counted. */
 function startProcess(clock: () => number, pollIntervalMs = 5) {
-  const passes: SettlementPassOutcome[] = [];
-  const controller = new AbortController();
-  const process = createAssetsSettlement({
-    eventStore: fixture.eventStore,
-    pendingPurchases: (startedBefore, limit, after) => pendingPurchases(fixture.db.knex, startedBefore, limit, after),
-    pendingStakes: (before, limit) => pendingStakes(fixture.db.knex, before, limit),
-    clock,
-    pollIntervalMs,
-    batchSize: 1,
-    logger: pino({ level: 'silent' }),
-    onPass: (outcome) => passes.push(outcome),
-  });
-  const running = process.run(controller.signal);
-  return {
-    passes,
-    settled: () => passes.flatMap((pass) => [...pass.sold, ...pass.cancelled, ...pass.stakes]),
-    async passesMore(more: number) {
-      const target = passes.length + more;
-      await waitFor(async () => passes.length >= target, WAIT_MS, () => `only ${passes.length} of ${target} passes`);
-    },
-    async stop() {
-      controller.abort();
-      await running;
-    },
-  };
+  const background = runCountingPasses<SettlementPassOutcome>(
+    (onPass) =>
+      createAssetsSettlement({
+        eventStore: fixture.eventStore,
+        pendingPurchases: (startedBefore, limit, after) => pendingPurchases(fixture.db.knex, startedBefore, limit, after),
+        pendingStakes: (before, limit) => pendingStakes(fixture.db.knex, before, limit),
+        clock,
+        pollIntervalMs,
+        batchSize: 1,
+        logger: pino({ level: 'silent' }),
+        onPass,
+      }),
+    WAIT_MS,
+  );
+  return { ...background, settled: () => background.passes.flatMap((pass) => [...pass.sold, ...pass.cancelled, ...pass.stakes]) };
 }
 
 describe('assets settlement process', () => {
@@ -98,9 +73,9 @@ describe('assets settlement process', () => {
     const startedAt = Date.now();
     const at = () => startedAt;
     const [unpaid, paid, stakeId] = [`p-${randomUUID()}`, `p-${randomUUID()}`, `st-${randomUUID()}`];
-    await expect(assetCommands(cutOffBefore('PurchasePaid'), at).purchase(unpaidAsset, { price: 2_000_000, purchaseId: unpaid }, contextOf(buyer.subject))).rejects.toThrow(/cut off/);
-    await expect(assetCommands(cutOffBefore('AssetSold'), at).purchase(paidAsset, { price: 4_000_000, purchaseId: paid }, contextOf(buyer.subject))).rejects.toThrow(/cut off/);
-    await expect(assetCommands(cutOffBefore('StakeOpened'), at).stake(stakedAsset, { stakeId, amount: 1_000_000, durationDays: 90 }, contextOf(buyer.subject))).rejects.toThrow(/cut off/);
+    await expect(assetCommands(cutOffBefore(fixture.eventStore, 'PurchasePaid'), at).purchase(unpaidAsset, { price: 2_000_000, purchaseId: unpaid }, contextOf(buyer.subject))).rejects.toThrow(/cut off/);
+    await expect(assetCommands(cutOffBefore(fixture.eventStore, 'AssetSold'), at).purchase(paidAsset, { price: 4_000_000, purchaseId: paid }, contextOf(buyer.subject))).rejects.toThrow(/cut off/);
+    await expect(assetCommands(cutOffBefore(fixture.eventStore, 'StakeOpened'), at).stake(stakedAsset, { stakeId, amount: 1_000_000, durationDays: 90 }, contextOf(buyer.subject))).rejects.toThrow(/cut off/);
     const pendingNow = async (before: number) => ({ purchases: (await pendingPurchases(fixture.db.knex, before, 10)).length, stakes: (await pendingStakes(fixture.db.knex, before, 10)).unopened.length });
     await waitFor(async () => JSON.stringify(await pendingNow(startedAt + 1)) === JSON.stringify({ purchases: 2, stakes: 1 }), WAIT_MS, () => 'the read model never showed the two purchases and the stake pending');
 
@@ -146,11 +121,6 @@ describe('assets settlement process', () => {
   });
 
   it('stops as soon as its signal aborts, mid-wait between passes', async () => {
-    const running = startProcess(() => Date.now(), 60 * 60_000);
-    await running.passesMore(1);
-    const stopping = Date.now();
-    await running.stop();
-    expect(Date.now() - stopping).toBeLessThan(1000);
-    expect(running.passes).toHaveLength(1);
+    await expectStopsMidWait(startProcess(() => Date.now(), 60 * 60_000));
   });
 });

@@ -7,6 +7,7 @@ import { createAuditReader } from '../../projections/anchoring/audit/audit-reade
 import { rootFromProof, sameBytes, toHex } from '../../projections/anchoring/merkle-tree.ts';
 import { storeLeaves } from '../../projections/anchoring/testing/anchor-directly.ts';
 import { createAuditTestbed, type AuditTestbed } from '../../projections/anchoring/testing/audit-testbed.ts';
+import { startAuditGateway } from '../../projections/anchoring/testing/audit-checks.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import { createLocalSource } from '../../infra/bus/local/local-source.ts';
 import { readModelsOf } from '../composition/read-models.ts';
@@ -26,14 +27,7 @@ beforeAll(async () => {
   await testbed.anchor({ batchSize: 5, toLsn: 10 }); // batches 1..5, 6..10 on chain
   await testbed.anchor({ batchSize: 5, toLsn: 11, commit: false }); // batch 3 (11..11) stored, not sent
   await storeLeaves(testbed.db, testbed.eventStore, { fromLsn: 12 }); // LSN 12: a leaf, no batch
-  await migrate(testbed.db.knex, 'gateway', idempotencyMigrations);
-  app = await buildHttpApp({
-    eventStore: testbed.eventStore,
-    idempotency: new PostgresIdempotencyStore(testbed.db.pool),
-    audit: createAuditReader({ db: testbed.db, chain: testbed.chain }),
-    readModels: readModelsOf(testbed.db),
-  });
-  await app.ready();
+  app = await startAuditGateway(testbed);
 });
 afterAll(async () => {
   await app?.close();

@@ -11,6 +11,7 @@ import { createTransferCompletion, TRANSFER_COMPLETION_ACTOR, TRANSFER_GRACE_MS,
 import { decodeEvent, encodeEvent, type ProoflineEvent } from '../../events-schema/index.ts';
 import { waitFor } from '../../infra/testing/process.ts';
 import { pendingTransfers } from '../../projections/impact/queries.ts';
+import { expectStopsMidWait, runCountingPasses } from '../testing/background-process.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 
 const WAIT_MS = 20_000;
@@ -56,30 +57,20 @@ async function debitOnly(from: string, to: string, amount: number, sentAt: numbe
 
 /** A completion process running in the background with its own clock, its passes counted. */
 function startProcess(clock: () => number, pollIntervalMs = 5) {
-  const passes: TransferPassOutcome[] = [];
-  const controller = new AbortController();
-  const process = createTransferCompletion({
-    eventStore: fixture.eventStore,
-    pendingTransfers: (sentBefore, limit, after) => pendingTransfers(fixture.db.knex, sentBefore, limit, after),
-    clock,
-    pollIntervalMs,
-    batchSize: 2,
-    logger: pino({ level: 'silent' }),
-    onPass: (outcome) => passes.push(outcome),
-  });
-  const running = process.run(controller.signal);
-  return {
-    passes,
-    credited: () => passes.flatMap((pass) => pass.credited),
-    async passesMore(more: number) {
-      const target = passes.length + more;
-      await waitFor(async () => passes.length >= target, WAIT_MS, () => `only ${passes.length} of ${target} passes`);
-    },
-    async stop() {
-      controller.abort();
-      await running;
-    },
-  };
+  const background = runCountingPasses<TransferPassOutcome>(
+    (onPass) =>
+      createTransferCompletion({
+        eventStore: fixture.eventStore,
+        pendingTransfers: (sentBefore, limit, after) => pendingTransfers(fixture.db.knex, sentBefore, limit, after),
+        clock,
+        pollIntervalMs,
+        batchSize: 2,
+        logger: pino({ level: 'silent' }),
+        onPass,
+      }),
+    WAIT_MS,
+  );
+  return { ...background, credited: () => background.passes.flatMap((pass) => pass.credited) };
 }
 
 describe('transfer completion process', () => {
@@ -123,11 +114,6 @@ describe('transfer completion process', () => {
   });
 
   it('stops as soon as its signal aborts, mid-wait between passes', async () => {
-    const running = startProcess(() => Date.now(), 60 * 60_000);
-    await running.passesMore(1);
-    const stopping = Date.now();
-    await running.stop();
-    expect(Date.now() - stopping).toBeLessThan(1000);
-    expect(running.passes).toHaveLength(1);
+    await expectStopsMidWait(startProcess(() => Date.now(), 60 * 60_000));
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngagementDeadlines, DEADLINE_ACTOR, type PassOutcome } from '../../commands/workplace/engagement-deadlines.ts';
 import type { DueEngagements } from '../../commands/workplace/ports.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
+import { runCountingPasses } from '../testing/background-process.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import { waitFor } from '../../infra/testing/process.ts';
 import { dueEngagements } from '../../projections/workplace/queries.ts';
@@ -44,31 +45,20 @@ async function engagedCompany(companyId: string): Promise<void> {
 
 /** A deadline process running in the background, with its passes counted. */
 function startProcess(now: number, due: DueEngagements = fromReadModel, batchSize?: number) {
-  const passes: PassOutcome[] = [];
-  const controller = new AbortController();
-  const process = createEngagementDeadlines({
-    eventStore: fixture.eventStore,
-    dueEngagements: due,
-    clock: () => now,
-    pollIntervalMs: 5,
-    ...(batchSize ? { batchSize } : {}),
-    logger: pino({ level: 'silent' }),
-    onPass: (outcome) => passes.push(outcome),
-  });
-  const running = process.run(controller.signal);
-  return {
-    passes,
-    expired: () => passes.reduce((sum, pass) => sum + pass.expired.length, 0),
-    /** Waits until `more` further passes have completed. */
-    async passesMore(more: number) {
-      const target = passes.length + more;
-      await waitFor(async () => passes.length >= target, WAIT_MS, () => `only ${passes.length} of ${target} passes`);
-    },
-    async stop() {
-      controller.abort();
-      await running;
-    },
-  };
+  const background = runCountingPasses<PassOutcome>(
+    (onPass) =>
+      createEngagementDeadlines({
+        eventStore: fixture.eventStore,
+        dueEngagements: due,
+        clock: () => now,
+        pollIntervalMs: 5,
+        ...(batchSize ? { batchSize } : {}),
+        logger: pino({ level: 'silent' }),
+        onPass,
+      }),
+    WAIT_MS,
+  );
+  return { ...background, expired: () => background.passes.reduce((sum, pass) => sum + pass.expired.length, 0) };
 }
 
 async function listings(companyId: string) {

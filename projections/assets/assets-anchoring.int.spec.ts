@@ -14,18 +14,10 @@ import { assetCommands } from '../../commands/assets/asset-commands.ts';
 import { registerAssetSchema } from '../../commands/assets/schemas.ts';
 import { contextOf, decodeEvent, encodeEvent, eventTypes } from '../../events-schema/index.ts';
 import { eventIdBytes32, fromHex32, leafFieldsOf, leafOfEvent, toHex } from '../../events-schema/leaf.ts';
-import { runAudit } from '../../gateways/cli/audit.ts';
-import { readModelsOf } from '../../gateways/composition/read-models.ts';
-import { projections } from '../../gateways/contexts/index.ts';
-import { buildHttpApp } from '../../gateways/http/app.ts';
-import { migrate } from '../../infra/db/database.ts';
-import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
-import { createAuditReader } from '../anchoring/audit/audit-reader.ts';
 import { proofBytes } from '../anchoring/audit/batch-proofs.ts';
-import { streamProofs } from '../anchoring/audit/stream-proofs.ts';
-import type { VerifyReport } from '../anchoring/audit/verify-log.ts';
 import { createAuditTestbed, type AuditTestbed } from '../anchoring/testing/audit-testbed.ts';
+import { expectAuditVerifyPasses, expectEveryEventProven, expectForgeryCaught, startAuditGateway } from '../anchoring/testing/audit-checks.ts';
 import { assetsProjection } from './assets-projection.ts';
 
 const DAY = 86_400_000;
@@ -80,27 +72,12 @@ beforeAll(async () => {
 
   // The assets read model (for provenance) and a gateway answering it with the audit's proofs.
   await testbed.runToHead(assetsProjection, 7);
-  await migrate(testbed.db.knex, 'gateway', idempotencyMigrations);
-  app = await buildHttpApp({
-    eventStore: testbed.eventStore,
-    idempotency: new PostgresIdempotencyStore(testbed.db.pool),
-    audit: createAuditReader({ db: testbed.db, chain: testbed.chain }),
-    readModels: readModelsOf(testbed.db),
-  });
-  await app.ready();
+  app = await startAuditGateway(testbed);
 });
 afterAll(async () => {
   await app?.close();
   await testbed?.close();
 });
-
-async function audit(args: string[]): Promise<{ code: number; report: VerifyReport; text: string }> {
-  let output = '';
-  const code = await runAudit([...args, '--json'], { db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, projections, write: (text) => (output += text) });
-  let text = '';
-  await runAudit(args, { db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, projections, write: (chunk) => (text += chunk) });
-  return { code, report: (JSON.parse(output) as { log: VerifyReport }).log, text };
-}
 
 describe('assets events on chain', () => {
   it('anchors every assets event, of every type, with a proof the contract accepts', async () => {
@@ -112,21 +89,7 @@ describe('assets events on chain', () => {
     expect(assets.length).toBeLessThan(log.length); // governance events are anchored in the same batches
     expect(anchoredBatches).toBeGreaterThan(1);
 
-    let proven = 0;
-    for (const streamId of new Set(assets.map((recorded) => recorded.streamId))) {
-      const { events } = await streamProofs({ db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, streamId });
-      for (const proof of events) {
-        expect(proof, `${streamId}@${proof.revision}`).toMatchObject({ status: 'anchored', verifiesOffChain: true });
-        const recorded = log[proof.lsn - 1]!;
-        expect(recorded.lsn).toBe(proof.lsn);
-        expect(await testbed.chain.verifyEvent({ batchId: proof.batchId!, ...leafFieldsOf(recorded), proof: proofBytes(proof.proof!) })).toBe(true);
-        // The same proof does not vouch for another event.
-        const neighbour = log[proof.lsn === 1 ? 1 : proof.lsn - 2]!;
-        expect(await testbed.chain.verifyEvent({ batchId: proof.batchId!, ...leafFieldsOf(neighbour), proof: proofBytes(proof.proof!) })).toBe(false);
-        proven += 1;
-      }
-    }
-    expect(proven).toBe(assets.length);
+    expect(await expectEveryEventProven(testbed, log, assets)).toBe(assets.length);
   });
 
   it('answers each asset’s provenance with, for every event, a proof the contract’s verifyEvent accepts from the body alone', async () => {
@@ -158,11 +121,7 @@ describe('assets events on chain', () => {
   });
 
   it('passes `audit verify` over the whole log', async () => {
-    const head = await testbed.eventStore.headLsn();
-    const { code, report, text } = await audit(['verify']);
-    expect(code).toBe(0);
-    expect(report).toMatchObject({ ok: true, eventsChecked: head, headLsn: head, anchoredToLsn: head, mismatches: [] });
-    expect(text).toMatch(new RegExp(`^OK: ${head} events checked`, 'm'));
+    await expectAuditVerifyPasses(testbed);
   });
 
   it('names an AssetSold whose royalty was changed in the event store as tampered, by its LSN, and the contract refuses it', async () => {
@@ -176,25 +135,9 @@ describe('assets events on chain', () => {
     const [first, second, ...rest] = event.data.royalties;
     const royalties = [{ ...first!, amount: first!.amount - 1 }, { ...second!, amount: second!.amount + 1 }, ...rest];
     const forged = encodeEvent({ ...event, data: { ...event.data, royalties } });
-    await testbed.db.pool.query('update event_log set data = $1 where lsn = $2', [forged, sale.lsn]);
-    try {
-      const { code, report, text } = await audit(['verify']);
-      expect(code).toBe(1);
-      expect(report.ok).toBe(false);
-      expect(report.mismatches).toEqual([expect.objectContaining({ kind: 'tampered', lsns: [sale.lsn] })]);
-      expect(text).toMatch(/^FAILED: .* 1 mismatches/m);
-      expect(text).toContain(`the leaves of LSN ${sale.lsn} differ from the stored ones`);
-      // The contract refuses the forged sale with the proof of the one it anchored.
-      const [tampered] = await testbed.eventStore.readAll({ fromLsn: sale.lsn, limit: 1 });
-      expect(decodeEvent(tampered!.data)).toMatchObject({ type: 'AssetSold', data: { royalties } });
-      const { events } = await streamProofs({ db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, streamId: sale.streamId });
-      const proof = events.find((e) => e.lsn === sale.lsn)!;
-      expect(proof.verifiesOffChain).toBe(false);
-      expect(await testbed.chain.verifyEvent({ batchId: proof.batchId!, ...leafFieldsOf(tampered!), proof: proofBytes(proof.proof!) })).toBe(false);
+    await expectForgeryCaught(testbed, sale, forged, async ({ tampered, proof }) => {
+      expect(decodeEvent(tampered.data)).toMatchObject({ type: 'AssetSold', data: { royalties } });
       expect(await testbed.chain.verifyEvent({ batchId: proof.batchId!, ...leafFieldsOf(sale), proof: proofBytes(proof.proof!) })).toBe(true);
-    } finally {
-      await testbed.db.pool.query('update event_log set data = $1 where lsn = $2', [Buffer.from(sale.data), sale.lsn]);
-    }
-    expect((await audit(['verify'])).code).toBe(0);
+    });
   });
 });

@@ -11,13 +11,9 @@ import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetsEventTypes, type Payout, type Share } from '../../events-schema/assets/events.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
-import { readTopics } from '../../infra/bus/kafka/test-support.ts';
-import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
-import { readSideQueries } from '../../gateways/testing/read-side-queries.ts';
+import { dailySessions, expectDeliveredOverKafka, readSideQueries, stopReadSide } from '../../gateways/testing/read-side-queries.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
-import { listParked } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { ASSETS_PROJECTION, assetsProjection } from './assets-projection.ts';
 
@@ -36,7 +32,13 @@ type Name = (typeof NAMES)[number];
 const wallets = new Map<Name, { address: string; signMessage(message: string): Promise<string> }>(NAMES.map((name) => [name, Wallet.createRandom()]));
 const address = (name: Name) => wallets.get(name)!.address;
 /** Sessions by the gateway's clock: a wallet signs in again (same wallet) on each new day. */
-const sessions = new Map<Name, { day: string; credential: Credential }>();
+const sessions = dailySessions(
+  { signIn: (wallet) => fixture.signIn(wallet) },
+  wallets,
+  () => now,
+  (name, signed) => expect(signed.subject).toBe(address(name)),
+);
+const as = (name: Name) => sessions.as(name);
 
 beforeAll(async () => {
   fixture = await createHttpFixture({ clock: () => now, readSide: 'fed-elsewhere' });
@@ -46,23 +48,7 @@ beforeAll(async () => {
   readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: assetsProjection, name: 'assets' });
   prefix = readSide.prefix;
 });
-afterAll(async () => {
-  try {
-    await readSide?.stop();
-  } finally {
-    await fixture?.close();
-  }
-});
-
-const today = () => new Date(now).toISOString().slice(0, 10);
-async function as(name: Name): Promise<Credential> {
-  const session = sessions.get(name);
-  if (session?.day === today()) return session.credential;
-  const signed = await fixture.signIn(wallets.get(name)!);
-  expect(signed.subject).toBe(address(name));
-  sessions.set(name, { day: today(), credential: { authorization: signed.authorization } });
-  return { authorization: signed.authorization };
-}
+afterAll(() => stopReadSide(readSide, fixture));
 
 const send = async (credential: Credential, method: 'POST' | 'PUT', url: string, payload: object | undefined, expected = [200, 201]) => {
   const response = await app.inject({ method, url, ...(payload ? { payload } : {}), headers: credential });
@@ -287,20 +273,7 @@ const assetView = (fold: Fold, a: AssetFold) => {
   return { ...view, staked: stakedOn(fold, (s) => s.assetId === a.assetId) };
 };
 
-async function pages<T>(url: string, key: string, limit: number): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 200; page++) {
-    const body: Record<string, unknown> & { nextCursor: string | null } = await query(`${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    const items = body[key] as T[];
-    expect(items.length).toBeLessThanOrEqual(limit);
-    all.push(...items);
-    if (body.nextCursor === null) return all;
-    expect(items).toHaveLength(limit);
-    cursor = body.nextCursor;
-  }
-  throw new Error('paging did not end');
-}
+const pages = <T>(url: string, key: string, limit: number) => readSideQueries(fixture, ASSETS_PROJECTION).pages<T>(url, key, limit);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -465,15 +438,7 @@ describe('assets read side over Kafka', () => {
 
   it('parked nothing, and every assets event went through Kafka, each stream on one partition', async () => {
     await caughtUp();
-    expect(await listParked(fixture.db, [assetsProjection])).toEqual([]);
     const lsns = (await fixture.eventStore.readAll({ fromLsn: 1 })).filter((recorded) => (assetsEventTypes as readonly string[]).includes(recorded.type)).map((recorded) => recorded.lsn);
-    const messages = (await readTopics(testKafkaBrokers(), kafkaTopicsForEventTypes(assetsProjection.canHandle, prefix))).filter((m) => m.headers[HEADERS.eventType] !== undefined);
-    expect(new Set(messages.map((m) => Number(m.headers[HEADERS.lsn])))).toEqual(new Set(lsns));
-    const partitionsOf = new Map<string, Set<number>>();
-    for (const message of messages) {
-      const stream = message.headers[HEADERS.streamId]!;
-      partitionsOf.set(stream, (partitionsOf.get(stream) ?? new Set()).add(message.partition));
-    }
-    for (const [stream, partitions] of partitionsOf) expect(partitions.size, stream).toBe(1);
+    await expectDeliveredOverKafka(fixture, assetsProjection, prefix, lsns);
   });
 });

@@ -7,15 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../events-schema/index.ts';
 import { fromHex32, toHex } from '../../events-schema/leaf.ts';
 import { buildHttpApp } from '../../gateways/http/app.ts';
-import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
-import { readTopics } from '../../infra/bus/kafka/test-support.ts';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { readModelsOf } from '../../gateways/composition/read-models.ts';
-import { readSideQueries } from '../../gateways/testing/read-side-queries.ts';
+import { expectDeliveredOverKafka, readSideQueries, stopReadSide } from '../../gateways/testing/read-side-queries.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
-import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
 import { merkleRoot, rootFromProof } from '../anchoring/merkle-tree.ts';
-import { listParked } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { CRAWL_PROJECTION, crawlProjection } from './crawl-projection.ts';
 import { payoutLeaf, publisherHashOf } from './payout-leaf.ts';
@@ -45,13 +41,7 @@ beforeAll(async () => {
   readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: crawlProjection, name: 'crawl' });
   prefix = readSide.prefix;
 });
-afterAll(async () => {
-  try {
-    await readSide?.stop();
-  } finally {
-    await fixture?.close();
-  }
-});
+afterAll(() => stopReadSide(readSide, fixture));
 
 type Method = 'POST' | 'PUT';
 /** A command given by participant `as`, with its key. */
@@ -400,16 +390,7 @@ describe('crawl read side over Kafka', () => {
 
   it('spread the streams over the topic’s partitions, each stream on one, and parked nothing', async () => {
     const head = await caughtUp();
-    expect(await listParked(fixture.db, [crawlProjection])).toEqual([]);
-    const topics = kafkaTopicsForEventTypes(crawlProjection.canHandle, prefix);
-    const messages = (await readTopics(testKafkaBrokers(), topics)).filter((m) => m.headers[HEADERS.eventType] !== undefined);
-    expect(new Set(messages.map((m) => Number(m.headers[HEADERS.lsn])))).toEqual(new Set(Array.from({ length: head }, (_, i) => i + 1)));
-    const partitionsOf = new Map<string, Set<number>>();
-    for (const message of messages) {
-      const stream = message.headers[HEADERS.streamId]!;
-      partitionsOf.set(stream, (partitionsOf.get(stream) ?? new Set()).add(message.partition));
-    }
-    for (const [stream, partitions] of partitionsOf) expect(partitions.size, stream).toBe(1);
+    const messages = await expectDeliveredOverKafka(fixture, crawlProjection, prefix, Array.from({ length: head }, (_, i) => i + 1));
     expect(new Set(messages.map((m) => m.partition)).size).toBeGreaterThan(1);
   });
 });

@@ -10,21 +10,12 @@ import type { CommandContext } from '../../commands/command-core.ts';
 import { impactCommands } from '../../commands/impact/impact-commands.ts';
 import { createQuestSchema, defineZoneSchema, submitEvidenceSchema } from '../../commands/impact/schemas.ts';
 import { contextOf, decodeEvent, encodeEvent, eventTypes } from '../../events-schema/index.ts';
-import { fromHex32, leafFieldsOf, leafOfEvent } from '../../events-schema/leaf.ts';
-import { runAudit } from '../../gateways/cli/audit.ts';
-import { readModelsOf } from '../../gateways/composition/read-models.ts';
-import { projections } from '../../gateways/contexts/index.ts';
-import { buildHttpApp } from '../../gateways/http/app.ts';
-import { migrate } from '../../infra/db/database.ts';
-import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
+import { fromHex32, leafOfEvent } from '../../events-schema/leaf.ts';
 import type { RecordedEvent } from '../../ports/event-store.ts';
 import type { LedgerEntry } from '../../ports/read-models/impact.ts';
-import { createAuditReader } from '../anchoring/audit/audit-reader.ts';
-import { proofBytes } from '../anchoring/audit/batch-proofs.ts';
-import { streamProofs } from '../anchoring/audit/stream-proofs.ts';
-import type { VerifyReport } from '../anchoring/audit/verify-log.ts';
 import { rootFromProof, sameBytes, toHex } from '../anchoring/merkle-tree.ts';
 import { createAuditTestbed, type AuditTestbed } from '../anchoring/testing/audit-testbed.ts';
+import { expectAuditVerifyPasses, expectEveryEventProven, expectForgeryCaught, startAuditGateway } from '../anchoring/testing/audit-checks.ts';
 import { impactProjection } from './impact-projection.ts';
 
 const DAY = 86_400_000;
@@ -89,27 +80,12 @@ beforeAll(async () => {
 
   // The impact read model (for its ledger) and a gateway answering audit proofs.
   await testbed.runToHead(impactProjection, 7);
-  await migrate(testbed.db.knex, 'gateway', idempotencyMigrations);
-  app = await buildHttpApp({
-    eventStore: testbed.eventStore,
-    idempotency: new PostgresIdempotencyStore(testbed.db.pool),
-    audit: createAuditReader({ db: testbed.db, chain: testbed.chain }),
-    readModels: readModelsOf(testbed.db),
-  });
-  await app.ready();
+  app = await startAuditGateway(testbed);
 });
 afterAll(async () => {
   await app?.close();
   await testbed?.close();
 });
-
-async function audit(args: string[]): Promise<{ code: number; report: VerifyReport; text: string }> {
-  let output = '';
-  const code = await runAudit([...args, '--json'], { db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, projections, write: (text) => (output += text) });
-  let text = '';
-  await runAudit(args, { db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, projections, write: (chunk) => (text += chunk) });
-  return { code, report: (JSON.parse(output) as { log: VerifyReport }).log, text };
-}
 
 describe('impact events on chain', () => {
   it('anchors every impact event, of every type, with a proof the contract accepts', async () => {
@@ -121,21 +97,7 @@ describe('impact events on chain', () => {
     expect(impact.length).toBeLessThan(log.length); // governance events are anchored in the same batches
     expect(anchoredBatches).toBeGreaterThan(1);
 
-    let proven = 0;
-    for (const streamId of new Set(impact.map((recorded) => recorded.streamId))) {
-      const { events } = await streamProofs({ db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, streamId });
-      for (const proof of events) {
-        expect(proof, `${streamId}@${proof.revision}`).toMatchObject({ status: 'anchored', verifiesOffChain: true });
-        const recorded = log[proof.lsn - 1]!;
-        expect(recorded.lsn).toBe(proof.lsn);
-        expect(await testbed.chain.verifyEvent({ batchId: proof.batchId!, ...leafFieldsOf(recorded), proof: proofBytes(proof.proof!) })).toBe(true);
-        // The same proof does not vouch for another event.
-        const neighbour = log[proof.lsn === 1 ? 1 : proof.lsn - 2]!;
-        expect(await testbed.chain.verifyEvent({ batchId: proof.batchId!, ...leafFieldsOf(neighbour), proof: proofBytes(proof.proof!) })).toBe(false);
-        proven += 1;
-      }
-    }
-    expect(proven).toBe(impact.length);
+    expect(await expectEveryEventProven(testbed, log, impact)).toBe(impact.length);
   });
 
   it('proves every impact-ledger entry by its event id over GET /v1/audit/events/:id/proof', async () => {
@@ -164,11 +126,7 @@ describe('impact events on chain', () => {
   });
 
   it('passes `audit verify` over the whole log', async () => {
-    const head = await testbed.eventStore.headLsn();
-    const { code, report, text } = await audit(['verify']);
-    expect(code).toBe(0);
-    expect(report).toMatchObject({ ok: true, eventsChecked: head, headLsn: head, anchoredToLsn: head, mismatches: [] });
-    expect(text).toMatch(new RegExp(`^OK: ${head} events checked`, 'm'));
+    await expectAuditVerifyPasses(testbed);
   });
 
   it('names an XpAwarded whose XP was changed in the event store as tampered, by its LSN', async () => {
@@ -179,23 +137,6 @@ describe('impact events on chain', () => {
     const event = decodeEvent(award.data);
     if (event.type !== 'XpAwarded') throw new Error('expected an XpAwarded');
     const forged = encodeEvent({ ...event, data: { ...event.data, xp: event.data.xp * 10 } });
-    await testbed.db.pool.query('update event_log set data = $1 where lsn = $2', [forged, award.lsn]);
-    try {
-      const { code, report, text } = await audit(['verify']);
-      expect(code).toBe(1);
-      expect(report.ok).toBe(false);
-      expect(report.mismatches).toEqual([expect.objectContaining({ kind: 'tampered', lsns: [award.lsn] })]);
-      expect(text).toMatch(/^FAILED: .* 1 mismatches/m);
-      expect(text).toContain(`the leaves of LSN ${award.lsn} differ from the stored ones`);
-      // The contract refuses the forged award with the proof of the one it anchored.
-      const [tampered] = await testbed.eventStore.readAll({ fromLsn: award.lsn, limit: 1 });
-      const { events } = await streamProofs({ db: testbed.db, eventStore: testbed.eventStore, chain: testbed.chain, streamId: award.streamId });
-      const proof = events.find((e) => e.lsn === award.lsn)!;
-      expect(proof.verifiesOffChain).toBe(false);
-      expect(await testbed.chain.verifyEvent({ batchId: proof.batchId!, ...leafFieldsOf(tampered!), proof: proofBytes(proof.proof!) })).toBe(false);
-    } finally {
-      await testbed.db.pool.query('update event_log set data = $1 where lsn = $2', [Buffer.from(award.data), award.lsn]);
-    }
-    expect((await audit(['verify'])).code).toBe(0);
+    await expectForgeryCaught(testbed, award, forged);
   });
 });

@@ -10,13 +10,9 @@ import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { impactEventTypes } from '../../events-schema/impact/events.ts';
 import { decodeEvent } from '../../events-schema/index.ts';
-import { HEADERS, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
-import { readTopics } from '../../infra/bus/kafka/test-support.ts';
-import { testKafkaBrokers } from '../../infra/testing/kafka.ts';
-import { readSideQueries } from '../../gateways/testing/read-side-queries.ts';
+import { dailySessions, expectDeliveredOverKafka, readSideQueries, stopReadSide } from '../../gateways/testing/read-side-queries.ts';
 import { createHttpFixture, type Credential, type HttpFixture } from '../../gateways/testing/http-fixture.ts';
 import type { ImpactQuest, LedgerEntry, LedgerKind } from '../../ports/read-models/impact.ts';
-import { listParked } from '../runtime/index.ts';
 import { startKafkaReadSide, type KafkaReadSide } from '../testing/kafka-read-side.ts';
 import { IMPACT_PROJECTION, impactProjection } from './impact-projection.ts';
 import { referenceHashPair, referenceLedgerLeaf, referenceRoot } from './testing/ledger-reference.ts';
@@ -35,36 +31,19 @@ type Name = (typeof NAMES)[number];
 const wallets = new Map<Name, { address: string; signMessage(message: string): Promise<string> }>(NAMES.map((name) => [name, Wallet.createRandom()]));
 const ids = new Map<Name, string>();
 /** Sessions by the gateway's clock: a player signs in again (same wallet) on each new day. */
-const sessions = new Map<Name, { day: string; credential: Credential }>();
+const sessions = dailySessions({ signIn: (wallet) => fixture.signIn(wallet) }, wallets, () => now, (name, signed) => ids.set(name, signed.subject));
+const as = (name: Name) => sessions.as(name);
 
 beforeAll(async () => {
   fixture = await createHttpFixture({ clock: () => now, readSide: 'fed-elsewhere' });
   app = fixture.app;
   questMaster = await fixture.keyFor({ role: 'quest-master' });
-  for (const name of NAMES) {
-    const signed = await fixture.signIn(wallets.get(name)!);
-    ids.set(name, signed.subject);
-    sessions.set(name, { day: today(), credential: { authorization: signed.authorization } });
-  }
+  for (const name of NAMES) await as(name);
   readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: impactProjection, name: 'impact' });
   prefix = readSide.prefix;
 });
-afterAll(async () => {
-  try {
-    await readSide?.stop();
-  } finally {
-    await fixture?.close();
-  }
-});
+afterAll(() => stopReadSide(readSide, fixture));
 
-const today = () => new Date(now).toISOString().slice(0, 10);
-async function as(name: Name): Promise<Credential> {
-  const session = sessions.get(name);
-  if (session?.day === today()) return session.credential;
-  const signed = await fixture.signIn(wallets.get(name)!);
-  sessions.set(name, { day: today(), credential: { authorization: signed.authorization } });
-  return { authorization: signed.authorization };
-}
 const id = (name: Name) => ids.get(name)!;
 
 const send = async (credential: Credential, url: string, payload: object, expected = [200, 201]) => {
@@ -261,20 +240,7 @@ function expectedMetrics(fold: Fold, filter: { region?: string; from?: string; t
   };
 }
 
-async function pages<T>(url: string, key: string, limit: number): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 100; page++) {
-    const body: Record<string, unknown> & { nextCursor: string | null } = await query(`${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-    const items = body[key] as T[];
-    expect(items.length).toBeLessThanOrEqual(limit);
-    all.push(...items);
-    if (body.nextCursor === null) return all;
-    expect(items).toHaveLength(limit);
-    cursor = body.nextCursor;
-  }
-  throw new Error('paging did not end');
-}
+const pages = <T>(url: string, key: string, limit: number) => readSideQueries(fixture, IMPACT_PROJECTION).pages<T>(url, key, limit, 100);
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -477,15 +443,7 @@ describe('impact read side over Kafka', () => {
 
   it('parked nothing, and every impact event went through Kafka, each stream on one partition', async () => {
     await caughtUp();
-    expect(await listParked(fixture.db, [impactProjection])).toEqual([]);
     const impactLsns = (await fixture.eventStore.readAll({ fromLsn: 1 })).filter((recorded) => (impactEventTypes as readonly string[]).includes(recorded.type)).map((recorded) => recorded.lsn);
-    const messages = (await readTopics(testKafkaBrokers(), kafkaTopicsForEventTypes(impactProjection.canHandle, prefix))).filter((m) => m.headers[HEADERS.eventType] !== undefined);
-    expect(new Set(messages.map((m) => Number(m.headers[HEADERS.lsn])))).toEqual(new Set(impactLsns));
-    const partitionsOf = new Map<string, Set<number>>();
-    for (const message of messages) {
-      const stream = message.headers[HEADERS.streamId]!;
-      partitionsOf.set(stream, (partitionsOf.get(stream) ?? new Set()).add(message.partition));
-    }
-    for (const [stream, partitions] of partitionsOf) expect(partitions.size, stream).toBe(1);
+    await expectDeliveredOverKafka(fixture, impactProjection, prefix, impactLsns);
   });
 });
