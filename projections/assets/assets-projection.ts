@@ -20,11 +20,9 @@ import type { SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { bind, writeTogether, type Write } from '../sql-writes.ts';
 import { assetsMigrations } from './migrations.ts';
+import { dayOf } from '../read-model-values.ts';
 
 export const ASSETS_PROJECTION = 'assets';
-
-/** `YYYY-MM-DD` of an instant, UTC. */
-export const dayOf = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 10);
 
 const SEP = '\u0000';
 const key = (...parts: string[]) => parts.join(SEP);

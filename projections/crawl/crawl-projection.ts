@@ -5,6 +5,7 @@ import { crawlEventTypes, type CrawlEvent } from '../../events-schema/crawl/even
 import type { SqlBinding, SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { crawlMigrations } from './migrations.ts';
+import { dayOf } from '../read-model-values.ts';
 
 export const CRAWL_PROJECTION = 'crawl';
 
@@ -25,8 +26,6 @@ type CrawlRow = {
   refunded_at: Date | null;
   billed_lsn: number;
 };
-
-export const dayOf = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
 
 /** What one batch changes, gathered before it is written. */
 class BatchChanges {

@@ -3,18 +3,12 @@
 import type { CrawlEntry, DayRange, DayTotals, Escrow } from '../../ports/read-models/crawl.ts';
 import type { Sql } from '../../ports/sql.ts';
 import { keysetCursor } from '../cursor.ts';
+import { exact } from '../read-model-values.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
 import { CRAWL_PROJECTION } from './crawl-projection.ts';
 
 const schema = projectionSchema(CRAWL_PROJECTION);
 
-
-/** bigint columns arrive as strings; anything past 2^53 would be a bug upstream, so it fails loudly. */
-export function exact(value: string | number): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new RangeError(`amount ${value} is not a safe integer`);
-  return number;
-}
 
 export async function participantRole(knex: Sql, participantId: string): Promise<string | null> {
   const row = await knex.withSchema(schema).table('participants').where({ participant_id: participantId }).first('role');

@@ -16,11 +16,9 @@ import { unhandledEvent, type Projection, type ProjectedEvent } from '../project
 import { bind, writeTogether, type Write } from '../sql-writes.ts';
 import { ledgerLeaf, monthOf, type LedgerKind } from './impact-leaf.ts';
 import { impactMigrations } from './migrations.ts';
+import { dayOf } from '../read-model-values.ts';
 
 export const IMPACT_PROJECTION = 'impact';
-
-/** `YYYY-MM-DD` of an instant, UTC. */
-export const dayOf = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 10);
 
 const SEP = '\u0000';
 const key = (...parts: string[]) => parts.join(SEP);

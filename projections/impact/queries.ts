@@ -19,26 +19,14 @@ import type { Knex } from 'knex';
 import type { Sql } from '../../ports/sql.ts';
 import { batchTree, merkleRoot } from '../anchoring/merkle-tree.ts';
 import { InvalidCursorError, keysetCursor } from '../cursor.ts';
+import { checkDay, dayOf, exact } from '../read-model-values.ts';
 import { projectionSchema } from '../runtime/projection-schema.ts';
-import { dayOf, IMPACT_PROJECTION } from './impact-projection.ts';
+import { IMPACT_PROJECTION } from './impact-projection.ts';
 
 const schema = projectionSchema(IMPACT_PROJECTION);
 const table = (knex: Sql, name: string) => knex.withSchema(schema).table(name);
 
-/** bigint columns arrive as strings; anything past 2^53 would be a bug upstream, so it fails loudly. */
-function exact(value: string | number): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new RangeError(`amount ${value} is not a safe integer`);
-  return number;
-}
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-function checkDay(day: string, name: string): string {
-  if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new RangeError(`${name} must be a day YYYY-MM-DD, got ${JSON.stringify(day)}`);
-  return day;
-}
 
 function checkMonth(month: string): string {
   if (!MONTH.test(month)) throw new RangeError(`month must be YYYY-MM, got ${JSON.stringify(month)}`);
