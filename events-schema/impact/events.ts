@@ -124,6 +124,16 @@ export type QuestCompleted = Event<
 >;
 
 /** One XP entry of the impact ledger. The six multipliers are integer thousandths (1000 = ×1.0). */
+/** The six XP multipliers of an award, integer thousandths (1000 is ×1.0): D, A, S, W, R and T. */
+export type Multipliers = {
+  difficultyMilli: number;
+  authenticityMilli: number;
+  streakMilli: number;
+  socialMilli: number;
+  regionalMilli: number;
+  teamMilli: number;
+};
+
 export type XpAwarded = Event<
   'XpAwarded',
   {
@@ -134,15 +144,9 @@ export type XpAwarded = Event<
     category: string;
     baseXp: number;
     xp: number;
-    difficultyMilli: number;
-    authenticityMilli: number;
-    streakMilli: number;
-    socialMilli: number;
-    regionalMilli: number;
-    teamMilli: number;
     totalXpAfter: number;
     awardedAt: number;
-  }
+  } & Multipliers
 >;
 
 export type TokensMinted = Event<'TokensMinted', { playerId: string; submissionId: string; amount: number; balanceAfter: number; mintedAt: number }>;

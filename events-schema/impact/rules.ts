@@ -1,7 +1,7 @@
 // The impact rules, defined once: the deciders apply them, the read models and the error messages state
 // them. Plain values and pure functions only, on the integer units the events record (micro-degrees,
 // centimetres, hundredths, thousandths, micro-units, epoch ms).
-import type { Difficulty, Tier } from './events.ts';
+import type { Difficulty, Multipliers, Tier } from './events.ts';
 
 export const SECOND_MS = 1000;
 export const HOUR_MS = 60 * 60 * SECOND_MS;
@@ -131,15 +131,6 @@ export function regionalMilli(priorityHundredths: number): number {
 export function teamMilli(teamSize: number): number {
   return teamSize >= 2 ? 1200 : 1000;
 }
-
-export type Multipliers = {
-  difficultyMilli: number;
-  authenticityMilli: number;
-  streakMilli: number;
-  socialMilli: number;
-  regionalMilli: number;
-  teamMilli: number;
-};
 
 /**
  * XP = round(baseXp × D × A × S × W × R × T), computed exactly: the six thousandths multiply as BigInts

@@ -24,8 +24,8 @@ import {
   tokensFor,
   utcDay,
   xpFor,
-  type Multipliers,
 } from './rules.ts';
+import type { Multipliers } from './events.ts';
 
 const unit: Multipliers = { difficultyMilli: 1000, authenticityMilli: 1000, streakMilli: 1000, socialMilli: 1000, regionalMilli: 1000, teamMilli: 1000 };
 
