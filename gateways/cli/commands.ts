@@ -1,12 +1,13 @@
 // What each `proofline <command>` runs, and the help text: the platform's own commands, and one command per
 // background process of a context (gateways/contexts), run alone.
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '../../infra/config.ts';
 import { anchoringProjection } from '../../projections/anchoring/anchoring-projection.ts';
 import { processes, processForCommand, projectionNamed, projections } from '../contexts/index.ts';
 import type { Roles } from './platform.ts';
 
 /** The commands of the platform itself; a context's process may not take one of these names. */
-export const platformCommands = ['start', 'gateway', 'relay', 'project', 'anchor', 'audit', 'keys', 'login', 'help'] as const;
+export const platformCommands = ['start', 'gateway', 'background', 'relay', 'project', 'anchor', 'audit', 'keys', 'login', 'help'] as const;
 
 for (const { command } of processes) {
   if ((platformCommands as readonly string[]).includes(command)) throw new Error(`a context's process takes the platform command "${command}"`);
@@ -19,11 +20,12 @@ const entry = (command: string, text: string) => `  ${command.padEnd(27)}${text.
 export const USAGE = `usage: proofline <command>
 
 commands:
-  start                      everything in one process: HTTP gateway, projections, the anchorer, the
+  start [--workers N]        the whole platform: N HTTP gateway workers on one port (default: one per
+                             core) and one background process (see background); embedded PostgreSQL
+                             unless DATABASE_URL is set, embedded anvil unless CHAIN_RPC_URL is set
+  gateway [--workers N]      the HTTP gateway only, as N workers sharing one port (default: one per core)
+  background                 every role but the gateway, in one process: projections, the anchorer, the
                              contexts' processes (${processes.map(({ command }) => command).join(', ')}), and the relay when KAFKA_BROKERS is set
-                             (embedded PostgreSQL unless DATABASE_URL is set, embedded anvil unless
-                             CHAIN_RPC_URL is set)
-  gateway                    the HTTP gateway only
   relay                      publish the event log to Kafka (needs KAFKA_BROKERS); refuses topics that hold
                              another event store's records. --adopt-empty-topics: also publish into topics
                              written before that hold no record now (also taken by start)
@@ -51,8 +53,8 @@ export function rolesFor(command: string, args: readonly string[], kafka: boolea
   const adoptEmptyTopics = args.includes('--adopt-empty-topics');
   const none = { gateway: false, relay: false, projections: [], anchorer: false, processes: [] } satisfies Roles;
   switch (command) {
-    case 'start':
-      return { gateway: true, relay: kafka, projections, anchorer: true, processes, adoptEmptyTopics };
+    case 'background':
+      return { gateway: false, relay: kafka, projections, anchorer: true, processes, adoptEmptyTopics };
     case 'gateway':
       return { ...none, gateway: true };
     case 'relay':
@@ -65,4 +67,16 @@ export function rolesFor(command: string, args: readonly string[], kafka: boolea
   }
   const contextProcess = processForCommand(command);
   return contextProcess ? { ...none, processes: [contextProcess] } : undefined;
+}
+
+/**
+ * How many gateway workers `start` and `gateway` run: `--workers N`, else one per core. For `gateway`, 1 is
+ * the gateway in this very process; `start` always runs its gateways in processes of their own.
+ */
+export function gatewayWorkers(command: string, args: readonly string[], cores = availableParallelism()): number {
+  const at = args.indexOf('--workers');
+  if (at < 0) return command === 'start' || command === 'gateway' ? cores : 1;
+  const value = args[at + 1];
+  if (!value || !/^[1-9]\d{0,2}$/.test(value)) throw new ConfigError(`--workers needs a whole number of workers from 1 to 999, not ${JSON.stringify(value ?? '')}`);
+  return Number(value);
 }

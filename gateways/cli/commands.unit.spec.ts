@@ -2,12 +2,24 @@
 // part of `start`, and every projection can be run by name.
 import { describe, expect, it } from 'vitest';
 import { processes, projections } from '../contexts/index.ts';
-import { platformCommands, rolesFor, USAGE } from './commands.ts';
+import { gatewayWorkers, platformCommands, rolesFor, USAGE } from './commands.ts';
 
 describe('proofline <command>', () => {
-  it('start runs every projection and every context’s process, and the relay only with Kafka', () => {
-    expect(rolesFor('start', [], false)).toMatchObject({ gateway: true, relay: false, anchorer: true, projections, processes });
-    expect(rolesFor('start', [], true)?.relay).toBe(true);
+  it('background runs every projection and every context’s process, and the relay only with Kafka, but no gateway', () => {
+    expect(rolesFor('background', [], false)).toMatchObject({ gateway: false, relay: false, anchorer: true, projections, processes });
+    expect(rolesFor('background', [], true)?.relay).toBe(true);
+    expect(rolesFor('background', ['--adopt-empty-topics'], true)?.adoptEmptyTopics).toBe(true);
+  });
+
+  it('start and gateway run one gateway worker per core unless --workers says how many; other commands one', () => {
+    expect(gatewayWorkers('start', [], 4)).toBe(4);
+    expect(gatewayWorkers('gateway', [], 2)).toBe(2);
+    expect(gatewayWorkers('gateway', ['--workers', '3'], 2)).toBe(3);
+    expect(gatewayWorkers('start', ['--adopt-empty-topics', '--workers', '1'], 2)).toBe(1);
+    expect(gatewayWorkers('relay', [], 8)).toBe(1);
+    for (const bad of [[], ['0'], ['-1'], ['two'], ['1.5'], ['1000']]) {
+      expect(() => gatewayWorkers('gateway', ['--workers', ...bad], 2)).toThrow(/--workers needs a whole number of workers from 1 to 999/);
+    }
   });
 
   it('deadlines runs the workplace engagement deadline process alone', () => {

@@ -1,16 +1,18 @@
 // `proofline <command>`: the platform's entry points.
 import pino from 'pino';
-import { ConfigError, loadConfig } from '../../infra/config.ts';
+import { ConfigError, loadConfig, type Config } from '../../infra/config.ts';
 import { openDatabase } from '../../infra/db/database.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { initTelemetry } from '../../infra/telemetry/index.ts';
 import { projectionNamed, projections } from '../contexts/index.ts';
 import { rebuildProjection } from '../../projections/runtime/index.ts';
 import { auditCommand } from './audit.ts';
-import { rolesFor, USAGE } from './commands.ts';
+import { gatewayWorkers, rolesFor, USAGE } from './commands.ts';
 import { keysCommand } from './keys.ts';
 import { runLogin } from './login.ts';
-import { startPlatform } from './platform.ts';
+import { startLocalServices, startPlatform, type Roles } from './platform.ts';
+import { clusterWorkerMetrics, gatewayWorkerLabel, reportReady, supervisedRole, untilShutdownAsked } from './supervised.ts';
+import { startSupervisor } from './supervisor.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...args] = argv;
@@ -24,8 +26,8 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   // The embedded default too: the data directory's database (the running platform's, or one started for it).
   if (command === 'keys') return keysCommand(args, config, output);
-  const logger = pino({ level: config.logLevel, base: { service: 'proofline', role: command } });
-  if (command !== 'start' && !config.databaseUrl) {
+  const logger = pino({ level: config.logLevel, base: { service: 'proofline', role: supervisedRole() ?? command, ...(supervisedRole() === 'gateway' ? { worker: gatewayWorkerLabel() } : {}) } });
+  if (command !== 'start' && !config.databaseUrl && !supervisedRole()) {
     throw new ConfigError(`proofline ${command} needs DATABASE_URL (use \`proofline start\` for the embedded default)`);
   }
 
@@ -44,7 +46,26 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const roles = rolesFor(command, args, Boolean(config.kafkaBrokers));
+  const kafka = Boolean(config.kafkaBrokers);
+  const supervised = supervisedRole();
+  if (supervised) return runSupervised(supervised === 'gateway' ? rolesFor('gateway', [], kafka)! : rolesFor('background', args, kafka)!, config, logger);
+
+  const workers = gatewayWorkers(command, args);
+  if (command === 'start' || (command === 'gateway' && workers > 1)) {
+    const services = command === 'start' ? await startLocalServices(config, logger) : undefined;
+    try {
+      const supervisor = await startSupervisor({ gateways: workers, background: command === 'start', env: services?.env ?? {}, logger });
+      logger.info({ url: `http://${config.host}:${config.port}`, gateways: workers }, 'proofline is running');
+      const outcome = await untilStopped(supervisor.failed, logger);
+      await supervisor.stop();
+      logger.info('proofline stopped');
+      return outcome;
+    } finally {
+      await services?.stop();
+    }
+  }
+
+  const roles = rolesFor(command, args, kafka);
   if (!roles) {
     process.stderr.write(`proofline: unknown command "${command}"\n${USAGE}\n`);
     return 2;
@@ -52,18 +73,33 @@ async function main(argv: string[]): Promise<number> {
   const telemetry = initTelemetry({ serviceName: `proofline-${command}` });
   const platform = await startPlatform(config, logger, roles);
   logger.info({ url: platform.url, relay: roles.relay, projections: roles.projections.map((p) => p.name) }, 'proofline is running');
-  const outcome = await Promise.race([
-    untilSignal(logger).then(() => 0),
-    platform.failed.catch((error: unknown) => {
-      // Also said plainly, for whoever started it from a terminal: the logs above have the details.
-      process.stderr.write(`proofline: ${error instanceof Error ? error.message : String(error)}\n`);
-      return 1;
-    }),
-  ]);
+  const outcome = await untilStopped(platform.failed, logger);
   await platform.stop();
   await telemetry.shutdown();
   logger.info('proofline stopped');
   return outcome;
+}
+
+/** A process the supervisor forked: its roles, until the supervisor asks it to stop (or is gone). */
+async function runSupervised(roles: Roles, config: Config, logger: pino.Logger): Promise<number> {
+  const telemetry = initTelemetry({ serviceName: roles.gateway ? 'proofline-gateway' : 'proofline-background' });
+  const platform = await startPlatform(config, logger, roles, roles.gateway ? { gatewayMetrics: clusterWorkerMetrics } : {});
+  reportReady();
+  const outcome = await Promise.race([untilShutdownAsked().then(() => 0), platform.failed.catch(reportFailure)]);
+  await platform.stop();
+  await telemetry.shutdown();
+  return outcome;
+}
+
+/** 0 after SIGINT or SIGTERM, 1 when `failed` rejects first. */
+function untilStopped(failed: Promise<never>, logger: pino.Logger): Promise<number> {
+  return Promise.race([untilSignal(logger).then(() => 0), failed.catch(reportFailure)]);
+}
+
+// Also said plainly, for whoever started it from a terminal: the logs above have the details.
+function reportFailure(error: unknown): number {
+  process.stderr.write(`proofline: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
 }
 
 function untilSignal(logger: pino.Logger): Promise<void> {

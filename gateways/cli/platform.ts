@@ -21,6 +21,7 @@ import { ensureProjectionSchema } from '../../projections/runtime/index.ts';
 import type { Projection } from '../../projections/projection.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { AnchorChain } from '../../ports/anchor-chain.ts';
+import type { Metrics } from '../../ports/metrics.ts';
 import { openAnchorChain } from '../../infra/chain/index.ts';
 import { startAnvil } from '../../infra/local/anvil.ts';
 import { createAnchorer } from '../../projections/anchoring/anchorer.ts';
@@ -55,7 +56,10 @@ export type Platform = {
 
 type Stoppable = { name: string; stop: () => Promise<unknown> };
 
-export async function startPlatform(config: Config, logger: Logger, roles: Roles): Promise<Platform> {
+/** `gatewayMetrics`: what the gateway serves and records on, from its own registry (a cluster worker's: merged). */
+export type PlatformOptions = { gatewayMetrics?: (own: Metrics) => Metrics };
+
+export async function startPlatform(config: Config, logger: Logger, roles: Roles, options: PlatformOptions = {}): Promise<Platform> {
   const stack: Stoppable[] = [];
   const stop = async () => {
     for (const { name, stop: stopOne } of stack.splice(0).reverse()) {
@@ -135,8 +139,9 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       const adminKeyFile = await ensureAdminKey(apiKeys, secrets.authSecret, config.dataDir, new Date());
       if (adminKeyFile) logger.info({ file: adminKeyFile }, `an admin API key was created: TOKEN=$(cat ${adminKeyFile})`);
       // Every read model's progress, whichever process runs its worker: the gateway serves them all.
-      const metrics = createPlatformMetrics({ db, eventStore, projections, logger: logger.child({ component: 'metrics' }) });
-      stack.push({ name: 'metrics', stop: () => metrics.shutdown() });
+      const registry = createPlatformMetrics({ db, eventStore, projections, logger: logger.child({ component: 'metrics' }) });
+      stack.push({ name: 'metrics', stop: () => registry.shutdown() });
+      const metrics = options.gatewayMetrics ? options.gatewayMetrics(registry) : registry;
       const projectionHealth = startProjectionHealthMonitor({
         db,
         eventStore,
@@ -161,6 +166,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         rateLimits: config.rateLimits,
         metrics,
         logger,
+        requestLogSample: config.requestLogSample,
       });
       stack.push({ name: 'http', stop: () => app.close() });
       url = await app.listen({ port: config.port, host: config.host });
@@ -192,11 +198,9 @@ async function openPlatformChain(config: Config, logger: Logger, stack: Stoppabl
   let rpcUrl = config.chainRpcUrl;
   let privateKey = config.chainPrivateKey;
   if (!rpcUrl) {
-    const anvil = await startAnvil({ stateFile: path.join(config.dataDir, 'anvil', 'state.json') });
-    stack.push({ name: 'anvil', stop: anvil.stop });
+    const anvil = await startEmbeddedAnvil(config, logger, stack);
     rpcUrl = anvil.rpcUrl;
     privateKey ??= anvil.devPrivateKeys[0];
-    logger.info({ rpcUrl }, 'embedded anvil started');
   }
   if (!privateKey) throw new Error('CHAIN_RPC_URL is set but CHAIN_PRIVATE_KEY is not: the anchorer needs a key holding the anchoring role');
   const chain = await openAnchorChain({
@@ -228,16 +232,51 @@ export const embeddedPostgresDir = (config: Pick<Config, 'dataDir'>) => path.joi
 
 /** DATABASE_URL, or an embedded PostgreSQL under PROOFLINE_DATA_DIR. */
 async function openPlatformDatabase(config: Config, logger: Logger, stack: Stoppable[]): Promise<Database> {
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    const dataDir = embeddedPostgresDir(config);
-    const postgresLog = logger.child({ component: 'embedded-postgres' });
-    const embedded = await startEmbeddedPostgres({ dataDir, onLog: (line) => postgresLog.debug(line) });
-    stack.push({ name: 'embedded-postgres', stop: embedded.stop });
-    databaseUrl = embedded.url;
-    logger.info({ dataDir }, 'embedded PostgreSQL started');
-  }
+  const databaseUrl = config.databaseUrl ?? (await startEmbeddedDatabase(config, logger, stack));
   const db = openDatabase(databaseUrl);
   stack.push({ name: 'database', stop: db.close });
   return db;
+}
+
+async function startEmbeddedDatabase(config: Config, logger: Logger, stack: Stoppable[]): Promise<string> {
+  const dataDir = embeddedPostgresDir(config);
+  const postgresLog = logger.child({ component: 'embedded-postgres' });
+  const embedded = await startEmbeddedPostgres({ dataDir, onLog: (line) => postgresLog.debug(line) });
+  stack.push({ name: 'embedded-postgres', stop: embedded.stop });
+  logger.info({ dataDir }, 'embedded PostgreSQL started');
+  return embedded.url;
+}
+
+async function startEmbeddedAnvil(config: Config, logger: Logger, stack: Stoppable[]) {
+  const anvil = await startAnvil({ stateFile: path.join(config.dataDir, 'anvil', 'state.json') });
+  stack.push({ name: 'anvil', stop: anvil.stop });
+  logger.info({ rpcUrl: anvil.rpcUrl }, 'embedded anvil started');
+  return anvil;
+}
+
+/**
+ * The embedded default's servers, for a platform whose roles run in processes of their own (`start`): an
+ * embedded PostgreSQL unless DATABASE_URL is set, an embedded anvil unless CHAIN_RPC_URL is set. `env` is what
+ * the roles' processes are given to reach them.
+ */
+export async function startLocalServices(config: Config, logger: Logger): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+  const stack: Stoppable[] = [];
+  const stop = async () => {
+    for (const { name, stop: stopOne } of stack.splice(0).reverse()) {
+      await stopOne().catch((error: unknown) => logger.error({ err: error, component: name }, 'failed to stop cleanly'));
+    }
+  };
+  try {
+    const env: Record<string, string> = {};
+    if (!config.databaseUrl) env.DATABASE_URL = await startEmbeddedDatabase(config, logger, stack);
+    if (!config.chainRpcUrl) {
+      const anvil = await startEmbeddedAnvil(config, logger, stack);
+      env.CHAIN_RPC_URL = anvil.rpcUrl;
+      if (!config.chainPrivateKey) env.CHAIN_PRIVATE_KEY = anvil.devPrivateKeys[0]!;
+    }
+    return { env, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
