@@ -189,6 +189,41 @@ describe('PostgreSQL event store', () => {
     expect(await store.readAll({ fromLsn: 3 })).toEqual([]);
   });
 
+  it('reads issued together share one statement, and each answers as its own read would: whole, from a revision, unknown, twice', async () => {
+    await store.appendToStream('many-a', [anEvent(), anEvent(), anEvent()]);
+    await store.appendToStream('many-b', [anEvent()]);
+    const asked = [
+      ['many-a', 0],
+      ['many-b', 0],
+      ['many-none', 0],
+      ['many-a', 2],
+      ['many-a', 0],
+      ['many-a', 5],
+    ] as const;
+    // One by one, each in a turn of its own (a statement of its own), as the reference.
+    const alone = [];
+    for (const [streamId, fromRevision] of asked) {
+      alone.push(await store.readStream(streamId, { fromRevision }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const statements: string[] = [];
+    const query = fixture.db.pool.query.bind(fixture.db.pool);
+    fixture.db.pool.query = ((text: string, ...rest: unknown[]) => (statements.push(text), (query as (...args: unknown[]) => unknown)(text, ...rest))) as typeof fixture.db.pool.query;
+    const together = await Promise.all(asked.map(([streamId, fromRevision]) => store.readStream(streamId, { fromRevision })));
+    fixture.db.pool.query = query;
+
+    expect(statements).toHaveLength(1);
+    expect(together).toEqual(alone);
+    expect(together.map((result) => [result.currentRevision, result.events.map((event) => event.revision)])).toEqual([
+      [2, [0, 1, 2]],
+      [0, [0]],
+      [null, []],
+      [2, [2]],
+      [2, [0, 1, 2]],
+      [2, []],
+    ]);
+  });
+
   it('keeps every event across a restart of the store', async () => {
     const first = fixture.openInstance();
     for (let i = 0; i < 5; i += 1) await first.appendToStream(`durable-${i % 2}`, [anEvent(), anEvent()]);

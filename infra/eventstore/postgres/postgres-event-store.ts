@@ -2,7 +2,8 @@
 //   appendToStream  validates the request, queues it in the AppendBatcher (group commit); each batch runs
 //                   commitAppendBatch (append-transaction.ts), decided by planBatch (append-plan.ts), using
 //                   what KnownStreams remembers to skip reads while no other process appends.
-//   readStream/readAll/headLsn  plain queries on the pool.
+//   readStream      reads issued in the same event-loop turn share one statement (StreamReadBatcher).
+//   readAll/headLsn plain queries on the pool.
 //   subscribeToAll  pages through readAll, then waits on the LogNotifier (own commits, LISTEN/NOTIFY, polling).
 //
 // Ownership: the store borrows the Database it is given and leaves it open on close(), unless created with
@@ -23,6 +24,7 @@ import type { AppendOutcome, AppendRequest } from './append-plan.ts';
 import { commitAppendBatch, LOG_CHANNEL } from './append-transaction.ts';
 import { KnownStreams } from './known-streams.ts';
 import { LogNotifier } from './log-notifier.ts';
+import { StreamReadBatcher, type StreamRead } from './stream-read-batcher.ts';
 import { EVENTSTORE_MIGRATION_GROUP, eventStoreMigrations } from './migrations.ts';
 
 export { eventStoreMigrations } from './migrations.ts';
@@ -66,6 +68,7 @@ export class PostgresEventStore implements EventStore {
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
   private readonly known: KnownStreams;
+  private readonly reads = new StreamReadBatcher((reads) => this.readStreams(reads));
   private identity: Promise<string> | undefined;
   private readonly stats: Required<AppendStats> = { batches: 0, requests: 0, eventsWritten: 0, retriedUnderLock: 0, decidedWithoutRead: 0 };
 
@@ -95,7 +98,8 @@ export class PostgresEventStore implements EventStore {
   async readStream(streamId: string, options: { fromRevision?: number; limit?: number } = {}): Promise<ReadStreamResult> {
     this.assertOpen('readStream');
     const fromRevision = nonNegativeInteger(options.fromRevision ?? 0, 'readStream fromRevision');
-    const limit = options.limit === undefined ? null : nonNegativeInteger(options.limit, 'readStream limit');
+    if (options.limit === undefined) return this.reads.read(streamId, fromRevision);
+    const limit = nonNegativeInteger(options.limit, 'readStream limit');
     // One statement, so the current revision and the events come from the same snapshot.
     const { rows } = await this.db.pool.query<EventRow & { current_revision: number }>(
       `select s.revision as current_revision, ${EVENT_COLUMNS.map((column) => `e.${column}`).join(', ')}
@@ -111,6 +115,27 @@ export class PostgresEventStore implements EventStore {
       currentRevision: rows[0]?.current_revision ?? null,
       events: rows.filter((row) => row.lsn !== null).map(toRecordedEvent),
     };
+  }
+
+  /** Whole streams (from a revision) read together: one statement, so one snapshot for all of them. */
+  private async readStreams(reads: readonly StreamRead[]): Promise<ReadStreamResult[]> {
+    const { rows } = await this.db.pool.query<EventRow & { read: number; current_revision: number }>(
+      `select r.read::int as read, s.revision as current_revision, ${EVENT_COLUMNS.map((column) => `e.${column}`).join(', ')}
+         from unnest($1::text[], $2::bigint[]) with ordinality as r(stream_id, from_revision, read)
+         join event_streams s on s.stream_id = r.stream_id
+         left join lateral (
+           select * from event_log where stream_id = s.stream_id and revision >= r.from_revision order by revision
+         ) e on true
+        order by r.read, e.revision`,
+      [reads.map((read) => read.streamId), reads.map((read) => read.fromRevision)],
+    );
+    const results: ReadStreamResult[] = reads.map(() => ({ currentRevision: null, events: [] }));
+    for (const row of rows) {
+      const result = results[row.read - 1]!;
+      result.currentRevision = row.current_revision;
+      if (row.lsn !== null) result.events.push(toRecordedEvent(row));
+    }
+    return results;
   }
 
   async readAll(options: { fromLsn: number; limit?: number }): Promise<RecordedEvent[]> {
