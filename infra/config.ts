@@ -60,6 +60,7 @@ const environmentSchema = z.object({
   IDEMPOTENCY_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_REQUEST_SAMPLE: z.coerce.number().min(0).max(1).default(0.01),
   WORKPLACE_PSEUDONYM_KEY: z
     .string()
     .trim()
@@ -110,6 +111,8 @@ export type Config = {
   rateLimits: { subjectPerMinute: number; keyPerMinute: number; anonymousPerMinute: number; signInPerMinute: number };
   production: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** Share of answered requests logged when nothing went wrong (refusals, failures and slow ones always are). */
+  requestLogSample: number;
   /** HMAC key of reviewer pseudonyms; unset: drawn once per data directory. */
   workplacePseudonymKey: Buffer | undefined;
 };
@@ -185,6 +188,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     production: env.NODE_ENV === 'production',
     logLevel: env.LOG_LEVEL,
+    requestLogSample: env.LOG_REQUEST_SAMPLE,
     workplacePseudonymKey: env.WORKPLACE_PSEUDONYM_KEY ? Buffer.from(env.WORKPLACE_PSEUDONYM_KEY, 'hex') : undefined,
   };
 }

@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -30,8 +29,10 @@ import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { SampledRequestLog } from './request-log.ts';
 import { registerRequestMetrics } from './request-metrics.ts';
 import { requestIdOf } from './request-context.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import type { ContextRoutesOptions, ContextSettings } from './routes/context-routes.ts';
 
 export type HttpAppDependencies = {
@@ -62,6 +63,8 @@ export type HttpAppDependencies = {
   consistencyTimeoutMs?: number;
   /** A pino logger for structured request logs; none when omitted (tests). */
   logger?: FastifyBaseLogger;
+  /** Share of successful requests logged (every refusal, failure and slow request is). Default 1: all. */
+  requestLogSample?: number;
   bodyLimit?: number;
   /**
    * The registry GET /metrics serves, which also receives the request histogram (createPlatformMetrics adds
@@ -83,6 +86,7 @@ export type HttpApp = FastifyInstance & { routePolicies: RoutePolicies };
 export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    logController: new SampledRequestLog(deps.requestLogSample ?? 1),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // The client's x-request-id only when it is a bounded visible id: it goes into logs and events.
     requestIdHeader: false,
@@ -114,7 +118,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     ? new Credentials(deps.sessions, deps.apiKeys, accessCommands(deps.eventStore, clock).grantsOf, { digestKey: deps.auth.digestKey, cacheMs: deps.auth.cacheMs ?? 1000, clock })
     : undefined;
   // Before the access control: a refused request gets the security headers too.
-  await app.register(helmet, { global: true });
+  registerSecurityHeaders(app);
   // Requests that still arrive on an open connection while the gateway closes: refused before any work.
   let closing = false;
   app.addHook('preClose', (done) => {

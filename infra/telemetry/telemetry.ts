@@ -6,7 +6,7 @@ import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export type TelemetryOptions = {
@@ -42,6 +42,10 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes(attributes),
     spanProcessors: processor ? [processor] : [],
+    // Spans no one exports are not recorded (a command's span on every request, for nothing); their context
+    // still carries the caller's trace id into the events. With an exporter, OTEL_TRACES_SAMPLER and
+    // OTEL_TRACES_SAMPLER_ARG choose, as the SDK reads them (e.g. parentbased_traceidratio and 0.01).
+    ...(processor ? {} : { sampler: new AlwaysOffSampler() }),
   });
   const register = options.register ?? true;
   if (register) provider.register({ propagator: new W3CTraceContextPropagator() });
