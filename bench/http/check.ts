@@ -1,5 +1,5 @@
-// After the load: the results route, read consistent with the highest LSN any vote was answered with, must
-// count every vote the log holds, and the log must hold every vote answered 2xx. A run stops at a deadline
+// After the load: the results route, read consistent with the log's head, must count every vote the log
+// gained, and the log must hold every vote answered 2xx (and every LSN an answer named). A run stops at a deadline
 // with up to one request in flight per connection, which the gateway may have appended without the answer
 // being read: those votes are in the log and in the results but not among the 2xx, and are reported.
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,6 +11,8 @@ export type VoteCount = {
   accepted: number;
   /** Votes the log gained (head LSN after − before the load). */
   appended: number;
+  highestLsnAnswered: number;
+  headLsn: number;
   /** What the results route counted, and as of which LSN. */
   counted: number;
   asOfLsn: number;
@@ -35,7 +37,8 @@ export async function readResults(resultsUrl: string, consistentWith: number): P
 
 export function checkVoteCount(count: Omit<VoteCount, 'problems'>): VoteCount {
   const problems: string[] = [];
-  const { accepted, appended, counted, unansweredAllowance } = count;
+  const { accepted, appended, counted, unansweredAllowance, highestLsnAnswered, headLsn } = count;
+  if (highestLsnAnswered > headLsn) problems.push(`a vote was answered with LSN ${highestLsnAnswered}, beyond the log's head ${headLsn}`);
   if (counted !== appended) problems.push(`the results count ${counted} votes, but the log gained ${appended}`);
   if (appended < accepted) problems.push(`${accepted} votes were answered 2xx, but the log gained only ${appended}`);
   if (appended - accepted > unansweredAllowance) {

@@ -42,7 +42,7 @@ import { checkVoteCount, readResults } from './check.ts';
 import { runFloorServer } from './floor-server.ts';
 import { runLoad, runLoadChild, type LoadOutcome, type LoadSpec } from './load.ts';
 import { CpuWatch } from './measure.ts';
-import { parseRole, type HttpBenchOptions } from './options.ts';
+import { parseRole } from './options.ts';
 import { BENCH_RATE_LIMIT, createKey, startPlatform } from './platform.ts';
 import { render, type Run } from './report.ts';
 
@@ -96,8 +96,8 @@ async function main(begin: () => Cleanups, log: (line: string) => void): Promise
   const databases = new BenchDatabases(options.serverUrl);
   cleanups.push('database', () => databases.dropAll());
   const database = await databases.create();
-  log(`platform: database ${redactUrl(database.url)}; RATE_LIMIT_KEY_PER_MINUTE and RATE_LIMIT_ANONYMOUS_PER_MINUTE set to ${BENCH_RATE_LIMIT} so that the limiter does not refuse the bench's ballot-box key and results reader`);
   const platform = await startPlatform({ databaseUrl: database.url, workDir, workers: options.workers, cleanups });
+  log(`platform: database ${redactUrl(database.url)}; RATE_LIMIT_KEY_PER_MINUTE and RATE_LIMIT_ANONYMOUS_PER_MINUTE set to ${BENCH_RATE_LIMIT} so that the limiter does not refuse the bench's ballot-box key and results reader; LOG_LEVEL=${platform.env.LOG_LEVEL}`);
   const convener = `Bearer ${await createKey(platform, 'convener', 'bench-convener')}`;
   const ballotBox = `Bearer ${await createKey(platform, 'ballot-box', 'bench-ballot-box')}`;
   const opened = (await callJson(platform.url, convener, 'POST', '/v1/decisions', { decisionId: DECISION_ID, title: 'bench:http', options: OPTIONS }, 201)) as { lsn: number };
@@ -110,9 +110,6 @@ async function main(begin: () => Cleanups, log: (line: string) => void): Promise
   const headBefore = await store.headLsn();
   log(`gateway${options.workers === undefined ? '' : ` --workers ${options.workers}`} and projector up at ${platform.url}; decision ${DECISION_ID} open (LSN ${opened.lsn})`);
 
-  const backends = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-  const watch = new CpuWatch({ server: [platform.gateway.pid], projector: [platform.projector.pid], postgres: backends.rows.map((row) => row.pid) });
-  cleanups.push('cpu watch', async () => watch.stop());
   const voteSpec = (results: boolean) => (voterPrefix: string, seconds: number): LoadSpec => ({
     url: platform.url,
     seconds,
@@ -120,16 +117,23 @@ async function main(begin: () => Cleanups, log: (line: string) => void): Promise
     ...(results ? { results: { path: RESULTS_PATH, connections: options.readerConnections } } : {}),
   });
   if (options.warmupSeconds > 0) await loadRun(voteSpec(false)('warm-', options.warmupSeconds), 'votes warm-up', workDir, outcomes, log);
+  // After the warm-up, when the processes' pools have opened the connections they work with.
+  const backends = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  const watch = new CpuWatch({ server: [platform.gateway.pid], projector: [platform.projector.pid], postgres: backends.rows.map((row) => row.pid) });
+  cleanups.push('cpu watch', async () => watch.stop());
   const alone = await loadRun(voteSpec(false)('alone-', options.seconds), 'votes', workDir, outcomes, log);
   const underReads = await loadRun(voteSpec(true)('read-', options.seconds), 'votes with results read', workDir, outcomes, log);
   watch.stop();
 
   // 3. The check.
-  const highestLsn = Math.max(...outcomes.map((outcome) => outcome.highestLsn));
-  const results = await readResults(`${platform.url}${RESULTS_PATH}`, highestLsn);
+  // Consistent with the log's head, not the highest LSN answered: votes cut off unanswered may lie beyond it.
+  const headAfter = await store.headLsn();
+  const results = await readResults(`${platform.url}${RESULTS_PATH}`, headAfter);
   const check = checkVoteCount({
     accepted: outcomes.reduce((sum, outcome) => sum + outcome.votes.ok, 0),
-    appended: (await store.headLsn()) - headBefore,
+    appended: headAfter - headBefore,
+    highestLsnAnswered: Math.max(...outcomes.map((outcome) => outcome.highestLsn)),
+    headLsn: headAfter,
     counted: results.votes,
     asOfLsn: results.asOfLsn,
     unansweredAllowance: outcomes.reduce((sum, outcome) => sum + options.connections + outcome.votes.errors, 0),

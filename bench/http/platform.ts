@@ -20,7 +20,7 @@ export type RunningPlatform = { url: string; gateway: ServerProcess; projector: 
 /**
  * The environment of every platform process: one database, one data directory, one credential secret (so
  * keys made by one process are accepted by the gateway and its workers), rate limits out of the way.
- * LOG_LEVEL: warn unless set, since info writes two lines per request into the log file.
+ * LOG_LEVEL: warn unless the bench is given one, since info writes two lines per request into the log file.
  */
 function platformEnv(databaseUrl: string, dataDir: string, port: number): Record<string, string> {
   return {
