@@ -40,12 +40,20 @@ export function render(report: Report, json: boolean): string {
   );
   const groups = ['server', 'projector', 'postgres', 'load generator'];
   const cpu = formatTable(
-    [{ header: 'CPU, cores' }, ...[...groups, 'machine busy', 'not ours'].map((header) => ({ header, align: 'right' as const }))],
+    [{ header: 'CPU, cores' }, ...[...groups, 'machine busy', 'not ours', 'server ms/2xx'].map((header) => ({ header, align: 'right' as const }))],
     [floor, votes, votesUnderReads].map((run) => {
       const known = groups.map((group) => run.cpu?.groups[group]);
       const ours = known.reduce<number>((sum, cores) => sum + (cores ?? 0), 0);
       const busy = run.cpu?.machineBusy;
-      return [run.name, ...known.map((cores) => fixed(cores, 2)), busy === undefined ? '-' : `${fixed(busy, 2)} of ${run.cpu!.machineCores}`, fixed(busy === undefined ? undefined : Math.max(0, busy - ours), 2)];
+      const server = run.cpu?.groups.server;
+      return [
+        run.name,
+        ...known.map((cores) => fixed(cores, 2)),
+        busy === undefined ? '-' : `${fixed(busy, 2)} of ${run.cpu!.machineCores}`,
+        fixed(busy === undefined ? undefined : Math.max(0, busy - ours), 2),
+        // What a request costs the server, which holds better than req/s when other work shares the cores.
+        fixed(server === undefined ? undefined : (server * 1000) / run.figures.perSecond, 3),
+      ];
     }),
   );
   const lines = [
