@@ -96,8 +96,9 @@ async function main(begin: () => Cleanups, log: (line: string) => void): Promise
   const databases = new BenchDatabases(options.serverUrl);
   cleanups.push('database', () => databases.dropAll());
   const database = await databases.create();
+  log(`platform: database ${redactUrl(database.url)}`);
   const platform = await startPlatform({ databaseUrl: database.url, workDir, workers: options.workers, cleanups });
-  log(`platform: database ${redactUrl(database.url)}; RATE_LIMIT_KEY_PER_MINUTE and RATE_LIMIT_ANONYMOUS_PER_MINUTE set to ${BENCH_RATE_LIMIT} so that the limiter does not refuse the bench's ballot-box key and results reader; LOG_LEVEL=${platform.env.LOG_LEVEL}`);
+  log(`  RATE_LIMIT_KEY_PER_MINUTE and RATE_LIMIT_ANONYMOUS_PER_MINUTE set to ${BENCH_RATE_LIMIT} so that the limiter does not refuse the bench's ballot-box key and results reader; LOG_LEVEL=${platform.env.LOG_LEVEL}`);
   const convener = `Bearer ${await createKey(platform, 'convener', 'bench-convener')}`;
   const ballotBox = `Bearer ${await createKey(platform, 'ballot-box', 'bench-ballot-box')}`;
   const opened = (await callJson(platform.url, convener, 'POST', '/v1/decisions', { decisionId: DECISION_ID, title: 'bench:http', options: OPTIONS }, 201)) as { lsn: number };
