@@ -1,4 +1,4 @@
-// The part of autocannon (9.x, which ships no types) that bench/votes-http.ts uses.
+// The part of autocannon (9.x, which ships no types) that bench/votes-http.ts and bench/http use.
 declare module 'autocannon' {
   type AutocannonRequest = {
     method?: string;
@@ -17,6 +17,8 @@ declare module 'autocannon' {
     pipelining?: number;
     /** Requests to send in all, then stop. */
     amount?: number;
+    /** Seconds to run (when no `amount`); requests still unanswered then are cut off. */
+    duration?: number;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     method?: string;
