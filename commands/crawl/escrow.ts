@@ -17,9 +17,9 @@
 //     with a message saying the crawl may be past its window;
 //   - an undisputed crawl can no longer be refunded (crawl_not_found): a refund without an open dispute is
 //     a publisher's goodwill within the window; a disputed crawl stays refundable until it is refunded.
+// The state is thus a window of bills plus the open disputes. A command stamped earlier than the escrow's
+// latest event (two gateways' clocks apart) may find a crawl forgotten up to that skew early.
 //
-// Who may move its money (authority.ts): whoever acts for the platform deposits, bills and disputes; a
-// refund is the crawl's publisher's to grant (or an admin's), never the platform's that it pays back.
 // Who may move its money (authority.ts): whoever acts for the platform deposits, bills and disputes; a
 // refund is the crawl's publisher's to grant (or an admin's), never the platform's that it pays back.
 import { List, Map as PersistentMap } from 'immutable';
