@@ -18,7 +18,8 @@ import type { EventMetadata, EventStore, RecordedEvent } from '../ports/event-st
 import { backoffMs, pause } from '../ports/backoff.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/event-store.ts';
 import type { Actor } from './actor.ts';
-import { DomainError, type Command, type Decider } from './decider.ts';
+import type { SnapshotStore } from '../ports/snapshot-store.ts';
+import { DomainError, type Command, type Decider, type StateCodec } from './decider.ts';
 import { deterministicUuid } from './event-ids.ts';
 
 /**
@@ -81,6 +82,59 @@ export async function loadStream<State, E extends ProoflineEvent>(
   let state = from?.state ?? decider.initialState();
   for (const recorded of events) state = decider.evolve(state, decodeEvent(recorded.data) as E);
   return { state, revision: events.at(-1)?.revision ?? (from ? from.revision : currentRevision), recorded: events };
+}
+
+/** The few logger methods snapshotting uses (pino's Logger has them). */
+export type SnapshotLogger = { warn(details: object, message: string): void };
+
+/**
+ * Snapshots for a use case whose streams grow long (an escrow): where they are kept, how its state is
+ * written, how often. A snapshot only shortens a load; a missing, failed or unreadable one costs a full fold.
+ */
+export type Snapshots<State> = {
+  store: SnapshotStore;
+  codec: StateCodec<State>;
+  /** Events appended to a stream between two of its snapshots. Default 1000. */
+  everyEvents?: number;
+  logger: SnapshotLogger;
+};
+
+export const DEFAULT_SNAPSHOT_EVERY_EVENTS = 1000;
+
+/**
+ * loadStream from the stream's latest snapshot: its state, then the events after its revision. The snapshot
+ * is ignored (and the whole stream folded) when it cannot be read, is of another schema version, does not
+ * decode, or is ahead of the stream (a snapshot of some other store's stream). `recorded` then holds the
+ * events after the snapshot only; `snapshotRevision` says which snapshot was used, null for none.
+ */
+export async function loadFromSnapshot<State, E extends ProoflineEvent>(
+  eventStore: EventStore,
+  decider: Pick<Decider<State, never, E>, 'evolve' | 'initialState'>,
+  streamId: string,
+  snapshots: Pick<Snapshots<State>, 'store' | 'codec' | 'logger'>,
+): Promise<LoadedStream<State> & { snapshotRevision: number | null }> {
+  const snapshot = await snapshots.store.read(streamId).catch((error: unknown) => {
+    snapshots.logger.warn({ err: error, streamId }, 'snapshot not read; folding the stream from the start');
+    return undefined;
+  });
+  let from: { state: State; revision: number } | undefined;
+  if (snapshot && snapshot.schemaVersion === snapshots.codec.schemaVersion) {
+    try {
+      from = { state: snapshots.codec.decode(snapshot.state), revision: snapshot.revision };
+    } catch (error) {
+      snapshots.logger.warn({ err: error, streamId, revision: snapshot.revision }, 'snapshot does not decode; folding the stream from the start');
+    }
+  }
+  if (from) {
+    const { currentRevision, events } = await eventStore.readStream(streamId, { fromRevision: from.revision + 1 });
+    if (currentRevision !== null && currentRevision >= from.revision) {
+      let state = from.state;
+      for (const recorded of events) state = decider.evolve(state, decodeEvent(recorded.data) as E);
+      return { state, revision: events.at(-1)?.revision ?? from.revision, recorded: events, snapshotRevision: from.revision };
+    }
+    snapshots.logger.warn({ streamId, revision: from.revision, currentRevision }, 'snapshot is ahead of its stream; folding the stream from the start');
+  }
+  return { ...(await loadStream(eventStore, decider, streamId)), snapshotRevision: null };
 }
 
 /** The id of a command's `index`-th event under a use case's policy. */

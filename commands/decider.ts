@@ -13,6 +13,18 @@ export type Decider<State, C extends Command, E extends Event> = {
 };
 
 /**
+ * How a decider's state is written to a snapshot and read back (JSON), for streams too long to fold from
+ * the start on every load. `schemaVersion` names the JSON's shape and the evolve it was folded by: a
+ * snapshot of another version is ignored. decode(encode(s)) decides every command as s does.
+ */
+export type StateCodec<State> = {
+  schemaVersion: number;
+  encode(state: State): unknown;
+  /** Throws on JSON that is not a state of this version. */
+  decode(json: unknown): State;
+};
+
+/**
  * A business rule refused the command. `code` is stable and mapped to an HTTP status by the gateway's
  * error registry; `details` carries the facts that explain the refusal.
  */

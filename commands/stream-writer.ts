@@ -17,6 +17,12 @@
 //
 // Across processes the expected revision keeps the stream consistent; throughput stays high while one
 // process writes a given stream (route a platform's commands to one gateway, e.g. by hashing its id).
+//
+// With `snapshots` (a use case whose streams grow long), the first load starts from the stream's latest
+// snapshot (loadFromSnapshot), and every `everyEvents` events appended the writer snapshots its state, after
+// answering the callers and without waiting for the write: a snapshot that fails is logged and tried again
+// after as many more events. Only the first load uses snapshots; the replay rule still reads the stream from
+// the start, as it needs the recorded events of the command it recognises.
 import type { ProoflineEvent } from '../events-schema/index.ts';
 import { pause } from '../ports/backoff.ts';
 import type { EventStore } from '../ports/event-store.ts';
@@ -24,6 +30,8 @@ import { DuplicateEventIdError, WrongExpectedRevisionError } from '../ports/even
 import {
   appendDecided,
   conflictDelayMs,
+  DEFAULT_SNAPSHOT_EVERY_EVENTS,
+  loadFromSnapshot,
   decideInOrder,
   eventIdOf,
   loadStream,
@@ -34,15 +42,19 @@ import {
   type CommandResult,
   type CommandTrace,
   type Decided,
+  type Snapshots,
   type UseCase,
 } from './command-core.ts';
 import type { Command } from './decider.ts';
 
-export type StreamWriterOptions = {
+/** `State` is the use case's: options written without it (no snapshots) suit every use case. */
+export type StreamWriterOptions<State = never> = {
   /** Most commands decided and appended together. Default 1000. */
   maxBatch?: number;
   /** Idle stream writers (and their cached state) kept. Default 1000. */
   maxIdleStreams?: number;
+  /** Load streams from snapshots and take them as they grow; none by default. */
+  snapshots?: Snapshots<State>;
 };
 
 export type StreamWriters<State, C extends Command, E extends ProoflineEvent> = {
@@ -53,11 +65,15 @@ export type StreamWriters<State, C extends Command, E extends ProoflineEvent> = 
 export function streamWriters<State, C extends Command, E extends ProoflineEvent>(
   eventStore: EventStore,
   useCase: UseCase<State, C, E>,
-  options: StreamWriterOptions = {},
+  options: StreamWriterOptions<NoInfer<State>> = {},
 ): StreamWriters<State, C, E> {
   const writers = new Map<string, StreamWriter<State, C, E>>();
   const maxIdle = options.maxIdleStreams ?? 1000;
-  const settings = { maxBatch: options.maxBatch ?? 1000, maxConflicts: useCase.conflictRetries ?? 5 };
+  const settings: WriterSettings<State> = {
+    maxBatch: options.maxBatch ?? 1000,
+    maxConflicts: useCase.conflictRetries ?? 5,
+    ...(options.snapshots ? { snapshots: options.snapshots } : {}),
+  };
 
   const writerFor = (streamId: string): StreamWriter<State, C, E> => {
     let writer = writers.get(streamId);
@@ -95,17 +111,21 @@ type Pending<State, C, E> = {
 };
 
 type Cached<State> = { state: State; revision: number | null };
+type WriterSettings<State> = { maxBatch: number; maxConflicts: number; snapshots?: Snapshots<State> };
 
 class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
   private readonly queue: Pending<State, C, E>[] = [];
   private running: Promise<void> | undefined;
   private cached: Cached<State> | undefined;
+  /** Revision of the latest snapshot this writer loaded or took (or tried to); -1 for none. */
+  private snapshotRevision = -1;
+  private snapshotting = false;
 
   constructor(
     private readonly eventStore: EventStore,
     private readonly useCase: UseCase<State, C, E>,
     private readonly streamId: string,
-    private readonly settings: { maxBatch: number; maxConflicts: number },
+    private readonly settings: WriterSettings<State>,
   ) {}
 
   get idle(): boolean {
@@ -167,6 +187,7 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
           continue;
         }
         this.cached = { state, revision: appended.nextExpectedRevision };
+        this.snapshotIfDue(state, appended.nextExpectedRevision);
         let lsn = appended.firstLsn - 1; // one append's events have consecutive LSNs, in the order given
         for (const decided of accepted) {
           lsn += decided.events.length;
@@ -242,10 +263,37 @@ class StreamWriter<State, C extends Command, E extends ProoflineEvent> {
     return { streamId: this.streamId, state: decided.state, events: decided.events, eventIds: decided.eventIds, lastLsn };
   }
 
-  /** The cached state, caught up with what other processes appended; the whole stream the first time. */
+  /** The cached state, caught up with what other processes appended; the whole stream (or snapshot and tail) the first time. */
   private async current(): Promise<Cached<State>> {
-    const loaded = await loadStream(this.eventStore, this.useCase.decider, this.streamId, this.cached);
+    const { snapshots } = this.settings;
+    let loaded;
+    if (!this.cached && snapshots) {
+      loaded = await loadFromSnapshot(this.eventStore, this.useCase.decider, this.streamId, snapshots);
+      this.snapshotRevision = Math.max(this.snapshotRevision, loaded.snapshotRevision ?? -1);
+    } else {
+      loaded = await loadStream(this.eventStore, this.useCase.decider, this.streamId, this.cached);
+    }
     this.cached = { state: loaded.state, revision: loaded.revision };
     return this.cached;
+  }
+
+  /**
+   * Takes a snapshot of `state` (the stream's at `revision`) once `everyEvents` events have been appended
+   * since the last one, after the callers are answered (setImmediate) and without waiting for it: one at a
+   * time per stream, a failure logged and not retried before as many more events. States are never changed
+   * in place (the deciders' rule), so encoding it later still encodes the state at `revision`.
+   */
+  private snapshotIfDue(state: State, revision: number): void {
+    const { snapshots } = this.settings;
+    if (!snapshots || this.snapshotting || revision - this.snapshotRevision < (snapshots.everyEvents ?? DEFAULT_SNAPSHOT_EVERY_EVENTS)) return;
+    this.snapshotting = true;
+    this.snapshotRevision = revision;
+    const streamId = this.streamId;
+    setImmediate(() => {
+      Promise.resolve()
+        .then(() => snapshots.store.write({ streamId, revision, schemaVersion: snapshots.codec.schemaVersion, state: snapshots.codec.encode(state) }))
+        .catch((error: unknown) => snapshots.logger.warn({ err: error, streamId, revision }, 'snapshot not written; the next one is due after as many events'))
+        .finally(() => (this.snapshotting = false));
+    });
   }
 }

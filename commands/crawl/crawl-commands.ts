@@ -4,13 +4,14 @@
 // Every command has a verified caller; the deciders check what it may do (authority.ts) against the
 // participants read here.
 import type { EventStore } from '../../ports/event-store.ts';
+import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import { verifiedActor } from '../actor.ts';
-import { commandHandler, loadStream, type CommandContext, type LoadedStream, type UseCase } from '../command-core.ts';
+import { commandHandler, loadStream, type CommandContext, type LoadedStream, type SnapshotLogger, type UseCase } from '../command-core.ts';
 import { streamWriters } from '../stream-writer.ts';
 import { DomainError } from '../decider.ts';
 import { deterministicUuid } from '../event-ids.ts';
 import { SharedReads } from '../shared-reads.ts';
-import { escrowDecider, escrowStreamId, type EscrowCommand, type EscrowState } from './escrow.ts';
+import { escrowDecider, escrowStateCodec, escrowStreamId, type EscrowCommand, type EscrowState } from './escrow.ts';
 import { participantDecider, participantStreamId, type ParticipantCommand, type ParticipantState } from './participant.ts';
 import type { EscrowEvent, ParticipantEvent } from '../../events-schema/crawl/events.ts';
 import type { BillCrawlInput, DepositInput, DisputeCrawlInput, RefundCrawlInput, RegisterParticipantInput, SetPriceInput } from './schemas.ts';
@@ -23,8 +24,17 @@ export type CrawlCommands = ReturnType<typeof crawlCommands>;
  */
 export const crawlBilledEventId = (crawlId: string) => deterministicUuid('CrawlBilled', crawlId);
 
+export type CrawlCommandOptions = {
+  /**
+   * Where escrows' snapshots are kept: an escrow is then loaded from its latest snapshot and the bills after
+   * it (the escrow state is bounded by the dispute window, so that costs O(recent), not O(history)), and
+   * snapshotted every `everyEvents` (default 1000) events. Without it, escrows are folded from the start.
+   */
+  snapshots?: { store: SnapshotStore; logger: SnapshotLogger; everyEvents?: number };
+};
+
 /** The caller of a crawl command; refused (403) without a verified one. */
-export function crawlCommands(eventStore: EventStore, clock: () => number = Date.now) {
+export function crawlCommands(eventStore: EventStore, clock: () => number = Date.now, options: CrawlCommandOptions = {}) {
   // Bills read the platform's and the publisher's tiny streams; concurrent bills share one read of each.
   const participantReads = new SharedReads<LoadedStream<ParticipantState>>();
   const participant = async (participantId: string) =>
@@ -38,7 +48,7 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
   // A participant is registered once, on a new stream: one retry lets a conflict answer as a replay or a refusal.
   const registrations = commandHandler(eventStore, { ...onParticipant, assumeNewStream: true, conflictRetries: 1 });
   const participants = commandHandler(eventStore, onParticipant);
-  const escrows = streamWriters<EscrowState, EscrowCommand, EscrowEvent>(eventStore, {
+  const onEscrow: UseCase<EscrowState, EscrowCommand, EscrowEvent> = {
     context: 'crawl',
     decider: escrowDecider,
     streamId: (command) => escrowStreamId(command.data.platformId),
@@ -47,7 +57,8 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
       command.type === 'BillCrawl'
         ? new DomainError('crawl_already_billed', `crawl ${command.data.crawlId} is already billed (${error.existingStreamId})`, { crawlId: command.data.crawlId })
         : error,
-  });
+  };
+  const escrows = streamWriters(eventStore, onEscrow, options.snapshots ? { snapshots: { ...options.snapshots, codec: escrowStateCodec } } : {});
 
   return {
     async registerParticipant(input: RegisterParticipantInput, context: CommandContext) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { EscrowEvent } from '../../events-schema/crawl/events.ts';
 import { encodeEvent } from '../../events-schema/index.ts';
-import { deciderSpec, frozenFold } from '../testing/decider-spec.ts';
+import { deciderSpec, deepFreeze, frozenFold } from '../testing/decider-spec.ts';
 import { DISPUTE_WINDOW_MS } from '../../events-schema/crawl/rules.ts';
-import { escrowDecider, type BillCrawl, type EscrowCommand } from './escrow.ts';
+import { escrowDecider, escrowStateCodec, type BillCrawl, type EscrowCommand, type EscrowState } from './escrow.ts';
 import type { Caller } from './authority.ts';
 import type { ParticipantState } from './participant.ts';
 
@@ -222,5 +222,116 @@ describe('escrow decider: who moves the money', () => {
       .given([deposited(1000), billed('c1')])
       .when(refund('c1', { by: both, publisher: { ...publisher, owner: 'both' } }))
       .then([expect.objectContaining({ type: 'CrawlRefunded' })]);
+  });
+});
+
+describe('escrow decider: a state bounded by the dispute window', () => {
+  const W = DISPUTE_WINDOW_MS;
+  const t0 = now - 30 * W; // a bill long before the commands below
+  const depositAt = (at: number, amount = 1): EscrowEvent => ({ type: 'EscrowDeposited', data: { platformId: 'ai', amount, balanceAfter: 0, depositedAt: at } });
+  const disputeAt = (crawlId: string, billedAt: number, at: number): EscrowEvent => ({
+    type: 'CrawlDisputed',
+    data: { crawlId, platformId: 'ai', publisherId: 'news', amount: 300, reason: 'robots.txt', billedAt, disputedAt: at },
+  });
+  const refundAt = (crawlId: string, billedAt: number, at: number): EscrowEvent => ({
+    type: 'CrawlRefunded',
+    data: { crawlId, platformId: 'ai', publisherId: 'news', amount: 300, balanceAfter: 1000, billedAt, refundedAt: at },
+  });
+
+  // Events in time order, as a stream records them: the escrow is funded before the bills.
+  const fund = depositAt(t0 - 1000, 1000);
+
+  it('remembers a crawl until the first event more than 7 days after its bill, then forgets it', () => {
+    const kept = frozenFold(escrowDecider, [fund, billed('c1', 300, 700, t0), depositAt(t0 + W)]);
+    expect(kept.crawls.has('c1')).toBe(true);
+    const forgotten = frozenFold(escrowDecider, [fund, billed('c1', 300, 700, t0), depositAt(t0 + W + 1)]);
+    expect(forgotten.crawls.has('c1')).toBe(false);
+    expect(forgotten).toMatchObject({ balance: 701, billed: 300, crawlsPastWindow: 1 });
+    expect(forgotten.billOrder.size).toBe(0);
+  });
+
+  it('holds a week of crawls whatever the history: a bill an hour for a year keeps 7 × 24 of them', () => {
+    const hour = 60 * 60 * 1000;
+    const year = Array.from({ length: 365 * 24 }, (_, index) => billed(`c${index}`, 1, 0, t0 + index * hour));
+    const state = year.reduce(escrowDecider.evolve, escrowDecider.initialState());
+    expect(state.crawls.size).toBe(7 * 24 + 1); // the last bill, and the 168 hours before it (the window's end included)
+    expect(state.crawlsPastWindow).toBe(365 * 24 - state.crawls.size);
+    expect(state.billed).toBe(365 * 24);
+  });
+
+  it('a crawl id billed again after it was forgotten: the decider no longer knows it (the event store refuses its bill’s id)', () => {
+    const history = [deposited(1000), billed('c1', 300, 700, now - W - 1), depositAt(now)];
+    spec.given(history).when(bill('c1')).then([expect.objectContaining({ type: 'CrawlBilled', data: expect.objectContaining({ crawlId: 'c1' }) })]);
+    // Inside the window the decider still refuses it itself.
+    spec.given([deposited(1000), billed('c1', 300, 700, now - W), depositAt(now)]).when(bill('c1')).thenThrows('crawl_already_billed', { crawlId: 'c1' });
+  });
+
+  it('a dispute of a forgotten crawl is refused as crawl_not_found, saying it may be past its window', () => {
+    // Not yet forgotten (no event since the bill): the window's own refusal, as before.
+    spec.given([deposited(1000), billed('c1', 300, 700, now - W - 1)]).when(dispute('c1')).thenThrows('dispute_window_closed');
+    spec.given([deposited(1000), billed('c1', 300, 700, now - W - 1), depositAt(now)]).when(dispute('c1')).thenThrows('crawl_not_found', { crawlId: 'c1', platformId: 'ai' });
+    expect(() => escrowDecider.decide(dispute('c1'), frozenFold(escrowDecider, [deposited(1000), billed('c1', 300, 700, now - W - 1), depositAt(now)]))).toThrow(/within the last 7 days/);
+    // So is a refund of a forgotten undisputed crawl.
+    spec.given([deposited(1000), billed('c1', 300, 700, now - W - 1), depositAt(now)]).when(refund('c1')).thenThrows('crawl_not_found');
+  });
+
+  it('keeps an open dispute past the window until it is refunded, then forgets it', () => {
+    const open = [fund, billed('c1', 300, 700, t0), disputeAt('c1', t0, t0 + 1), depositAt(t0 + W + 1)];
+    expect(frozenFold(escrowDecider, open).crawls.get('c1')).toMatchObject({ status: 'disputed' });
+    spec.given(open).when(refund('c1')).then([expect.objectContaining({ type: 'CrawlRefunded', data: expect.objectContaining({ crawlId: 'c1', amount: 300, billedAt: t0 }) })]);
+    const closed = frozenFold(escrowDecider, [...open, refundAt('c1', t0, now - 100)]);
+    expect(closed.crawls.has('c1')).toBe(false);
+    expect(closed.refunded).toBe(300);
+    spec.given([...open, refundAt('c1', t0, now - 100)]).when(refund('c1')).thenThrows('crawl_not_found');
+  });
+
+  it('folds streams decided before crawls were forgotten: a refund of an old undisputed crawl still moves the money', () => {
+    const state = frozenFold(escrowDecider, [fund, billed('c1', 300, 700, t0), depositAt(t0 + W + 1), refundAt('c1', t0, t0 + W + 2)]);
+    expect(state).toMatchObject({ balance: 1001, refunded: 300 });
+    expect(state.crawls.size).toBe(0);
+    // A refund of a crawl inside the window that this stream never billed is still a corrupted stream.
+    expect(() => frozenFold(escrowDecider, [deposited(1000), refundAt('ghost', now - 1000, now)])).toThrow(/never billed/);
+  });
+});
+
+describe('escrow state codec (snapshots)', () => {
+  const W = DISPUTE_WINDOW_MS;
+  const history: EscrowEvent[] = [
+    { type: 'EscrowDeposited', data: { platformId: 'ai', amount: 10_000, balanceAfter: 10_000, depositedAt: now - 3 * W } },
+    billed('old', 300, 9_700, now - 2 * W),
+    billed('old-disputed', 300, 9_400, now - 2 * W + 1),
+    { type: 'CrawlDisputed', data: { crawlId: 'old-disputed', platformId: 'ai', publisherId: 'news', amount: 300, reason: 'robots.txt', billedAt: now - 2 * W + 1, disputedAt: now - 2 * W + 2 } },
+    billed('c1', 300, 9_100, now - 3000),
+    billed('c2', 300, 8_800, now - 2000),
+    disputed('c1', now - 3000),
+  ];
+  const roundTrip = (state: EscrowState) => escrowStateCodec.decode(JSON.parse(JSON.stringify(escrowStateCodec.encode(state))));
+  // The crawls in id order: a persistent map's iteration order depends on how it was built.
+  const comparable = (state: EscrowState) => ({ ...state, crawls: state.crawls.sortBy((_, crawlId) => crawlId).toArray(), billOrder: state.billOrder.toArray() });
+  const expectSameState = (actual: EscrowState, expected: EscrowState) => expect(comparable(actual)).toEqual(comparable(expected));
+
+  it('reads back the state it wrote, which folds and decides as the original', () => {
+    const original = frozenFold(escrowDecider, history);
+    expect(original.crawls.has('old')).toBe(false);
+    expect(original.crawls.get('old-disputed')).toMatchObject({ status: 'disputed' });
+    const restored = deepFreeze(roundTrip(original));
+    expectSameState(restored, original);
+    const more = [billed('c3', 300, 8_500, now - 1000), refunded('c1')];
+    expectSameState(more.reduce(escrowDecider.evolve, restored), more.reduce(escrowDecider.evolve, original));
+    for (const command of [bill('c2'), bill('c4'), dispute('c2'), dispute('c1'), refund('old-disputed'), refund('old')]) {
+      const outcome = (state: EscrowState) => {
+        try {
+          return escrowDecider.decide(command, state);
+        } catch (error) {
+          return (error as { code?: string }).code;
+        }
+      };
+      expect(outcome(restored)).toEqual(outcome(original));
+    }
+  });
+
+  it('refuses JSON that is not a state of its version', () => {
+    expect(() => escrowStateCodec.decode({ balance: 1 })).toThrow();
+    expect(() => escrowStateCodec.decode({ ...(escrowStateCodec.encode(escrowDecider.initialState()) as object), crawls: [['c1', 'news', 300, now, 'lost']] })).toThrow();
   });
 });

@@ -9,6 +9,7 @@ import { platformSecrets, type Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
+import { PostgresSnapshotStore, SNAPSHOT_MIGRATION_GROUP, snapshotMigrations } from '../../infra/db/postgres-snapshot-store.ts';
 import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
@@ -133,6 +134,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
     if (roles.gateway) {
       await migrate(db.knex, 'gateway', idempotencyMigrations);
       await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
+      await migrate(db.knex, SNAPSHOT_MIGRATION_GROUP, snapshotMigrations);
       const secrets = platformSecrets(config);
       for (const file of secrets.drawn) logger.info({ file }, 'a secret was drawn for this data directory and kept here');
       const apiKeys = new PostgresApiKeyStore(db.pool);
@@ -155,6 +157,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs, claimTimeoutMs: config.idempotencyClaimTimeoutMs }),
         readModels: readModelsOf(db, { maxWaiters: config.consistencyMaxWaiters }),
+        snapshots: new PostgresSnapshotStore(db.pool),
         parking: parkingOf(db, logger),
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
         projectionHealth: projectionHealth.health,

@@ -9,6 +9,7 @@ import { DomainError } from '../../commands/decider.ts';
 import { DuplicateEventIdError, WrongExpectedRevisionError, type EventStore } from '../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../ports/idempotency-store.ts';
 import type { Metrics } from '../../ports/metrics.ts';
+import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import { isDatabaseUnreachable } from '../../projections/runtime/index.ts';
 import { createMetricsRegistry } from '../../infra/telemetry/index.ts';
 import { boundedContexts } from '../contexts/index.ts';
@@ -45,6 +46,8 @@ export type HttpAppDependencies = {
   clock?: () => number;
   /** The read side; without it the gateway serves commands and the log only. */
   readModels?: ReadModels;
+  /** Snapshots of long streams (escrows); without it they are folded from the start. */
+  snapshots?: SnapshotStore;
   /** Parked events of the projections; the admin routes exist only with it. */
   parking?: ParkingAdmin;
   /** Anchoring proofs and batches (createAuditReader); the /v1/audit routes exist only with it, and need readModels. */
@@ -167,6 +170,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     consistencyTimeoutMs,
     ...(credentials ? { credentials } : {}),
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
+    ...(deps.snapshots ? { snapshots: deps.snapshots } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
     // A key no one else knows, for gateways that are given none (tests, benches); pseudonyms then hold for this app only.
     settings: { workplacePseudonymKey: deps.settings?.workplacePseudonymKey ?? randomBytes(32) },

@@ -3,6 +3,7 @@
 import type { EventStore } from '../../../ports/event-store.ts';
 import type { IdempotencyStore } from '../../../ports/idempotency-store.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import type { SnapshotStore } from '../../../ports/snapshot-store.ts';
 import type { AuditReader } from '../../../ports/read-models/anchoring.ts';
 import type { Credentials } from '../credentials.ts';
 
@@ -17,6 +18,8 @@ export type ContextRoutesOptions = {
   idempotency: IdempotencyStore;
   clock: () => number;
   readModels?: ReadModels;
+  /** Snapshots of long streams (a platform's escrow); without it they are folded from the start on each load. */
+  snapshots?: SnapshotStore;
   /** Anchoring proofs, when the gateway serves /v1/audit (asset provenance embeds each event's). */
   audit?: AuditReader;
   /** Longest wait for ?consistentWith= before answering 504. */

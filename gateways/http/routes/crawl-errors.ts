@@ -6,7 +6,7 @@ export const crawlErrors = {
   participant_exists: { status: 409, description: 'A participant with this id is already registered.' },
   publisher_not_found: { status: 404, description: 'No publisher has this id.' },
   platform_not_found: { status: 404, description: 'No AI platform has this id (or it has no escrow yet).' },
-  crawl_not_found: { status: 404, description: 'No crawl with this id is billed to this platform.' },
+  crawl_not_found: { status: 404, description: 'No crawl with this id is billed to this platform within the dispute window (older crawls are kept only while disputed).' },
   payout_not_found: { status: 404, description: 'The publisher is owed nothing for this day.' },
   not_a_publisher: { status: 422, description: 'The participant is a platform; only publishers set prices and are paid.' },
   not_a_platform: { status: 422, description: 'The participant is a publisher; only platforms deposit and are billed.' },
