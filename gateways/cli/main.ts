@@ -52,11 +52,13 @@ async function main(argv: string[]): Promise<number> {
 
   const workers = gatewayWorkers(command, args);
   if (command === 'start' || (command === 'gateway' && workers > 1)) {
+    // Listened for from the start: a signal while the workers start stops them once they have.
+    const signalled = untilSignal(logger);
     const services = command === 'start' ? await startLocalServices(config, logger) : undefined;
     try {
       const supervisor = await startSupervisor({ gateways: workers, background: command === 'start', env: services?.env ?? {}, logger });
       logger.info({ url: `http://${config.host}:${config.port}`, gateways: workers }, 'proofline is running');
-      const outcome = await untilStopped(supervisor.failed, logger);
+      const outcome = await Promise.race([signalled.then(() => 0), supervisor.failed.catch(reportFailure)]);
       await supervisor.stop();
       logger.info('proofline stopped');
       return outcome;
@@ -82,10 +84,12 @@ async function main(argv: string[]): Promise<number> {
 
 /** A process the supervisor forked: its roles, until the supervisor asks it to stop (or is gone). */
 async function runSupervised(roles: Roles, config: Config, logger: pino.Logger): Promise<number> {
+  // Listened for from the start: asked while starting, it stops as soon as it has started.
+  const shutdownAsked = untilShutdownAsked();
   const telemetry = initTelemetry({ serviceName: roles.gateway ? 'proofline-gateway' : 'proofline-background' });
   const platform = await startPlatform(config, logger, roles, roles.gateway ? { gatewayMetrics: clusterWorkerMetrics } : {});
   reportReady();
-  const outcome = await Promise.race([untilShutdownAsked().then(() => 0), platform.failed.catch(reportFailure)]);
+  const outcome = await Promise.race([shutdownAsked.then(() => 0), platform.failed.catch(reportFailure)]);
   await platform.stop();
   await telemetry.shutdown();
   return outcome;

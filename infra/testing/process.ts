@@ -34,7 +34,8 @@ export function startProofline(args: string[], env: Record<string, string | unde
     child,
     output: () => output,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      // Exited already (killed by a signal: no exit code, but a signal code): there is no 'exit' left to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
