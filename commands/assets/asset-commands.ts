@@ -111,9 +111,15 @@ export function assetCommands(eventStore: EventStore, clock: () => number = Date
     if (outcome?.outcome !== 'sold') throw new Error(`purchase ${purchaseId} of asset ${assetId} was paid but is not sold`);
     const { sale } = outcome;
     const payees = payeesOf(sale.royalties, sale.proceeds);
-    const credits = await Promise.all(
+    // Every credit settles before the sale answers: one refused or cut off does not leave the others in
+    // flight behind an answer (settlePurchase finishes what is missing, once).
+    const settled = await Promise.allSettled(
       payees.map((payee) => wallets.handle({ type: 'ReceiveSaleProceeds', data: { ...payee, purchaseId, assetId, now: clock() } }, context)),
     );
+    const credits = settled.map((credit) => {
+      if (credit.status === 'rejected') throw credit.reason;
+      return credit.value;
+    });
     // A step recorded before (this is a retry) answers with the LSN it was recorded at, as the first answer did.
     const lsns = await Promise.all([
       sold.lastLsn ?? recordedLsn(assetStreamId(assetId), assetsEventIds.assetSold(purchaseId)),
