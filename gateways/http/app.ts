@@ -31,6 +31,7 @@ import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { registerRequestMetrics } from './request-metrics.ts';
+import { registerStreamOwnerRouting, type StreamOwners } from './stream-owner-routing.ts';
 import { requestIdOf } from './request-context.ts';
 import type { ContextRoutesOptions, ContextSettings } from './routes/context-routes.ts';
 
@@ -70,6 +71,11 @@ export type HttpAppDependencies = {
   metrics?: Metrics;
   /** What single contexts are configured with (the workplace pseudonym key); omitted: drawn for this app alone. */
   settings?: Partial<ContextSettings>;
+  /**
+   * The gateways' membership, when several write the same hot streams: a route declaring `config.ownedStream`
+   * is forwarded to the stream's owner (stream-owner-routing.ts). Omitted: every request is handled here.
+   */
+  streamOwners?: StreamOwners;
 };
 
 /** Requests per minute, counted per signed-in subject, per API key, or per client address for anonymous callers. */
@@ -138,6 +144,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   });
 
   registerIdempotencyRecorder(app, deps.idempotency);
+  if (deps.streamOwners) registerStreamOwnerRouting(app, deps.streamOwners);
   const metrics = deps.metrics ?? ownMetrics(app);
   registerRequestMetrics(app, metrics.instruments);
   await app.register(healthRoutes, {
