@@ -5,6 +5,7 @@ import { redactUrl, verdict } from '../support/options.ts';
 import { fixed, formatTable } from '../support/table.ts';
 import type { StreamCounters } from './counting-store.ts';
 import type { EscrowCheck } from './escrow-check.ts';
+import type { GatewaysRow } from './gateways-comparison.ts';
 import type { PhaseOutcome } from './load-generator.ts';
 import { priceOf } from './market.ts';
 import type { Options } from './options.ts';
@@ -92,5 +93,52 @@ export function render(options: Options, deposit: number, rows: Row[], checks: E
     const peerRate = billedPerSecond(peer.outcome);
     out += `one-at-a-time CrawlBilled/s: ${fixed(peerRate, 1)}; batched / one-at-a-time: ${peerRate > 0 ? `${fixed(batchedRate / peerRate, 1)}x` : 'n/a (the peer billed nothing)'}\n`;
   }
+  return out;
+}
+
+/** The --gateways 2 comparison: one escrow billed through one gateway process, then through two. */
+const TARGET_TWO_GATEWAYS_RATIO = 0.9;
+
+export function renderGateways(rows: GatewaysRow[]): string {
+  let out = '\nOne escrow, gateway processes with stream owner routing (each process its own membership member):\n\n';
+  out += formatTable(
+    [
+      { header: 'path' },
+      { header: 'sent', align: 'right' },
+      { header: 'window s', align: 'right' },
+      { header: 'CrawlBilled/s', align: 'right' },
+      { header: 'p50 ms', align: 'right' },
+      { header: 'p99 ms', align: 'right' },
+      { header: 'events/append', align: 'right' },
+      { header: 'conflicts/bill', align: 'right' },
+      { header: 'answers' },
+      { header: 'CPU gateways/clients/machine', align: 'right' },
+    ],
+    rows.map(({ name, outcome, counters, gatewayCores, machineBusyCores }) => [
+      name,
+      String(outcome.sent),
+      fixed(outcome.windowMs / 1000, 2),
+      fixed(billedPerSecond(outcome), 0),
+      fixed(outcome.latency.p50Ms, 1),
+      fixed(outcome.latency.p99Ms, 1),
+      `${fixed(counters.billEvents / Math.max(1, counters.billAppends), 1)} (max ${counters.maxBillsPerAppend})`,
+      fixed(counters.conflicts / Math.max(1, outcome.answers['201'] ?? 0), 2),
+      Object.entries(outcome.answers)
+        .sort(([, a], [, b]) => b - a)
+        .map(([answer, count]) => `${answer}: ${count}`)
+        .join(', '),
+      `${fixed(gatewayCores, 2)}/${fixed(outcome.clientCores, 2)}/${fixed(machineBusyCores, 2)}`,
+    ]),
+  );
+  out +=
+    '  conflicts/bill: appends on the escrow that lost the race for its revision, per bill, summed over the processes. CPU gateways: the\n' +
+    '  processes over the whole load-generator run (warm-up included); machine: busy cores over the window.\n\n';
+  for (const { check } of rows) {
+    const head = `${check.label}: ${check.events} events, ${check.bills} bills for ${check.billedAmount}, final balance ${check.finalBalance}, ${check.storeTransactions} transactions`;
+    out += check.problems.length === 0 ? `PASS  ${head}\n` : `FAIL  ${head}\n${check.problems.map((problem) => `      - ${problem}\n`).join('')}`;
+  }
+  const [one, two] = rows as [GatewaysRow, GatewaysRow];
+  const ratio = billedPerSecond(two.outcome) / billedPerSecond(one.outcome);
+  out += `\n2 gateway processes / 1: ${fixed(billedPerSecond(two.outcome), 0)} / ${fixed(billedPerSecond(one.outcome), 0)} CrawlBilled/s = ${fixed(ratio, 2)} (target >= ${TARGET_TWO_GATEWAYS_RATIO})${verdict(ratio, TARGET_TWO_GATEWAYS_RATIO)}\n`;
   return out;
 }
