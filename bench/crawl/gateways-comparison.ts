@@ -9,7 +9,7 @@
 import type { Database } from '../../infra/db/database.ts';
 import type { CpuTimeline } from '../support/cpu.ts';
 import type { Cleanups } from '../support/cleanups.ts';
-import { processCoresBetween, sampleProcess } from '../support/proc-cpu.ts';
+import { processCoresBetween, sampleProcess, type ProcSample } from '../support/proc-cpu.ts';
 import { escrowStreamId } from '../../commands/crawl/escrow.ts';
 import type { EventStore } from '../../ports/event-store.ts';
 import type { StreamCounters } from './counting-store.ts';
@@ -28,8 +28,8 @@ export type GatewaysRow = {
   outcome: PhaseOutcome;
   check: EscrowCheck;
   counters: StreamCounters;
-  /** Cores the gateway processes used over the load generator's run (its start-up and warm-up included). */
-  gatewayCores: number | undefined;
+  /** Cores the gateway processes used over the window, each (sampled every 100 ms). */
+  gatewayCores: (number | undefined)[];
   machineBusyCores: number | undefined;
 };
 
@@ -81,11 +81,17 @@ export async function compareGateways(context: GatewaysContext): Promise<Gateway
   const run = async (name: string, gateways: GatewayProcess[], warmupMarket: Market, measuredMarket: Market) => {
     const urls = gateways.map((gateway) => gateway.url);
     log(`${name}: warm-up ${warmup.seconds} s, then ${options.crawls} crawls, ${options.clients} clients over ${gateways.length} gateway process(es)…`);
-    const before = gateways.map((gateway) => sampleProcess(gateway.pid));
-    const outcomes = await runLoadGenerator(options.clients, [phase(`${name}-warmup`, urls, warmupMarket, warmup), phase(name, urls, measuredMarket, measured)]);
-    const after = gateways.map((gateway) => sampleProcess(gateway.pid));
-    const cores = before.map((sample, i) => processCoresBetween(sample, after[i]!));
-    return { outcome: outcomes[1]!, gatewayCores: cores.some((core) => core === undefined) ? undefined : cores.reduce((sum, core) => sum! + core!, 0) };
+    const samples: { epoch: number; each: ProcSample[] }[] = [];
+    const sampler = setInterval(() => samples.push({ epoch: performance.timeOrigin + performance.now(), each: gateways.map((gateway) => sampleProcess(gateway.pid)) }), 100);
+    try {
+      const outcomes = await runLoadGenerator(options.clients, [phase(`${name}-warmup`, urls, warmupMarket, warmup), phase(name, urls, measuredMarket, measured)]);
+      const outcome = outcomes[1]!;
+      const from = samples.find((sample) => sample.epoch >= outcome.startedAt);
+      const to = samples.findLast((sample) => sample.epoch <= outcome.windowEndAt);
+      return { outcome, gatewayCores: gateways.map((_, i) => (from && to && to !== from ? processCoresBetween(from.each[i]!, to.each[i]!) : undefined)) };
+    } finally {
+      clearInterval(sampler);
+    }
   };
 
   const first = await start();

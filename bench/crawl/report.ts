@@ -127,12 +127,12 @@ export function renderGateways(rows: GatewaysRow[]): string {
         .sort(([, a], [, b]) => b - a)
         .map(([answer, count]) => `${answer}: ${count}`)
         .join(', '),
-      `${fixed(gatewayCores, 2)}/${fixed(outcome.clientCores, 2)}/${fixed(machineBusyCores, 2)}`,
+      `${gatewayCores.map((cores) => fixed(cores, 2)).join('+')}/${fixed(outcome.clientCores, 2)}/${fixed(machineBusyCores, 2)}`,
     ]),
   );
   out +=
-    '  conflicts/bill: appends on the escrow that lost the race for its revision, per bill, summed over the processes. CPU gateways: the\n' +
-    '  processes over the whole load-generator run (warm-up included); machine: busy cores over the window.\n\n';
+    '  conflicts/bill: appends on the escrow that lost the race for its revision, per bill, summed over the processes. CPU: cores over the\n' +
+    '  window, of each gateway process (+), the load generator, and the whole machine (other work on it included).\n\n';
   for (const { check } of rows) {
     const head = `${check.label}: ${check.events} events, ${check.bills} bills for ${check.billedAmount}, final balance ${check.finalBalance}, ${check.storeTransactions} transactions`;
     out += check.problems.length === 0 ? `PASS  ${head}\n` : `FAIL  ${head}\n${check.problems.map((problem) => `      - ${problem}\n`).join('')}`;
