@@ -80,7 +80,7 @@ export async function runGatewayProcess(): Promise<void> {
   const postgresStore = createPostgresEventStore(db);
   const store = new CountingEventStore(postgresStore);
   const logger = pino({ level: 'warn' }, pino.destination(2));
-  const owners = new StreamOwners({ members: new PostgresGatewayMembers(db.pool), logger });
+  const owners = new StreamOwners({ members: new PostgresGatewayMembers(db.pool), memberSecret: Buffer.from(spec.digestKeyHex, 'hex'), logger });
   const app = await buildHttpApp({
     eventStore: store,
     idempotency: new PostgresIdempotencyStore(db.pool),

@@ -50,6 +50,8 @@ export type Platform = {
   eventStore: EventStore;
   /** The gateway's address, when it runs. */
   url?: string;
+  /** The gateway's member id in the membership (stream-owner-routing.ts), when it runs. */
+  memberId?: string;
   /** The anchoring contract, when a role needed the chain. */
   chain?: AnchorChain;
   /** Rejects as soon as a background role (relay, projection) fails for good. */
@@ -130,6 +132,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
     }
 
     let url: string | undefined;
+    let memberId: string | undefined;
     if (roles.gateway) {
       await migrate(db.knex, 'gateway', idempotencyMigrations);
       await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
@@ -151,7 +154,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       });
       stack.push({ name: 'projection-health', stop: () => projectionHealth.stop() });
       projectionHealth.observeOn(metrics.instruments);
-      const streamOwners = new StreamOwners({ members: new PostgresGatewayMembers(db.pool), logger: logger.child({ component: 'stream-owners' }) });
+      const streamOwners = new StreamOwners({ members: new PostgresGatewayMembers(db.pool), memberSecret: secrets.authSecret, logger: logger.child({ component: 'stream-owners' }) });
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs, claimTimeoutMs: config.idempotencyClaimTimeoutMs }),
@@ -179,9 +182,10 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       // Joins once it answers on both addresses; leaves first on stop, so the others stop forwarding here.
       await streamOwners.start(internalUrl);
       stack.push({ name: 'stream-owners', stop: () => streamOwners.stop() });
-      logger.info({ memberId: streamOwners.memberId, internalUrl }, 'gateway joined the membership');
+      memberId = streamOwners.memberId;
+      logger.info({ memberId, internalUrl }, 'gateway joined the membership');
     }
-    return { db, eventStore, failed, stop, ...(url ? { url } : {}), ...(chain ? { chain } : {}) };
+    return { db, eventStore, failed, stop, ...(url ? { url } : {}), ...(memberId ? { memberId } : {}), ...(chain ? { chain } : {}) };
   } catch (error) {
     await stop();
     throw error;

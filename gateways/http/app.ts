@@ -72,8 +72,8 @@ export type HttpAppDependencies = {
   /** What single contexts are configured with (the workplace pseudonym key); omitted: drawn for this app alone. */
   settings?: Partial<ContextSettings>;
   /**
-   * The gateways' membership, when several write the same hot streams: a route declaring `config.ownedStream`
-   * is forwarded to the stream's owner (stream-owner-routing.ts). Omitted: every request is handled here.
+   * The gateways' membership, when several write the same hot streams: a hot stream's commands (an escrow's) run
+   * on the gateway that owns the stream (stream-owner-routing.ts). Omitted: every command runs here.
    */
   streamOwners?: StreamOwners;
 };
@@ -169,6 +169,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     clock,
     consistencyTimeoutMs,
     ...(credentials ? { credentials } : {}),
+    ...(deps.streamOwners ? { streamRouter: deps.streamOwners } : {}),
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),
     // A key no one else knows, for gateways that are given none (tests, benches); pseudonyms then hold for this app only.

@@ -1,7 +1,8 @@
 // Two real gateways (buildHttpApp twice, each listening on its own port, each with its own event store and
 // escrow writers) on one PostgreSQL database, members of one membership: whichever gateway a client calls,
 // an escrow's commands run on the one gateway that owns it, so the two never race for its revision. Which
-// gateway ran a request is read from its answer's x-proofline-handled-by header.
+// gateway ran a command is read from its answer's x-proofline-handled-by header, and from the appends each
+// gateway's own event store made.
 import { createServer } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { WrongExpectedRevisionError, type EventStore } from '../../ports/event-s
 import { createHttpFixture, GENEROUS_RATE_LIMITS, TEST_AUTH, type Credential, type HttpFixture } from '../testing/http-fixture.ts';
 import { buildHttpApp, type HttpApp } from './app.ts';
 import { rendezvousOwner } from './rendezvous.ts';
-import { FORWARDED_HEADER, HANDLED_BY_HEADER, StreamOwners } from './stream-owner-routing.ts';
+import { COMMANDS_PATH, HANDLED_BY_HEADER, MEMBER_KEY_HEADER, StreamOwners } from './stream-owner-routing.ts';
 
 /** One gateway of the pair: its app, its membership view, and the appends its own event store made and lost. */
 type Gateway = { app: HttpApp; owners: StreamOwners; store: PostgresEventStore; appends: Map<string, number>; conflicts: { count: number } };
@@ -51,7 +52,7 @@ async function startGateway(): Promise<Gateway> {
   const appends = new Map<string, number>();
   const conflicts = { count: 0 };
   // A long beat interval: the tests refresh the views themselves, so that who is live is their choice.
-  const owners = new StreamOwners({ members, logger: pino({ level: 'silent' }), beatEveryMs: 60_000, liveForMs: 120_000 });
+  const owners = new StreamOwners({ members, memberSecret: TEST_AUTH.digestKey, logger: pino({ level: 'silent' }), beatEveryMs: 60_000, liveForMs: 120_000 });
   const app = await buildHttpApp({
     eventStore: counting(store, appends, conflicts),
     idempotency: new PostgresIdempotencyStore(fixture.db.pool),
@@ -160,23 +161,25 @@ describe('commands for one escrow, sent to two gateways', () => {
     expect(billedIds.sort()).toEqual(accepted.sort());
   });
 
-  it("pass the client's Idempotency-Key to the owner, and relay its replay", async () => {
+  it("keep the client's Idempotency-Key: a retry through either gateway is answered with the first answer", async () => {
     const { publisherId, platformId } = await market(10, 1000);
     const [owner, other] = ownerAndOther(platformId);
     const first = await bill(other, platformId, publisherId, `${platformId}-keyed`, { 'idempotency-key': 'bill-once' });
-    const again = await bill(other, platformId, publisherId, `${platformId}-keyed`, { 'idempotency-key': 'bill-once' });
     expect(first.statusCode).toBe(201);
-    expect(again.statusCode).toBe(201);
-    expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(again.json()).toEqual(first.json());
-    expect(again.headers[HANDLED_BY_HEADER]).toBe(owner.owners.memberId);
+    expect(first.headers[HANDLED_BY_HEADER]).toBe(owner.owners.memberId);
+    for (const gateway of [other, owner]) {
+      const again = await bill(gateway, platformId, publisherId, `${platformId}-keyed`, { 'idempotency-key': 'bill-once' });
+      expect(again.statusCode).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(first.json());
+    }
     expect((await recordedEscrow(platformId)).billedIds).toEqual([`${platformId}-keyed`]);
   });
 
-  it('relay the refusals of the owner (the credential is checked there too)', async () => {
+  it("answer the owner's refusals as their own, and refuse invalid requests before sending anything", async () => {
     const { publisherId, platformId } = await market(10, 1000);
     const [owner, other] = ownerAndOther(platformId);
-    // The publisher's key does not bill for the platform: both gateways verify it; the owner refuses the command.
+    // The publisher's key does not bill for the platform: the decider, on the owner, refuses the command.
     const refused = await other.app.inject({
       method: 'POST',
       url: '/v1/crawls',
@@ -192,15 +195,20 @@ describe('commands for one escrow, sent to two gateways', () => {
     expect(invalid.json().issues.map((issue: { path: string }) => issue.path)).toEqual(['crawlId']);
   });
 
-  it('handle a forwarded request where it lands, never forwarding it again', async () => {
-    const { publisherId, platformId } = await market(10, 1000);
-    const [, other] = ownerAndOther(platformId);
-    const answer = await bill(other, platformId, publisherId, `${platformId}-landed`, { [FORWARDED_HEADER]: 'some-member' });
-    expect(answer.statusCode).toBe(201);
-    expect(answer.headers[HANDLED_BY_HEADER]).toBe(other.owners.memberId);
+  it("take other members' commands only with the members' key, and answer each on its own", async () => {
+    const [a] = gateways as [Gateway, Gateway];
+    const calls = { calls: [{ kind: 'no.such-kind', payload: {} }] };
+    for (const memberKey of [undefined, 'not-the-key']) {
+      const refused = await a.app.inject({ method: 'POST', url: COMMANDS_PATH, payload: calls, headers: memberKey ? { [MEMBER_KEY_HEADER]: memberKey } : {} });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error).toBe('forbidden');
+    }
+    const answered = await a.app.inject({ method: 'POST', url: COMMANDS_PATH, payload: calls, headers: { [MEMBER_KEY_HEADER]: a.owners.memberKey } });
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json().results).toEqual([{ error: expect.objectContaining({ message: 'no handler serves no.such-kind here' }) }]);
   });
 
-  it('handle the request where it arrives when the owner cannot be reached, then leave the owner out', async () => {
+  it('run the command where it arrives when the owner cannot be reached, then leave the owner out', async () => {
     const [a] = gateways as [Gateway, Gateway];
     // A member whose address refuses connections (it crashed: its row has not aged out yet).
     const closedPort = await new Promise<number>((resolve) => {

@@ -1,5 +1,6 @@
 // StreamOwners' view of the membership, over an in-memory membership: who owns a stream, and when this member
 // stops trusting its view (never joined, stopped, beats failing for a member's lifetime, an owner unreachable).
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../infra/testing/process.ts';
@@ -34,7 +35,7 @@ const streamOwnedByOther = (owners: StreamOwners) => {
 describe("a gateway's view of who owns a stream", () => {
   it('owns every stream before it joins, while alone, and after it stops', async () => {
     const members = new MembersInMemory();
-    const owners = new StreamOwners({ members, logger: silent, beatEveryMs: 60_000 });
+    const owners = new StreamOwners({ members, memberSecret: randomBytes(32), logger: silent, beatEveryMs: 60_000 });
     const streamId = streamOwnedByOther(owners);
     expect(owners.ownerOf(streamId)).toBeUndefined();
     await owners.start('http://127.0.0.1:8');
@@ -53,7 +54,7 @@ describe("a gateway's view of who owns a stream", () => {
   it('owns every stream once its beats have failed for a member lifetime, and forwards again when they succeed', async () => {
     const members = new MembersInMemory();
     await members.beat(other);
-    const owners = new StreamOwners({ members, logger: silent, beatEveryMs: 20, liveForMs: 200 });
+    const owners = new StreamOwners({ members, memberSecret: randomBytes(32), logger: silent, beatEveryMs: 20, liveForMs: 200 });
     await owners.start('http://127.0.0.1:8');
     const streamId = streamOwnedByOther(owners);
     expect(owners.ownerOf(streamId)).toEqual(other);
@@ -68,7 +69,7 @@ describe("a gateway's view of who owns a stream", () => {
   it('leaves an unreachable owner out for a member lifetime, though the membership still lists it', async () => {
     const members = new MembersInMemory();
     await members.beat(other);
-    const owners = new StreamOwners({ members, logger: silent, beatEveryMs: 60_000, liveForMs: 300 });
+    const owners = new StreamOwners({ members, memberSecret: randomBytes(32), logger: silent, beatEveryMs: 60_000, liveForMs: 300 });
     await owners.start('http://127.0.0.1:8');
     const streamId = streamOwnedByOther(owners);
     owners.markUnreachable(other);

@@ -2,11 +2,10 @@
 // escrow, revenue, spend, the crawl ledger and settlement batches with payout proofs (queries, when the
 // gateway has a read side). Who may give each command is the deciders' rule (commands/crawl/authority.ts):
 // the route asks for a valid credential only. The queries are public: the market's ledger is its proof.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { crawlCommands } from '../../../commands/crawl/crawl-commands.ts';
-import { escrowStreamId } from '../../../commands/crawl/escrow.ts';
 import {
   billCrawlSchema,
   crawlIdSchema,
@@ -37,20 +36,10 @@ const dayTotals = z.object({ day: z.string(), crawls: micros, billed: micros, re
 const totals = z.object({ days: z.array(dayTotals), total: dayTotals.omit({ day: true }), asOfLsn: z.number().int() });
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 
-// The escrow a command moves money on, from the request before validation: its commands go to the one
-// gateway that writes it (stream-owner-routing.ts). Anything not a string is left to the schema to refuse.
-const escrowOfBody = (request: FastifyRequest) => {
-  const platformId = (request.body as { platformId?: unknown } | null | undefined)?.platformId;
-  return typeof platformId === 'string' ? escrowStreamId(platformId) : undefined;
-};
-const escrowOfPath = (request: FastifyRequest) => {
-  const platformId = (request.params as { id?: unknown }).id;
-  return typeof platformId === 'string' ? escrowStreamId(platformId) : undefined;
-};
-
-export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, { eventStore, idempotency, clock, readModels, consistencyTimeoutMs }) => {
+export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, { eventStore, idempotency, clock, readModels, consistencyTimeoutMs, streamRouter }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const commands = crawlCommands(eventStore, clock);
+  // With several gateways, an escrow's commands run on the one that owns it (its single writer): see stream-owner-routing.ts.
+  const commands = crawlCommands(eventStore, clock, streamRouter);
   const preHandler = idempotencyGuard(idempotency);
 
   app.post(
@@ -79,7 +68,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/platforms/:id/deposits',
     {
-      config: { access: access.signedIn("the platform's owner, a holder of role participant for it (a key scoped to it), or an admin"), ownedStream: escrowOfPath },
+      config: { access: access.signedIn("the platform's owner, a holder of role participant for it (a key scoped to it), or an admin") },
       preHandler,
       schema: {
         params: idParams,
@@ -93,7 +82,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls',
     {
-      config: { access: access.signedIn("the owner of the body's platformId, a holder of role participant for it (a key scoped to it), or an admin"), ownedStream: escrowOfBody },
+      config: { access: access.signedIn("the owner of the body's platformId, a holder of role participant for it (a key scoped to it), or an admin") },
       preHandler,
       schema: {
         body: billCrawlSchema,
@@ -106,7 +95,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls/:id/dispute',
     {
-      config: { access: access.signedIn("the owner of the body's platformId, a holder of role participant for it (a key scoped to it), or an admin"), ownedStream: escrowOfBody },
+      config: { access: access.signedIn("the owner of the body's platformId, a holder of role participant for it (a key scoped to it), or an admin") },
       preHandler,
       schema: { params: crawlParams, body: disputeCrawlSchema, response: { 200: z.object({ crawlId: z.string(), eventId: z.string(), lsn }), ...errorResponses } },
     },
@@ -116,10 +105,7 @@ export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fast
   app.post(
     '/v1/crawls/:id/refund',
     {
-      config: {
-        access: access.signedIn("the crawl's publisher's owner, a holder of role participant for it (a key scoped to it), or an admin; never the platform"),
-        ownedStream: escrowOfBody,
-      },
+      config: { access: access.signedIn("the crawl's publisher's owner, a holder of role participant for it (a key scoped to it), or an admin; never the platform") },
       preHandler,
       schema: {
         params: crawlParams,
