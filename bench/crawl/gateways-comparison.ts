@@ -1,9 +1,11 @@
-// --gateways 2: is one escrow as fast on two gateways as on one? Both cases run gateway processes of their own
-// (gateway-process.ts: the real gateway with its membership), so the comparison is process against processes:
-//   one gateway    one process; a warm-up on an escrow of its own, then the batched phase on a fresh escrow.
-//   two gateways   a second process joins; once each has seen the other beat, a warm-up spread over both, then
-//                  the batched phase on a fresh escrow with the clients spread over both (client c → gateway c mod 2).
-//                  The gateway that does not own the escrow forwards its half to the owner.
+// --gateways 2: is one escrow as fast on two gateways as on one? Two gateway processes of their own
+// (gateway-process.ts: the real gateway with its membership) run throughout; once each has seen the other beat and
+// a warm-up has gone through both, --gateway-rounds rounds each bill a fresh escrow, owned by the first process, in
+// two cases (their order alternating from round to round, as the machine's other load drifts):
+//   one gateway    every client calls the first process, which owns the escrow: nothing is routed (the second
+//                  process idles, beating once a second).
+//   two gateways   the clients are spread over both (client c → process c mod 2); the second sends the escrow's
+//                  commands to the first, which decides and appends them with its single writer.
 // Each escrow is verified as the batched one is (escrow-check.ts), the appends counted in the processes that made
 // them. The ratio of the two CrawlBilled/s is the figure: the target is >= 0.90.
 import type { Database } from '../../infra/db/database.ts';
@@ -17,6 +19,7 @@ import { verifyEscrow, type EscrowCheck } from './escrow-check.ts';
 import { startGatewayProcess, type GatewayProcess, type GatewayProcessSpec } from './gateway-process.ts';
 import { runLoadGenerator, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
 import { openMarket, type KeyOf, type Market } from './market.ts';
+import { rendezvousOwner } from '../../gateways/http/rendezvous.ts';
 import type { Options } from './options.ts';
 
 const WARMUP_DEPOSIT = 1_000_000_000_000;
@@ -51,13 +54,6 @@ export type GatewaysContext = {
 
 export async function compareGateways(context: GatewaysContext): Promise<GatewaysRow[]> {
   const { options, setupUrl, keyOf, runId, publisherIds, deposit, log } = context;
-  const market = (name: string, amount: number) => openMarket(setupUrl, keyOf, `ai-${runId}-${name}`, amount);
-  const markets = {
-    oneWarmup: await market('one-gw-warmup', WARMUP_DEPOSIT),
-    one: await market('one-gw', deposit),
-    twoWarmup: await market('two-gw-warmup', WARMUP_DEPOSIT),
-    two: await market('two-gw', deposit),
-  };
   const phase = (label: string, urls: string[], market: Market, limits: { total: number; seconds?: number }): PhaseSpec => ({
     label,
     url: urls[0]!,
@@ -69,7 +65,6 @@ export async function compareGateways(context: GatewaysContext): Promise<Gateway
     ...limits,
   });
   const measured = { total: options.crawls, ...(options.seconds === undefined ? {} : { seconds: options.seconds }) };
-  const warmup = { total: Number.MAX_SAFE_INTEGER, seconds: Math.max(1, options.warmupSeconds) };
 
   const started: GatewayProcess[] = [];
   const start = async () => {
@@ -78,27 +73,48 @@ export async function compareGateways(context: GatewaysContext): Promise<Gateway
     context.cleanups.push(`gateway process ${gateway.memberId}`, async () => void (await gateway.stop().catch(() => undefined)));
     return gateway;
   };
-  const run = async (name: string, gateways: GatewayProcess[], warmupMarket: Market, measuredMarket: Market) => {
+  const first = await start();
+  const second = await start();
+  await bothSeeEachOther(context.db, [first, second]);
+  /** A market whose escrow the first process owns: the one-gateway rounds then never forward. */
+  let markets = 0;
+  const ownedByFirst = async (name: string, amount: number): Promise<Market> => {
+    for (;;) {
+      const platformId = `ai-${runId}-${name}-${++markets}`;
+      if (rendezvousOwner(escrowStreamId(platformId), [first, second])?.memberId === first.memberId) return openMarket(setupUrl, keyOf, platformId, amount);
+    }
+  };
+
+  const run = async (name: string, gateways: GatewayProcess[], market: Market) => {
     const urls = gateways.map((gateway) => gateway.url);
-    log(`${name}: warm-up ${warmup.seconds} s, then ${options.crawls} crawls, ${options.clients} clients over ${gateways.length} gateway process(es)…`);
+    log(`${name}: ${options.crawls} crawls, ${options.clients} clients over ${gateways.length} gateway process(es)…`);
     const samples: { epoch: number; each: ProcSample[] }[] = [];
-    const sampler = setInterval(() => samples.push({ epoch: performance.timeOrigin + performance.now(), each: gateways.map((gateway) => sampleProcess(gateway.pid)) }), 100);
+    const sampler = setInterval(() => samples.push({ epoch: performance.timeOrigin + performance.now(), each: started.map((gateway) => sampleProcess(gateway.pid)) }), 100);
     try {
-      const outcomes = await runLoadGenerator(options.clients, [phase(`${name}-warmup`, urls, warmupMarket, warmup), phase(name, urls, measuredMarket, measured)]);
-      const outcome = outcomes[1]!;
-      const from = samples.find((sample) => sample.epoch >= outcome.startedAt);
-      const to = samples.findLast((sample) => sample.epoch <= outcome.windowEndAt);
-      return { outcome, gatewayCores: gateways.map((_, i) => (from && to && to !== from ? processCoresBetween(from.each[i]!, to.each[i]!) : undefined)) };
+      const [outcome] = await runLoadGenerator(options.clients, [phase(name, urls, market, measured)]);
+      const from = samples.find((sample) => sample.epoch >= outcome!.startedAt);
+      const to = samples.findLast((sample) => sample.epoch <= outcome!.windowEndAt);
+      return { outcome: outcome!, market, gatewayCores: started.map((_, i) => (from && to && to !== from ? processCoresBetween(from.each[i]!, to.each[i]!) : undefined)) };
     } finally {
       clearInterval(sampler);
     }
   };
 
-  const first = await start();
-  const one = await run('one-gateway', [first], markets.oneWarmup, markets.one);
-  const second = await start();
-  await bothSeeEachOther(context.db, [first, second]);
-  const two = await run('two-gateways', [first, second], markets.twoWarmup, markets.two);
+  // Warm-up (JIT, connections) of both paths, not reported.
+  const warmupMarket = await ownedByFirst('warmup', WARMUP_DEPOSIT);
+  log(`warm-up ${Math.max(1, options.warmupSeconds)} s over both gateway processes…`);
+  await runLoadGenerator(options.clients, [phase('gw-warmup', [first.url, second.url], warmupMarket, { total: Number.MAX_SAFE_INTEGER, seconds: Math.max(1, options.warmupSeconds) })]);
+
+  // Rounds alternate which case goes first, so that a machine getting busier or quieter does not favour one.
+  const runs: { name: string; processes: number; label: string; result: Awaited<ReturnType<typeof run>> }[] = [];
+  for (let round = 1; round <= options.gatewayRounds; round++) {
+    const cases = [
+      { name: `batched, 1 gateway process (round ${round})`, processes: 1, label: `one-gateway-${round}`, gateways: [first] },
+      { name: `batched, 2 gateway processes (round ${round})`, processes: 2, label: `two-gateways-${round}`, gateways: [first, second] },
+    ];
+    if (round % 2 === 0) cases.reverse();
+    for (const { name, processes, label, gateways } of cases) runs.push({ name, processes, label, result: await run(label, gateways, await ownedByFirst(label, deposit)) });
+  }
 
   // Each process's appends, summed per stream: the check compares them with the store's transactions.
   const counted = await Promise.all(started.map((gateway) => gateway.stop()));
@@ -112,16 +128,17 @@ export async function compareGateways(context: GatewaysContext): Promise<Gateway
     }
     return sum;
   };
-  const row = async (name: string, processes: number, label: string, target: Market, measuredRun: typeof one): Promise<GatewaysRow> => {
-    const counters = countersOf(target);
-    const check = await verifyEscrow(label, context.store, context.db, target, measuredRun.outcome, phase(label, [], target, measured), REFUSALS, {
+  const rows: GatewaysRow[] = [];
+  for (const { name, processes, label, result } of runs) {
+    const counters = countersOf(result.market);
+    const check = await verifyEscrow(label, context.store, context.db, result.market, result.outcome, phase(label, [], result.market, measured), REFUSALS, {
       derivedEventIds: true,
       handlerBillAppends: counters.billAppends,
     });
-    const cpu = context.cpuTimeline.between(measuredRun.outcome.startedAt, measuredRun.outcome.windowEndAt);
-    return { name, processes, outcome: measuredRun.outcome, check, counters, gatewayCores: measuredRun.gatewayCores, machineBusyCores: cpu?.machineBusyCores };
-  };
-  return [await row('batched, 1 gateway process', 1, 'one-gateway', markets.one, one), await row('batched, 2 gateway processes', 2, 'two-gateways', markets.two, two)];
+    const cpu = context.cpuTimeline.between(result.outcome.startedAt, result.outcome.windowEndAt);
+    rows.push({ name, processes, outcome: result.outcome, check, counters, gatewayCores: result.gatewayCores, machineBusyCores: cpu?.machineBusyCores });
+  }
+  return rows;
 }
 
 /** Polls the membership until each process has beaten since the last one joined (so each has read the other). */

@@ -4,7 +4,7 @@
 // read back from the store.
 //
 //   npm run bench:crawl -- [--clients 64] [--crawls 20000] [--seconds S] [--warmup 1] [--peer-seconds 10]
-//                          [--publishers 4] [--coverage 0.8] [--pool 20] [--peer-retries 10000] [--gateways 1|2]
+//                          [--publishers 4] [--coverage 0.8] [--pool 20] [--peer-retries 10000] [--gateways 1|2] [--gateway-rounds 3]
 //
 // Setup (through the gateway's own routes, not timed): publishers with prices 1000, 2500, 4000, … micro-units,
 // one platform per phase, and a deposit covering --coverage (80 %) of what the phase's crawls would cost. Each
@@ -24,8 +24,8 @@
 //             append with the revision read; on a conflict, reload and retry (up to --peer-retries times).
 //             Runs for --peer-seconds (0: skipped); requests in flight at the end are answered and verified
 //             but not counted in its rate.
-//   gateways  (--gateways 2) the batched phase again through gateway processes of their own, first one, then two
-//             sharing the load, each escrow's commands routed to the process that owns it (gateways-comparison.ts).
+//   gateways  (--gateways 2) the batched phase again through gateway processes of their own, alternately on one and on
+//             two sharing the load, an escrow's commands run by the process that owns it (gateways-comparison.ts).
 // CrawlBilled/s = 201 answers / (first request sent → last answer), or → the end of the phase's time limit.
 //
 // Verified from each escrow stream read back from the store (exit code 1 on any failure): the balance never

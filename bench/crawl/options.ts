@@ -17,6 +17,8 @@ export type Options = {
   peerRetries: number;
   /** 2: the batched phase again on one gateway process, then on two routing each escrow to its owner. */
   gateways: 1 | 2;
+  /** Rounds of the --gateways 2 comparison. */
+  gatewayRounds: number;
   serverUrl: string;
 };
 
@@ -34,6 +36,7 @@ export function parseOptions(argv: string[]): Options & { clientsSpec?: string; 
       pool: { type: 'string', default: '20' },
       'peer-retries': { type: 'string', default: '10000' },
       gateways: { type: 'string', default: '1' },
+      'gateway-rounds': { type: 'string', default: '3' },
       'clients-spec': { type: 'string' },
       'gateway-process': { type: 'boolean' },
     },
@@ -53,6 +56,7 @@ export function parseOptions(argv: string[]): Options & { clientsSpec?: string; 
     poolSize: positiveOption('pool', values.pool, true),
     peerRetries: positiveOption('peer-retries', values['peer-retries'], true),
     gateways: values.gateways === '2' ? 2 : 1,
+    gatewayRounds: positiveOption('gateway-rounds', values['gateway-rounds'], true),
     serverUrl: process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || DEFAULT_BENCH_SERVER,
     ...(values['clients-spec'] === undefined ? {} : { clientsSpec: values['clients-spec'] }),
     ...(values['gateway-process'] ? { gatewayProcess: true } : {}),
