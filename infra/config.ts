@@ -13,6 +13,8 @@ const optionalUrl = z
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
+  GATEWAY_INTERNAL_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  GATEWAY_INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   PROOFLINE_DATA_DIR: z.string().default('./.proofline'),
   DATABASE_URL: optionalUrl,
   EVENTSTORE_URL: optionalUrl,
@@ -73,6 +75,13 @@ const environmentSchema = z.object({
 export type Config = {
   port: number;
   host: string;
+  /**
+   * Where this gateway also listens on a port of its own (0: any free one) and tells the other gateways to
+   * reach it, so they can send it the commands of the hot streams it owns; reachable from them, never a
+   * shared, load-balanced address.
+   */
+  gatewayInternalHost: string;
+  gatewayInternalPort: number;
   dataDir: string;
   databaseUrl: string | undefined;
   eventStoreUrl: string | undefined;
@@ -158,6 +167,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     port: env.PORT,
     host: env.HOST,
+    gatewayInternalHost: env.GATEWAY_INTERNAL_HOST,
+    gatewayInternalPort: env.GATEWAY_INTERNAL_PORT,
     dataDir: path.resolve(env.PROOFLINE_DATA_DIR),
     databaseUrl: env.DATABASE_URL,
     eventStoreUrl: env.EVENTSTORE_URL,

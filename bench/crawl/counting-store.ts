@@ -30,6 +30,11 @@ export class CountingEventStore implements EventStore {
 
   constructor(private readonly inner: EventStore) {}
 
+  /** Every stream's counters, by stream id (a gateway process reports them to the bench as JSON). */
+  allCounters(): Record<string, StreamCounters> {
+    return Object.fromEntries(this.counters);
+  }
+
   countersOf(streamId: string): StreamCounters {
     let counters = this.counters.get(streamId);
     if (!counters) {

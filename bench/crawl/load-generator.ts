@@ -18,6 +18,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export type PhaseSpec = {
   label: string;
   url: string;
+  /** Gateways to spread the clients over (client c sends to urls[c mod n]); default [url]. */
+  urls?: string[];
   platformId: string;
   /** The platform's `Authorization` header (its key, scoped to it). */
   authorization: string;
@@ -84,7 +86,7 @@ export async function runLoadGeneratorProcess(clientsSpec: string): Promise<void
 }
 
 async function runPhase(phase: PhaseSpec, clients: number, agent: http.Agent): Promise<PhaseOutcome> {
-  const endpoint = new URL(`${phase.url}/v1/crawls`);
+  const endpoints = (phase.urls ?? [phase.url]).map((url) => new URL(`${url}/v1/crawls`));
   const answers: Record<string, number> = {};
   const billed: number[] = [];
   const refusedForEscrow: number[] = [];
@@ -97,7 +99,8 @@ async function runPhase(phase: PhaseSpec, clients: number, agent: http.Agent): P
   let cpuAtDeadline: NodeJS.CpuUsage | undefined;
   const cpuTimer = Number.isFinite(deadline) ? setTimeout(() => (cpuAtDeadline = process.cpuUsage(cpuStart)), deadline - startedAt) : undefined;
 
-  const client = async () => {
+  const client = async (_: unknown, clientIndex: number) => {
+    const endpoint = endpoints[clientIndex % endpoints.length]!;
     while (next < phase.total && performance.now() < deadline) {
       const index = next++;
       const publisherId = phase.publisherIds[index % phase.publisherIds.length]!;

@@ -4,7 +4,7 @@
 // read back from the store.
 //
 //   npm run bench:crawl -- [--clients 64] [--crawls 20000] [--seconds S] [--warmup 1] [--peer-seconds 10]
-//                          [--publishers 4] [--coverage 0.8] [--pool 20] [--peer-retries 10000]
+//                          [--publishers 4] [--coverage 0.8] [--pool 20] [--peer-retries 10000] [--gateways 1|2] [--gateway-rounds 3]
 //
 // Setup (through the gateway's own routes, not timed): publishers with prices 1000, 2500, 4000, … micro-units,
 // one platform per phase, and a deposit covering --coverage (80 %) of what the phase's crawls would cost. Each
@@ -24,6 +24,8 @@
 //             append with the revision read; on a conflict, reload and retry (up to --peer-retries times).
 //             Runs for --peer-seconds (0: skipped); requests in flight at the end are answered and verified
 //             but not counted in its rate.
+//   gateways  (--gateways 2) the batched phase again through gateway processes of their own, alternately on one and on
+//             two sharing the load, an escrow's commands run by the process that owns it (gateways-comparison.ts).
 // CrawlBilled/s = 201 answers / (first request sent → last answer), or → the end of the phase's time limit.
 //
 // Verified from each escrow stream read back from the store (exit code 1 on any failure): the balance never
@@ -39,16 +41,18 @@
 //
 // Files: main.ts (this: setup, phases, verification, report), options.ts, market.ts (setup through the gateway),
 // load-generator.ts (the HTTP clients' process), one-at-a-time-gateway.ts (the peer), counting-store.ts (the
-// store wrapper counting appends and reads), escrow-check.ts (verification), report.ts (what is printed).
+// store wrapper counting appends and reads), escrow-check.ts (verification), report.ts (what is printed),
+// gateway-process.ts and gateways-comparison.ts (--gateways 2).
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { escrowStreamId } from '../../commands/crawl/escrow.ts';
 import { accessCommands } from '../../commands/access/access-commands.ts';
-import { buildHttpApp, DEFAULT_RATE_LIMITS, type RateLimits } from '../../gateways/http/app.ts';
+import { buildHttpApp } from '../../gateways/http/app.ts';
 import { Credentials, issueApiKey } from '../../gateways/http/credentials.ts';
 import type { AuthSettings } from '../../gateways/http/routes/auth.ts';
 import { migrate, openDatabase } from '../../infra/db/database.ts';
+import { GATEWAY_MEMBERS_MIGRATION_GROUP, gatewayMemberMigrations } from '../../infra/db/postgres-gateway-members.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../infra/eventstore/postgres/postgres-event-store.ts';
@@ -57,22 +61,19 @@ import { BenchDatabases } from '../support/databases.ts';
 import { Cleanups } from '../support/cleanups.ts';
 import { CountingEventStore } from './counting-store.ts';
 import { verifyEscrow, type EscrowCheck } from './escrow-check.ts';
+import { BENCH_RATE_LIMITS, runGatewayProcess } from './gateway-process.ts';
+import { compareGateways, type GatewaysRow } from './gateways-comparison.ts';
 import { runLoadGenerator, runLoadGeneratorProcess, type PhaseOutcome, type PhaseSpec } from './load-generator.ts';
 import { costOf, openMarket, openPublishers, type KeyOf, type Market } from './market.ts';
 import { buildPeerApp } from './one-at-a-time-gateway.ts';
 import { parseOptions } from './options.ts';
-import { render, type Row } from './report.ts';
+import { render, renderGateways, type Row } from './report.ts';
 
 /** The warm-up escrow never runs dry. */
 const WARMUP_DEPOSIT = 1_000_000_000_000;
 /** Refusals the batched path may answer: the escrow ran dry. The peer may also give up after its retries. */
 const BATCHED_REFUSALS = ['409 insufficient_escrow'];
 const PEER_REFUSALS = ['409 insufficient_escrow', '409 concurrency_conflict'];
-/**
- * One platform's key bills every crawl of a phase: the per-key limit (DEFAULT_RATE_LIMITS, a deployment's
- * choice) is lifted so that a longer run measures billing, not the limit. The limiter still counts each request.
- */
-const BENCH_RATE_LIMITS: RateLimits = { ...DEFAULT_RATE_LIMITS, keyPerMinute: Number.MAX_SAFE_INTEGER };
 
 /** This run's cleanups: after a signal, the failure of a killed load generator is not reported. */
 let running: Cleanups | undefined;
@@ -81,6 +82,10 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.clientsSpec !== undefined) {
     await runLoadGeneratorProcess(options.clientsSpec);
+    return;
+  }
+  if (options.gatewayProcess) {
+    await runGatewayProcess();
     return;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -96,6 +101,7 @@ async function main(): Promise<void> {
     cleanups.push('pool', () => db.close());
     await migrate(db.knex, 'gateway', idempotencyMigrations);
     await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
+    await migrate(db.knex, GATEWAY_MEMBERS_MIGRATION_GROUP, gatewayMemberMigrations);
     await migrateEventStore(db);
     const postgresStore: PostgresEventStore = createPostgresEventStore(db);
     cleanups.push('event store', () => postgresStore.close());
@@ -164,6 +170,23 @@ async function main(): Promise<void> {
     const batchedOutcome = batchedOutcomes[batchedOutcomes.length - 1]!;
     const batchedConnections = connections.gateway;
     const peerOutcome = options.peerSeconds > 0 ? (await load(`${options.peerSeconds} s on the one-at-a-time handler`, [phases.peer]))[0]! : undefined;
+    const gatewayRows: GatewaysRow[] | undefined =
+      options.gateways === 2
+        ? await compareGateways({
+            options,
+            spec: { databaseUrl: database.url, poolSize: options.poolSize, digestKeyHex: Buffer.from(auth.digestKey).toString('hex'), authDomain: auth.domain },
+            setupUrl: gatewayUrl,
+            keyOf,
+            runId,
+            publisherIds,
+            deposit,
+            db,
+            store,
+            cpuTimeline,
+            cleanups,
+            log,
+          })
+        : undefined;
     cpuTimeline.stop();
 
     log('verifying the escrow streams…');
@@ -203,7 +226,8 @@ async function main(): Promise<void> {
       });
     }
     process.stdout.write(render(options, deposit, rows, checks));
-    if (checks.some((check) => check.problems.length > 0)) process.exitCode = 1;
+    if (gatewayRows) process.stdout.write(renderGateways(gatewayRows));
+    if ([...checks, ...(gatewayRows ?? []).map((row) => row.check)].some((check) => check.problems.length > 0)) process.exitCode = 1;
   } finally {
     await cleanups.run();
   }

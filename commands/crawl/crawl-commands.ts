@@ -5,8 +5,9 @@
 // participants read here.
 import type { EventStore } from '../../ports/event-store.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
+import type { StreamRouter } from '../../ports/stream-routing.ts';
 import { verifiedActor } from '../actor.ts';
-import { commandHandler, loadStream, type CommandContext, type LoadedStream, type SnapshotLogger, type UseCase } from '../command-core.ts';
+import { commandHandler, loadStream, type CommandContext, type CommandResult, type LoadedStream, type SnapshotLogger, type UseCase } from '../command-core.ts';
 import { streamWriters } from '../stream-writer.ts';
 import { DomainError } from '../decider.ts';
 import { deterministicUuid } from '../event-ids.ts';
@@ -31,10 +32,21 @@ export type CrawlCommandOptions = {
    * snapshotted every `everyEvents` (default 1000) events. Without it, escrows are folded from the start.
    */
   snapshots?: { store: SnapshotStore; logger: SnapshotLogger; everyEvents?: number };
+  /**
+   * With several gateways, an escrow's commands run in the process that owns the escrow: this one checks the
+   * request and reads the participants, the owner decides and appends with its single writer.
+   */
+  router?: StreamRouter;
 };
+
+type EscrowOutcome = Omit<CommandResult<EscrowState, EscrowEvent>, 'state'>;
+
+/** What an escrow's owner is sent by the process that took the command (the router's `kind`). */
+const ESCROW_COMMAND = 'crawl.escrow';
 
 /** The caller of a crawl command; refused (403) without a verified one. */
 export function crawlCommands(eventStore: EventStore, clock: () => number = Date.now, options: CrawlCommandOptions = {}) {
+  const { router } = options;
   // Bills read the platform's and the publisher's tiny streams; concurrent bills share one read of each.
   const participantReads = new SharedReads<LoadedStream<ParticipantState>>();
   const participant = async (participantId: string) =>
@@ -60,6 +72,18 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
   };
   const escrows = streamWriters(eventStore, onEscrow, options.snapshots ? { snapshots: { ...options.snapshots, codec: escrowStateCodec } } : {});
 
+  // The escrow's state stays with its writer (a map of every crawl billed): callers need its events and LSN only.
+  const escrowCommand = (command: EscrowCommand, context: CommandContext): Promise<EscrowOutcome> =>
+    router
+      ? router.run(escrowStreamId(command.data.platformId), ESCROW_COMMAND, { command, context }, () => escrows.handle(command, context))
+      : escrows.handle(command, context);
+  // The actor in the context was verified by the process that took the request: a member of the same installation.
+  router?.serve(ESCROW_COMMAND, async (payload) => {
+    const { command, context } = payload as { command: EscrowCommand; context: CommandContext };
+    const { state: _, ...outcome } = await escrows.handle(command, context);
+    return outcome satisfies EscrowOutcome;
+  });
+
   return {
     async registerParticipant(input: RegisterParticipantInput, context: CommandContext) {
       const by = verifiedActor(context.actor, 'registering a participant');
@@ -76,7 +100,7 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
     async deposit(platformId: string, input: DepositInput, context: CommandContext) {
       const by = verifiedActor(context.actor, 'a deposit');
       const platform = await participant(platformId);
-      const result = await escrows.handle({ type: 'DepositEscrow', data: { platformId, amount: input.amount, now: clock(), platform, by } }, context);
+      const result = await escrowCommand({ type: 'DepositEscrow', data: { platformId, amount: input.amount, now: clock(), platform, by } }, context);
       // From the event, as for bills and refunds: a retry answered with the recorded deposit gets its balance.
       const deposited = result.events[0]!;
       if (deposited.type !== 'EscrowDeposited') throw new Error(`DepositEscrow decided ${deposited.type}`);
@@ -86,7 +110,7 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
     async billCrawl(input: BillCrawlInput, context: CommandContext) {
       const by = verifiedActor(context.actor, 'billing a crawl');
       const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
-      const result = await escrows.handle({ type: 'BillCrawl', data: { ...input, now: clock(), platform, publisher, by } }, context);
+      const result = await escrowCommand({ type: 'BillCrawl', data: { ...input, now: clock(), platform, publisher, by } }, context);
       const billed = result.events[0]!;
       if (billed.type !== 'CrawlBilled') throw new Error(`BillCrawl decided ${billed.type}`);
       return { crawlId: input.crawlId, amount: billed.data.amount, balance: billed.data.balanceAfter, eventId: result.eventIds[0]!, lsn: result.lastLsn };
@@ -95,7 +119,7 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
     async disputeCrawl(crawlId: string, input: DisputeCrawlInput, context: CommandContext) {
       const by = verifiedActor(context.actor, 'a dispute');
       const platform = await participant(input.platformId);
-      const result = await escrows.handle({ type: 'DisputeCrawl', data: { crawlId, ...input, now: clock(), platform, by } }, context);
+      const result = await escrowCommand({ type: 'DisputeCrawl', data: { crawlId, ...input, now: clock(), platform, by } }, context);
       return { crawlId, eventId: result.eventIds[0]!, lsn: result.lastLsn };
     },
 
@@ -103,7 +127,7 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
       const by = verifiedActor(context.actor, 'a refund');
       // The platform too: its owner is told why a refund is not the platform's to grant.
       const [platform, publisher] = await Promise.all([participant(input.platformId), participant(input.publisherId)]);
-      const result = await escrows.handle({ type: 'RefundCrawl', data: { crawlId, ...input, now: clock(), platform, publisher, by } }, context);
+      const result = await escrowCommand({ type: 'RefundCrawl', data: { crawlId, ...input, now: clock(), platform, publisher, by } }, context);
       const refunded = result.events[0]!;
       if (refunded.type !== 'CrawlRefunded') throw new Error(`RefundCrawl decided ${refunded.type}`);
       return { crawlId, amount: refunded.data.amount, balance: refunded.data.balanceAfter, eventId: result.eventIds[0]!, lsn: result.lastLsn };

@@ -1,15 +1,19 @@
 // Wires the platform's roles from its configuration: the stores first, then the chain when a role needs
 // it, then the HTTP gateway, the relay, projection workers, the contexts' processes and the anchorer asked
 // for. Stops everything in reverse order.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { buildHttpApp } from '../http/app.ts';
+import { buildHttpApp, type HttpApp } from '../http/app.ts';
+import { StreamOwners } from '../http/stream-owner-routing.ts';
 import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
 import { platformSecrets, type Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
 import { PostgresSnapshotStore, SNAPSHOT_MIGRATION_GROUP, snapshotMigrations } from '../../infra/db/postgres-snapshot-store.ts';
+import { GATEWAY_MEMBERS_MIGRATION_GROUP, gatewayMemberMigrations, PostgresGatewayMembers } from '../../infra/db/postgres-gateway-members.ts';
 import { soleHolderOn } from '../../infra/db/sole-holder.ts';
 import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { startEmbeddedPostgres } from '../../infra/local/embedded-postgres.ts';
@@ -48,6 +52,8 @@ export type Platform = {
   eventStore: EventStore;
   /** The gateway's address, when it runs. */
   url?: string;
+  /** The gateway's member id in the membership (stream-owner-routing.ts), when it runs. */
+  memberId?: string;
   /** The anchoring contract, when a role needed the chain. */
   chain?: AnchorChain;
   /** Rejects as soon as a background role (relay, projection) fails for good. */
@@ -131,10 +137,12 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
     }
 
     let url: string | undefined;
+    let memberId: string | undefined;
     if (roles.gateway) {
       await migrate(db.knex, 'gateway', idempotencyMigrations);
       await migrate(db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
       await migrate(db.knex, SNAPSHOT_MIGRATION_GROUP, snapshotMigrations);
+      await migrate(db.knex, GATEWAY_MEMBERS_MIGRATION_GROUP, gatewayMemberMigrations);
       const secrets = platformSecrets(config);
       for (const file of secrets.drawn) logger.info({ file }, 'a secret was drawn for this data directory and kept here');
       const apiKeys = new PostgresApiKeyStore(db.pool);
@@ -153,6 +161,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       });
       stack.push({ name: 'projection-health', stop: () => projectionHealth.stop() });
       projectionHealth.observeOn(metrics.instruments);
+      const streamOwners = new StreamOwners({ members: new PostgresGatewayMembers(db.pool), memberSecret: secrets.authSecret, logger: logger.child({ component: 'stream-owners' }) });
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs, claimTimeoutMs: config.idempotencyClaimTimeoutMs }),
@@ -170,15 +179,51 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         metrics,
         logger,
         requestLogSample: config.requestLogSample,
+        streamOwners,
       });
-      stack.push({ name: 'http', stop: () => app.close() });
+      let internal: InternalListener | undefined;
+      // The app first: while it closes it refuses what still arrives on its own address as `not_ready`, which a
+      // forwarding gateway then handles itself.
+      stack.push({ name: 'http', stop: async () => (await app.close(), await internal?.close()) });
       url = await app.listen({ port: config.port, host: config.host });
+      internal = await listenInternally(app, config);
+      const internalUrl = internal.url;
+      // Joins once it answers on both addresses; leaves first on stop, so the others stop forwarding here.
+      await streamOwners.start(internalUrl);
+      stack.push({ name: 'stream-owners', stop: () => streamOwners.stop() });
+      memberId = streamOwners.memberId;
+      logger.info({ memberId, internalUrl }, 'gateway joined the membership');
     }
-    return { db, eventStore, failed, stop, ...(url ? { url } : {}), ...(chain ? { chain } : {}) };
+    return { db, eventStore, failed, stop, ...(url ? { url } : {}), ...(memberId ? { memberId } : {}), ...(chain ? { chain } : {}) };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+type InternalListener = { url: string; close(): Promise<void> };
+
+/**
+ * The gateway's own address (GATEWAY_INTERNAL_HOST:GATEWAY_INTERNAL_PORT), served by the same app: cluster
+ * workers share PORT, so the address another gateway forwards a stream's commands to must be this worker's alone.
+ */
+async function listenInternally(app: HttpApp, config: Config): Promise<InternalListener> {
+  const server = http.createServer(app.routing);
+  server.keepAliveTimeout = app.server.keepAliveTimeout;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.gatewayInternalPort, config.gatewayInternalHost, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.gatewayInternalHost.includes(':') ? `[${config.gatewayInternalHost}]` : config.gatewayInternalHost;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
 }
 
 /**

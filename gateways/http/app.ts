@@ -32,6 +32,7 @@ import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { SampledRequestLog } from './request-log.ts';
 import { registerRequestMetrics } from './request-metrics.ts';
+import { registerStreamOwnerRouting, type StreamOwners } from './stream-owner-routing.ts';
 import { requestIdOf } from './request-context.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import type { ContextRoutesOptions, ContextSettings } from './routes/context-routes.ts';
@@ -76,6 +77,11 @@ export type HttpAppDependencies = {
   metrics?: Metrics;
   /** What single contexts are configured with (the workplace pseudonym key); omitted: drawn for this app alone. */
   settings?: Partial<ContextSettings>;
+  /**
+   * The gateways' membership, when several write the same hot streams: a hot stream's commands (an escrow's) run
+   * on the gateway that owns the stream (stream-owner-routing.ts). Omitted: every command runs here.
+   */
+  streamOwners?: StreamOwners;
 };
 
 /** Requests per minute, counted per signed-in subject, per API key, or per client address for anonymous callers. */
@@ -145,6 +151,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   });
 
   registerIdempotencyRecorder(app, deps.idempotency);
+  if (deps.streamOwners) registerStreamOwnerRouting(app, deps.streamOwners);
   const metrics = deps.metrics ?? ownMetrics(app);
   registerRequestMetrics(app, metrics.instruments);
   await app.register(healthRoutes, {
@@ -169,6 +176,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     clock,
     consistencyTimeoutMs,
     ...(credentials ? { credentials } : {}),
+    ...(deps.streamOwners ? { streamRouter: deps.streamOwners } : {}),
     ...(deps.readModels ? { readModels: deps.readModels } : {}),
     ...(deps.snapshots ? { snapshots: deps.snapshots } : {}),
     ...(deps.audit ? { audit: deps.audit } : {}),

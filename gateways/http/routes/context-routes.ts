@@ -5,6 +5,7 @@ import type { IdempotencyStore } from '../../../ports/idempotency-store.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
 import type { SnapshotStore } from '../../../ports/snapshot-store.ts';
 import type { AuditReader } from '../../../ports/read-models/anchoring.ts';
+import type { StreamRouter } from '../../../ports/stream-routing.ts';
 import type { Credentials } from '../credentials.ts';
 
 /** Configuration a single context reads; each field is named after its context. */
@@ -27,4 +28,6 @@ export type ContextRoutesOptions = {
   settings: ContextSettings;
   /** The gateway's credentials (absent: no sign-in configured, every non-public route answers 401). */
   credentials?: Credentials;
+  /** Where hot streams' commands run when several gateways take them (absent: here). */
+  streamRouter?: StreamRouter;
 };

@@ -36,9 +36,13 @@ const dayTotals = z.object({ day: z.string(), crawls: micros, billed: micros, re
 const totals = z.object({ days: z.array(dayTotals), total: dayTotals.omit({ day: true }), asOfLsn: z.number().int() });
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 
-export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, { eventStore, idempotency, clock, readModels, snapshots, consistencyTimeoutMs }) => {
+export const crawlRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fastify, { eventStore, idempotency, clock, readModels, snapshots, consistencyTimeoutMs, streamRouter }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const commands = crawlCommands(eventStore, clock, snapshots ? { snapshots: { store: snapshots, logger: fastify.log } } : {});
+  // With several gateways, an escrow's commands run on the one that owns it (its single writer): see stream-owner-routing.ts.
+  const commands = crawlCommands(eventStore, clock, {
+    ...(snapshots ? { snapshots: { store: snapshots, logger: fastify.log } } : {}),
+    ...(streamRouter ? { router: streamRouter } : {}),
+  });
   const preHandler = idempotencyGuard(idempotency);
 
   app.post(
