@@ -26,7 +26,8 @@ import { deterministicUuid } from './event-ids.ts';
  * What every command carries besides its data: where it came from, its Idempotency-Key, and who gave it
  * (verified by the gateway; a use case that checks authority refuses a command without one).
  */
-export type CommandContext = { metadata: EventMetadata; idempotencyKey?: string; actor?: Actor };
+/** `ranBy`: told which gateway ran the command when it was routed to its stream's owner (never recorded). */
+export type CommandContext = { metadata: EventMetadata; idempotencyKey?: string; actor?: Actor; ranBy?: (memberId: string) => void };
 
 /** A use case, configured once: which decider, on which stream, with which event ids and retries. */
 export type UseCase<State, C extends Command, E extends ProoflineEvent> = {

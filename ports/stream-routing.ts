@@ -7,9 +7,10 @@ export interface StreamRouter {
   /**
    * Runs `local` here when this process writes `streamId` (or cannot reach the one that does); otherwise has
    * the owner run the handler served under `kind` with `payload` there, and answers (or throws) what it did.
-   * `payload` and the answer travel as JSON; an error keeps its name, message and own fields.
+   * `payload` and the answer travel as JSON; an error keeps its name, message and own fields. `ranBy` is told
+   * the member id of the process that ran it (the gateway names it in its answer).
    */
-  run<T>(streamId: string, kind: string, payload: unknown, local: () => Promise<T>): Promise<T>;
+  run<T>(streamId: string, kind: string, payload: unknown, local: () => Promise<T>, ranBy?: (memberId: string) => void): Promise<T>;
   /** What this process runs when another one sends it a command of `kind`: always here, never routed again. */
   serve(kind: string, handler: (payload: unknown) => Promise<unknown>): void;
 }

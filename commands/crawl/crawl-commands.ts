@@ -75,7 +75,7 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
   // The escrow's state stays with its writer (a map of every crawl billed): callers need its events and LSN only.
   const escrowCommand = (command: EscrowCommand, context: CommandContext): Promise<EscrowOutcome> =>
     router
-      ? router.run(escrowStreamId(command.data.platformId), ESCROW_COMMAND, { command, context }, () => escrows.handle(command, context))
+      ? router.run(escrowStreamId(command.data.platformId), ESCROW_COMMAND, { command, context }, () => escrows.handle(command, context), context.ranBy)
       : escrows.handle(command, context);
   // The actor in the context was verified by the process that took the request: a member of the same installation.
   router?.serve(ESCROW_COMMAND, async (payload) => {

@@ -49,6 +49,13 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The member id of the gateway that ran this request's routed command (stream-owner-routing.ts). */
+    commandRanBy?: string;
+  }
+}
+
 export function commandContext(request: FastifyRequest): CommandContext {
   const metadata: EventMetadata = {
     correlationId: validClientId(header(request, 'x-correlation-id')) ?? request.id,
@@ -67,5 +74,10 @@ export function commandContext(request: FastifyRequest): CommandContext {
     if (tracestate) metadata.tracestate = tracestate;
   }
   // The key the command core sees: derived from the client's scope and key (never the raw header).
-  return { metadata, ...(request.idempotency ? { idempotencyKey: request.idempotency.commandKey } : {}), ...(actor ? { actor } : {}) };
+  return {
+    metadata,
+    ...(request.idempotency ? { idempotencyKey: request.idempotency.commandKey } : {}),
+    ...(actor ? { actor } : {}),
+    ranBy: (memberId) => void (request.commandRanBy = memberId),
+  };
 }

@@ -25,7 +25,6 @@
 //
 // An answer whose command ran on another gateway names it in HANDLED_BY_HEADER (its member id); one that ran here
 // names this gateway, once a routed use case was involved.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
@@ -93,14 +92,13 @@ export class StreamOwners implements StreamRouter {
     this.memberKey = createHmac('sha256', options.memberSecret).update('proofline gateway member').digest('base64url');
   }
 
-  async run<T>(streamId: string, kind: string, payload: unknown, local: () => Promise<T>): Promise<T> {
-    const slot = handledBy.getStore();
-    if (slot) slot.routed = true;
+  async run<T>(streamId: string, kind: string, payload: unknown, local: () => Promise<T>, ranBy?: (memberId: string) => void): Promise<T> {
+    const here = () => (ranBy?.(this.memberId), local());
     const owner = this.ownerOf(streamId);
-    if (!owner) return local();
+    if (!owner) return here();
     const answer = await new Promise<CallAnswer>((resolve) => this.enqueue(owner, { kind, payload, resolve }));
     if ('ran' in answer) {
-      if (slot) slot.memberId = owner.memberId;
+      ranBy?.(owner.memberId);
       if ('error' in answer.ran) throw errorFrom(answer.ran.error);
       return answer.ran.value as T;
     }
@@ -112,7 +110,7 @@ export class StreamOwners implements StreamRouter {
     // Nothing reached the owner: run it here (the expected revision keeps the stream consistent) and ask again who is live.
     this.options.logger.warn({ err: answer.failed, owner: owner.memberId, ownerUrl: owner.url, streamId }, 'stream owner unreachable: handled here');
     this.markUnreachable(owner);
-    return local();
+    return here();
   }
 
   serve(kind: string, handler: (payload: unknown) => Promise<unknown>): void {
@@ -246,18 +244,12 @@ export class StreamOwners implements StreamRouter {
  * its routed command.
  */
 export function registerStreamOwnerRouting(app: FastifyInstance, owners: StreamOwners): void {
-  app.decorateRequest('streamOwnerSlot', undefined);
-  // Callback style: the handler runs inside `run`, so the router finds this request's slot in its async context.
-  app.addHook('preHandler', (request, _reply, done) => {
-    const slot: HandledBySlot = {};
-    request.streamOwnerSlot = slot;
-    handledBy.run(slot, done);
-  });
-  app.addHook('onSend', async (request, reply, payload) => {
-    const slot = request.streamOwnerSlot;
-    if (slot?.memberId !== undefined) reply.header(HANDLED_BY_HEADER, slot.memberId);
-    else if (slot?.routed) reply.header(HANDLED_BY_HEADER, owners.memberId);
-    return payload;
+  // The command context tells the request who ran its routed command (commandContext's `ranBy`): no async
+  // context is needed, whose promise hooks every request of the process would pay for.
+  app.decorateRequest('commandRanBy', undefined);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.commandRanBy !== undefined) reply.header(HANDLED_BY_HEADER, request.commandRanBy);
+    done(null, payload);
   });
 
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -284,14 +276,6 @@ export function registerStreamOwnerRouting(app: FastifyInstance, owners: StreamO
   );
 }
 
-type HandledBySlot = { memberId?: string; routed?: boolean };
-const handledBy = new AsyncLocalStorage<HandledBySlot>();
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    streamOwnerSlot?: HandledBySlot;
-  }
-}
 
 type CallResult = { value: unknown } | { error: Record<string, unknown> };
 type CallAnswer = { ran: CallResult } | { failed: unknown };

@@ -48,7 +48,9 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
     ...(processor ? {} : { sampler: new AlwaysOffSampler() }),
   });
   const register = options.register ?? true;
-  if (register) provider.register({ propagator: new W3CTraceContextPropagator() });
+  // The AsyncLocalStorage context manager hooks every promise the process creates; without an export it would
+  // carry spans no one records. Commands and projections pass their trace context explicitly (metadata).
+  if (register) provider.register({ propagator: new W3CTraceContextPropagator(), ...(processor ? {} : { contextManager: null }) });
   return {
     provider,
     exportsTo,
