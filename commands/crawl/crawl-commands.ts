@@ -65,6 +65,11 @@ export function crawlCommands(eventStore: EventStore, clock: () => number = Date
     decider: escrowDecider,
     streamId: (command) => escrowStreamId(command.data.platformId),
     eventId: (command, index) => (command.type === 'BillCrawl' && index === 0 ? crawlBilledEventId(command.data.crawlId) : undefined),
+    // One writer per escrow across gateways is the rule, but while their views of the membership differ (a
+    // gateway joining, leaving, or back after the database was down: up to a beat or two) two may write it.
+    // Their batches then conflict; enough retries (the backoff caps at 200 ms) to outlast such a window
+    // rather than answer the clients 409.
+    conflictRetries: 30,
     duplicateError: (command, error) =>
       command.type === 'BillCrawl'
         ? new DomainError('crawl_already_billed', `crawl ${command.data.crawlId} is already billed (${error.existingStreamId})`, { crawlId: command.data.crawlId })
