@@ -145,6 +145,9 @@ describe('GET /metrics where the relay and the anchorer have not been', () => {
     expect(valueOf(withTables, 'proofline_anchor_anchored_lsn')).toBe(1);
     expect(valueOf(withTables, 'proofline_anchor_batches', { status: 'anchored' })).toBe(1);
     expect(valueOf(withTables, 'proofline_anchor_batches', { status: 'stored' })).toBe(0);
+    // Marked anchored by the insert just now (the database's clock is this machine's).
+    const anchoredAt = valueOf(withTables, 'proofline_anchor_last_anchored_timestamp_seconds')!;
+    expect(Math.abs(anchoredAt - Date.now() / 1000)).toBeLessThan(60);
 
     // The relay's table cannot be read: its metric is left out (not repeated from the last scrape), the rest is there.
     await bare.db.pool.query('alter table relay_checkpoint rename column lsn to lsn_elsewhere');

@@ -3,9 +3,10 @@
 import type { Bytes32 } from '../../events-schema/leaf.ts';
 import type { AnchoredBatch, CommitReceipt } from '../../ports/anchor-chain.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import { leavesTable, toSummary as toBatch, type BatchRow, type BatchSummary } from './queries.ts';
+import { leavesTable, toDetail as toBatch, type BatchDetail, type BatchRow } from './queries.ts';
 
-export type StoredBatch = BatchSummary;
+/** A batch row whole, with when it was closed (createdAt) and marked on chain (anchoredAt). */
+export type StoredBatch = BatchDetail;
 
 export async function lastBatch(db: SqlDatabase): Promise<StoredBatch | null> {
   const { rows } = await db.query<BatchRow>('select * from anchor_batches order by batch_id desc limit 1');

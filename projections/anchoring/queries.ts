@@ -132,7 +132,7 @@ export function toSummary(row: BatchRow): BatchSummary {
   };
 }
 
-function toDetail(row: BatchRow): BatchDetail {
+export function toDetail(row: BatchRow): BatchDetail {
   return {
     ...toSummary(row),
     blockNumber: row.block_number === null ? null : Number(row.block_number),
