@@ -57,12 +57,19 @@ describe('proofline <command>', () => {
     expect(USAGE).toContain(`projections: ${projections.map((p) => p.name).join(', ')}`);
   });
 
-  it('lists the operator commands (keys, login) in the help, as platform commands that run no role', () => {
-    for (const line of ['keys create --role <role> [--scope <id>] [--subject <name>]', 'keys list [--json]', 'keys revoke <keyId>', 'login --dev-wallet [--as <name>] [--url http://HOST:PORT]']) {
+  it('lists the operator commands (keys, status, login) in the help, as platform commands that run no role', () => {
+    for (const line of [
+      'keys create --role <role> [--scope <id>] [--subject <name>]',
+      'keys list [--json]',
+      'keys revoke <keyId>',
+      'status [--json]',
+      'login --dev-wallet [--as <name>] [--url http://HOST:PORT]',
+    ]) {
       expect(USAGE).toContain(`\n  ${line}`);
     }
-    expect(platformCommands).toEqual(expect.arrayContaining(['keys', 'login']));
+    expect(platformCommands).toEqual(expect.arrayContaining(['keys', 'status', 'login']));
     expect(rolesFor('keys', ['list'], false)).toBeUndefined();
+    expect(rolesFor('status', [], false)).toBeUndefined();
   });
 
   it('knows no other command', () => {

@@ -10,6 +10,7 @@ import { auditCommand } from './audit.ts';
 import { gatewayWorkers, rolesFor, USAGE } from './commands.ts';
 import { keysCommand } from './keys.ts';
 import { runLogin } from './login.ts';
+import { statusCommand } from './status.ts';
 import { startLocalServices, startPlatform, type Roles } from './platform.ts';
 import { clusterWorkerMetrics, gatewayWorkerLabel, reportReady, supervisedRole, untilShutdownAsked } from './supervised.ts';
 import { startSupervisor } from './supervisor.ts';
@@ -24,8 +25,9 @@ async function main(argv: string[]): Promise<number> {
   // Before the configuration is read: it refuses NODE_ENV=production itself, with its own reason.
   if (command === 'login') return runLogin(args, { ...output, env: process.env, fetch, now: () => new Date() });
   const config = loadConfig();
-  // The embedded default too: the data directory's database (the running platform's, or one started for it).
+  // These two take the embedded default too: the data directory's database (the running platform's, or one started for it).
   if (command === 'keys') return keysCommand(args, config, output);
+  if (command === 'status') return statusCommand(args, config, projections, output);
   const logger = pino({ level: config.logLevel, base: { service: 'proofline', role: supervisedRole() ?? command, ...(supervisedRole() === 'gateway' ? { worker: gatewayWorkerLabel() } : {}) } });
   if (command !== 'start' && !config.databaseUrl && !supervisedRole()) {
     throw new ConfigError(`proofline ${command} needs DATABASE_URL (use \`proofline start\` for the embedded default)`);
