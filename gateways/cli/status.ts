@@ -57,7 +57,7 @@ export function statusTable(status: PlatformStatus, now: Date): string {
 }
 
 /** Rows as columns two spaces apart, each as wide as its widest cell; `rightAligned`: the columns of numbers. */
-export function alignedRows(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
+function alignedRows(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => [...row[column]!].length)));
   const line = (row: readonly string[]) =>
     row
