@@ -16,6 +16,7 @@ import { boundedContexts } from '../contexts/index.ts';
 import { errorRegistry, isRegisteredCode, type ErrorCode } from './error-registry.ts';
 import { HttpError, type ErrorBody } from './errors.ts';
 import { registerIdempotencyRecorder } from './idempotency.ts';
+import { openApiRoutes, registerOpenApiDocument } from './openapi.ts';
 import type { ParkingAdmin, ProjectionHealth, ReadModels } from '../../ports/read-models.ts';
 import type { AuditReader } from '../../ports/read-models/anchoring.ts';
 import { InvalidCursorError } from '../../projections/cursor.ts';
@@ -139,6 +140,8 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     reply.header('connection', 'close');
     throw new HttpError('not_ready', 'the gateway is shutting down; retry on another instance');
   });
+  // Before the access control and every route: it collects the routes as they are registered.
+  await registerOpenApiDocument(app);
   const routePolicies = registerAccessControl(app, credentials);
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   await app.register(rateLimit, {
@@ -160,6 +163,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
     ...(deps.projectionHealth ? { projectionHealth: deps.projectionHealth } : {}),
   });
   await app.register(metricsRoutes, { metrics });
+  await app.register(openApiRoutes);
   await app.register(logRoutes, { eventStore: deps.eventStore });
   if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
   const consistencyTimeoutMs = deps.consistencyTimeoutMs ?? 5000;
