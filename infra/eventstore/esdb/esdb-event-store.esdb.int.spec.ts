@@ -1,6 +1,8 @@
 // The event store contract against a real EventStoreDB / KurrentDB. vitest.config.ts includes this file
 // only when EVENTSTORE_URL is set:
 //   docker compose up -d eventstore && EVENTSTORE_URL=esdb://localhost:2113?tls=false npx vitest run --project int esdb
+// (with AUTH_SECRET, WORKPLACE_PSEUDONYM_KEY and CHAIN_PRIVATE_KEY exported: Compose requires them for the
+// whole file, README.md "Run it in containers").
 //
 // One server serves every test and cannot be wiped in between, so each fixture gets its own stream
 // prefix (logFilter): its store numbers only its own streams, which makes its log start empty at LSN 1.
