@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/embedded-postgres.ts';
+import { processAlive } from '../../infra/local/processes.ts';
 import { startProofline, waitFor, type RunningProcess } from '../../infra/testing/process.ts';
 import { createTestDatabase, type TestDatabase } from '../../infra/testing/postgres.ts';
 
@@ -32,14 +33,6 @@ const childrenOf = (pid: number): number[] => {
     return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when there is none
-  }
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 };
 
@@ -88,13 +81,13 @@ describe('proofline gateway --workers 2', () => {
     // One worker killed: the other answers at once, and the supervisor forks another.
     const [victim] = childrenOf(supervisor);
     process.kill(victim!, 'SIGKILL');
-    await waitFor(async () => !alive(victim!), 10_000, () => 'the worker did not die');
+    await waitFor(async () => !processAlive(victim!), 10_000, () => 'the worker did not die');
     expect((await fetch(`${base}/readyz`)).ok).toBe(true);
     await waitFor(async () => childrenOf(supervisor).length === 2 && !childrenOf(supervisor).includes(victim!), 60_000, () => proc.output());
 
     const workers = childrenOf(supervisor);
     expect(await proc.stop('SIGTERM'), proc.output()).toBe(0);
-    expect(workers.filter(alive)).toEqual([]);
+    expect(workers.filter(processAlive)).toEqual([]);
   });
 
   it('a supervisor killed takes its workers with it', { timeout: 180_000 }, async () => {
@@ -103,6 +96,6 @@ describe('proofline gateway --workers 2', () => {
     expect(workers).toHaveLength(2);
     proc.child.kill('SIGKILL');
     await once(proc.child, 'exit');
-    await waitFor(async () => workers.every((pid) => !alive(pid)), 10_000, () => `workers still running: ${workers.filter(alive).join(', ')}`);
+    await waitFor(async () => workers.every((pid) => !processAlive(pid)), 10_000, () => `workers still running: ${workers.filter(processAlive).join(', ')}`);
   });
 });
