@@ -63,20 +63,23 @@ export type Platform = {
 
 type Stoppable = { name: string; stop: () => Promise<unknown> };
 
+/** Stops what was started, last first; a failure is logged and the rest still stop. */
+async function stopInReverse(stack: Stoppable[], logger: Logger): Promise<void> {
+  for (const { name, stop } of stack.splice(0).reverse()) {
+    try {
+      await stop();
+    } catch (error) {
+      logger.error({ err: error, component: name }, 'failed to stop cleanly');
+    }
+  }
+}
+
 /** `gatewayMetrics`: what the gateway serves and records on, from its own registry (a cluster worker's: merged). */
 export type PlatformOptions = { gatewayMetrics?: (own: Metrics) => Metrics };
 
 export async function startPlatform(config: Config, logger: Logger, roles: Roles, options: PlatformOptions = {}): Promise<Platform> {
   const stack: Stoppable[] = [];
-  const stop = async () => {
-    for (const { name, stop: stopOne } of stack.splice(0).reverse()) {
-      try {
-        await stopOne();
-      } catch (error) {
-        logger.error({ err: error, component: name }, 'failed to stop cleanly');
-      }
-    }
-  };
+  const stop = () => stopInReverse(stack, logger);
 
   try {
     const db = await openPlatformDatabase(config, logger, stack);
@@ -309,11 +312,7 @@ async function startEmbeddedAnvil(config: Config, logger: Logger, stack: Stoppab
  */
 export async function startLocalServices(config: Config, logger: Logger): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
   const stack: Stoppable[] = [];
-  const stop = async () => {
-    for (const { name, stop: stopOne } of stack.splice(0).reverse()) {
-      await stopOne().catch((error: unknown) => logger.error({ err: error, component: name }, 'failed to stop cleanly'));
-    }
-  };
+  const stop = () => stopInReverse(stack, logger);
   try {
     const env: Record<string, string> = {};
     if (!config.databaseUrl) env.DATABASE_URL = await startEmbeddedDatabase(config, logger, stack);
