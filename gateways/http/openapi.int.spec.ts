@@ -2,8 +2,7 @@
 // bodies validate what the routes accept, and /docs browses it without a network.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditReader } from '../../ports/read-models/anchoring.ts';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { auditRoutesOnly, createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 import { errorRegistry } from './error-registry.ts';
 import { DOCS_PREFIX, SECURITY_SCHEMES } from './openapi.ts';
 
@@ -23,15 +22,9 @@ type OpenApiDocument = {
 let fixture: HttpFixture;
 let document: OpenApiDocument;
 
-// Only registers the /v1/audit routes; no request reaches it here.
-const unusedAudit: AuditReader = {
-  eventProof: () => Promise.reject(new Error('not asked in this test')),
-  batches: () => Promise.reject(new Error('not asked in this test')),
-  batch: () => Promise.reject(new Error('not asked in this test')),
-};
 
 beforeAll(async () => {
-  fixture = await createHttpFixture({ readSide: 'fed-elsewhere', audit: unusedAudit });
+  fixture = await createHttpFixture({ readSide: 'fed-elsewhere', audit: auditRoutesOnly });
   const response = await fixture.app.inject({ url: '/openapi.json' });
   expect(response.statusCode).toBe(200);
   document = response.json() as OpenApiDocument;

@@ -1,21 +1,14 @@
 // Every route the full gateway registers declares who may call it, and README.md documents exactly that.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditReader } from '../../ports/read-models/anchoring.ts';
-import { createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
+import { auditRoutesOnly, createHttpFixture, type HttpFixture } from '../testing/http-fixture.ts';
 import { describePolicy } from './access-control.ts';
 
 let fixture: HttpFixture;
 
-// Only registers the /v1/audit routes; no request reaches it here.
-const unusedAudit: AuditReader = {
-  eventProof: () => Promise.reject(new Error('not asked in this test')),
-  batches: () => Promise.reject(new Error('not asked in this test')),
-  batch: () => Promise.reject(new Error('not asked in this test')),
-};
 
 beforeAll(async () => {
-  fixture = await createHttpFixture({ readSide: 'fed-elsewhere', audit: unusedAudit });
+  fixture = await createHttpFixture({ readSide: 'fed-elsewhere', audit: auditRoutesOnly });
 });
 afterAll(async () => fixture.close());
 

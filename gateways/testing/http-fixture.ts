@@ -12,6 +12,7 @@ import { buildHttpApp, type HttpApp, type HttpAppDependencies } from '../http/ap
 import { issueApiKey } from '../http/credentials.ts';
 import { projections } from '../contexts/index.ts';
 import type { EventStore } from '../../ports/event-store.ts';
+import type { AuditReader } from '../../ports/read-models/anchoring.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
@@ -50,6 +51,13 @@ export type HttpFixture = {
 };
 
 /** `dial`: the address the gateway connects to for the test database, given its own (e.g. through a TCP proxy). */
+/** An audit reader that only makes the /v1/audit routes exist: a spec that never sends them a request. */
+export const auditRoutesOnly: AuditReader = {
+  eventProof: () => Promise.reject(new Error('not asked in this test')),
+  batches: () => Promise.reject(new Error('not asked in this test')),
+  batch: () => Promise.reject(new Error('not asked in this test')),
+};
+
 export type HttpFixtureOptions = Partial<HttpAppDependencies> & { readSide?: boolean | 'fed-elsewhere'; dial?: (databaseUrl: string) => string };
 
 export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
