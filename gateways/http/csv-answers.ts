@@ -67,7 +67,7 @@ export function registerCsvAnswers(app: FastifyInstance): void {
     // Only the routes that answer JSON bodies: /metrics, /docs and the like serve other types of their own.
     if (!request.routeOptions.schema?.response) return;
     if (preferredType(accept, [JSON_MEDIA_TYPE]) === undefined && preferredType(accept, [CSV_MEDIA_TYPE]) !== undefined) {
-      throw new HttpError('not_acceptable', `${request.method} ${request.routeOptions.url} answers ${JSON_MEDIA_TYPE} only; text/csv is served by list routes (Accept: ${JSON_MEDIA_TYPE} here)`);
+      throw new HttpError('not_acceptable', `${request.method} ${request.routeOptions.url} answers ${JSON_MEDIA_TYPE} only (text/csv is served by list routes): ask with Accept: ${JSON_MEDIA_TYPE}`);
     }
   });
 
