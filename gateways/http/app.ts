@@ -25,6 +25,7 @@ import type { ApiKeyStore } from '../../ports/api-keys.ts';
 import { accessCommands } from '../../commands/access/access-commands.ts';
 import { registerAccessControl, type RoutePolicies } from './access-control.ts';
 import { Credentials } from './credentials.ts';
+import { registerCsvAnswers } from './csv-answers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes, type AuthSettings } from './routes/auth.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -143,6 +144,8 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   // Before the access control and every route: it collects the routes as they are registered.
   await registerOpenApiDocument(app);
   const routePolicies = registerAccessControl(app, credentials);
+  // After the access control: a caller it refuses gets 401/403, not 406.
+  registerCsvAnswers(app);
   const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
   await app.register(rateLimit, {
     // Route-level onRequest hooks run after the access control's: the caller is known when it is counted.

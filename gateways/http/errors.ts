@@ -27,6 +27,7 @@ export const platformErrors = {
   idempotency_key_in_progress: { status: 409, description: 'A request with this Idempotency-Key is still being processed.' },
   idempotency_key_reused: { status: 422, description: 'This Idempotency-Key was used with a different request.' },
   key_not_found: { status: 404, description: 'No active API key has this id.' },
+  not_acceptable: { status: 406, description: 'The Accept header asks for text/csv only, and the route answers JSON only (CSV is served by list routes).' },
   request_timeout: { status: 408, description: 'The request was not received in time; the connection is closed.' },
   payload_too_large: { status: 413, description: 'The body exceeds the size limit.' },
   unsupported_media_type: { status: 415, description: 'Commands accept application/json only.' },

@@ -6,9 +6,11 @@
 import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifySchema, RouteOptions } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { access, describePolicy, type AccessPolicy } from './access-control.ts';
+import { CSV_MEDIA_TYPE } from './csv.ts';
+import { listingOf } from './csv-answers.ts';
 import { errorRegistry } from './error-registry.ts';
 
 export const OPENAPI_PATH = '/openapi.json';
@@ -57,7 +59,9 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
       },
     },
     transform: (document) => {
-      const { schema = {}, url } = jsonSchemaTransform(document);
+      const transformed = jsonSchemaTransform(document);
+      const { url } = transformed;
+      const schema = documentCsv(document.route, transformed.schema ?? {});
       const policy = document.route.config?.access;
       if (!policy || schema.hide) return { schema, url };
       const { security, who } = securityOf(policy);
@@ -65,6 +69,33 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
       return { schema: { ...schema, security, ...(description ? { description } : {}) }, url };
     },
   });
+}
+
+/**
+ * A list route (config.csv) answers 200 as JSON or as CSV of its rows: both content types, the CSV's header
+ * row, and the headers that carry what the CSV leaves out.
+ */
+function documentCsv(route: RouteOptions, schema: FastifySchema): FastifySchema {
+  const listing = route.config?.csv;
+  const responses = schema.response as Record<string, unknown> | undefined;
+  const json = responses?.['200'];
+  if (!listing || !responses || !json) return schema;
+  const { columns } = listingOf(route.url, (route.schema?.response as Record<string, unknown> | undefined)?.['200'], listing.rows);
+  const csv = {
+    type: 'string',
+    description: `RFC 4180 CSV (CRLF line ends) of \`${listing.rows}\`, one row each, under this header row: ${columns.map(({ name }) => name).join(',')}. ` +
+      'Nested fields are dotted columns, arrays and records their JSON text, null an empty cell; text cells starting with = + - @ get a leading apostrophe.',
+  };
+  const ok = {
+    description: `\`Accept: ${CSV_MEDIA_TYPE}\` answers CSV; JSON otherwise.`,
+    content: { 'application/json': { schema: json }, [CSV_MEDIA_TYPE]: { schema: csv } },
+    headers: {
+      Link: { type: 'string', description: 'The next page, when there is one: `<…?cursor=…>; rel="next"`.' },
+      'X-Next-Cursor': { type: 'string', description: 'The `nextCursor` of the answer, when there is a next page.' },
+      'X-As-Of-Lsn': { type: 'integer', description: 'The `asOfLsn` of the answer, when it has one.' },
+    },
+  };
+  return { ...schema, response: { ...responses, '200': ok } };
 }
 
 /** GET /openapi.json and the /docs browser; registered after the access control, like every route. */

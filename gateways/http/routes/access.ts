@@ -53,7 +53,7 @@ export const accessRoutes: FastifyPluginAsync<ContextRoutesOptions> = async (fas
   app.get(
     '/v1/admin/grants',
     {
-      config: { access: access.admin },
+      config: { access: access.admin, csv: { rows: 'grants' } },
       schema: {
         querystring: z.object({
           subject: subjectSchema.optional(),

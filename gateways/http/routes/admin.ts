@@ -22,7 +22,7 @@ const parkedEvent = z.object({
 export const adminRoutes: FastifyPluginAsync<{ parking: ParkingAdmin }> = async (fastify, { parking }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v1/admin/parked', { config: { access: access.admin }, schema: { response: { 200: z.object({ parked: z.array(parkedEvent) }), ...errorResponses } } }, async () => ({
+  app.get('/v1/admin/parked', { config: { access: access.admin, csv: { rows: 'parked' } }, schema: { response: { 200: z.object({ parked: z.array(parkedEvent) }), ...errorResponses } } }, async () => ({
     parked: (await parking.list()).map((event) => ({ ...event, parkedAt: event.parkedAt.toISOString() })),
   }));
 

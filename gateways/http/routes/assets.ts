@@ -231,7 +231,7 @@ function registerAssetsQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
   app.get(
     '/v1/assets',
     {
-      ...publicQuery,
+      config: { ...publicQuery.config, csv: { rows: 'assets' } },
       schema: {
         querystring: z.object({ creator: addressSchema.optional(), owner: addressSchema.optional(), type: assetType.optional(), status: assetStatus.optional(), ...page }),
         response: { 200: z.object({ assets: z.array(asset), nextCursor: z.string().nullable(), asOfLsn }), ...errorResponses },
@@ -248,7 +248,7 @@ function registerAssetsQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
   app.get(
     '/v1/assets/:id/provenance',
     {
-      ...publicQuery,
+      config: { ...publicQuery.config, csv: { rows: 'events' } },
       schema: {
         params: idParams,
         querystring: z.object(page),
@@ -299,7 +299,7 @@ function registerAssetsQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
   app.get(
     '/v1/wallets/:address/transactions',
     {
-      ...publicQuery,
+      config: { ...publicQuery.config, csv: { rows: 'transactions' } },
       schema: {
         params: walletParams,
         querystring: z.object(page),
@@ -327,7 +327,7 @@ function registerAssetsQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
   app.get(
     '/v1/market/daily',
     {
-      ...publicQuery,
+      config: { ...publicQuery.config, csv: { rows: 'days' } },
       schema: {
         querystring: z.object({ from: calendarDay().optional(), to: calendarDay().optional(), consistentWith: consistentWithParam }),
         response: {

@@ -84,7 +84,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
   app.get(
     '/v1/audit/batches',
     {
-      config: { access: access.public },
+      config: { access: access.public, csv: { rows: 'batches' } },
       schema: {
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: cleanString().max(200).optional() }),
         response: { 200: z.object({ batches: z.array(batchSchema), nextCursor: z.string().nullable() }), ...errorResponses },

@@ -155,7 +155,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify,
     },
   );
 
-  app.get('/v1/admin/keys', { config: { access: access.admin }, schema: { response: { 200: z.object({ keys: z.array(apiKey) }), ...errorResponses } } }, async () => ({
+  app.get('/v1/admin/keys', { config: { access: access.admin, csv: { rows: 'keys' } }, schema: { response: { 200: z.object({ keys: z.array(apiKey) }), ...errorResponses } } }, async () => ({
     keys: (await apiKeys.listKeys()).map(({ createdAt, revokedAt, ...key }) => ({
       ...key,
       createdAt: createdAt.toISOString(),

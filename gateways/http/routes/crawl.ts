@@ -154,7 +154,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
 
   app.get(
     '/v1/platforms/:id/spend',
-    { config: { access: access.public }, schema: { params: idParams, querystring: range, response: { 200: totals.extend({ platformId: z.string() }), ...errorResponses } } },
+    { config: { access: access.public, csv: { rows: 'days' } }, schema: { params: idParams, querystring: range, response: { 200: totals.extend({ platformId: z.string() }), ...errorResponses } } },
     async (request) => {
       const { from, to, consistentWith } = request.query;
       const asOfLsn = await asOf(consistentWith);
@@ -164,7 +164,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
 
   app.get(
     '/v1/publishers/:id/revenue',
-    { config: { access: access.public }, schema: { params: idParams, querystring: range, response: { 200: totals.extend({ publisherId: z.string() }), ...errorResponses } } },
+    { config: { access: access.public, csv: { rows: 'days' } }, schema: { params: idParams, querystring: range, response: { 200: totals.extend({ publisherId: z.string() }), ...errorResponses } } },
     async (request) => {
       const { from, to, consistentWith } = request.query;
       const asOfLsn = await asOf(consistentWith);
@@ -175,7 +175,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
   app.get(
     '/v1/crawls',
     {
-      config: { access: access.public },
+      config: { access: access.public, csv: { rows: 'crawls' } },
       schema: {
         querystring: z.object({
           platformId: participantIdSchema.optional(),
@@ -220,7 +220,7 @@ const crawlQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consistency
   app.get(
     '/v1/settlements/:day',
     {
-      config: { access: access.public },
+      config: { access: access.public, csv: { rows: 'payouts' } },
       schema: {
         params: z.object({ day }),
         querystring: z.object({ consistentWith: consistentWithParam }),

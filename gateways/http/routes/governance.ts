@@ -104,7 +104,7 @@ const governanceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consis
   app.get(
     '/v1/decisions',
     {
-      config: { access: access.public },
+      config: { access: access.public, csv: { rows: 'decisions' } },
       schema: {
         querystring: z.object({
           status: z.enum(['open', 'closed']).optional(),

@@ -198,7 +198,7 @@ function registerImpactQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
   app.get(
     '/v1/leaderboards/:region',
     {
-      ...publicQuery,
+      config: { ...publicQuery.config, csv: { rows: 'entries' } },
       schema: {
         params: z.object({ region: slugSchema }),
         querystring: leaderboardQuery.extend({ limit: page.limit, cursor: page.cursor }),
@@ -235,7 +235,7 @@ function registerImpactQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
   app.get(
     '/v1/quests',
     {
-      ...publicQuery,
+      config: { ...publicQuery.config, csv: { rows: 'quests' } },
       schema: {
         querystring: z.object({ zoneId: impactIdSchema.optional(), category: slugSchema.optional(), status: z.enum(['open', 'closed']).optional(), ...page }),
         response: { 200: z.object({ quests: z.array(quest), nextCursor: z.string().nullable(), asOfLsn }), ...errorResponses },
@@ -263,7 +263,7 @@ function registerImpactQueries(fastify: Parameters<FastifyPluginAsync>[0], readM
   app.get(
     '/v1/impact/ledger',
     {
-      ...publicQuery,
+      config: { ...publicQuery.config, csv: { rows: 'entries' } },
       schema: { querystring: z.object({ month, ...page }), response: { 200: z.object({ month: z.string(), entries: z.array(entry), nextCursor: z.string().nullable(), asOfLsn }), ...errorResponses } },
     },
     async (request) => {

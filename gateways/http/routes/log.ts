@@ -31,7 +31,7 @@ export const logRoutes: FastifyPluginAsync<{ eventStore: EventStore }> = async (
   app.get(
     '/v1/log',
     {
-      config: { access: access.roles(['auditor']) },
+      config: { access: access.roles(['auditor']), csv: { rows: 'events' } },
       schema: {
         querystring: z.object({ fromLsn: z.coerce.number().int().min(1).default(1), limit }),
         response: { 200: eventsResponse, ...errorResponses },
@@ -46,7 +46,7 @@ export const logRoutes: FastifyPluginAsync<{ eventStore: EventStore }> = async (
   app.get(
     '/v1/streams/:streamId/events',
     {
-      config: { access: access.roles(['auditor']) },
+      config: { access: access.roles(['auditor']), csv: { rows: 'events' } },
       schema: {
         params: z.object({ streamId: cleanString().min(1).max(512) }),
         querystring: z.object({ fromRevision: z.coerce.number().int().min(0).default(0), limit }),

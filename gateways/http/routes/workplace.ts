@@ -202,7 +202,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
   app.get(
     '/v1/watch-list',
     {
-      config: { access: access.public },
+      config: { access: access.public, csv: { rows: 'companies' } },
       schema: {
         querystring: z.object({
           limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -238,7 +238,7 @@ const workplaceQueryRoutes: FastifyPluginAsync<{ readModels: ReadModels; consist
   app.get(
     '/v1/companies/:id/certifications',
     {
-      config: { access: access.public },
+      config: { access: access.public, csv: { rows: 'certifications' } },
       schema: {
         params: companyParams,
         querystring: companyQuery,
