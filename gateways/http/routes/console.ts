@@ -51,9 +51,9 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (fa
       if (!existsSync(path.join(dir, 'index.html'))) {
         throw new HttpError('console_not_built', `the browser console is not built: run \`${CONSOLE_BUILD_COMMAND}\` and reload (the API is served meanwhile)`);
       }
-      reply.header('content-security-policy', csp);
       // The page names the hashed assets of the current build: always revalidated.
-      return reply.sendFile('index.html', dir, { cacheControl: false, etag: true, lastModified: true }).header('cache-control', 'no-cache');
+      reply.header('content-security-policy', csp).header('cache-control', 'no-cache');
+      return reply.sendFile('index.html', dir, { cacheControl: false, etag: true, lastModified: true });
     },
   );
 
