@@ -1,5 +1,16 @@
 # One image for every Proofline role: the compose services (docker-compose.yml) differ only in the command
 # they pass to the entrypoint (`proofline gateway`, `relay`, `project <name>`, `anchor`, `deadlines`...).
+
+# The browser console (gateways/console/) is built by vite, a devDependency: in a stage of its own, so the
+# image keeps --omit=dev and receives only the built files.
+FROM node:20-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY gateways/console ./gateways/console
+RUN npm run console:build
+
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -11,6 +22,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY . .
+COPY --from=console /app/gateways/console/dist ./gateways/console/dist
 
 # The data directory (PROOFLINE_DATA_DIR, default ./.proofline) must be writable by the user the roles run
 # as: the first gateway writes admin.key there. Sources stay root-owned, so a role cannot rewrite its code.

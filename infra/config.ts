@@ -24,6 +24,12 @@ const environmentSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   PROJECTION_STALL_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(30_000),
   CHAIN_RPC_URL: optionalUrl,
+  CHAIN_PUBLIC_RPC_URL: z
+    .string()
+    .trim()
+    .refine((value) => value === '' || isHttpUrlWithoutSecrets(value), 'must be an http(s) URL with no user, password, query or fragment')
+    .transform((value) => (value === '' ? undefined : value))
+    .optional(),
   CHAIN_PRIVATE_KEY: z
     .string()
     .trim()
@@ -95,6 +101,12 @@ export type Config = {
   /** Unset: an embedded anvil under the data dir, with its first dev key. */
   chainRpcUrl: string | undefined;
   chainPrivateKey: string | undefined;
+  /**
+   * The chain's JSON-RPC URL the platform tells browsers to use (the console's auditor page asks the contract
+   * there); unset: CHAIN_RPC_URL when that is a loopback URL carrying no credential (the embedded anvil), else
+   * none. Resolved against the embedded anvil's URL by publicRpcUrlOf when CHAIN_RPC_URL is unset.
+   */
+  chainPublicRpcUrl: string | undefined;
   /** Unset: the anchorer deploys EventAnchor once and keeps its address in PostgreSQL. */
   anchorContract: string | undefined;
   /** An anchor batch closes at this many events or after this long, whichever comes first. */
@@ -179,6 +191,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     projectionStallAfterMs: env.PROJECTION_STALL_AFTER_MS,
     chainRpcUrl: env.CHAIN_RPC_URL,
     chainPrivateKey: env.CHAIN_PRIVATE_KEY,
+    chainPublicRpcUrl: env.CHAIN_PUBLIC_RPC_URL ?? (env.CHAIN_RPC_URL ? loopbackRpcUrl(env.CHAIN_RPC_URL) : undefined),
     anchorContract: env.ANCHOR_CONTRACT,
     anchorBatchSize: env.ANCHOR_BATCH_SIZE,
     anchorIntervalMs: env.ANCHOR_INTERVAL_MS,
@@ -202,6 +215,35 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     requestLogSample: env.LOG_REQUEST_SAMPLE,
     workplacePseudonymKey: env.WORKPLACE_PSEUDONYM_KEY ? Buffer.from(env.WORKPLACE_PSEUDONYM_KEY, 'hex') : undefined,
   };
+}
+
+/**
+ * The RPC URL browsers are told to use for a chain reached at `rpcUrl`: CHAIN_PUBLIC_RPC_URL when set, else
+ * `rpcUrl` itself only when it is loopback and carries no credential.
+ */
+export function publicRpcUrlOf(config: Pick<Config, 'chainPublicRpcUrl'>, rpcUrl: string): string | undefined {
+  return config.chainPublicRpcUrl ?? loopbackRpcUrl(rpcUrl);
+}
+
+/**
+ * `rpcUrl` when a browser on this machine may be given it: a loopback host, and nowhere for an API key to hide
+ * (no user, password, query or fragment, no path beyond `/`: hosted providers put their keys there).
+ */
+export function loopbackRpcUrl(rpcUrl: string): string | undefined {
+  if (!isHttpUrlWithoutSecrets(rpcUrl)) return undefined;
+  const url = new URL(rpcUrl);
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  return loopback && url.pathname === '/' ? rpcUrl : undefined;
+}
+
+function isHttpUrlWithoutSecrets(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
 }
 
 const devKeysByCount = new Map<number, ReadonlySet<string>>();

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authSecretOf, ConfigError, loadConfig, platformSecrets, wellKnownDevKeys } from './config.ts';
+import { authSecretOf, ConfigError, loadConfig, platformSecrets, publicRpcUrlOf, wellKnownDevKeys } from './config.ts';
 
 describe('loadConfig: sign-in settings', () => {
   it('defaults the domain to HOST:PORT, the chain to anvil and sessions to 24 hours', () => {
@@ -21,6 +21,32 @@ describe('loadConfig: sign-in settings', () => {
     expect(() => loadConfig({ AUTH_DOMAIN: 'app.example.org/login' })).toThrow(/AUTH_DOMAIN/);
     expect(() => loadConfig({ AUTH_CHAIN_ID: '0' })).toThrow(/AUTH_CHAIN_ID/);
     expect(() => loadConfig({ AUTH_SESSION_TTL_MS: '1000' })).toThrow(/AUTH_SESSION_TTL_MS/);
+  });
+});
+
+describe('loadConfig: the RPC URL browsers are told to use', () => {
+  it('is CHAIN_PUBLIC_RPC_URL when set', () => {
+    expect(loadConfig({ CHAIN_RPC_URL: 'https://rpc.example.org/v3/secret-key', CHAIN_PUBLIC_RPC_URL: 'https://public.example.org' }).chainPublicRpcUrl).toBe('https://public.example.org');
+  });
+
+  it('defaults to a loopback CHAIN_RPC_URL with no credential in it, and to none for any other', () => {
+    expect(loadConfig({ CHAIN_RPC_URL: 'http://127.0.0.1:8545' }).chainPublicRpcUrl).toBe('http://127.0.0.1:8545');
+    expect(loadConfig({ CHAIN_RPC_URL: 'http://localhost:8545/' }).chainPublicRpcUrl).toBe('http://localhost:8545/');
+    for (const secretive of ['http://user:pass@127.0.0.1:8545', 'http://127.0.0.1:8545/v3/0123456789abcdef', 'http://127.0.0.1:8545/?key=abc', 'https://rpc.example.org', 'http://anvil:8545']) {
+      expect(loadConfig({ CHAIN_RPC_URL: secretive }).chainPublicRpcUrl, secretive).toBeUndefined();
+    }
+    expect(loadConfig({}).chainPublicRpcUrl).toBeUndefined();
+  });
+
+  it('is resolved against the embedded anvil when CHAIN_RPC_URL is unset', () => {
+    expect(publicRpcUrlOf(loadConfig({}), 'http://127.0.0.1:40123')).toBe('http://127.0.0.1:40123');
+    expect(publicRpcUrlOf(loadConfig({ CHAIN_PUBLIC_RPC_URL: 'http://chain.example.org:8545' }), 'http://127.0.0.1:40123')).toBe('http://chain.example.org:8545');
+  });
+
+  it('refuses a CHAIN_PUBLIC_RPC_URL that carries a credential or is not http(s)', () => {
+    expect(() => loadConfig({ CHAIN_PUBLIC_RPC_URL: 'http://user:pass@chain.example.org' })).toThrow(/CHAIN_PUBLIC_RPC_URL/);
+    expect(() => loadConfig({ CHAIN_PUBLIC_RPC_URL: 'https://chain.example.org/?apikey=1' })).toThrow(/CHAIN_PUBLIC_RPC_URL/);
+    expect(() => loadConfig({ CHAIN_PUBLIC_RPC_URL: 'ws://chain.example.org' })).toThrow(/CHAIN_PUBLIC_RPC_URL/);
   });
 });
 

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { buildHttpApp, type HttpApp } from '../http/app.ts';
 import { StreamOwners } from '../http/stream-owner-routing.ts';
 import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
-import { platformSecrets, type Config } from '../../infra/config.ts';
+import { platformSecrets, publicRpcUrlOf, type Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
 import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
@@ -133,7 +133,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       background(contextProcess.name, (signal) => running.run(signal));
     }
 
-    const chain = await openPlatformChain(config, logger, stack, db, roles);
+    const { chain, rpcUrl } = (await openPlatformChain(config, logger, stack, db, roles)) ?? {};
     if (roles.anchorer) {
       const anchorer = createAnchorer({ db, chain: chain!, soleHolder: soleHolderOn(db), batchSize: config.anchorBatchSize, intervalMs: config.anchorIntervalMs, logger });
       background('anchorer', (signal) => anchorer.run(signal));
@@ -165,6 +165,8 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       stack.push({ name: 'projection-health', stop: () => projectionHealth.stop() });
       projectionHealth.observeOn(metrics.instruments);
       const streamOwners = new StreamOwners({ members: new PostgresGatewayMembers(db.pool), memberSecret: secrets.authSecret, logger: logger.child({ component: 'stream-owners' }) });
+      // What browsers are told to ask the chain on: never a URL that may carry a provider's key.
+      const chainPublicRpcUrl = rpcUrl ? publicRpcUrlOf(config, rpcUrl) : undefined;
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs, claimTimeoutMs: config.idempotencyClaimTimeoutMs }),
@@ -174,6 +176,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },
         projectionHealth: projectionHealth.health,
         ...(chain ? { audit: createAuditReader({ db, chain, logger }) } : {}),
+        ...(chainPublicRpcUrl ? { chainPublicRpcUrl } : {}),
         settings: { workplacePseudonymKey: secrets.workplacePseudonymKey },
         sessions: new PostgresSessionStore(db.pool),
         apiKeys,
@@ -244,8 +247,11 @@ async function relayOnlyResumePoint(config: Config, db: Database, roles: Roles, 
  * The anchoring contract: on CHAIN_RPC_URL, or on an embedded anvil (state kept under PROOFLINE_DATA_DIR)
  * when the anchorer runs here without one. A gateway alone opens it read-only, and only on CHAIN_RPC_URL.
  */
-async function openPlatformChain(config: Config, logger: Logger, stack: Stoppable[], db: Database, roles: Roles): Promise<AnchorChain | undefined> {
-  if (!roles.anchorer) return roles.gateway && config.chainRpcUrl ? openGatewayChain(config, logger, stack, db) : undefined;
+async function openPlatformChain(config: Config, logger: Logger, stack: Stoppable[], db: Database, roles: Roles): Promise<{ chain: AnchorChain; rpcUrl: string } | undefined> {
+  if (!roles.anchorer) {
+    const chain = roles.gateway && config.chainRpcUrl ? await openGatewayChain(config, logger, stack, db) : undefined;
+    return chain && config.chainRpcUrl ? { chain, rpcUrl: config.chainRpcUrl } : undefined;
+  }
   let rpcUrl = config.chainRpcUrl;
   let privateKey = config.chainPrivateKey;
   if (!rpcUrl) {
@@ -263,7 +269,7 @@ async function openPlatformChain(config: Config, logger: Logger, stack: Stoppabl
     ...(config.anchorConfirmations ? { confirmations: config.anchorConfirmations } : {}),
   });
   stack.push({ name: 'chain', stop: () => chain.close() });
-  return chain;
+  return { chain, rpcUrl };
 }
 
 /** The audit routes' chain for a gateway without an anchorer; without a known contract they are left out. */

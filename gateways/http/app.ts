@@ -29,6 +29,7 @@ import { registerCsvAnswers } from './csv-answers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes, type AuthSettings } from './routes/auth.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -55,6 +56,10 @@ export type HttpAppDependencies = {
   parking?: ParkingAdmin;
   /** Anchoring proofs and batches (createAuditReader); the /v1/audit routes exist only with it, and need readModels. */
   audit?: AuditReader;
+  /** The built browser console served at `/`; omitted: gateways/console/dist. */
+  consoleDir?: string;
+  /** The chain's JSON-RPC URL browsers are told to use (GET /v1/audit/chain, the console's auditor page). */
+  chainPublicRpcUrl?: string;
   /**
    * Nonces and sessions of wallet sign-in, and API keys; with `auth`, the /v1/auth and /v1/admin/keys routes
    * exist and credentials are checked. Without them every route that is not public answers 401.
@@ -167,12 +172,19 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<HttpApp> 
   });
   await app.register(metricsRoutes, { metrics });
   await app.register(openApiRoutes);
+  await app.register(consoleRoutes, deps.consoleDir ? { dir: deps.consoleDir } : {});
   await app.register(logRoutes, { eventStore: deps.eventStore });
   if (deps.parking) await app.register(adminRoutes, { parking: deps.parking });
   const consistencyTimeoutMs = deps.consistencyTimeoutMs ?? 5000;
   if (deps.audit) {
     if (!deps.readModels) throw new Error('the /v1/audit routes read the anchoring read model: give buildHttpApp readModels with audit');
-    await app.register(auditRoutes, { audit: deps.audit, readModels: deps.readModels, consistencyTimeoutMs });
+    await app.register(auditRoutes, {
+      audit: deps.audit,
+      readModels: deps.readModels,
+      eventStore: deps.eventStore,
+      consistencyTimeoutMs,
+      ...(deps.chainPublicRpcUrl ? { publicRpcUrl: deps.chainPublicRpcUrl } : {}),
+    });
   }
   if (credentials) {
     await app.register(authRoutes, { sessions: deps.sessions!, apiKeys: deps.apiKeys!, credentials, auth: deps.auth!, clock, signInPerMinute: limits.signInPerMinute });

@@ -20,6 +20,8 @@ import { createHttpFixture, type Credential, type HttpFixture } from '../testing
 const anchored = new Map<string, AnchoredEventProof>();
 const audit: AuditReader = {
   eventProof: async (eventId) => anchored.get(eventId) ?? { status: 'pending', eventId, lsn: 1, batchId: null },
+  contract: () => Promise.reject(new Error('not asked in this test')),
+  eventLsn: () => Promise.reject(new Error('not asked in this test')),
   batches: () => Promise.reject(new Error('not asked in this test')),
   batch: () => Promise.reject(new Error('not asked in this test')),
 };

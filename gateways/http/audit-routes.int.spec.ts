@@ -15,7 +15,11 @@ import { anchoringProjection } from '../../projections/anchoring/anchoring-proje
 import { createProjectionWorker } from '../../projections/runtime/index.ts';
 import { createProjectionTestbed } from '../../projections/testing/projection-testbed.ts';
 import { decisionCreated } from '../../projections/testing/governance-events.ts';
+import { payloadHashOf } from '../../events-schema/leaf.ts';
+import { PostgresApiKeyStore, PostgresSessionStore, SESSION_MIGRATION_GROUP, sessionMigrations } from '../../infra/db/postgres-session-store.ts';
+import { TEST_AUTH } from '../testing/http-fixture.ts';
 import { buildHttpApp } from './app.ts';
+import { issueApiKey } from './credentials.ts';
 
 let testbed: AuditTestbed;
 let app: FastifyInstance;
@@ -183,5 +187,53 @@ describe('GET /v1/audit/batches', () => {
     const malformed = await app.inject({ url: '/v1/audit/batches/zero' });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().issues[0].path).toBe('batchId');
+  });
+});
+
+describe('GET /v1/audit/events/:eventId and GET /v1/audit/chain (what a browser verifies with)', () => {
+  let signedIn: FastifyInstance;
+  const keyOf = async (role: 'auditor' | 'convener') => {
+    const { key } = await issueApiKey(new PostgresApiKeyStore(testbed.db.pool), TEST_AUTH.digestKey, { role }, new Date());
+    return { authorization: `Bearer ${key}` };
+  };
+  beforeAll(async () => {
+    await migrate(testbed.db.knex, SESSION_MIGRATION_GROUP, sessionMigrations);
+    signedIn = await buildHttpApp({
+      eventStore: testbed.eventStore,
+      idempotency: new PostgresIdempotencyStore(testbed.db.pool),
+      audit: createAuditReader({ db: testbed.db, chain: testbed.chain }),
+      readModels: readModelsOf(testbed.db),
+      sessions: new PostgresSessionStore(testbed.db.pool),
+      apiKeys: new PostgresApiKeyStore(testbed.db.pool),
+      auth: TEST_AUTH,
+      chainPublicRpcUrl: testbed.anvil.rpcUrl,
+    });
+  });
+  afterAll(async () => signedIn?.close());
+
+  it('gives an auditor the stored event, whose bytes hash to the payload hash its proof commits to', async () => {
+    const event = events[6]!;
+    const response = await signedIn.inject({ url: `/v1/audit/events/${event.eventId}`, headers: await keyOf('auditor') });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ eventId: event.eventId, streamId: event.streamId, lsn: 7, type: event.type, data: expect.any(Object) });
+    const proof = (await signedIn.inject({ url: `/v1/audit/events/${event.eventId}/proof` })).json();
+    expect(toHex(payloadHashOf(Buffer.from(body.bytes, 'base64')))).toBe(proof.payloadHash);
+  });
+
+  it('refuses the stored event without a credential (401) and to another role (403), and answers 404 for an unknown id', async () => {
+    const url = `/v1/audit/events/${events[0]!.eventId}`;
+    expect((await signedIn.inject({ url })).statusCode).toBe(401);
+    expect((await signedIn.inject({ url, headers: await keyOf('convener') })).statusCode).toBe(403);
+    const unknown = await signedIn.inject({ url: '/v1/audit/events/5a0c1f4e-8a1b-4c47-9d9e-2f4b0e6b7a11', headers: await keyOf('auditor') });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toBe('event_not_found');
+  });
+
+  it('names the contract, its chain and the RPC URL browsers may use; null when none is configured', async () => {
+    const response = await signedIn.inject({ url: '/v1/audit/chain' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ contract: testbed.chain.contractAddress, chainId: testbed.anvil.chainId.toString(), rpcUrl: testbed.anvil.rpcUrl });
+    expect((await app.inject({ url: '/v1/audit/chain' })).json().rpcUrl).toBeNull();
   });
 });

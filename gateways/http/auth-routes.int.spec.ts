@@ -46,10 +46,11 @@ async function expectRefused(payload: { message: string; signature: string }, re
 const me = (token: string) => fixture.app.inject({ url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
 
 describe('GET /v1/auth/nonce', () => {
-  it('issues a fresh alphanumeric nonce valid for 10 minutes', async () => {
+  it('issues a fresh alphanumeric nonce valid for 10 minutes, naming the domain and chain id a message must name', async () => {
     const before = Date.now();
     const first = (await fixture.app.inject({ url: '/v1/auth/nonce' })).json();
     expect(first.nonce).toMatch(/^[A-Za-z0-9]{16,}$/);
+    expect(first).toMatchObject({ domain: TEST_AUTH.domain, chainId: TEST_AUTH.chainId });
     expect(Date.parse(first.expiresAt) - before).toBeGreaterThanOrEqual(10 * 60_000 - 1000);
     expect(Date.parse(first.expiresAt) - before).toBeLessThanOrEqual(10 * 60_000 + 1000);
     expect(await issueNonce()).not.toBe(first.nonce);

@@ -37,6 +37,7 @@ export const platformErrors = {
   internal_error: { status: 500, description: 'An unexpected failure; nothing partial was recorded.' },
   busy: { status: 503, description: 'Too many requests are waiting for read models (`consistentWith`) on this gateway; `Retry-After` says when to try again.' },
   not_ready: { status: 503, description: 'A store the gateway depends on is unreachable (PostgreSQL down or restarting), or the gateway is shutting down; `Retry-After` says when to try again.' },
+  console_not_built: { status: 503, description: 'The browser console at `/` has not been built on this gateway: run `npm run console:build` (the API is served meanwhile).' },
   read_model_timeout: { status: 504, description: 'The read model did not reach the requested `consistentWith` LSN in time.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -54,6 +54,8 @@ export type HttpFixture = {
 /** An audit reader that only makes the /v1/audit routes exist: a spec that never sends them a request. */
 export const auditRoutesOnly: AuditReader = {
   eventProof: () => Promise.reject(new Error('not asked in this test')),
+  contract: () => Promise.reject(new Error('not asked in this test')),
+  eventLsn: () => Promise.reject(new Error('not asked in this test')),
   batches: () => Promise.reject(new Error('not asked in this test')),
   batch: () => Promise.reject(new Error('not asked in this test')),
 };

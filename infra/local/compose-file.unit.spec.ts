@@ -247,7 +247,10 @@ describe('Dockerfile', () => {
   const last = (keyword: string) => instructions.filter((instruction) => instruction.keyword === keyword).at(-1)?.value;
 
   it('builds on Node 20, runs as a user other than root, and enters through bin/proofline.js', () => {
-    expect(instructions[0]).toEqual({ keyword: 'FROM', value: 'node:20-bookworm-slim' });
+    // Every stage (the console's build, then the image) is on the same Node 20.
+    const stages = instructions.filter((instruction) => instruction.keyword === 'FROM').map((instruction) => instruction.value);
+    expect(stages.at(-1)).toBe('node:20-bookworm-slim');
+    for (const stage of stages) expect(stage).toMatch(/^node:20-bookworm-slim(\s+AS\s+[\w-]+)?$/i);
     expect(last('USER')).toBeDefined();
     expect(['root', '0']).not.toContain(last('USER'));
     expect(JSON.parse(last('ENTRYPOINT')!)).toEqual(['node', 'bin/proofline.js']);

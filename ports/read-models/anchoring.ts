@@ -29,7 +29,14 @@ export type PendingEventProof = { status: 'pending'; eventId: string; lsn: numbe
 export type BatchView = { batchId: number; fromLsn: number; toLsn: number; root: Hex; status: 'stored' | 'anchored'; txHash: string | null };
 export type BatchDetailView = BatchView & { events: number; blockNumber: number | null; gasUsed: number | null; createdAt: string; anchoredAt: string | null };
 
+/** The anchoring contract as a browser or another auditor's tool addresses it. */
+export type AnchorContractView = { contract: string; /** null when the chain could not be asked. */ chainId: string | null };
+
 export type AuditReader = {
+  /** The contract the log is anchored in, and its chain. */
+  contract(): Promise<AnchorContractView>;
+  /** The LSN of the event with this id, once the anchoring read model has its leaf; null before, or for no such event. */
+  eventLsn(eventId: string): Promise<number | null>;
   /** null: no event with this id is in the anchoring read model. */
   eventProof(eventId: string): Promise<AnchoredEventProof | PendingEventProof | null>;
   /** Newest first; a cursor it did not hand out is an InvalidCursorError. */

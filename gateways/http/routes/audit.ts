@@ -1,4 +1,6 @@
-// Audit over HTTP: an event's inclusion proof against the anchoring contract, and the anchored batches.
+// Audit over HTTP: an event's inclusion proof against the anchoring contract, the anchored batches, the
+// contract and the RPC URL a browser may ask it on, and (for auditors) the event's stored bytes, so that a
+// tool of the auditor's own recomputes the payload hash instead of taking the proof's word for it.
 // The proof answers 202 while the event has a leaf but no batch on chain yet. An event just appended may not
 // have reached the anchoring read model: `?consistentWith=<its lsn>` waits for it (bounded), as on every query.
 import type { FastifyPluginAsync } from 'fastify';
@@ -7,11 +9,13 @@ import { z } from 'zod';
 import { ANCHORING_PROJECTION } from '../../../projections/anchoring/anchoring-projection.ts';
 import type { AnchoredEventProof, AuditReader } from '../../../ports/read-models/anchoring.ts';
 import type { ReadModels } from '../../../ports/read-models.ts';
+import type { EventStore } from '../../../ports/event-store.ts';
 import { cleanString } from '../../../commands/text.ts';
 import { access } from '../access-control.ts';
 import { HttpError } from '../errors.ts';
 import { consistentWithParam, readPoint } from '../read-point.ts';
-import { errorResponses } from './schemas.ts';
+import { toEventJson } from './log.ts';
+import { errorResponses, eventSchema } from './schemas.ts';
 
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 const batchStatus = z.enum(['stored', 'anchored']);
@@ -45,10 +49,23 @@ export function eventProofBody(proof: AnchoredEventProof): z.infer<typeof eventP
   return body;
 }
 
-export type AuditRoutesOptions = { audit: AuditReader; readModels: ReadModels; consistencyTimeoutMs: number };
+export type AuditRoutesOptions = {
+  audit: AuditReader;
+  readModels: ReadModels;
+  eventStore: EventStore;
+  consistencyTimeoutMs: number;
+  /** The chain's JSON-RPC URL browsers are told to use (CHAIN_PUBLIC_RPC_URL); none: they must bring their own. */
+  publicRpcUrl?: string;
+};
 
-export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastify, { audit, readModels, consistencyTimeoutMs }) => {
+export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastify, { audit, readModels, eventStore, consistencyTimeoutMs, publicRpcUrl }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  /** Waits for the anchoring read model when asked to; names the way to ask in a not-found message. */
+  async function anchoringReadAt(consistentWith: number | undefined): Promise<string> {
+    if (consistentWith !== undefined) await readPoint(readModels, ANCHORING_PROJECTION, consistentWith, consistencyTimeoutMs);
+    return consistentWith === undefined ? '; if it was just appended, ask again with ?consistentWith=<its lsn>' : '';
+  }
 
   app.get(
     '/v1/audit/events/:eventId/proof',
@@ -66,13 +83,9 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
     },
     async (request, reply) => {
       const eventId = request.params.eventId.toLowerCase();
-      const { consistentWith } = request.query;
-      if (consistentWith !== undefined) await readPoint(readModels, ANCHORING_PROJECTION, consistentWith, consistencyTimeoutMs);
+      const hint = await anchoringReadAt(request.query.consistentWith);
       const proof = await audit.eventProof(eventId);
-      if (!proof) {
-        const hint = consistentWith === undefined ? '; if it was just appended, ask again with ?consistentWith=<its lsn>' : '';
-        throw new HttpError('event_not_found', `no event ${eventId} is in the anchoring read model${hint}`);
-      }
+      if (!proof) throw new HttpError('event_not_found', `no event ${eventId} is in the anchoring read model${hint}`);
       if (proof.status === 'pending') {
         const message = proof.batchId === null ? 'the event is not in a closed batch yet' : `batch ${proof.batchId} holding the event is not on chain yet`;
         return reply.code(202).send({ eventId, lsn: proof.lsn, batchId: proof.batchId, status: 'pending', message });
@@ -119,5 +132,38 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (fastif
       if (!batch) throw new HttpError('batch_not_found', `no batch ${request.params.batchId} is recorded`);
       return batch;
     },
+  );
+
+  app.get(
+    '/v1/audit/events/:eventId',
+    {
+      config: { access: access.roles(['auditor']) },
+      schema: {
+        description: 'The event as stored: its fields, its data decoded, and its Avro single-object bytes (base64), from which a payload hash is recomputed.',
+        params: z.object({ eventId: z.uuid() }),
+        querystring: z.object({ consistentWith: consistentWithParam }),
+        response: { 200: eventSchema.extend({ bytes: z.string() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const eventId = request.params.eventId.toLowerCase();
+      const hint = await anchoringReadAt(request.query.consistentWith);
+      const lsn = await audit.eventLsn(eventId);
+      const [event] = lsn === null ? [] : await eventStore.readAll({ fromLsn: lsn, limit: 1 });
+      if (!event || event.eventId.toLowerCase() !== eventId) throw new HttpError('event_not_found', `no event ${eventId} is in the anchoring read model${hint}`);
+      return { ...toEventJson(event), bytes: Buffer.from(event.data).toString('base64') };
+    },
+  );
+
+  app.get(
+    '/v1/audit/chain',
+    {
+      config: { access: access.public },
+      schema: {
+        description: 'The anchoring contract, its chain, and the JSON-RPC URL the platform suggests to browsers (null: bring your own).',
+        response: { 200: z.object({ contract: z.string(), chainId: z.string().nullable(), rpcUrl: z.string().nullable() }), ...errorResponses },
+      },
+    },
+    async () => ({ ...(await audit.contract()), rpcUrl: publicRpcUrl ?? null }),
   );
 };

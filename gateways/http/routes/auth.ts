@@ -66,12 +66,18 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (fastify,
 
   app.get(
     '/v1/auth/nonce',
-    { config: { access: access.public, rateLimit: signInLimit }, schema: { response: { 200: z.object({ nonce: z.string(), expiresAt: z.string() }), ...errorResponses } } },
+    {
+      config: { access: access.public, rateLimit: signInLimit },
+      schema: {
+        description: 'A nonce to sign, with the domain and chain id the message must name (its uri must be on that domain).',
+        response: { 200: z.object({ nonce: z.string(), expiresAt: z.string(), domain: z.string(), chainId: z.number().int() }), ...errorResponses },
+      },
+    },
     async () => {
       const nonce = newNonce();
       const expiresAt = new Date(clock() + NONCE_TTL_MS);
       await sessions.issueNonce(nonce, expiresAt);
-      return { nonce, expiresAt: expiresAt.toISOString() };
+      return { nonce, expiresAt: expiresAt.toISOString(), domain: auth.domain, chainId: auth.chainId };
     },
   );
 

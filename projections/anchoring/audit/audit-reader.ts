@@ -24,6 +24,13 @@ export function createAuditReader(options: { db: SqlDatabase; chain: AnchorChain
   }
 
   return {
+    async contract() {
+      chainId ??= await fromChain('its chain id', async () => (await chain.chainId()).toString());
+      return { contract: chain.contractAddress, chainId };
+    },
+    async eventLsn(eventId) {
+      return (await leafOfEventId(db, eventId))?.lsn ?? null;
+    },
     async eventProof(eventId) {
       const leaf = await leafOfEventId(db, eventId);
       if (!leaf) return null;
