@@ -22,6 +22,8 @@ const audit: AuditReader = {
       ? { batches: [{ batchId: 1, fromLsn: 1, toLsn: 5, root: hex32('2'), status: 'anchored', txHash: hex32('3') }], nextCursor: null }
       : { batches: [{ batchId: 2, fromLsn: 6, toLsn: 9, root: hex32('4'), status: 'stored', txHash: null }], nextCursor: 'older' },
   batch: async () => null,
+  contract: async () => ({ contract: '0x5FbDB2315678afecb367f032d93F642f64180aa3', chainId: '31337' }),
+  eventLsn: async () => 1,
 };
 
 /**
