@@ -10,8 +10,10 @@
 //        a. read the log's head H and replay the remaining tail up to H;
 //        b. give the rebuilt schema a checkpoint row for every live one (same topic, partition, next_offset)
 //           with applied_lsn = H, and record H in `rebuilds`;
-//        c. rename live → `projection_<name>_old_<ts>`, rebuilt → `projection_<name>`.
-//   4. Drop the old schema.
+//        c. rename live → `projection_<name>_old_<ts>`, rebuilt → `projection_<name>`;
+//        d. re-install the projection's analytics views over the rebuilt tables (analytics-views.ts): the
+//           views keep their OIDs, so the views analysts built on them survive too.
+//   4. Drop the old schema (nothing in `analytics` depends on it any more).
 //
 // Why this is safe for a live worker: while it waited, every live batch had committed, and each event it had
 // applied was in the log then, so its LSN is ≤ H — and every event ≤ H is in the rebuilt tables. After the
@@ -30,6 +32,7 @@ import type { EventStore } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { retryParkedWithin } from './retry-parked.ts';
 import { applySourceBatch } from './apply-batch.ts';
+import { installAnalyticsViews } from './analytics-views.ts';
 import {
   enterProjection,
   ensureProjectionSchema,
@@ -108,6 +111,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       await takeOverCheckpoints(trx, live, head);
       if (await schemaExists(trx, live)) await trx.raw('alter schema ?? rename to ??', [live, old]);
       await trx.raw('alter schema ?? rename to ??', [rebuild, live]);
+      await installAnalyticsViews(trx, projection, live);
       await trx.raw('select pg_notify(?, ?)', [projectionChannel(projection.name), String(head)]);
       return head;
     });
