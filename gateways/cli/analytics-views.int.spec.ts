@@ -10,9 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlBilled, CrawlRefunded } from '../../events-schema/crawl/events.ts';
 import { runProofline } from '../../infra/testing/process.ts';
-import { crawlProjection } from '../../projections/crawl/crawl-projection.ts';
 import { escrowOf } from '../../projections/crawl/queries.ts';
-import { governanceProjection } from '../../projections/governance/governance-projection.ts';
 import { decisionResults } from '../../projections/governance/queries.ts';
 import { rebuildProjection } from '../../projections/runtime/index.ts';
 import { decisionClosed, decisionCreated, voteCast } from '../../projections/testing/governance-events.ts';
@@ -24,7 +22,8 @@ import { projections } from '../contexts/index.ts';
 import { ANALYST_ROLE } from './analyst-role.ts';
 
 const DAY = 86_400_000;
-const withViews = [workplaceProjection, governanceProjection, crawlProjection] as const;
+/** Every projection that declares views (those without data still install theirs). */
+const withViews = projections.filter((projection) => (projection.analyticsViews ?? []).length > 0);
 
 // ---------------------------------------------------------------------------------------------------------
 // A little of every context that has views.
@@ -146,8 +145,8 @@ describe('the analytics views', () => {
       expect(String(column.comment ?? '').length, `COMMENT ON COLUMN ${name}`).toBeGreaterThan(5);
       // Units in the names: timestamps end in _at, and no amount goes without its unit.
       if (column.type === 'timestamp with time zone') expect(column.attname, name).toMatch(/_at$/);
-      if (/deposit|billed|refund|balance|amount|fee|price/.test(column.attname as string) && column.type !== 'timestamp with time zone') {
-        expect(column.attname, name).toMatch(/_(micro_usdc|minor_units|amount|on|lsn)$/);
+      if (/deposit|billed|refund|balance|amount|fee|price|token|volume|proceeds|royalties|rewards|staked/.test(column.attname as string)) {
+        expect(column.attname, name).toMatch(/_(micro_usdc|micro_units|micro_tokens|minor_units|major_units|at|on|lsn)$/);
       }
       if (/score/.test(column.attname as string) && column.type !== 'text') expect(column.attname, name).toMatch(/_points$/);
     }
@@ -157,7 +156,7 @@ describe('the analytics views', () => {
     const used = await rowsOf(`select distinct table_schema, table_name from information_schema.view_table_usage where view_schema = 'analytics'`);
     expect(used.length).toBeGreaterThan(5);
     for (const { table_schema: schema, table_name: table } of used) {
-      expect(schema).toMatch(/^projection_(workplace|governance|crawl)$/);
+      expect(withViews.map((projection) => `projection_${projection.name}`)).toContain(schema);
       expect(['checkpoints', 'parked_events', 'rebuilds']).not.toContain(table);
       expect(table).not.toMatch(/^proofline_migrations/);
     }
@@ -225,7 +224,7 @@ describe('the analytics views', () => {
   it('give fees in minor units and in currency units, as the certifications API', async () => {
     const [api] = await certifications(knex(), 'initech');
     expect(await viewRows('workplace_certifications', 'company_id')).toEqual([
-      { company_id: 'initech', engagement_number: 1, level: 'gold', fee_minor_units: api!.fee.amountMinor, fee_amount: '35000.00', currency: 'USD', issued_at: new Date(api!.issuedAt) },
+      { company_id: 'initech', engagement_number: 1, level: 'gold', fee_minor_units: api!.fee.amountMinor, fee_major_units: '35000.00', currency: 'USD', issued_at: new Date(api!.issuedAt) },
     ]);
   });
 

@@ -89,7 +89,7 @@ const certifications: AnalyticsView = {
     engagement_number: 'The engagement it answered.',
     level: 'bronze, silver, gold or platinum.',
     fee_minor_units: 'The fee in minor units of the currency (US cents for USD): 3500000 is 35,000.00.',
-    fee_amount: 'The fee in units of the currency, two decimals.',
+    fee_major_units: 'The fee in units of the currency (US dollars for USD), two decimals: fee_minor_units / 100.',
     currency: 'ISO 4217 code of the fee (USD).',
     issued_at: 'When it was issued.',
   },
