@@ -1,8 +1,10 @@
 // `proofline analyst-role` without a database: its arguments, and the SCRAM-SHA-256 verifier it stores instead
 // of the password, checked by playing the server against an independent SCRAM client (the one in `pg`).
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { projections } from '../contexts/index.ts';
 import { ANALYST_ROLE_USAGE, parseAnalystRoleCommand, scramSha256Verifier } from './analyst-role.ts';
 
 type ScramSession = { clientNonce: string; response: string; message: string; serverSignature?: string };
@@ -52,5 +54,13 @@ describe('proofline analyst-role', () => {
     expect(await authenticates(verifier, 's3cret-Pass_word')).toBe(true);
     expect(await authenticates(verifier, 's3cret-Pass_worD')).toBe(false);
     expect(() => scramSha256Verifier('with space', Buffer.alloc(16))).toThrow(/printable ASCII/);
+  });
+
+  it('README.md lists exactly the analytics views the projections declare, in its "For analysts" table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## For analysts'), readme.indexOf('## Configuration'));
+    const listed = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1]);
+    const declared = projections.flatMap((projection) => (projection.analyticsViews ?? []).map((view) => view.name));
+    expect(listed.sort()).toEqual(declared.sort());
   });
 });
