@@ -367,3 +367,27 @@ describe('a rebuild', () => {
     expect(await rowsOf('select count(*)::int as open from analytics.watch_list_history where still_listed')).toEqual([{ open: 0 }]);
   });
 });
+
+describe('a rebuild while an analyst’s query holds a view', () => {
+  it('fails after the view lock timeout, leaving the live read model and views as they were, and succeeds once the query ends', { timeout: 60_000 }, async () => {
+    const crawl = withViews.find((projection) => projection.name === 'crawl')!;
+    const before = await viewRows('crawl_escrows', 'platform_id');
+    const analyst = new pg.Client({ connectionString: testbed.db.url });
+    await analyst.connect();
+    try {
+      // A query still running: its transaction holds the view (ACCESS SHARE) until it ends.
+      await analyst.query('begin');
+      await analyst.query('select * from analytics.crawl_escrows');
+      const started = Date.now();
+      await expect(rebuildProjection({ db: testbed.db, projection: crawl, eventStore: testbed.eventStore, viewLockTimeoutMs: 300 })).rejects.toThrow(/lock timeout/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      await analyst.query('commit');
+    } finally {
+      await analyst.end();
+    }
+    expect(await viewRows('crawl_escrows', 'platform_id')).toEqual(before);
+    expect(await rowsOf(`select nspname from pg_namespace where nspname like 'projection\\_crawl\\_%'`)).toEqual([]);
+    await rebuildProjection({ db: testbed.db, projection: crawl, eventStore: testbed.eventStore, viewLockTimeoutMs: 300 });
+    expect(await viewRows('crawl_escrows', 'platform_id')).toEqual(before);
+  });
+});
