@@ -12,7 +12,9 @@ import type { CrawlBilled, CrawlRefunded } from '../../events-schema/crawl/event
 import { runProofline } from '../../infra/testing/process.ts';
 import { escrowOf } from '../../projections/crawl/queries.ts';
 import { decisionResults } from '../../projections/governance/queries.ts';
-import { rebuildProjection } from '../../projections/runtime/index.ts';
+import { openDatabase } from '../../infra/db/database.ts';
+import { createTestDatabase } from '../../infra/testing/postgres.ts';
+import { ensureProjectionSchema, rebuildProjection } from '../../projections/runtime/index.ts';
 import { decisionClosed, decisionCreated, voteCast } from '../../projections/testing/governance-events.ts';
 import { createProjectionTestbed, type ProjectionTestbed, type StreamEvent } from '../../projections/testing/projection-testbed.ts';
 import { certifications, companyScore, watchList } from '../../projections/workplace/queries.ts';
@@ -389,5 +391,23 @@ describe('a rebuild while an analyst’s query holds a view', () => {
     expect(await rowsOf(`select nspname from pg_namespace where nspname like 'projection\\_crawl\\_%'`)).toEqual([]);
     await rebuildProjection({ db: testbed.db, projection: crawl, eventStore: testbed.eventStore, viewLockTimeoutMs: 300 });
     expect(await viewRows('crawl_escrows', 'platform_id')).toEqual(before);
+  });
+});
+
+describe('workers setting up together', () => {
+  it('create schema analytics once and every projection’s views, however many start at the same moment', { timeout: 60_000 }, async () => {
+    const fresh = await createTestDatabase('proofline_analytics_setup');
+    const db = openDatabase(fresh.url, { poolSize: 4 });
+    try {
+      // Two workers of every projection, all at once (db.knex's pool holds 5 connections: they queue there too).
+      await Promise.all([...projections, ...projections].map((projection) => ensureProjectionSchema(db, projection)));
+      const { rows } = await db.knex.raw<{ rows: Array<{ views: number }> }>(
+        `select count(*)::int as views from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'analytics' and c.relkind = 'v'`,
+      );
+      expect(rows).toEqual([{ views: projections.flatMap((projection) => projection.analyticsViews ?? []).length }]);
+    } finally {
+      await db.close();
+      await fresh.drop();
+    }
   });
 });
