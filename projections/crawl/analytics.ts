@@ -1,6 +1,6 @@
 // The crawl read model as analysts query it (schema `analytics`, see runtime/analytics-views.ts). Money is
 // integer micro-units of USDC, the settlement stablecoin (events-schema/crawl/events.ts: 1 USDC = 1 000 000):
-// every amount column says so in its name. The escrow balance is the one GET /v1/escrows/:id gives
+// every amount column says so in its name. The escrow balance is the one GET /v1/platforms/:id/escrow gives
 // (queries.ts escrowOf: deposited − billed + refunded).
 import type { AnalyticsView } from '../projection.ts';
 
