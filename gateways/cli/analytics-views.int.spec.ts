@@ -405,9 +405,53 @@ describe('workers setting up together', () => {
         `select count(*)::int as views from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'analytics' and c.relkind = 'v'`,
       );
       expect(rows).toEqual([{ views: projections.flatMap((projection) => projection.analyticsViews ?? []).length }]);
+
+      // A worker restarting while an analyst's query reads a view: nothing changed, so nothing waits for it.
+      const crawl = withViews.find((projection) => projection.name === 'crawl')!;
+      const oid = async () => (await db.knex.raw<{ rows: Array<{ oid: number }> }>(`select 'analytics.crawl_participants'::regclass::oid::int as oid`)).rows[0]!.oid;
+      const before = await oid();
+      const analyst = new pg.Client({ connectionString: fresh.url });
+      await analyst.connect();
+      try {
+        await analyst.query('begin');
+        await analyst.query('select * from analytics.crawl_participants');
+        await withinDeadline(ensureProjectionSchema(db, crawl), 10_000, 'a worker setup waited for an analyst’s query');
+        await analyst.query('commit');
+      } finally {
+        await analyst.end();
+      }
+
+      // A release that appends a column: the view is replaced in place, the new column commented.
+      const participants = crawl.analyticsViews!.find((view) => view.name === 'crawl_participants')!;
+      const appended = {
+        ...participants,
+        comment: 'Changed comment.',
+        columns: { ...participants.columns, name_length: 'Characters in the name.' },
+        select: participants.select.replace(' from participants', ', length(name) from participants'),
+      };
+      await ensureProjectionSchema(db, { ...crawl, analyticsViews: crawl.analyticsViews!.map((view) => (view === participants ? appended : view)) });
+      expect(await oid()).toBe(before);
+      const { rows: described } = await db.knex.raw<{ rows: Array<{ view: string; column: string | null }> }>(
+        `select obj_description('analytics.crawl_participants'::regclass, 'pg_class') as view,
+                col_description('analytics.crawl_participants'::regclass, 6) as column`,
+      );
+      expect(described).toEqual([{ view: 'Changed comment.', column: 'Characters in the name.' }]);
     } finally {
       await db.close();
       await fresh.drop();
     }
   });
 });
+
+/** `work`, or a failure saying `what` once `ms` have passed without it settling. */
+async function withinDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} (${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

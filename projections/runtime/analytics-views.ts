@@ -22,26 +22,46 @@ export function sqlLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** The statements that install one view and its comments, in order. Refuses names that are not plain identifiers. */
-export function analyticsViewStatements(view: AnalyticsView): string[] {
+/** Name of the temporary view a definition is tried out as, to compare it with the installed one. */
+const CANDIDATE = 'proofline_analytics_candidate';
+
+export type AnalyticsViewStatements = {
+  /** CREATE OR REPLACE of the view itself. */
+  create: string;
+  /** The same definition as a temporary view (pg_temp): compared with the installed one. */
+  candidate: string;
+  /** COMMENT on the view, then on each column. */
+  comments: string[];
+};
+
+/** The statements that install one view and its comments. Refuses names that are not plain identifiers. */
+export function analyticsViewStatements(view: AnalyticsView): AnalyticsViewStatements {
   const columns = Object.keys(view.columns);
   for (const name of [view.name, ...columns]) {
     if (!IDENTIFIER.test(name)) throw new TypeError(`analytics view ${view.name}: ${JSON.stringify(name)} is not a plain lower-case identifier`);
   }
   if (columns.length === 0) throw new TypeError(`analytics view ${view.name} declares no column`);
   const qualified = `${ANALYTICS_SCHEMA}.${view.name}`;
-  return [
-    // The column list names the SELECT's first columns; a SELECT with more columns than declared keeps the
-    // extra ones, uncommented — which the analytics views spec refuses.
-    `create or replace view ${qualified} (${columns.join(', ')}) as ${view.select}`,
-    `comment on view ${qualified} is ${sqlLiteral(view.comment)}`,
-    ...columns.map((column) => `comment on column ${qualified}.${column} is ${sqlLiteral(view.columns[column]!)}`),
-  ];
+  // The column list names the SELECT's first columns; a SELECT with more columns than declared keeps the
+  // extra ones, uncommented — which the analytics views spec refuses.
+  const definition = `(${columns.join(', ')}) as ${view.select}`;
+  return {
+    create: `create or replace view ${qualified} ${definition}`,
+    candidate: `create temporary view ${CANDIDATE} ${definition}`,
+    comments: [
+      `comment on view ${qualified} is ${sqlLiteral(view.comment)}`,
+      ...columns.map((column) => `comment on column ${qualified}.${column} is ${sqlLiteral(view.columns[column]!)}`),
+    ],
+  };
 }
 
 /**
  * Installs the projection's views over the tables of `schema` (its live schema, `projection_<name>`), creating
  * schema `analytics` on first use. Leaves `search_path` at `schema` for the rest of the transaction.
+ *
+ * A view is replaced only when its definition changed (a new release, or tables renamed away by a rebuild's
+ * swap): replacing one waits for every query reading it, and a worker restarting must not wait for an
+ * analyst's long query. Comments are set every time (COMMENT does not wait for readers).
  */
 export async function installAnalyticsViews(trx: SqlTransaction, projection: Projection, schema: string): Promise<void> {
   const views = projection.analyticsViews ?? [];
@@ -49,8 +69,27 @@ export async function installAnalyticsViews(trx: SqlTransaction, projection: Pro
   await ensureAnalyticsSchema(trx);
   await trx.raw('set local search_path to ??', [schema]);
   for (const view of views) {
-    for (const statement of analyticsViewStatements(view)) await trx.raw(statement);
+    const statements = analyticsViewStatements(view);
+    if (!(await installedAsDeclared(trx, view.name, statements.candidate))) await trx.raw(statements.create);
+    for (const comment of statements.comments) await trx.raw(comment);
   }
+}
+
+/**
+ * Whether `analytics.<name>` exists with the definition `candidate` gives, over the same tables: both are
+ * decompiled under the same search_path, so a view still bound to tables renamed away reads differently.
+ */
+async function installedAsDeclared(trx: SqlTransaction, name: string, candidate: string): Promise<boolean> {
+  const installed = `${ANALYTICS_SCHEMA}.${name}`;
+  const { rows: found } = await trx.raw<{ rows: Array<{ exists: boolean }> }>('select to_regclass(?) is not null as exists', [installed]);
+  if (!found[0]?.exists) return false;
+  await trx.raw(candidate);
+  const { rows } = await trx.raw<{ rows: Array<{ same: boolean }> }>(
+    `select pg_get_viewdef('pg_temp.${CANDIDATE}'::regclass) = pg_get_viewdef(?::regclass) as same`,
+    [installed],
+  );
+  await trx.raw(`drop view pg_temp.${CANDIDATE}`);
+  return rows[0]?.same ?? false;
 }
 
 /** Creates schema `analytics` unless it exists; holds the analytics lock until the transaction ends. */

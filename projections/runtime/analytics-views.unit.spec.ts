@@ -4,19 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { analyticsViewStatements, sqlLiteral } from './analytics-views.ts';
 
 describe('analytics views', () => {
-  it('creates or replaces the view with its declared columns, then comments on it and on every column', () => {
+  it('creates or replaces the view with its declared columns (or tries it as a temporary view), and comments on it and on every column', () => {
     const statements = analyticsViewStatements({
       name: 'escrows',
       comment: "One platform's escrow.",
       columns: { platform_id: 'The platform.', balance_micro_usdc: 'In micro-USDC.' },
       select: 'select platform_id, deposited - billed from escrows',
     });
-    expect(statements).toEqual([
-      'create or replace view analytics.escrows (platform_id, balance_micro_usdc) as select platform_id, deposited - billed from escrows',
-      "comment on view analytics.escrows is 'One platform''s escrow.'",
-      "comment on column analytics.escrows.platform_id is 'The platform.'",
-      "comment on column analytics.escrows.balance_micro_usdc is 'In micro-USDC.'",
-    ]);
+    expect(statements).toEqual({
+      create: 'create or replace view analytics.escrows (platform_id, balance_micro_usdc) as select platform_id, deposited - billed from escrows',
+      candidate: 'create temporary view proofline_analytics_candidate (platform_id, balance_micro_usdc) as select platform_id, deposited - billed from escrows',
+      comments: [
+        "comment on view analytics.escrows is 'One platform''s escrow.'",
+        "comment on column analytics.escrows.platform_id is 'The platform.'",
+        "comment on column analytics.escrows.balance_micro_usdc is 'In micro-USDC.'",
+      ],
+    });
   });
 
   it('refuses a view or column name that is not a plain lower-case identifier, and a view without columns', () => {
