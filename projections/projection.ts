@@ -35,6 +35,27 @@ export type Projection<E extends ProoflineEvent = ProoflineEvent> = {
   migrations: readonly Migration[];
   /** Applies events in LSN order (per stream) inside the runtime's transaction; throws to refuse. */
   applyBatch(events: readonly ProjectedEvent<E>[], trx: SqlTransaction): Promise<void>;
+  /** Its read model as analysts query it: views in schema `analytics` (runtime/analytics-views.ts). */
+  analyticsViews?: readonly AnalyticsView[];
+};
+
+/**
+ * One view `analytics.<name>` over the projection's tables: a contract analysts build on. Columns may be
+ * appended at the end, never renamed, retyped, reordered or dropped (CREATE OR REPLACE VIEW refuses those,
+ * and an analyst's own views depend on them).
+ */
+export type AnalyticsView = {
+  /** `analytics.<name>`: lower case, digits and underscores. */
+  name: string;
+  /** What one row is (COMMENT ON VIEW). */
+  comment: string;
+  /**
+   * Every output column, in the SELECT's order, with its COMMENT. Names carry units (`_micro_usdc`,
+   * `_points`, `_at` for timestamptz).
+   */
+  columns: Readonly<Record<string, string>>;
+  /** A SELECT over the projection's own tables by plain names (resolved in its schema when installed). */
+  select: string;
 };
 
 export { eventTypesOf } from '../events-schema/event.ts';

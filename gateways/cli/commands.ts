@@ -7,7 +7,7 @@ import { processes, processForCommand, projectionNamed, projections } from '../c
 import type { Roles } from './platform.ts';
 
 /** The commands of the platform itself; a context's process may not take one of these names. */
-export const platformCommands = ['start', 'gateway', 'background', 'relay', 'project', 'anchor', 'audit', 'keys', 'status', 'login', 'help'] as const;
+export const platformCommands = ['start', 'gateway', 'background', 'relay', 'project', 'anchor', 'audit', 'keys', 'analyst-role', 'status', 'login', 'help'] as const;
 
 for (const { command } of processes) {
   if ((platformCommands as readonly string[]).includes(command)) throw new Error(`a context's process takes the platform command "${command}"`);
@@ -41,6 +41,10 @@ ${processes.map(({ command, usage }) => `${entry(command, usage)}\n`).join('')} 
   keys list [--json]         every API key: id, role, scope, subject, created, revoked (never a secret)
   keys revoke <keyId>        the key stops working; exit 1 for an unknown key
                              (keys: DATABASE_URL, else the data directory's embedded PostgreSQL)
+  analyst-role create [--login <name>]
+                             the read-only role proofline_analyst: SELECT on the views of schema
+                             analytics and nothing else (idempotent); --login: also a login member,
+                             its generated password printed once (database as for keys)
   status [--json]            the head LSN, each projection's watermark, lag and parked events, the relay
                              checkpoint, the anchored LSN and the last batch's age (database as for keys)
   login --dev-wallet [--as <name>] [--url http://HOST:PORT]

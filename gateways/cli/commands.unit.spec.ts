@@ -57,18 +57,20 @@ describe('proofline <command>', () => {
     expect(USAGE).toContain(`projections: ${projections.map((p) => p.name).join(', ')}`);
   });
 
-  it('lists the operator commands (keys, status, login) in the help, as platform commands that run no role', () => {
+  it('lists the operator commands (keys, analyst-role, status, login) in the help, as platform commands that run no role', () => {
     for (const line of [
       'keys create --role <role> [--scope <id>] [--subject <name>]',
       'keys list [--json]',
       'keys revoke <keyId>',
+      'analyst-role create [--login <name>]',
       'status [--json]',
       'login --dev-wallet [--as <name>] [--url http://HOST:PORT]',
     ]) {
       expect(USAGE).toContain(`\n  ${line}`);
     }
-    expect(platformCommands).toEqual(expect.arrayContaining(['keys', 'status', 'login']));
+    expect(platformCommands).toEqual(expect.arrayContaining(['keys', 'analyst-role', 'status', 'login']));
     expect(rolesFor('keys', ['list'], false)).toBeUndefined();
+    expect(rolesFor('analyst-role', ['create'], false)).toBeUndefined();
     expect(rolesFor('status', [], false)).toBeUndefined();
   });
 

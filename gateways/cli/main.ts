@@ -6,6 +6,7 @@ import { openEventStore } from '../../infra/eventstore/open-event-store.ts';
 import { initTelemetry } from '../../infra/telemetry/index.ts';
 import { projectionNamed, projections } from '../contexts/index.ts';
 import { rebuildProjection } from '../../projections/runtime/index.ts';
+import { analystRoleCommand } from './analyst-role.ts';
 import { auditCommand } from './audit.ts';
 import { gatewayWorkers, rolesFor, USAGE } from './commands.ts';
 import { keysCommand } from './keys.ts';
@@ -25,8 +26,9 @@ async function main(argv: string[]): Promise<number> {
   // Before the configuration is read: it refuses NODE_ENV=production itself, with its own reason.
   if (command === 'login') return runLogin(args, { ...output, env: process.env, fetch, now: () => new Date() });
   const config = loadConfig();
-  // These two take the embedded default too: the data directory's database (the running platform's, or one started for it).
+  // These take the embedded default too: the data directory's database (the running platform's, or one started for it).
   if (command === 'keys') return keysCommand(args, config, output);
+  if (command === 'analyst-role') return analystRoleCommand(args, config, output);
   if (command === 'status') return statusCommand(args, config, projections, output);
   const logger = pino({ level: config.logLevel, base: { service: 'proofline', role: supervisedRole() ?? command, ...(supervisedRole() === 'gateway' ? { worker: gatewayWorkerLabel() } : {}) } });
   if (command !== 'start' && !config.databaseUrl && !supervisedRole()) {

@@ -323,6 +323,44 @@ describe('assets projection: a market through the use cases, query by query', ()
     expect(await queries.marketDaily(knex(), { to: '2030-03-10' })).toEqual([mar10]);
     await expect(queries.marketDaily(knex(), { from: '2030-3-1' })).rejects.toThrow(RangeError);
   });
+
+  it('the analytics views give what the queries give: assets, wallets, market days', async () => {
+    const rows = async (sql: string) => (await knex().raw<{ rows: Array<Record<string, unknown>> }>(sql)).rows;
+    const registry = await rows('select * from analytics.assets_registry order by asset_id');
+    expect(registry.length).toBeGreaterThanOrEqual(3);
+    for (const row of registry) {
+      const api = (await queries.asset(knex(), row.asset_id as string))!;
+      expect(row).toMatchObject({
+        status: api.status,
+        price_micro_units: api.price,
+        listed: api.listed,
+        royalty_bps: api.royaltyBps,
+        sales: api.sales,
+        last_sale_price_micro_units: api.lastSalePrice,
+        staked_micro_units: api.staked,
+        registered_at: new Date(api.registeredAt),
+      });
+    }
+    const wallets = await rows('select * from analytics.assets_wallets order by address');
+    expect(wallets.map((row) => row.address)).toEqual(expect.arrayContaining([ALICE, BOB, CAROL, DAN]));
+    for (const row of wallets) {
+      const api = (await queries.wallet(knex(), row.address as string))!;
+      expect(row).toEqual({
+        address: api.address,
+        balance_micro_units: api.balance,
+        royalties_earned_micro_units: api.royaltiesEarned,
+        sales_proceeds_micro_units: api.salesProceeds,
+        rewards_claimed_micro_units: api.rewardsClaimed,
+        staked_micro_units: api.staked,
+      });
+    }
+    const days = await rows(
+      `select to_char(sold_on, 'YYYY-MM-DD') as day, volume_micro_units as volume, sales, active_assets as "activeAssets",
+              active_creators as "activeCreators", average_price_micro_units as "averagePrice"
+         from analytics.assets_market_days order by sold_on`,
+    );
+    expect(days).toEqual(await queries.marketDaily(knex(), {}));
+  });
 });
 
 describe('assets projection: delivery, order and rebuild', () => {

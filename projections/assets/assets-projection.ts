@@ -19,6 +19,7 @@ import { payeesOf, REFUND_PAYOUT_ID } from '../../events-schema/assets/rules.ts'
 import type { SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { bind, writeTogether, type Write } from '../sql-writes.ts';
+import { assetsAnalyticsViews } from './analytics.ts';
 import { assetsMigrations } from './migrations.ts';
 import { dayOf } from '../read-model-values.ts';
 
@@ -248,6 +249,7 @@ export const assetsProjection: Projection<AssetsEvent> = {
   name: ASSETS_PROJECTION,
   canHandle: assetsEventTypes,
   migrations: assetsMigrations,
+  analyticsViews: assetsAnalyticsViews,
   async applyBatch(events, trx) {
     const changes = new BatchChanges();
     for (const projected of events) applyOne(projected, changes);

@@ -4,6 +4,7 @@
 import { crawlEventTypes, type CrawlEvent } from '../../events-schema/crawl/events.ts';
 import type { SqlBinding, SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
+import { crawlAnalyticsViews } from './analytics.ts';
 import { crawlMigrations } from './migrations.ts';
 import { dayOf } from '../read-model-values.ts';
 
@@ -47,6 +48,7 @@ export const crawlProjection: Projection<CrawlEvent> = {
   name: CRAWL_PROJECTION,
   canHandle: crawlEventTypes,
   migrations: crawlMigrations,
+  analyticsViews: crawlAnalyticsViews,
   async applyBatch(events, trx) {
     const changes = new BatchChanges();
     for (const projected of events) await applyOne(trx, projected, changes);

@@ -15,6 +15,7 @@
 import { governanceEventTypes, type DecisionClosed, type DecisionCreated, type GovernanceEvent } from '../../events-schema/governance/events.ts';
 import type { SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection } from '../projection.ts';
+import { governanceAnalyticsViews } from './analytics.ts';
 import { governanceMigrations } from './migrations.ts';
 
 export const GOVERNANCE_PROJECTION = 'governance';
@@ -27,6 +28,7 @@ export const governanceProjection: Projection<GovernanceEvent> = {
   name: GOVERNANCE_PROJECTION,
   canHandle: governanceEventTypes,
   migrations: governanceMigrations,
+  analyticsViews: governanceAnalyticsViews,
   async applyBatch(events, trx) {
     const votes: Vote[] = [];
     const decisionEvents: Array<{ lsn: number; event: DecisionCreated | DecisionClosed }> = [];

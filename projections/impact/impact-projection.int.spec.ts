@@ -412,6 +412,37 @@ describe('impact projection: the season, table by table and query by query', () 
   it('token totals: minted − burned = Σ balances + in transit', async () => {
     expect(await queries.tokenTotals(knex())).toEqual({ minted: 5_800_000, burned: 200_000, inTransit: 0, balances: 5_600_000 });
   });
+
+  it('the analytics views give what the queries give: players with their streak, quests with completions, metrics by region', async () => {
+    const players = (await knex().raw<{ rows: Array<Record<string, unknown>> }>('select * from analytics.impact_players order by player_id')).rows;
+    expect(players.map((row) => row.player_id)).toEqual(['ana', 'ben', 'cai', 'dan']);
+    for (const row of players) {
+      const api = (await queries.player(knex(), row.player_id as string))!;
+      expect(row).toEqual({
+        player_id: api.playerId,
+        xp: api.xp,
+        level: api.level,
+        tier: api.tier,
+        token_balance_micro_tokens: api.tokens,
+        quests_completed: api.questsCompleted,
+        streak_days: api.streakDays,
+      });
+    }
+    const quests = (await knex().raw<{ rows: Array<Record<string, unknown>> }>('select quest_id, token_reward_micro_tokens, completions, status from analytics.impact_quests order by quest_id')).rows;
+    expect(quests.length).toBe(3);
+    for (const row of quests) {
+      const api = (await queries.quest(knex(), row.quest_id as string))!;
+      expect(row).toEqual({ quest_id: api.questId, token_reward_micro_tokens: api.tokenReward, completions: api.completions, status: api.status });
+    }
+    for (const region of ['lisbon', 'porto']) {
+      const { rows } = await knex().raw<{ rows: Array<Record<string, unknown>> }>(
+        `select category, to_char(completed_on, 'YYYY-MM-DD') as day, completions, xp, tokens_micro_tokens as tokens, distinct_players as "distinctPlayers"
+           from analytics.impact_daily_metrics where region = ? order by day, category`,
+        [region],
+      );
+      expect(rows).toEqual((await queries.metrics(knex(), { region })).days);
+    }
+  });
 });
 
 describe('impact projection: delivery', () => {

@@ -15,6 +15,7 @@ import type { SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
 import { bind, writeTogether, type Write } from '../sql-writes.ts';
 import { ledgerLeaf, monthOf, type LedgerKind } from './impact-leaf.ts';
+import { impactAnalyticsViews } from './analytics.ts';
 import { impactMigrations } from './migrations.ts';
 import { dayOf } from '../read-model-values.ts';
 
@@ -152,6 +153,7 @@ export const impactProjection: Projection<ImpactEvent> = {
   name: IMPACT_PROJECTION,
   canHandle: impactEventTypes,
   migrations: impactMigrations,
+  analyticsViews: impactAnalyticsViews,
   async applyBatch(events, trx) {
     const changes = new BatchChanges();
     for (const projected of events) applyOne(projected, changes);

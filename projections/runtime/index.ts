@@ -11,3 +11,4 @@ export { SourceContractError } from './batch-plan.ts';
 export { ProjectionBatchError, ReadModelTimeoutError } from './errors.ts';
 export { createWatermarkWatch, DEFAULT_CONSISTENCY_MAX_WAITERS, type WatermarkWatch, type WatermarkWatchOptions } from './watermark-watch.ts';
 export { isDatabaseUnreachable, isTransientError } from './transient-errors.ts';
+export { ANALYTICS_SCHEMA, ensureAnalyticsSchema, installAnalyticsViews } from './analytics-views.ts';

@@ -9,6 +9,7 @@
 // resolved after the lock is held, so no transaction ever sees half a swap.
 import type { Sql, SqlDatabase, SqlTransaction } from '../../ports/sql.ts';
 import type { Projection } from '../projection.ts';
+import { installAnalyticsViews } from './analytics-views.ts';
 import { RUNTIME_MIGRATION_GROUP, runtimeMigrations } from './runtime-migrations.ts';
 
 /** Migration group (history table `proofline_migrations_projection`) of the projection's own tables. */
@@ -68,7 +69,8 @@ export async function inProjectionTransaction<T>(
 /**
  * Creates the schema if needed and runs the runtime's and the projection's migrations in it. Setups of the
  * same projection are serialised (processes starting together), and hold the shared lock so that a rebuild's
- * swap never happens halfway through one.
+ * swap never happens halfway through one. In the live schema it then (re)installs the projection's analytics
+ * views over the migrated tables; a rebuild's or a shadow's schema gets none (the swap installs them).
  */
 export async function ensureProjectionSchema(db: SqlDatabase, projection: Projection, schema = projectionSchema(projection.name)): Promise<void> {
   await db.knex.transaction(async (guard) => {
@@ -84,6 +86,7 @@ export async function ensureProjectionSchema(db: SqlDatabase, projection: Projec
     } catch (error) {
       throw new Error(`projection ${projection.name}: migrating schema ${schema} failed: ${messageOf(error)}`, { cause: error });
     }
+    if (schema === projectionSchema(projection.name)) await installAnalyticsViews(guard, projection, schema);
   });
 }
 

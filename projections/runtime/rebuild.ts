@@ -10,8 +10,11 @@
 //        a. read the log's head H and replay the remaining tail up to H;
 //        b. give the rebuilt schema a checkpoint row for every live one (same topic, partition, next_offset)
 //           with applied_lsn = H, and record H in `rebuilds`;
-//        c. rename live → `projection_<name>_old_<ts>`, rebuilt → `projection_<name>`.
-//   4. Drop the old schema.
+//        c. rename live → `projection_<name>_old_<ts>`, rebuilt → `projection_<name>`;
+//        d. re-install the projection's analytics views over the rebuilt tables (analytics-views.ts): the
+//           views keep their OIDs, so the views analysts built on them survive too. Replacing a view waits
+//           for the analysts' queries reading it, at most viewLockTimeoutMs: then the whole swap rolls back.
+//   4. Drop the old schema (nothing in `analytics` depends on it any more).
 //
 // Why this is safe for a live worker: while it waited, every live batch had committed, and each event it had
 // applied was in the log then, so its LSN is ≤ H — and every event ≤ H is in the rebuilt tables. After the
@@ -30,6 +33,7 @@ import type { EventStore } from '../../ports/event-store.ts';
 import type { Projection } from '../projection.ts';
 import { retryParkedWithin } from './retry-parked.ts';
 import { applySourceBatch } from './apply-batch.ts';
+import { installAnalyticsViews } from './analytics-views.ts';
 import {
   enterProjection,
   ensureProjectionSchema,
@@ -49,6 +53,12 @@ export type RebuildOptions = {
   logger?: Logger;
   /** Events read from the log and applied per transaction. Default 1000. */
   pageSize?: number;
+  /**
+   * How long the swap waits to re-point the analytics views while an analyst's query reads one (replacing a
+   * view needs it to itself). Past it the rebuild fails, and can be run again, rather than hold the live
+   * projection's exclusive lock for as long as a query runs. Default 10 s.
+   */
+  viewLockTimeoutMs?: number;
 };
 
 export type RebuildResult = {
@@ -108,6 +118,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       await takeOverCheckpoints(trx, live, head);
       if (await schemaExists(trx, live)) await trx.raw('alter schema ?? rename to ??', [live, old]);
       await trx.raw('alter schema ?? rename to ??', [rebuild, live]);
+      await trx.raw(`select set_config('lock_timeout', ?, true)`, [`${options.viewLockTimeoutMs ?? 10_000}ms`]);
+      await installAnalyticsViews(trx, projection, live);
       await trx.raw('select pg_notify(?, ?)', [projectionChannel(projection.name), String(head)]);
       return head;
     });

@@ -57,4 +57,26 @@ export const workplaceMigrations: Migration[] = [
       });
     },
   },
+  {
+    // Every listing and every removal, kept: `watch_list` holds only who is listed now. One row per listing
+    // event (a company listed again while listed has two open rows); a removal closes every open row of the
+    // company. Filled from here on: on a deployment older than this migration the table starts empty, and
+    // `proofline project workplace --rebuild` fills it from the whole log.
+    name: '002_watch_list_history',
+    async up(knex) {
+      await knex.schema.createTable('watch_list_history', (table) => {
+        table.bigInteger('listed_lsn').primary();
+        table.text('company_id').notNullable();
+        table.text('reason').notNullable();
+        table.integer('engagement_number');
+        table.integer('overall_score_at_listing').notNullable();
+        table.integer('sample_size_at_listing').notNullable();
+        table.timestamp('listed_at', { useTz: true }).notNullable();
+        table.timestamp('removed_at', { useTz: true });
+        table.text('removal_reason');
+        table.bigInteger('removed_lsn');
+        table.index(['company_id', 'listed_lsn']);
+      });
+    },
+  },
 ];

@@ -30,6 +30,11 @@ const scoreRows = (trx: Knex.Transaction) =>
     )
     .orderBy('company_id');
 
+const historyRows = (trx: Knex.Transaction) =>
+  trx('watch_list_history')
+    .select('company_id', 'reason', 'engagement_number', 'listed_at', 'removed_at', 'removal_reason', trx.raw('removed_lsn is not null as removed'))
+    .orderBy('listed_lsn');
+
 describe('workplace projection: tables', () => {
   it('adds submissions to the company tally, across batches, before and after the registration (other partitions)', async () => {
     await spec()
@@ -77,13 +82,23 @@ describe('workplace projection: tables', () => {
         expect(await trx('watch_list').select('company_id', 'reason', 'since', 'overall_score_at_listing')).toEqual([
           { company_id: 'acme', reason: 'no_response', since: new Date(T0 + 3 * DAY), overall_score_at_listing: 3300 },
         ]);
+        // The history keeps both listings, open.
+        expect(await historyRows(trx)).toEqual([
+          { company_id: 'acme', reason: 'declined', engagement_number: 1, listed_at: new Date(T0 + 3 * DAY), removed_at: null, removal_reason: null, removed: false },
+          { company_id: 'acme', reason: 'no_response', engagement_number: 2, listed_at: new Date(T0 + 70 * DAY), removed_at: null, removal_reason: null, removed: false },
+        ]);
       });
     await spec()
       .given(registered('acme'), watchListed('acme', { reason: 'low_score', engagementNumber: null }))
-      .when(delisted('acme'))
+      .when(delisted('acme', { delistedAt: T0 + 9 * DAY }), watchListed('acme', { reason: 'low_score', engagementNumber: null, listedAt: T0 + 20 * DAY }))
       .then(async (trx, { parked }) => {
         expect(parked).toEqual([]);
-        expect(await trx('watch_list').select()).toEqual([]);
+        expect(await trx('watch_list').select('company_id', 'since')).toEqual([{ company_id: 'acme', since: new Date(T0 + 20 * DAY) }]);
+        // A removal closes the listing it ends and no later one.
+        expect(await historyRows(trx)).toEqual([
+          { company_id: 'acme', reason: 'low_score', engagement_number: null, listed_at: expect.any(Date), removed_at: new Date(T0 + 9 * DAY), removal_reason: 'admin', removed: true },
+          { company_id: 'acme', reason: 'low_score', engagement_number: null, listed_at: new Date(T0 + 20 * DAY), removed_at: null, removal_reason: null, removed: false },
+        ]);
       });
   });
 

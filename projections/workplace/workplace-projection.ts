@@ -3,6 +3,7 @@
 import { workplaceEventTypes, type SubmissionScored, type WorkplaceEvent } from '../../events-schema/workplace/events.ts';
 import type { SqlTransaction } from '../../ports/sql.ts';
 import { unhandledEvent, type Projection, type ProjectedEvent } from '../projection.ts';
+import { workplaceAnalyticsViews } from './analytics.ts';
 import { workplaceMigrations } from './migrations.ts';
 
 export const WORKPLACE_PROJECTION = 'workplace';
@@ -14,6 +15,7 @@ export const workplaceProjection: Projection<WorkplaceEvent> = {
   name: WORKPLACE_PROJECTION,
   canHandle: workplaceEventTypes,
   migrations: workplaceMigrations,
+  analyticsViews: workplaceAnalyticsViews,
   async applyBatch(events, trx) {
     const tallies = new Map<string, Tally>();
     for (const projected of events) {
@@ -41,6 +43,10 @@ export const workplaceProjection: Projection<WorkplaceEvent> = {
           break;
         case 'CompanyDelisted':
           await trx('watch_list').where({ company_id: event.data.companyId }).delete();
+          await trx('watch_list_history')
+            .where({ company_id: event.data.companyId })
+            .whereNull('removed_at')
+            .update({ removed_at: new Date(event.data.delistedAt), removal_reason: event.data.reason, removed_lsn: projected.lsn });
           break;
         default:
           unhandledEvent(event);
@@ -146,4 +152,13 @@ async function watchList(trx: SqlTransaction, projected: ProjectedEvent<Workplac
        sample_size_at_listing = excluded.sample_size_at_listing, listed_lsn = excluded.listed_lsn`,
     [data.companyId, data.reason, new Date(data.listedAt), data.overallScore, data.sampleSize, projected.lsn],
   );
+  await trx('watch_list_history').insert({
+    listed_lsn: projected.lsn,
+    company_id: data.companyId,
+    reason: data.reason,
+    engagement_number: data.engagementNumber,
+    overall_score_at_listing: data.overallScore,
+    sample_size_at_listing: data.sampleSize,
+    listed_at: new Date(data.listedAt),
+  });
 }

@@ -108,7 +108,7 @@ describe('checkReadModels (audit verify --rebuild)', () => {
       'decision_tallies', 'decision_votes', 'decisions', 'engagements', 'escrows', 'evidence_claims', 'grants', 'leaderboard_all', 'leaderboard_day',
       'ledger', 'metric_players', 'participants', 'platform_days', 'player_days', 'players', 'provenance', 'publisher_days', 'purchases',
       'quest_completions', 'quests', 'stake_fundings', 'stake_payouts', 'stakes', 'staking', 'submissions', 'supply_totals', 'token_totals', 'transfers',
-      'wallet_transactions', 'wallets', 'watch_list', 'zones',
+      'wallet_transactions', 'wallets', 'watch_list', 'watch_list_history', 'zones',
     ]);
     expect(await shadowSchemas()).toEqual([]);
   });
