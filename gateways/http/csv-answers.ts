@@ -46,55 +46,68 @@ function filenameOf(url: string): string {
   return `${segments.join('-').replace(/[^A-Za-z0-9_-]/g, '_') || 'list'}.csv`;
 }
 
-/** Register before the routes, after the access control (a refused caller gets 401/403, not 406). */
+/**
+ * Register before the routes, after the access control (a refused caller gets 401/403, not 406). The hooks are
+ * attached to the routes that need them, as they are registered: a JSON route pays one string test per request.
+ */
 export function registerCsvAnswers(app: FastifyInstance): void {
-  const listings = new WeakMap<CsvListing, Listing>();
   app.decorateRequest('answersCsv', false);
 
   app.addHook('onRoute', (route) => {
-    const listing = route.config?.csv;
-    if (!listing) return;
-    if (![route.method].flat().every((method) => method === 'GET' || method === 'HEAD')) throw new InvalidCsvListingError(`route ${String(route.method)} ${route.url}: config.csv is for GET list routes`);
-    if (!listings.has(listing)) listings.set(listing, listingOf(route.url, (route.schema?.response as Record<string, unknown> | undefined)?.['200'], listing.rows));
-  });
-
-  app.addHook('onRequest', async (request) => {
-    const accept = request.headers.accept;
-    if (request.routeOptions.config.csv) {
-      request.answersCsv = preferredType(accept, [JSON_MEDIA_TYPE, CSV_MEDIA_TYPE]) === CSV_MEDIA_TYPE;
+    const csv = route.config?.csv;
+    if (csv) {
+      if (![route.method].flat().every((method) => method === 'GET' || method === 'HEAD')) throw new InvalidCsvListingError(`route ${String(route.method)} ${route.url}: config.csv is for GET list routes`);
+      const listing = listingOf(route.url, (route.schema?.response as Record<string, unknown> | undefined)?.['200'], csv.rows);
+      route.onRequest = [...hooksOf(route.onRequest), chooseFormat];
+      route.preSerialization = [...hooksOf(route.preSerialization), pagingHeaders];
+      route.onSend = [...hooksOf(route.onSend), csvAnswer(listing)];
       return;
     }
     // Only the routes that answer JSON bodies: /metrics, /docs and the like serve other types of their own.
-    if (!request.routeOptions.schema?.response) return;
-    if (preferredType(accept, [JSON_MEDIA_TYPE]) === undefined && preferredType(accept, [CSV_MEDIA_TYPE]) !== undefined) {
-      throw new HttpError('not_acceptable', `${request.method} ${request.routeOptions.url} answers ${JSON_MEDIA_TYPE} only (text/csv is served by list routes): ask with Accept: ${JSON_MEDIA_TYPE}`);
-    }
+    if (route.schema?.response) route.onRequest = [...hooksOf(route.onRequest), refuseCsvOnly];
   });
+}
 
-  app.addHook('preSerialization', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (!request.routeOptions.config.csv || reply.statusCode !== 200 || payload === null || typeof payload !== 'object') return payload;
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
+function chooseFormat(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  request.answersCsv = preferredType(request.headers.accept, [JSON_MEDIA_TYPE, CSV_MEDIA_TYPE]) === CSV_MEDIA_TYPE;
+  done();
+}
+
+function refuseCsvOnly(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const accept = request.headers.accept;
+  if (accept === undefined || accept === '*/*' || accept === JSON_MEDIA_TYPE) return done(); // the common answers, without parsing
+  if (preferredType(accept, [JSON_MEDIA_TYPE]) === undefined && preferredType(accept, [CSV_MEDIA_TYPE]) !== undefined) {
+    return done(new HttpError('not_acceptable', `${request.method} ${request.routeOptions.url} answers ${JSON_MEDIA_TYPE} only (text/csv is served by list routes): ask with Accept: ${JSON_MEDIA_TYPE}`));
+  }
+  done();
+}
+
+function pagingHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
+  if (reply.statusCode === 200 && payload !== null && typeof payload === 'object') {
     const { nextCursor, asOfLsn } = payload as { nextCursor?: unknown; asOfLsn?: unknown };
     if (typeof nextCursor === 'string') {
       reply.header('link', `<${urlWithCursor(request.url, nextCursor)}>; rel="next"`);
       reply.header('x-next-cursor', nextCursor);
     }
     if (typeof asOfLsn === 'number') reply.header('x-as-of-lsn', String(asOfLsn));
-    return payload;
-  });
+  }
+  done(null, payload);
+}
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const csv = request.routeOptions.config.csv;
-    if (!csv) return payload;
+function csvAnswer(listing: Listing) {
+  return (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
     appendVary(reply, 'Accept');
-    if (!request.answersCsv || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
-    const listing = listings.get(csv);
-    if (!listing) throw new Error(`route ${request.routeOptions.url} has config.csv but was registered before registerCsvAnswers`);
+    if (!request.answersCsv || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
     // The serialized answer: exactly what the route's response schema let through, as the JSON answer is.
     const rows = (JSON.parse(payload) as Record<string, unknown>)[listing.rows];
     reply.header('content-type', CSV_CONTENT_TYPE);
     reply.header('content-disposition', `attachment; filename="${listing.filename}"`);
-    return encodeCsv(listing.columns, Array.isArray(rows) ? rows : []);
-  });
+    done(null, encodeCsv(listing.columns, Array.isArray(rows) ? rows : []));
+  };
 }
 
 /** The request's own path and query with `cursor` set; characters a Link target may not hold are escaped. */
