@@ -39,6 +39,17 @@ describe('schema files', () => {
     expect(contextOf(type!)).toBe(context);
   });
 
+  // Consumers get dates from the schema alone; a number that is no instant (an amount, an LSN) stays a plain long.
+  it.each(schemaFilesOnDisk)('$context/$fileName marks exactly its instants (…At, deadline) as timestamp-millis', ({ schema }) => {
+    const millis = { type: 'long', logicalType: 'timestamp-millis' };
+    for (const field of (schema as { fields: { name: string; type: unknown }[] }).fields) {
+      const marked = JSON.stringify(field.type).includes('logicalType');
+      const isInstant = /At$|^deadline$/.test(field.name) && JSON.stringify(field.type).includes('long');
+      expect(marked, field.name).toBe(isInstant);
+      if (isInstant) expect([millis, ['null', millis]], field.name).toContainEqual(field.type);
+    }
+  });
+
   it('registers every file on disk, and every event type has a sample here', () => {
     const registered = eventTypes().flatMap((type) => schemaVersions(type));
     expect(registered).toHaveLength(schemaFilesOnDisk.length);
