@@ -58,7 +58,8 @@ describe('proofline analyst-role', () => {
 
   it('README.md lists exactly the analytics views the projections declare, in its "For analysts" table', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('## For analysts'), readme.indexOf('## Configuration'));
+    const start = readme.indexOf('## For analysts');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1)); // up to the next section, whichever it is
     const listed = [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1]);
     const declared = projections.flatMap((projection) => (projection.analyticsViews ?? []).map((view) => view.name));
     expect(listed.sort()).toEqual(declared.sort());
