@@ -184,3 +184,22 @@ describe('platformSecrets and authSecretOf', () => {
     expect(readdirSync(path.join(dataDir, 'secrets'))).toEqual(['auth-secret']);
   });
 });
+
+describe('loadConfig: the schema registry and the Kafka value format', () => {
+  it('defaults to single-object values and no registry', () => {
+    expect(loadConfig({})).toMatchObject({ kafkaValueFormat: 'single-object', schemaRegistryUrl: undefined });
+  });
+
+  it('reads SCHEMA_REGISTRY_URL (without a trailing slash) and KAFKA_VALUE_FORMAT=confluent', () => {
+    const config = loadConfig({ SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7/', KAFKA_VALUE_FORMAT: 'confluent' });
+    expect(config).toMatchObject({ kafkaValueFormat: 'confluent', schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7' });
+    expect(loadConfig({ SCHEMA_REGISTRY_URL: '' }).schemaRegistryUrl).toBeUndefined();
+  });
+
+  it('refuses an unknown format, a registry URL that is not http(s), and the confluent format without a registry', () => {
+    expect(() => loadConfig({ KAFKA_VALUE_FORMAT: 'json' })).toThrow(/KAFKA_VALUE_FORMAT/);
+    expect(() => loadConfig({ SCHEMA_REGISTRY_URL: 'ftp://registry.example.org' })).toThrow(/SCHEMA_REGISTRY_URL/);
+    expect(() => loadConfig({ SCHEMA_REGISTRY_URL: 'not a url' })).toThrow(/SCHEMA_REGISTRY_URL/);
+    expect(() => loadConfig({ KAFKA_VALUE_FORMAT: 'confluent' })).toThrow(/KAFKA_VALUE_FORMAT: confluent needs SCHEMA_REGISTRY_URL/);
+  });
+});
