@@ -1,7 +1,8 @@
 // The wire format of the fan-out (docs/architecture.md, invariant 3), both ways. Pure: no I/O.
 //
 // Event message: key = stream id, value = the stored event bytes as they are (Avro single-object
-// encoding: C3 01, CRC-64-AVRO fingerprint, binary body), timestamp = when the event was recorded, and
+// encoding: C3 01, CRC-64-AVRO fingerprint, binary body) or, with KAFKA_VALUE_FORMAT=confluent, the same body
+// in the Confluent wire format (00, 4-byte registry id; confluent-wire.ts), timestamp = when the event was recorded, and
 // headers store-id, event-id, event-type, schema-fingerprint (hex, wire byte order), stream-id, revision,
 // lsn, content-type (avro/binary), metadata (the event metadata as JSON), traceparent/tracestate when present.
 //
@@ -14,6 +15,7 @@
 // messages that carry a `proofline-control` header: they are not events.
 import type { EventMetadata, RecordedEvent } from '../../../ports/event-store.ts';
 import { schemaFingerprintHex } from '../../../events-schema/index.ts';
+import { isConfluentFramed } from './confluent-wire.ts';
 
 export const HEADERS = {
   storeId: 'store-id',
@@ -42,7 +44,13 @@ export type OutgoingMessage = {
   timestamp?: string;
 };
 
-export function eventMessage(event: RecordedEvent, storeId: string): OutgoingMessage {
+/** How the relay writes an event's stored single-object bytes as a record value. */
+export type ValueEncoder = (data: Uint8Array) => Buffer;
+
+/** The stored bytes as they are (KAFKA_VALUE_FORMAT=single-object). */
+export const singleObjectValue: ValueEncoder = (data) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+export function eventMessage(event: RecordedEvent, storeId: string, encodeValue: ValueEncoder = singleObjectValue): OutgoingMessage {
   const headers: Record<string, string> = {
     [HEADERS.storeId]: storeId,
     [HEADERS.eventId]: event.eventId,
@@ -59,7 +67,7 @@ export function eventMessage(event: RecordedEvent, storeId: string): OutgoingMes
   if (typeof tracestate === 'string' && tracestate) headers[HEADERS.tracestate] = tracestate;
   return {
     key: event.streamId,
-    value: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    value: encodeValue(event.data),
     headers,
     timestamp: String(event.recordedAt.getTime()),
   };
@@ -105,6 +113,10 @@ export function decodeMessage(message: IncomingMessage): DecodedMessage {
   const lsn = parseCount(header(HEADERS.lsn));
   if (!eventId || !type || streamId === undefined || revision === undefined || lsn === undefined || !message.value) {
     return { kind: 'unknown', reason: 'not a Proofline event: event-id, event-type, stream-id, revision, lsn or value missing' };
+  }
+  if (isConfluentFramed(message.value)) {
+    // The Kafka source turns these into single-object bytes when it has a registry to resolve the id with.
+    return { kind: 'unknown', reason: 'a Confluent wire format value whose schema id was not resolved (is SCHEMA_REGISTRY_URL set for this consumer?)' };
   }
   return {
     kind: 'event',

@@ -18,6 +18,11 @@
 // and a checkpoint whose LSN ↔ position mapping the store contradicts (RelayCheckpointMismatchError).
 // Only one relay per name works at a time (infra/db/sole-holder.ts); others stand by.
 //
+// Schema registry (optional): before its first batch the relay registers every version of every event schema
+// (schema-registry.ts: subject `<topic>-<record full name>`, BACKWARD). A refusal (an incompatible change) is
+// fatal (SchemaRegistryRefusedError); an unreachable registry is retried like a broker outage. With
+// valueFormat 'confluent' values are written as 00 + registry id + body (confluent-wire.ts), headers unchanged.
+//
 // Store identity: every record carries the event store's id (`store-id` header, messages.ts), and so does
 // the checkpoint. Before publishing, each session checks that its topics hold nothing of another store
 // (topic-ownership.ts) and that its checkpoint counts in this store; either refusal is fatal
@@ -34,7 +39,9 @@ import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
 import { retrySessions } from '../../../ports/backoff.ts';
 import { createKafkaClient, silentLogger, type KafkaConnection } from './client.ts';
-import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
+import { singleObjectToConfluent } from './confluent-wire.ts';
+import { eventMessage, singleObjectValue, watermarkMessage, type OutgoingMessage, type ValueEncoder } from './messages.ts';
+import { registerEventSchemas, SchemaRegistryRefusedError, type SchemaRegistryClient } from './schema-registry.ts';
 import {
   checkCheckpointMapping,
   checkCheckpointStore,
@@ -79,6 +86,10 @@ export type RelayOptions = {
    * topics may still be another deployment's. Topics holding another store's records are refused regardless.
    */
   adoptEmptyTopics?: boolean;
+  /** Where every schema version is registered at start; required by valueFormat 'confluent'. */
+  schemaRegistry?: SchemaRegistryClient;
+  /** Record values: 'single-object' (default, the stored bytes) or 'confluent' (00 + registry id + body). */
+  valueFormat?: 'single-object' | 'confluent';
   logger?: Logger;
 };
 
@@ -119,6 +130,19 @@ export function createRelay(options: RelayOptions): Relay {
   const logger = (options.logger ?? silentLogger()).child({ component: 'relay', relay: name });
   const topics = allKafkaTopics(settings.topicPrefix);
   const tracer = trace.getTracer('proofline.relay');
+  const valueFormat = options.valueFormat ?? 'single-object';
+  if (valueFormat === 'confluent' && !options.schemaRegistry) throw new Error('a relay writing the Confluent wire format needs a schema registry');
+  let encodeValue: ValueEncoder | undefined;
+
+  /** Registers the schemas once per relay (not per session); the value encoder of the configured format. */
+  async function valueEncoder(): Promise<ValueEncoder> {
+    if (encodeValue) return encodeValue;
+    if (!options.schemaRegistry) return (encodeValue = singleObjectValue);
+    const registered = await registerEventSchemas(options.schemaRegistry, settings.topicPrefix);
+    const ids = new Map(registered.map(({ fingerprintHex, id }) => [fingerprintHex, id]));
+    logger.info({ versions: registered.length, subjects: new Set(registered.map(({ subject }) => subject)).size, valueFormat }, 'event schemas registered');
+    return (encodeValue = valueFormat === 'confluent' ? (data) => singleObjectToConfluent(data, (hex) => ids.get(hex)) : singleObjectValue);
+  }
 
   /** One connection's worth of publishing: returns when the signal aborts, throws on any failure. */
   async function session(signal: AbortSignal, onProgress: () => void): Promise<void> {
@@ -126,6 +150,7 @@ export function createRelay(options: RelayOptions): Relay {
     const storeId = await options.eventStore.storeId();
     const checkpoint = await readRelayCheckpoint(options.db, name);
     checkCheckpointStore(name, checkpoint, storeId);
+    const encode = await valueEncoder();
     const partitions = await prepareTopics(kafka.admin());
     await checkTopicsAreOurs(kafka, storeId, checkpoint.lsn > 0);
     const producer = kafka.producer({
@@ -158,7 +183,7 @@ export function createRelay(options: RelayOptions): Relay {
         });
         if (signal.aborted) return;
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
-        const acknowledged = await publish(producer, events, partitions, storeId, signal);
+        const acknowledged = await publish(producer, events, partitions, storeId, encode, signal);
         if (!acknowledged) return;
         await storeRelayCheckpoint(options.db, name, storeId, events[events.length - 1]!);
         onProgress();
@@ -195,10 +220,17 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   /** Sends one batch and its watermarks; true once the broker acknowledged all of it. */
-  async function publish(producer: Producer, events: RecordedEvent[], partitions: PartitionRef[], storeId: string, signal: AbortSignal): Promise<boolean> {
+  async function publish(
+    producer: Producer,
+    events: RecordedEvent[],
+    partitions: PartitionRef[],
+    storeId: string,
+    encode: ValueEncoder,
+    signal: AbortSignal,
+  ): Promise<boolean> {
     const firstLsn = events[0]!.lsn;
     const lastLsn = events[events.length - 1]!.lsn;
-    const topicMessages = batchMessages(events, partitions, settings.topicPrefix, storeId);
+    const topicMessages = batchMessages(events, partitions, settings.topicPrefix, storeId, encode);
     const attributes = { 'proofline.lsn.from': firstLsn, 'proofline.lsn.to': lastLsn, 'messaging.batch.message_count': events.length };
     return tracer.startActiveSpan('relay publish', { kind: SpanKind.PRODUCER, attributes, links: traceLinks(events) }, async (span) => {
       const started = Date.now();
@@ -241,6 +273,9 @@ export function createRelay(options: RelayOptions): Relay {
             if (error instanceof TopicsOfAnotherStoreError || error instanceof UsedTopicsError) {
               return { message: 'relay refuses topics that are not this event store\'s', fields: { topics: error.topics, storeId: error.storeId } };
             }
+            if (error instanceof SchemaRegistryRefusedError) {
+              return { message: 'the schema registry refused the event schemas', fields: { subject: error.subject, status: error.status } };
+            }
             if (error instanceof RelayCheckpointOfAnotherStoreError) {
               return { message: 'relay checkpoint belongs to another event store', fields: { checkpoint: error.checkpoint, storeId: error.storeId } };
             }
@@ -259,6 +294,7 @@ export function batchMessages(
   partitions: readonly PartitionRef[],
   topicPrefix: string,
   storeId: string,
+  encodeValue: ValueEncoder = singleObjectValue,
 ): TopicMessages[] {
   const byTopic = new Map<string, OutgoingMessage[]>();
   for (const { topic } of partitions) byTopic.set(topic, []);
@@ -267,7 +303,7 @@ export function batchMessages(
     let message: OutgoingMessage;
     try {
       topic = kafkaTopic(contextOf(event.type), topicPrefix);
-      message = eventMessage(event, storeId);
+      message = eventMessage(event, storeId, encodeValue);
     } catch (error) {
       throw new RelayPoisonEventError(event, error);
     }
