@@ -3,9 +3,9 @@
 //   node --import tsx infra/local/registry-cli.ts start    npm run registry:start: start it, return once it is ready
 //   node --import tsx infra/local/registry-cli.ts status   print whether it runs, and where
 //   node --import tsx infra/local/registry-cli.ts stop     npm run registry:stop
-// State lives in $PROOFLINE_DATA_DIR/registry (default ./.proofline/registry): registry.pid, url, logs/.
+// State lives in $PROOFLINE_DATA_DIR/registry (default ./.proofline/registry): registry.pid, url, logs/ and
+// db/ (the schemas, kept across restarts: records already written name them by id).
 // SCHEMA_REGISTRY_PORT (default 8081) and SCHEMA_REGISTRY_MANAGEMENT_PORT (default port + 1) choose ports.
-// Its schemas are kept in memory: a restarted registry is empty until the relay registers them again.
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -53,7 +53,7 @@ async function startCommand(): Promise<void> {
   const port = portFromEnv('SCHEMA_REGISTRY_PORT', 8081);
   const managementPort = portFromEnv('SCHEMA_REGISTRY_MANAGEMENT_PORT', port + 1);
   const started = Date.now();
-  const registry = await startRegistry({ dataDir: registryDir, port, managementPort, onProgress: (message) => say(`registry: ${message}`) });
+  const registry = await startRegistry({ dataDir: registryDir, port, managementPort, persistent: true, onProgress: (message) => say(`registry: ${message}`) });
   await writeFile(pidFile, `${registry.pid}\n`);
   await writeFile(urlFile, `${registry.url}\n`);
   registry.detach();

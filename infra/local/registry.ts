@@ -3,8 +3,10 @@
 // Quarkus application (infra/local/registry/pom.xml) once into ~/.cache/proofline/apicurio-registry-<version>;
 // it runs on Java 21+ (JAVA_HOME if that is one, else the newest JDK 21+ under /usr/lib/jvm).
 //
-// Storage is Apicurio's default in-memory H2: schemas live as long as the process. That suits tests and
-// development, where the relay registers every schema version at start anyway. Compatibility is BACKWARD on
+// Storage is Apicurio's H2: in memory by default (tests: schemas live as long as the process), or a file under
+// the data directory with `persistent` (npm run registry:start). Records in the Confluent wire format name
+// schemas by registry id, so a registry that forgot its ids on restart would hand out other schemas under
+// them: anything that outlives the registry process needs persistent storage. Compatibility is BACKWARD on
 // every subject (a global rule), so the registry itself refuses a schema that cannot read the previous one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
@@ -34,6 +36,8 @@ export type RegistryOptions = {
   port?: number;
   /** Quarkus management port (/health/ready); a free port when omitted. */
   managementPort?: number;
+  /** Keep the schemas in `<dataDir>/db` across restarts (H2 file); in memory when omitted. */
+  persistent?: boolean;
   /** JVM heap (-Xmx); '256m' when omitted. */
   heap?: string;
   /** Deadline for the registry to be ready; 120 s when omitted (the first run may download 152 MB). */
@@ -151,6 +155,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RegistryH
     `-Dvertx.cacheDirBase=${path.join(dataDir, 'vertx-cache')}`,
     // Apicurio's default is no rule at all; the Confluent default (and ours) is BACKWARD.
     '-Dapicurio.rules.global.compatibility=BACKWARD',
+    ...(options.persistent ? [`-Dapicurio.datasource.url=jdbc:h2:file:${path.join(dataDir, 'db', 'registry')}`] : []),
   ];
   const logFd = openSync(logFile, 'a');
   let child: ChildProcess;
