@@ -4,6 +4,7 @@ import { fingerprint64 } from './avro/fingerprint.ts';
 import { encodeSingleObject, splitSingleObject, SingleObjectFormatError } from './avro/single-object.ts';
 import { EventDecodingError, EventEncodingError, SchemaRegistryError, UnknownEventTypeError, UnknownSchemaError } from './errors.ts';
 import { createEventRegistry } from './event-registry.ts';
+import { allEventSamples as allSamples, eventSamples as samples } from './testing/event-samples.ts';
 import {
   avroBody,
   contextOf,
@@ -14,7 +15,6 @@ import {
   schemaVersions,
   type ProoflineEvent,
 } from './index.ts';
-import { allEventSamples as allSamples, eventSamples as samples } from './event-samples.ts';
 
 const schemaRoot = new URL('./', import.meta.url);
 const contexts = readdirSync(schemaRoot, { withFileTypes: true }).filter((entry) => entry.isDirectory() && entry.name !== 'avro');
@@ -34,6 +34,17 @@ describe('schema files', () => {
     expect(schema).toMatchObject({ type: 'record', name: type, namespace: `proofline.${context}` });
     expect(schemaVersions(type!).map((entry) => entry.version)).toContain(Number(version));
     expect(contextOf(type!)).toBe(context);
+  });
+
+  // Consumers get dates from the schema alone; a number that is no instant (an amount, an LSN) stays a plain long.
+  it.each(schemaFilesOnDisk)('$context/$fileName marks exactly its instants (…At, deadline) as timestamp-millis', ({ schema }) => {
+    const millis = { type: 'long', logicalType: 'timestamp-millis' };
+    for (const field of (schema as { fields: { name: string; type: unknown }[] }).fields) {
+      const marked = JSON.stringify(field.type).includes('logicalType');
+      const isInstant = /At$|^deadline$/.test(field.name) && JSON.stringify(field.type).includes('long');
+      expect(marked, field.name).toBe(isInstant);
+      if (isInstant) expect([millis, ['null', millis]], field.name).toContainEqual(field.type);
+    }
   });
 
   it('registers every file on disk, and every event type has a sample here', () => {

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEventSamples } from '../../../events-schema/event-samples.ts';
+import { allEventSamples } from '../../../events-schema/testing/event-samples.ts';
 import { decodeEvent, encodeEvent, eventTypes, fingerprint64 } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';

@@ -1,7 +1,8 @@
-// One valid event of every type, for tests (the registry spec, and the Kafka specs that publish every type).
-import type { ProoflineEvent, ProoflineEventType } from './registry.ts';
+// One sample of every event type, shared by the specs that need real events of every kind (the registry's,
+// the frozen single-object bytes, the third-party consumer). Adding a type to ProoflineEvent without a
+// sample fails the typecheck.
+import type { ProoflineEvent, ProoflineEventType } from '../registry.ts';
 
-/** One sample per event type: adding a type to ProoflineEvent without a sample fails the typecheck. */
 export const eventSamples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }> } = {
   RoleGranted: { type: 'RoleGranted', data: { subject: '0x52908400098527886E0F7030069857D2E4169EE7', role: 'convener', scope: null, grantedAt: 1_763_769_600_000 } },
   RoleRevoked: { type: 'RoleRevoked', data: { subject: 'acme-crawler', role: 'participant', scope: 'acme', revokedAt: 1_763_769_700_000 } },
