@@ -22,6 +22,7 @@ const environmentSchema = z.object({
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('proofline'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  RELAY_WATERMARK_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   PROJECTION_STALL_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(30_000),
   CHAIN_RPC_URL: optionalUrl,
   CHAIN_PUBLIC_RPC_URL: z
@@ -96,6 +97,11 @@ export type Config = {
   /** Topics are `<prefix>.<context>.v1`, consumer groups `<prefix>.<projection>`. */
   kafkaTopicPrefix: string;
   kafkaSessionTimeoutMs: number;
+  /**
+   * A Kafka partition that received no event in a relay batch gets a watermark record at most this often
+   * (0: after every batch); what a read model may lag behind the head at low traffic (infra/bus/kafka/relay.ts).
+   */
+  relayWatermarkMs: number;
   /** A read model behind the head whose watermark stands still this long is reported stalled (/readyz, metrics, logs). */
   projectionStallAfterMs: number;
   /** Unset: an embedded anvil under the data dir, with its first dev key. */
@@ -188,6 +194,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     kafkaPartitions: env.KAFKA_PARTITIONS,
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX,
     kafkaSessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    relayWatermarkMs: env.RELAY_WATERMARK_MS,
     projectionStallAfterMs: env.PROJECTION_STALL_AFTER_MS,
     chainRpcUrl: env.CHAIN_RPC_URL,
     chainPrivateKey: env.CHAIN_PRIVATE_KEY,
