@@ -17,12 +17,16 @@ import { SCHEMA_FILE_NAME, type SchemaFile } from './schema-files.ts';
 import type { Upcaster } from './upcasters.ts';
 
 export type SchemaVersionInfo = { version: number; fingerprintHex: string; schema: Record<string, unknown> };
+/** The schema some bytes were written with: `fullName` is the record's Avro full name, `proofline.<context>.<type>`. */
+export type WriterSchema = { type: string; context: string; version: number; fullName: string };
 
 export type EventRegistry<E extends Event> = {
   /** Avro single-object encoding with the latest schema of the event's type. */
   encode(event: E): Buffer;
   /** Any registered version, resolved into the latest schema and upcast; plain, JSON-serialisable data. */
   decode(bytes: Uint8Array): E;
+  /** Which registered schema wrote `bytes`; throws UnknownSchemaError for a fingerprint it does not know. */
+  writerOf(bytes: Uint8Array): WriterSchema;
   contextOf(type: string): string;
   eventTypes(): string[];
   /** Oldest first. */
@@ -54,6 +58,13 @@ export function createEventRegistry<E extends Event = Event>(
     return schemas;
   };
 
+  const findWriter = (bytes: Uint8Array) => {
+    const { fingerprint, body } = splitSingleObject(bytes);
+    const found = byFingerprint.get(fingerprint.toString('hex'));
+    if (!found) throw new UnknownSchemaError(fingerprint.toString('hex'));
+    return { ...found, body };
+  };
+
   return {
     encode(event) {
       const schemas = byType.get(event.type);
@@ -67,10 +78,7 @@ export function createEventRegistry<E extends Event = Event>(
     },
 
     decode(bytes) {
-      const { fingerprint, body } = splitSingleObject(bytes);
-      const found = byFingerprint.get(fingerprint.toString('hex'));
-      if (!found) throw new UnknownSchemaError(fingerprint.toString('hex'));
-      const { schemas, written } = found;
+      const { schemas, written, body } = findWriter(bytes);
       const { type, latest } = schemas;
       let data: Record<string, unknown>;
       try {
@@ -93,6 +101,11 @@ export function createEventRegistry<E extends Event = Event>(
       return { type, data } as unknown as E;
     },
 
+    writerOf(bytes) {
+      const { schemas, written } = findWriter(bytes);
+      return { type: schemas.type, context: schemas.context, version: written.version, fullName: fullNameOf(schemas.context, schemas.type) };
+    },
+
     contextOf: (type) => schemasOf(type).context,
     eventTypes: () => [...byType.keys()].sort(),
     schemaVersions: (type) =>
@@ -111,7 +124,7 @@ function indexByType(files: readonly SchemaFile[]): Map<string, EventSchemas> {
     const match = SCHEMA_FILE_NAME.exec(file.fileName);
     if (!match) throw new SchemaRegistryError(`${where}: a schema file is named <EventType>.v<N>.avsc`);
     const [, type = '', versionText = ''] = match;
-    const expectedName = `proofline.${file.context}.${type}`;
+    const expectedName = fullNameOf(file.context, type);
     const actualName = recordFullName(file.schema);
     if (actualName !== expectedName) {
       throw new SchemaRegistryError(`${where}: must hold a record named ${expectedName}, found ${actualName ?? 'no named record'}`);
@@ -185,6 +198,9 @@ function indexUpcasters(upcasters: readonly Upcaster[], byType: Map<string, Even
   }
   return byKey;
 }
+
+/** Every schema file holds the record `proofline.<context>.<EventType>`. */
+const fullNameOf = (context: string, type: string) => `proofline.${context}.${type}`;
 
 const upcasterKey = (type: string, fromVersion: number) => `${type}@${fromVersion}`;
 

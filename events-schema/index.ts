@@ -12,10 +12,12 @@ export {
   encodeEvent,
   eventTypes,
   schemaVersions,
+  writerSchemaOf,
   type ProoflineEvent,
   type ProoflineEventType,
 } from './registry.ts';
-export { createEventRegistry, type EventRegistry, type SchemaVersionInfo } from './event-registry.ts';
+export { createEventRegistry, type EventRegistry, type SchemaVersionInfo, type WriterSchema } from './event-registry.ts';
+export { eventTypeOfHeader, qualifiedEventType } from './qualified-event-type.ts';
 export { checkCompatibility, type Compatibility } from './compatibility.ts';
 export type { Upcaster } from './upcasters.ts';
 export {
@@ -31,6 +33,7 @@ export {
   avroBody,
   encodeSingleObject,
   HEADER_LENGTH,
+  schemaFingerprintBigEndianHex,
   schemaFingerprintHex,
   SingleObjectFormatError,
   splitSingleObject,

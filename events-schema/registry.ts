@@ -1,5 +1,5 @@
 // The platform's event registry: every events-schema/<context>/<EventType>.v<N>.avsc, found at module load.
-import { createEventRegistry, type SchemaVersionInfo } from './event-registry.ts';
+import { createEventRegistry, type SchemaVersionInfo, type WriterSchema } from './event-registry.ts';
 import type { AccessEvent } from './access/events.ts';
 import type { AssetsEvent } from './assets/events.ts';
 import type { CrawlEvent } from './crawl/events.ts';
@@ -23,6 +23,11 @@ export function encodeEvent(event: ProoflineEvent): Buffer {
 /** Decodes any registered version into the latest shape; throws UnknownSchemaError for a fingerprint it does not know. */
 export function decodeEvent(bytes: Uint8Array): ProoflineEvent {
   return registry.decode(bytes);
+}
+
+/** Which registered schema wrote `bytes` (type, context, version, Avro full name); throws UnknownSchemaError for a fingerprint it does not know. */
+export function writerSchemaOf(bytes: Uint8Array): WriterSchema {
+  return registry.writerOf(bytes);
 }
 
 /** The bounded context (schema folder) an event type belongs to, e.g. 'governance'. */

@@ -4,6 +4,7 @@ import { fingerprint64 } from './avro/fingerprint.ts';
 import { encodeSingleObject, splitSingleObject, SingleObjectFormatError } from './avro/single-object.ts';
 import { EventDecodingError, EventEncodingError, SchemaRegistryError, UnknownEventTypeError, UnknownSchemaError } from './errors.ts';
 import { createEventRegistry } from './event-registry.ts';
+import { eventSamples as samples } from './testing/event-samples.ts';
 import {
   avroBody,
   contextOf,
@@ -16,299 +17,6 @@ import {
   type ProoflineEventType,
 } from './index.ts';
 
-// One sample per event type: adding a type to ProoflineEvent without a sample fails the typecheck.
-const samples: { [T in ProoflineEventType]: Extract<ProoflineEvent, { type: T }> } = {
-  RoleGranted: { type: 'RoleGranted', data: { subject: '0x52908400098527886E0F7030069857D2E4169EE7', role: 'convener', scope: null, grantedAt: 1_763_769_600_000 } },
-  RoleRevoked: { type: 'RoleRevoked', data: { subject: 'acme-crawler', role: 'participant', scope: 'acme', revokedAt: 1_763_769_700_000 } },
-  DecisionCreated: {
-    type: 'DecisionCreated',
-    data: {
-      decisionId: '6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b',
-      title: 'Protect the river delta',
-      options: ['yes', 'no', 'abstain'],
-      closesAt: 1_767_225_600_000,
-      weights: { citizen: 1, expert: 3, community: 2 },
-      createdAt: 1_763_769_600_000,
-      createdBy: '0x52908400098527886E0F7030069857D2E4169EE7',
-    },
-  },
-  VoteCast: {
-    type: 'VoteCast',
-    data: {
-      decisionId: '6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b',
-      voterId: 'voter-42',
-      option: 'yes',
-      voterClass: 'expert',
-      weight: 3,
-      castAt: 1_763_769_700_000,
-    },
-  },
-  DecisionClosed: {
-    type: 'DecisionClosed',
-    data: { decisionId: '6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b', closedAt: 1_767_225_600_000, reason: 'deadline' },
-  },
-  CompanyRegistered: {
-    type: 'CompanyRegistered',
-    data: { companyId: 'company-acme', name: 'Acme Logistics', registeredAt: 1_763_769_600_000, registeredBy: 'admin' },
-  },
-  SubmissionScored: {
-    type: 'SubmissionScored',
-    data: {
-      companyId: 'company-acme',
-      reviewerPseudonym: 'b1946ac92492d2347c6235b4d2611184b1946ac92492d2347c6235b4d2611184',
-      managementQuality: 80,
-      cultureEnvironment: 70,
-      fairnessEquity: 60,
-      transparency: 50,
-      growthDevelopment: 40,
-      overallScore: 6_550,
-      submittedAt: 1_763_769_700_000,
-    },
-  },
-  EngagementInitiated: {
-    type: 'EngagementInitiated',
-    data: {
-      companyId: 'company-acme',
-      engagementNumber: 1,
-      initiatedAt: 1_763_769_800_000,
-      deadline: 1_768_953_800_000,
-      overallScore: 6_550,
-      sampleSize: 5,
-      scoreAsOfLsn: 42,
-    },
-  },
-  CertificationIssued: {
-    type: 'CertificationIssued',
-    data: { companyId: 'company-acme', engagementNumber: 1, level: 'gold', feeMinor: 2_500_000, currency: 'USD', issuedAt: 1_763_769_900_000 },
-  },
-  CompanyWatchListed: {
-    type: 'CompanyWatchListed',
-    data: {
-      companyId: 'company-acme',
-      reason: 'no_response',
-      engagementNumber: 1,
-      overallScore: 3_550,
-      sampleSize: 7,
-      scoreAsOfLsn: 57,
-      listedAt: 1_768_953_800_001,
-    },
-  },
-  CompanyDelisted: {
-    type: 'CompanyDelisted',
-    data: { companyId: 'company-acme', reason: 'admin', delistedAt: 1_769_000_000_000 },
-  },
-  ParticipantRegistered: {
-    type: 'ParticipantRegistered',
-    data: { participantId: 'publisher-daily-news', role: 'publisher', name: 'Daily News', registeredAt: 1_763_769_600_000, owner: '0x52908400098527886E0F7030069857D2E4169EE7' },
-  },
-  PublisherPriceSet: {
-    type: 'PublisherPriceSet',
-    data: { publisherId: 'publisher-daily-news', pricePerCrawl: 2_500, setAt: 1_763_769_650_000 },
-  },
-  EscrowDeposited: {
-    type: 'EscrowDeposited',
-    data: { platformId: 'platform-crawler', amount: 10_000_000, balanceAfter: 10_000_000, depositedAt: 1_763_769_700_000 },
-  },
-  CrawlBilled: {
-    type: 'CrawlBilled',
-    data: {
-      crawlId: 'crawl-0001',
-      platformId: 'platform-crawler',
-      publisherId: 'publisher-daily-news',
-      url: 'https://news.example/2026/11/22/river-delta',
-      bytes: 48_213,
-      amount: 2_500,
-      balanceAfter: 9_997_500,
-      billedAt: 1_763_769_800_000,
-    },
-  },
-  CrawlDisputed: {
-    type: 'CrawlDisputed',
-    data: {
-      crawlId: 'crawl-0001',
-      platformId: 'platform-crawler',
-      publisherId: 'publisher-daily-news',
-      amount: 2_500,
-      reason: 'robots.txt disallowed the path',
-      billedAt: 1_763_769_800_000,
-      disputedAt: 1_763_856_200_000,
-    },
-  },
-  CrawlRefunded: {
-    type: 'CrawlRefunded',
-    data: {
-      crawlId: 'crawl-0001',
-      platformId: 'platform-crawler',
-      publisherId: 'publisher-daily-news',
-      amount: 2_500,
-      balanceAfter: 10_000_000,
-      billedAt: 1_763_769_800_000,
-      refundedAt: 1_763_942_600_000,
-    },
-  },
-  ZoneDefined: {
-    type: 'ZoneDefined',
-    data: { zoneId: 'zone-delta', name: 'River delta', region: 'camargue', centerLat: 43_533_000, centerLon: 4_633_000, radiusM: 500, priorityHundredths: 150, definedBy: 'qm-1', definedAt: 1_763_769_600_000 },
-  },
-  QuestCreated: {
-    type: 'QuestCreated',
-    data: {
-      questId: 'quest-cleanup-1',
-      title: 'Clean the east bank',
-      category: 'cleanup',
-      zoneId: 'zone-delta',
-      region: 'camargue',
-      centerLat: 43_533_000,
-      centerLon: 4_633_000,
-      radiusM: 500,
-      priorityHundredths: 150,
-      difficulty: 'medium',
-      baseXp: 100,
-      tokenReward: 2_000_000,
-      opensAt: null,
-      closesAt: 1_767_225_600_000,
-      witnessesRequired: 2,
-      createdBy: 'qm-1',
-      createdAt: 1_763_769_600_000,
-    },
-  },
-  QuestClosed: { type: 'QuestClosed', data: { questId: 'quest-cleanup-1', closedBy: 'qm-1', closedAt: 1_767_225_600_000 } },
-  EvidenceClaimed: {
-    type: 'EvidenceClaimed',
-    data: { sha256: 'b1946ac92492d2347c6235b4d2611184b1946ac92492d2347c6235b4d2611184', submissionId: 'sub-1', playerId: '0x52908400098527886E0F7030069857D2E4169EE7', claimedAt: 1_763_769_700_000 },
-  },
-  EvidenceSubmitted: {
-    type: 'EvidenceSubmitted',
-    data: {
-      submissionId: 'sub-1',
-      questId: 'quest-cleanup-1',
-      playerId: '0x52908400098527886E0F7030069857D2E4169EE7',
-      sha256: 'b1946ac92492d2347c6235b4d2611184b1946ac92492d2347c6235b4d2611184',
-      uri: 'https://evidence.example/sub-1.jpg',
-      lat: 43_533_120,
-      lon: -4_633_050,
-      accuracyCm: 850,
-      capturedAt: 1_763_769_690_000,
-      receivedAt: 1_763_769_700_000,
-      teamSize: 3,
-      flags: ['poor_accuracy', 'duplicate_evidence'],
-      status: 'flagged',
-      zoneId: 'zone-delta',
-      region: 'camargue',
-      category: 'cleanup',
-      difficulty: 'medium',
-      baseXp: 100,
-      tokenReward: 2_000_000,
-      witnessesRequired: 2,
-      priorityHundredths: 150,
-    },
-  },
-  WitnessRecorded: { type: 'WitnessRecorded', data: { submissionId: 'sub-1', witnessId: '0x1111111111111111111111111111111111111111', approve: true, recordedAt: 1_763_769_800_000 } },
-  SubmissionReviewed: { type: 'SubmissionReviewed', data: { submissionId: 'sub-1', reviewerId: 'qm-1', decision: 'approve', reviewedAt: 1_763_769_900_000 } },
-  SubmissionRejected: { type: 'SubmissionRejected', data: { submissionId: 'sub-2', reason: 'witness_majority', rejectedAt: 1_763_769_900_000 } },
-  QuestCompleted: {
-    type: 'QuestCompleted',
-    data: { submissionId: 'sub-1', questId: 'quest-cleanup-1', playerId: '0x52908400098527886E0F7030069857D2E4169EE7', zoneId: 'zone-delta', region: 'camargue', category: 'cleanup', completedAt: 1_763_769_900_000, flagged: true },
-  },
-  XpAwarded: {
-    type: 'XpAwarded',
-    data: {
-      submissionId: 'sub-1',
-      questId: 'quest-cleanup-1',
-      playerId: '0x52908400098527886E0F7030069857D2E4169EE7',
-      region: 'camargue',
-      category: 'cleanup',
-      baseXp: 100,
-      xp: 216,
-      difficultyMilli: 1500,
-      authenticityMilli: 800,
-      streakMilli: 1000,
-      socialMilli: 1000,
-      regionalMilli: 1500,
-      teamMilli: 1200,
-      totalXpAfter: 216,
-      awardedAt: 1_763_769_900_000,
-    },
-  },
-  TokensMinted: { type: 'TokensMinted', data: { playerId: '0x52908400098527886E0F7030069857D2E4169EE7', submissionId: 'sub-1', amount: 3_000_000, balanceAfter: 3_000_000, mintedAt: 1_763_769_900_000 } },
-  LeveledUp: { type: 'LeveledUp', data: { playerId: '0x52908400098527886E0F7030069857D2E4169EE7', level: 2, tier: 'bronze', reachedAt: 1_763_769_900_000 } },
-  TokensSent: { type: 'TokensSent', data: { transferId: 'tr-1', from: '0x52908400098527886E0F7030069857D2E4169EE7', to: '0x1111111111111111111111111111111111111111', amount: 500_000, balanceAfter: 2_500_000, sentAt: 1_763_770_000_000 } },
-  TokensReceived: { type: 'TokensReceived', data: { transferId: 'tr-1', from: '0x52908400098527886E0F7030069857D2E4169EE7', to: '0x1111111111111111111111111111111111111111', amount: 500_000, balanceAfter: 500_000, receivedAt: 1_763_770_000_001 } },
-  TokensRedeemed: { type: 'TokensRedeemed', data: { playerId: '0x52908400098527886E0F7030069857D2E4169EE7', amount: 1_000_000, item: 'tree sapling', balanceAfter: 1_500_000, redeemedAt: 1_763_770_100_000 } },
-  AssetRegistered: {
-    type: 'AssetRegistered',
-    data: {
-      assetId: 'asset-1',
-      name: 'River delta survey',
-      assetType: 'dataset',
-      price: 25_000_000,
-      royaltyBps: 1000,
-      creators: [
-        { address: '0x52908400098527886E0F7030069857D2E4169EE7', shareBps: 7000 },
-        { address: '0x1111111111111111111111111111111111111111', shareBps: 3000 },
-      ],
-      contentHash: 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi',
-      metadata: { licence: 'CC-BY-4.0' },
-      registeredBy: '0x52908400098527886E0F7030069857D2E4169EE7',
-      registeredAt: 1_763_769_600_000,
-    },
-  },
-  AssetVerified: { type: 'AssetVerified', data: { assetId: 'asset-1', reason: 'original work', verifiedBy: 'verifier-1', verifiedAt: 1_763_769_700_000 } },
-  AssetRejected: { type: 'AssetRejected', data: { assetId: 'asset-2', reason: 'prior art', rejectedBy: 'verifier-1', rejectedAt: 1_763_769_700_000 } },
-  AssetPriceSet: { type: 'AssetPriceSet', data: { assetId: 'asset-1', price: 30_000_000, previousPrice: 25_000_000, setBy: '0x52908400098527886E0F7030069857D2E4169EE7', setAt: 1_763_769_800_000 } },
-  AssetListingSet: { type: 'AssetListingSet', data: { assetId: 'asset-1', listed: false, setBy: '0x52908400098527886E0F7030069857D2E4169EE7', setAt: 1_763_769_800_001 } },
-  PurchaseStarted: { type: 'PurchaseStarted', data: { purchaseId: 'p-1', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', price: 30_000_000, startedAt: 1_763_769_900_000 } },
-  AssetSold: {
-    type: 'AssetSold',
-    data: {
-      purchaseId: 'p-1',
-      assetId: 'asset-1',
-      buyer: '0x1111111111111111111111111111111111111111',
-      price: 30_000_000,
-      royaltyBps: 1000,
-      royalties: [
-        { address: '0x52908400098527886E0F7030069857D2E4169EE7', amount: 2_100_000 },
-        { address: '0x1111111111111111111111111111111111111111', amount: 900_000 },
-      ],
-      proceeds: [
-        { address: '0x52908400098527886E0F7030069857D2E4169EE7', amount: 18_900_000 },
-        { address: '0x1111111111111111111111111111111111111111', amount: 8_100_000 },
-      ],
-      sellers: [
-        { address: '0x52908400098527886E0F7030069857D2E4169EE7', shareBps: 7000 },
-        { address: '0x1111111111111111111111111111111111111111', shareBps: 3000 },
-      ],
-      soldAt: 1_763_769_900_001,
-    },
-  },
-  PurchaseCancelled: { type: 'PurchaseCancelled', data: { purchaseId: 'p-2', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', reason: 'insufficient_funds', cancelledAt: 1_763_769_900_002 } },
-  FundsDeposited: { type: 'FundsDeposited', data: { address: '0x1111111111111111111111111111111111111111', amount: 50_000_000, balanceAfter: 50_000_000, depositedBy: 'treasury-1', depositedAt: 1_763_769_600_000 } },
-  FundsWithdrawn: { type: 'FundsWithdrawn', data: { address: '0x1111111111111111111111111111111111111111', amount: 1_000_000, balanceAfter: 49_000_000, withdrawnAt: 1_763_769_600_001 } },
-  PurchasePaid: { type: 'PurchasePaid', data: { purchaseId: 'p-1', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', amount: 30_000_000, balanceAfter: 19_000_000, paidAt: 1_763_769_900_000 } },
-  PurchaseVoided: { type: 'PurchaseVoided', data: { purchaseId: 'p-2', assetId: 'asset-1', buyer: '0x1111111111111111111111111111111111111111', reason: 'expired', voidedAt: 1_763_769_900_002 } },
-  SaleProceedsReceived: {
-    type: 'SaleProceedsReceived',
-    data: { purchaseId: 'p-1', assetId: 'asset-1', address: '0x52908400098527886E0F7030069857D2E4169EE7', royalty: 2_100_000, proceeds: 18_900_000, balanceAfter: 21_000_000, receivedAt: 1_763_769_900_002 },
-  },
-  StakeFunded: { type: 'StakeFunded', data: { stakeId: 's-1', assetId: 'asset-1', address: '0x1111111111111111111111111111111111111111', amount: 10_000_000, durationDays: 30, balanceAfter: 9_000_000, fundedAt: 1_763_770_000_000 } },
-  StakePayoutReceived: {
-    type: 'StakePayoutReceived',
-    data: { stakeId: 's-1', payoutId: 'claim-1', address: '0x1111111111111111111111111111111111111111', principal: 0, reward: 41_095, balanceAfter: 9_041_095, receivedAt: 1_766_362_000_000 },
-  },
-  RewardPoolFunded: { type: 'RewardPoolFunded', data: { amount: 100_000_000, poolAfter: 100_000_000, fundedBy: 'treasury-1', fundedAt: 1_763_769_600_000 } },
-  StakeOpened: {
-    type: 'StakeOpened',
-    data: { stakeId: 's-1', assetId: 'asset-1', staker: '0x1111111111111111111111111111111111111111', amount: 10_000_000, durationDays: 30, aprBps: 500, startsAt: 1_763_770_000_000, endsAt: 1_766_362_000_000 },
-  },
-  StakeRewardsClaimed: {
-    type: 'StakeRewardsClaimed',
-    data: { stakeId: 's-1', staker: '0x1111111111111111111111111111111111111111', payoutId: 'claim-1', amount: 41_095, claimedTotal: 41_095, poolAfter: 99_958_905, claimedAt: 1_766_362_000_000 },
-  },
-  StakeClosed: {
-    type: 'StakeClosed',
-    data: { stakeId: 's-1', staker: '0x1111111111111111111111111111111111111111', payoutId: 'close', principal: 10_000_000, reward: 0, forfeited: 0, early: false, poolAfter: 99_958_905, closedAt: 1_766_362_000_001 },
-  },
-};
 const allSamples: ProoflineEvent[] = Object.values(samples);
 
 const schemaRoot = new URL('./', import.meta.url);
@@ -329,6 +37,17 @@ describe('schema files', () => {
     expect(schema).toMatchObject({ type: 'record', name: type, namespace: `proofline.${context}` });
     expect(schemaVersions(type!).map((entry) => entry.version)).toContain(Number(version));
     expect(contextOf(type!)).toBe(context);
+  });
+
+  // Consumers get dates from the schema alone; a number that is no instant (an amount, an LSN) stays a plain long.
+  it.each(schemaFilesOnDisk)('$context/$fileName marks exactly its instants (…At, deadline) as timestamp-millis', ({ schema }) => {
+    const millis = { type: 'long', logicalType: 'timestamp-millis' };
+    for (const field of (schema as { fields: { name: string; type: unknown }[] }).fields) {
+      const marked = JSON.stringify(field.type).includes('logicalType');
+      const isInstant = /At$|^deadline$/.test(field.name) && JSON.stringify(field.type).includes('long');
+      expect(marked, field.name).toBe(isInstant);
+      if (isInstant) expect([millis, ['null', millis]], field.name).toContainEqual(field.type);
+    }
   });
 
   it('registers every file on disk, and every event type has a sample here', () => {

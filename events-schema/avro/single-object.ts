@@ -46,3 +46,11 @@ export function avroBody(bytes: Uint8Array): Buffer {
 export function schemaFingerprintHex(bytes: Uint8Array): string {
   return splitSingleObject(bytes).fingerprint.toString('hex');
 }
+
+/**
+ * The same fingerprint as the unsigned 64-bit number it is, in hex (big-endian, 16 digits): what Avro's own
+ * tools print, e.g. Java's `String.format("%016x", SchemaNormalization.parsingFingerprint64(schema))`.
+ */
+export function schemaFingerprintBigEndianHex(bytes: Uint8Array): string {
+  return Buffer.from(splitSingleObject(bytes).fingerprint).reverse().toString('hex');
+}

@@ -57,10 +57,10 @@ export function startProjectionHealthMonitor(options: ProjectionHealthOptions): 
     const next = await Promise.all(
       observed.map(async (health): Promise<ProjectionHealth> => {
         if (health.status !== 'stalled') return health;
-        const known = previous.get(health.projection);
-        // The reason is looked for when the projection stalls, then kept while it stays stalled at that watermark.
-        const reason =
-          known?.status === 'stalled' && known.watermarkLsn === health.watermarkLsn ? known.reason : await stallReason(health).catch(() => undefined);
+        // Looked for on every sample while stalled, not once: what is true when the stall is seen ("no worker has
+        // started this projection") may stop being true while the watermark stands still (the worker starts, then
+        // skips another store's records). Only stalled projections pay the query.
+        const reason = await stallReason(health).catch(() => undefined);
         return reason ? { ...health, reason } : health;
       }),
     );

@@ -2,8 +2,11 @@
 //
 // Event message: key = stream id, value = the stored event bytes as they are (Avro single-object
 // encoding: C3 01, CRC-64-AVRO fingerprint, binary body), timestamp = when the event was recorded, and
-// headers store-id, event-id, event-type, schema-fingerprint (hex, wire byte order), stream-id, revision,
-// lsn, content-type (avro/binary), metadata (the event metadata as JSON), traceparent/tracestate when present.
+// headers store-id, event-id, event-type (the writer schema's full name and version,
+// `proofline.governance.VoteCast.v1`; records of older relays carry the bare type, and both are read),
+// schema-fingerprint (hex, the 8 bytes in wire order: little-endian), schema-fingerprint-crc64-be (the same
+// CRC-64-AVRO as the number Avro's tools print: big-endian hex), stream-id, revision, lsn, content-type
+// (avro/binary), metadata (the event metadata as JSON), traceparent/tracestate when present.
 //
 // `store-id` names the event store the record comes from (EventStore.storeId). LSNs restart at 1 in every
 // store, so an LSN means something only together with it: consumers apply only their own store's records.
@@ -18,13 +21,21 @@
 //     the Proofline Kafka source must skip records with a `proofline-control` header: they are not events.
 //     Watermarks of older relays (no key, empty value, the same headers) are still read.
 import type { EventMetadata, RecordedEvent } from '../../../ports/event-store.ts';
-import { encodeWatermarkRecord, schemaFingerprintHex } from '../../../events-schema/index.ts';
+import {
+  encodeWatermarkRecord,
+  eventTypeOfHeader,
+  qualifiedEventType,
+  schemaFingerprintBigEndianHex,
+  schemaFingerprintHex,
+  writerSchemaOf,
+} from '../../../events-schema/index.ts';
 
 export const HEADERS = {
   storeId: 'store-id',
   eventId: 'event-id',
   eventType: 'event-type',
   schemaFingerprint: 'schema-fingerprint',
+  schemaFingerprintCrc64BigEndian: 'schema-fingerprint-crc64-be',
   streamId: 'stream-id',
   revision: 'revision',
   lsn: 'lsn',
@@ -58,8 +69,9 @@ export function eventMessage(event: RecordedEvent, storeId: string, watermarkLsn
   const headers: Record<string, string> = {
     [HEADERS.storeId]: storeId,
     [HEADERS.eventId]: event.eventId,
-    [HEADERS.eventType]: event.type,
+    [HEADERS.eventType]: qualifiedEventType(writerSchemaOf(event.data)),
     [HEADERS.schemaFingerprint]: schemaFingerprintHex(event.data),
+    [HEADERS.schemaFingerprintCrc64BigEndian]: schemaFingerprintBigEndianHex(event.data),
     [HEADERS.streamId]: event.streamId,
     [HEADERS.revision]: String(event.revision),
     [HEADERS.lsn]: String(event.lsn),
@@ -120,7 +132,8 @@ export function decodeMessage(message: IncomingMessage): DecodedMessage {
     return lsn === undefined ? { kind: 'unknown', reason: 'watermark without a valid lsn header' } : { kind: 'watermark', lsn, storeId };
   }
   const eventId = header(HEADERS.eventId);
-  const type = header(HEADERS.eventType);
+  const typeHeader = header(HEADERS.eventType);
+  const type = typeHeader && eventTypeOfHeader(typeHeader);
   const streamId = header(HEADERS.streamId);
   const revision = parseCount(header(HEADERS.revision));
   const lsn = parseCount(header(HEADERS.lsn));

@@ -10,6 +10,7 @@ import {
   WATERMARK_RECORD_SCHEMA,
   type VoteCast,
 } from '../../../events-schema/index.ts';
+import writtenBefore from '../../../events-schema/testing/written-before.json' with { type: 'json' };
 import type { RecordedEvent } from '../../../ports/event-store.ts';
 import { decodeMessage, eventMessage, HEADERS, watermarkMessage, type IncomingMessage, type OutgoingMessage } from './messages.ts';
 
@@ -54,7 +55,7 @@ describe('Kafka event messages', () => {
     expect(message.headers).toMatchObject({
       [HEADERS.storeId]: STORE,
       [HEADERS.eventId]: event.eventId,
-      [HEADERS.eventType]: 'VoteCast',
+      [HEADERS.eventType]: 'proofline.governance.VoteCast.v1',
       [HEADERS.schemaFingerprint]: schemaFingerprintHex(event.data),
       [HEADERS.streamId]: event.streamId,
       [HEADERS.revision]: '4',
@@ -64,6 +65,21 @@ describe('Kafka event messages', () => {
       [HEADERS.tracestate]: 'vendor=x',
     });
     expect(message.headers[HEADERS.schemaFingerprint]).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('carry the fingerprint both ways: as the wire bytes, and as the number Avro prints (the bytes reversed)', () => {
+    const headers = eventMessage(recorded(), STORE).headers;
+    // VoteCast v1's CRC-64-AVRO as Java's SchemaNormalization.parsingFingerprint64 gives it (fingerprint.unit.spec.ts).
+    expect(headers[HEADERS.schemaFingerprintCrc64BigEndian]).toBe('91839990baefaef5');
+    expect(headers[HEADERS.schemaFingerprint]).toBe('f5aeefba90998391');
+    expect(Buffer.from(headers[HEADERS.schemaFingerprintCrc64BigEndian]!, 'hex').reverse().toString('hex')).toBe(headers[HEADERS.schemaFingerprint]);
+  });
+
+  it('name the version the event was written with, which is not always the latest', () => {
+    const v1Bytes = Buffer.from(writtenBefore.find(({ schema }) => schema === 'governance/DecisionCreated.v1.avsc')!.written, 'hex');
+    const message = eventMessage(recorded({ type: 'DecisionCreated', data: v1Bytes }), STORE);
+    expect(message.headers[HEADERS.eventType]).toBe('proofline.governance.DecisionCreated.v1');
+    expect(decodeMessage(delivered(message))).toMatchObject({ kind: 'event', event: { type: 'DecisionCreated' } });
   });
 
   it('leave out trace headers the event does not have', () => {
@@ -90,6 +106,15 @@ describe('Kafka event messages', () => {
     for (const header of ['7', 'x', '-1']) {
       expect(decodeMessage({ ...message, headers: { ...message.headers, [HEADERS.watermarkLsn]: header } })).toMatchObject({ watermarkLsn: 42 });
     }
+  });
+
+  it('of a relay that wrote the bare event type still decode into the recorded event', () => {
+    const event = recorded();
+    const message = eventMessage(event, STORE);
+    const legacy: Record<string, string> = { ...message.headers, [HEADERS.eventType]: 'VoteCast' };
+    delete legacy[HEADERS.schemaFingerprintCrc64BigEndian];
+    const decoded = decodeMessage(delivered({ ...message, headers: legacy }));
+    expect(decoded).toEqual({ kind: 'event', storeId: STORE, watermarkLsn: 42, event: { ...event, data: new Uint8Array(event.data) } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, decodeWatermarkRecord, encodeEvent, schemaFingerprintHex } from '../../../events-schema/index.ts';
+import { decodeEvent, decodeWatermarkRecord, encodeEvent, schemaFingerprintBigEndianHex, schemaFingerprintHex, schemaVersions } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { HEADERS } from './messages.ts';
@@ -91,8 +91,10 @@ describe('Kafka relay', () => {
       expect(message.headers).toMatchObject({
         'store-id': storeId,
         'event-id': event.eventId,
-        'event-type': event.type,
+        // Written with the latest version (DecisionCreated is at v2).
+        'event-type': `proofline.governance.${event.type}.v${schemaVersions(event.type).at(-1)!.version}`,
         'schema-fingerprint': schemaFingerprintHex(event.data),
+        'schema-fingerprint-crc64-be': schemaFingerprintBigEndianHex(event.data),
         'stream-id': event.streamId,
         revision: String(event.revision),
         lsn: String(event.lsn),

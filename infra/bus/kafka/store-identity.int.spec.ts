@@ -204,14 +204,16 @@ describe('two event stores on one Kafka', () => {
     });
     try {
       const firstId = await first.store.storeId();
+      let lastReadyz = '';
       const readyz = await waitFor(
         async () => {
           const response = await app.inject({ method: 'GET', url: '/readyz' });
+          lastReadyz = `${response.statusCode} ${response.body}`;
           const body = response.json() as { projections: Record<string, { status: string; reason?: string }> };
           return response.statusCode === 503 && body.projections.governance?.reason?.includes(firstId) ? { status: response.statusCode, body } : undefined;
         },
         CATCH_UP_MS,
-        () => 'readyz never reported the governance projection stalled with the foreign store as reason',
+        () => `readyz never reported the governance projection stalled with the foreign store as reason; it last said ${lastReadyz}`,
       );
       expect(readyz.body).toMatchObject({
         status: 'not_ready',
