@@ -24,6 +24,18 @@ describe('loadConfig: sign-in settings', () => {
   });
 });
 
+describe('loadConfig: the relay’s watermark interval', () => {
+  it('defaults RELAY_WATERMARK_MS to 1 s and reads it, 0 (every batch) included', () => {
+    expect(loadConfig({}).relayWatermarkMs).toBe(1000);
+    expect(loadConfig({ RELAY_WATERMARK_MS: '250' }).relayWatermarkMs).toBe(250);
+    expect(loadConfig({ RELAY_WATERMARK_MS: '0' }).relayWatermarkMs).toBe(0);
+  });
+
+  it('refuses a negative, fractional or over-a-minute interval, naming the variable', () => {
+    for (const value of ['-1', '2.5', '60001', 'soon']) expect(() => loadConfig({ RELAY_WATERMARK_MS: value }), value).toThrow(/RELAY_WATERMARK_MS/);
+  });
+});
+
 describe('loadConfig: the RPC URL browsers are told to use', () => {
   it('is CHAIN_PUBLIC_RPC_URL when set', () => {
     expect(loadConfig({ CHAIN_RPC_URL: 'https://rpc.example.org/v3/secret-key', CHAIN_PUBLIC_RPC_URL: 'https://public.example.org' }).chainPublicRpcUrl).toBe('https://public.example.org');

@@ -115,6 +115,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         kafka: { brokers: config.kafkaBrokers },
         partitions: config.kafkaPartitions,
         topicPrefix: config.kafkaTopicPrefix,
+        watermarkIntervalMs: config.relayWatermarkMs,
         name: relayName,
         adoptEmptyTopics: roles.adoptEmptyTopics ?? false,
         ...(config.schemaRegistryUrl ? { schemaRegistry: createSchemaRegistryClient(config.schemaRegistryUrl) } : {}),

@@ -59,7 +59,7 @@ describe('the Confluent wire format', () => {
       recordedAt: new Date(0),
     };
     const plain = eventMessage(event, 'store');
-    const framed = eventMessage(event, 'store', (data) => singleObjectToConfluent(data, () => 7));
+    const framed = eventMessage(event, 'store', undefined, (data) => singleObjectToConfluent(data, () => 7));
     expect(framed.headers).toEqual(plain.headers);
     expect(framed.headers[HEADERS.schemaFingerprint]).toBe(schemaFingerprintHex(event.data));
     expect(splitConfluent(framed.value).schemaId).toBe(7);

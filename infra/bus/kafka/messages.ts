@@ -12,12 +12,18 @@
 // `store-id` names the event store the record comes from (EventStore.storeId). LSNs restart at 1 in every
 // store, so an LSN means something only together with it: consumers apply only their own store's records.
 //
-// Watermark message: no key, empty value, headers `proofline-control: watermark`, `lsn` and `store-id`. The relay
-// sends one to every partition of every topic after each batch: "every event up to this LSN that belongs
-// on this partition is already on it". Any consumer that is not the Proofline Kafka source must skip
-// messages that carry a `proofline-control` header: they are not events.
+// Partition progress ("every event up to LSN L that belongs on this partition is already on it") travels
+// two ways (relay.ts says when each is sent):
+//   - on an event: header `watermark-lsn` = L (the last event the relay puts on a partition in a batch
+//     carries the batch's last LSN); without the header the event's own `lsn` says as much;
+//   - on a watermark record: key `proofline.watermark`, value an Avro single-object ProoflineWatermark
+//     { lsn, storeId } (events-schema/watermark-record.ts), so a consumer decoding every value as Avro reads
+//     it, headers `proofline-control: watermark`, `lsn`, `store-id`, `content-type`. Any consumer that is not
+//     the Proofline Kafka source must skip records with a `proofline-control` header: they are not events.
+//     Watermarks of older relays (no key, empty value, the same headers) are still read.
 import type { EventMetadata, RecordedEvent } from '../../../ports/event-store.ts';
 import {
+  encodeWatermarkRecord,
   eventTypeOfHeader,
   qualifiedEventType,
   schemaFingerprintBigEndianHex,
@@ -40,10 +46,13 @@ export const HEADERS = {
   traceparent: 'traceparent',
   tracestate: 'tracestate',
   control: 'proofline-control',
+  watermarkLsn: 'watermark-lsn',
 } as const;
 
 export const AVRO_CONTENT_TYPE = 'avro/binary';
 export const WATERMARK_CONTROL = 'watermark';
+/** The key of every watermark record (they are routed by explicit partition, not by key). */
+export const WATERMARK_KEY = 'proofline.watermark';
 
 /** What kafkajs sends (a subset of its Message type, kept here so the mapping is testable without a broker). */
 export type OutgoingMessage = {
@@ -60,7 +69,11 @@ export type ValueEncoder = (data: Uint8Array) => Buffer;
 /** The stored bytes as they are (KAFKA_VALUE_FORMAT=single-object). */
 export const singleObjectValue: ValueEncoder = (data) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
-export function eventMessage(event: RecordedEvent, storeId: string, encodeValue: ValueEncoder = singleObjectValue): OutgoingMessage {
+/**
+ * `watermarkLsn` (≥ the event's LSN): the partition is complete up to it once this record is read — set on
+ * the last event of a batch for its partition, to the batch's last LSN.
+ */
+export function eventMessage(event: RecordedEvent, storeId: string, watermarkLsn?: number, encodeValue: ValueEncoder = singleObjectValue): OutgoingMessage {
   const headers: Record<string, string> = {
     [HEADERS.storeId]: storeId,
     [HEADERS.eventId]: event.eventId,
@@ -76,6 +89,7 @@ export function eventMessage(event: RecordedEvent, storeId: string, encodeValue:
   const { traceparent, tracestate } = event.metadata;
   if (typeof traceparent === 'string' && traceparent) headers[HEADERS.traceparent] = traceparent;
   if (typeof tracestate === 'string' && tracestate) headers[HEADERS.tracestate] = tracestate;
+  if (watermarkLsn !== undefined && watermarkLsn > event.lsn) headers[HEADERS.watermarkLsn] = String(watermarkLsn);
   return {
     key: event.streamId,
     value: encodeValue(event.data),
@@ -86,10 +100,15 @@ export function eventMessage(event: RecordedEvent, storeId: string, encodeValue:
 
 export function watermarkMessage(partition: number, lsn: number, storeId: string): OutgoingMessage {
   return {
-    key: null,
-    value: Buffer.alloc(0),
+    key: WATERMARK_KEY,
+    value: encodeWatermarkRecord({ lsn, storeId }),
     partition,
-    headers: { [HEADERS.control]: WATERMARK_CONTROL, [HEADERS.lsn]: String(lsn), [HEADERS.storeId]: storeId },
+    headers: {
+      [HEADERS.control]: WATERMARK_CONTROL,
+      [HEADERS.lsn]: String(lsn),
+      [HEADERS.storeId]: storeId,
+      [HEADERS.contentType]: AVRO_CONTENT_TYPE,
+    },
   };
 }
 
@@ -101,9 +120,12 @@ export type IncomingMessage = {
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 };
 
-/** `storeId` is undefined on records of a relay that predates store ids. */
+/**
+ * `storeId` is undefined on records of a relay that predates store ids. An event's `watermarkLsn` is how far
+ * its partition is complete once it is read: its `watermark-lsn` header, else its own LSN.
+ */
 export type DecodedMessage =
-  | { kind: 'event'; event: RecordedEvent; storeId: string | undefined }
+  | { kind: 'event'; event: RecordedEvent; watermarkLsn: number; storeId: string | undefined }
   | { kind: 'watermark'; lsn: number; storeId: string | undefined }
   /** Not written by the relay (or by a newer one): reported, never guessed at. */
   | { kind: 'unknown'; reason: string };
@@ -130,9 +152,11 @@ export function decodeMessage(message: IncomingMessage): DecodedMessage {
     // The Kafka source turns these into single-object bytes when it has a registry to resolve the id with.
     return { kind: 'unknown', reason: 'a Confluent wire format value whose schema id was not resolved (is SCHEMA_REGISTRY_URL set for this consumer?)' };
   }
+  const watermarkLsn = parseCount(header(HEADERS.watermarkLsn));
   return {
     kind: 'event',
     storeId,
+    watermarkLsn: watermarkLsn !== undefined && watermarkLsn > lsn ? watermarkLsn : lsn,
     event: {
       eventId,
       type,
