@@ -38,3 +38,4 @@ export {
   SingleObjectFormatError,
   splitSingleObject,
 } from './avro/single-object.ts';
+export { decodeWatermarkRecord, encodeWatermarkRecord, WATERMARK_RECORD_SCHEMA, type WatermarkRecord } from './watermark-record.ts';

@@ -4,7 +4,7 @@ import { fingerprint64 } from './avro/fingerprint.ts';
 import { encodeSingleObject, splitSingleObject, SingleObjectFormatError } from './avro/single-object.ts';
 import { EventDecodingError, EventEncodingError, SchemaRegistryError, UnknownEventTypeError, UnknownSchemaError } from './errors.ts';
 import { createEventRegistry } from './event-registry.ts';
-import { eventSamples as samples } from './testing/event-samples.ts';
+import { allEventSamples as allSamples, eventSamples as samples } from './testing/event-samples.ts';
 import {
   avroBody,
   contextOf,
@@ -14,10 +14,7 @@ import {
   schemaFingerprintHex,
   schemaVersions,
   type ProoflineEvent,
-  type ProoflineEventType,
 } from './index.ts';
-
-const allSamples: ProoflineEvent[] = Object.values(samples);
 
 const schemaRoot = new URL('./', import.meta.url);
 const contexts = readdirSync(schemaRoot, { withFileTypes: true }).filter((entry) => entry.isDirectory() && entry.name !== 'avro');

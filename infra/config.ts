@@ -22,6 +22,14 @@ const environmentSchema = z.object({
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('proofline'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  KAFKA_VALUE_FORMAT: z.enum(['single-object', 'confluent']).default('single-object'),
+  SCHEMA_REGISTRY_URL: z
+    .string()
+    .trim()
+    .refine((value) => value === '' || isHttpUrl(value), 'must be an http(s) URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7')
+    .transform((value) => (value === '' ? undefined : value.replace(/\/+$/, '')))
+    .optional(),
+  RELAY_WATERMARK_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   PROJECTION_STALL_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(30_000),
   CHAIN_RPC_URL: optionalUrl,
   CHAIN_PUBLIC_RPC_URL: z
@@ -96,6 +104,18 @@ export type Config = {
   /** Topics are `<prefix>.<context>.v1`, consumer groups `<prefix>.<projection>`. */
   kafkaTopicPrefix: string;
   kafkaSessionTimeoutMs: number;
+  /**
+   * How the relay writes record values: Avro single-object encoding (C3 01 + fingerprint + body), or the
+   * Confluent wire format (00 + 4-byte registry id + body), which needs `schemaRegistryUrl`.
+   */
+  kafkaValueFormat: 'single-object' | 'confluent';
+  /** A Confluent-compatible schema registry; when set, the relay registers every schema version at start. */
+  schemaRegistryUrl: string | undefined;
+  /**
+   * A Kafka partition that received no event in a relay batch gets a watermark record at most this often
+   * (0: after every batch); what a read model may lag behind the head at low traffic (infra/bus/kafka/relay.ts).
+   */
+  relayWatermarkMs: number;
   /** A read model behind the head whose watermark stands still this long is reported stalled (/readyz, metrics, logs). */
   projectionStallAfterMs: number;
   /** Unset: an embedded anvil under the data dir, with its first dev key. */
@@ -176,6 +196,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   const env = parsed.data;
   if (env.NODE_ENV === 'production') refuseDevelopmentSecrets(env);
+  if (env.KAFKA_VALUE_FORMAT === 'confluent' && !env.SCHEMA_REGISTRY_URL) {
+    throw new ConfigError('invalid configuration: KAFKA_VALUE_FORMAT: confluent needs SCHEMA_REGISTRY_URL (records carry registry ids)');
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -188,6 +211,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     kafkaPartitions: env.KAFKA_PARTITIONS,
     kafkaTopicPrefix: env.KAFKA_TOPIC_PREFIX,
     kafkaSessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    kafkaValueFormat: env.KAFKA_VALUE_FORMAT,
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
+    relayWatermarkMs: env.RELAY_WATERMARK_MS,
     projectionStallAfterMs: env.PROJECTION_STALL_AFTER_MS,
     chainRpcUrl: env.CHAIN_RPC_URL,
     chainPrivateKey: env.CHAIN_PRIVATE_KEY,
@@ -234,6 +260,15 @@ export function loopbackRpcUrl(rpcUrl: string): string | undefined {
   const url = new URL(rpcUrl);
   const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
   return loopback && url.pathname === '/' ? rpcUrl : undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function isHttpUrlWithoutSecrets(value: string): boolean {

@@ -24,6 +24,18 @@ describe('loadConfig: sign-in settings', () => {
   });
 });
 
+describe('loadConfig: the relay’s watermark interval', () => {
+  it('defaults RELAY_WATERMARK_MS to 1 s and reads it, 0 (every batch) included', () => {
+    expect(loadConfig({}).relayWatermarkMs).toBe(1000);
+    expect(loadConfig({ RELAY_WATERMARK_MS: '250' }).relayWatermarkMs).toBe(250);
+    expect(loadConfig({ RELAY_WATERMARK_MS: '0' }).relayWatermarkMs).toBe(0);
+  });
+
+  it('refuses a negative, fractional or over-a-minute interval, naming the variable', () => {
+    for (const value of ['-1', '2.5', '60001', 'soon']) expect(() => loadConfig({ RELAY_WATERMARK_MS: value }), value).toThrow(/RELAY_WATERMARK_MS/);
+  });
+});
+
 describe('loadConfig: the RPC URL browsers are told to use', () => {
   it('is CHAIN_PUBLIC_RPC_URL when set', () => {
     expect(loadConfig({ CHAIN_RPC_URL: 'https://rpc.example.org/v3/secret-key', CHAIN_PUBLIC_RPC_URL: 'https://public.example.org' }).chainPublicRpcUrl).toBe('https://public.example.org');
@@ -182,5 +194,24 @@ describe('platformSecrets and authSecretOf', () => {
     const drawn = authSecretOf(loadConfig({ PROOFLINE_DATA_DIR: dataDir }));
     expect(drawn.drawn).toBe(path.join(dataDir, 'secrets', 'auth-secret'));
     expect(readdirSync(path.join(dataDir, 'secrets'))).toEqual(['auth-secret']);
+  });
+});
+
+describe('loadConfig: the schema registry and the Kafka value format', () => {
+  it('defaults to single-object values and no registry', () => {
+    expect(loadConfig({})).toMatchObject({ kafkaValueFormat: 'single-object', schemaRegistryUrl: undefined });
+  });
+
+  it('reads SCHEMA_REGISTRY_URL (without a trailing slash) and KAFKA_VALUE_FORMAT=confluent', () => {
+    const config = loadConfig({ SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7/', KAFKA_VALUE_FORMAT: 'confluent' });
+    expect(config).toMatchObject({ kafkaValueFormat: 'confluent', schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7' });
+    expect(loadConfig({ SCHEMA_REGISTRY_URL: '' }).schemaRegistryUrl).toBeUndefined();
+  });
+
+  it('refuses an unknown format, a registry URL that is not http(s), and the confluent format without a registry', () => {
+    expect(() => loadConfig({ KAFKA_VALUE_FORMAT: 'json' })).toThrow(/KAFKA_VALUE_FORMAT/);
+    expect(() => loadConfig({ SCHEMA_REGISTRY_URL: 'ftp://registry.example.org' })).toThrow(/SCHEMA_REGISTRY_URL/);
+    expect(() => loadConfig({ SCHEMA_REGISTRY_URL: 'not a url' })).toThrow(/SCHEMA_REGISTRY_URL/);
+    expect(() => loadConfig({ KAFKA_VALUE_FORMAT: 'confluent' })).toThrow(/KAFKA_VALUE_FORMAT: confluent needs SCHEMA_REGISTRY_URL/);
   });
 });

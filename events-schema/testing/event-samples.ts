@@ -295,3 +295,6 @@ export const eventSamples: { [T in ProoflineEventType]: Extract<ProoflineEvent, 
     data: { stakeId: 's-1', staker: '0x1111111111111111111111111111111111111111', payoutId: 'close', principal: 10_000_000, reward: 0, forfeited: 0, early: false, poolAfter: 99_958_905, closedAt: 1_766_362_000_001 },
   },
 };
+
+/** Every sample, in the order above. */
+export const allEventSamples: ProoflineEvent[] = Object.values(eventSamples);

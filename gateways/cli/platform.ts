@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildHttpApp, type HttpApp } from '../http/app.ts';
 import { StreamOwners } from '../http/stream-owner-routing.ts';
-import { createRelay, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
+import { createRelay, createSchemaRegistryClient, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
 import { platformSecrets, publicRpcUrlOf, type Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
@@ -115,8 +115,11 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         kafka: { brokers: config.kafkaBrokers },
         partitions: config.kafkaPartitions,
         topicPrefix: config.kafkaTopicPrefix,
+        watermarkIntervalMs: config.relayWatermarkMs,
         name: relayName,
         adoptEmptyTopics: roles.adoptEmptyTopics ?? false,
+        ...(config.schemaRegistryUrl ? { schemaRegistry: createSchemaRegistryClient(config.schemaRegistryUrl) } : {}),
+        valueFormat: config.kafkaValueFormat,
         // A store that resumed its numbering from the checkpoint agrees with it by construction.
         verifyCheckpointMapping: resumeFrom === undefined,
         logger: logger.child({ component: 'relay' }),

@@ -8,7 +8,7 @@ import type { Projection } from '../../projections/projection.ts';
 import { createProjectionWorker, listParked, retryParkedStream } from '../../projections/runtime/index.ts';
 import type { ProjectionSource } from '../../ports/projection-source.ts';
 import type { EventStore } from '../../ports/event-store.ts';
-import { createKafkaSource, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
+import { createKafkaSource, createSchemaRegistryClient, kafkaTopicsForEventTypes } from '../../infra/bus/kafka/index.ts';
 import { createLocalSource } from '../../infra/bus/local/local-source.ts';
 import type { Config } from '../../infra/config.ts';
 import type { Database } from '../../infra/db/database.ts';
@@ -24,11 +24,12 @@ export function parkingOf(db: Database, logger?: Logger): ParkingAdmin {
 
 /** Kafka when brokers are configured (consumer group `proofline.<name>`), else the local bus tailing the store. */
 export type ReadSideDeps = { db: Database; eventStore: EventStore; kafka?: KafkaSettings | undefined; logger: Logger };
-export type KafkaSettings = Pick<Config, 'kafkaTopicPrefix' | 'kafkaSessionTimeoutMs' | 'kafkaPartitions'> & { kafkaBrokers: string[] };
+export type KafkaSettings = Pick<Config, 'kafkaTopicPrefix' | 'kafkaSessionTimeoutMs' | 'kafkaPartitions'> &
+  Partial<Pick<Config, 'schemaRegistryUrl'>> & { kafkaBrokers: string[] };
 
 export function projectionSource(projection: Projection, options: Omit<ReadSideDeps, 'db'>): ProjectionSource {
   if (!options.kafka) return createLocalSource(options.eventStore);
-  const { kafkaBrokers, kafkaTopicPrefix, kafkaSessionTimeoutMs, kafkaPartitions } = options.kafka;
+  const { kafkaBrokers, kafkaTopicPrefix, kafkaSessionTimeoutMs, kafkaPartitions, schemaRegistryUrl } = options.kafka;
   return createKafkaSource({
     brokers: kafkaBrokers,
     groupId: `${kafkaTopicPrefix}.${projection.name}`,
@@ -39,6 +40,8 @@ export function projectionSource(projection: Projection, options: Omit<ReadSideD
     // batches still in order), and don't let a fetch idle long on a quiet partition.
     partitionsConsumedConcurrently: kafkaPartitions,
     maxWaitTimeInMs: 200,
+    // Records in the Confluent wire format (KAFKA_VALUE_FORMAT=confluent) name their schema by registry id.
+    ...(schemaRegistryUrl ? { schemaRegistry: createSchemaRegistryClient(schemaRegistryUrl) } : {}),
     logger: options.logger.child({ component: 'kafka-source', projection: projection.name }),
   });
 }

@@ -440,14 +440,16 @@ function newClusterId(): string {
 // Small helpers.
 
 export { freePort };
+/** For the other JVM launchers (registry.ts): the same process and log helpers. */
+export { run as runCommand, logTails };
 
 
 /** Resolves when nothing listens on 127.0.0.1:`port`; otherwise throws, naming what the port is for. */
-export async function assertPortFree(port: number, what: string): Promise<void> {
+export async function assertPortFree(port: number, what: string, hint = 'is another broker running? (npm run kafka:stop)'): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`${what} 127.0.0.1:${port} is not free (${error.code ?? error.message}); is another broker running? (npm run kafka:stop)`)),
+      reject(new Error(`${what} 127.0.0.1:${port} is not free (${error.code ?? error.message}); ${hint}`)),
     );
     probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
   });

@@ -1,7 +1,8 @@
 // The workplace read side end to end on real servers: HTTP commands → PostgreSQL event store → relay →
 // Kafka (3 partitions: company and review streams land on different ones) → workplace projection worker →
 // `projection_workplace` → HTTP queries, held to the fold of the log. The deadline process reads the
-// same Kafka-fed read model.
+// same Kafka-fed read model. The relay writes the Confluent wire format here (registry ids, resolved by the
+// worker through the test schema registry); the other read sides' e2e specs cover single-object values.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,8 @@ beforeAll(async () => {
   // A gateway whose read side is fed by Kafka, not the local bus.
   fixture = await createHttpFixture({ clock: () => now, readSide: 'fed-elsewhere' });
   app = fixture.app;
-  readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: workplaceProjection, name: 'workplace' });
+  readSide = startKafkaReadSide({ eventStore: fixture.eventStore, db: fixture.db, projection: workplaceProjection, name: 'workplace', valueFormat: 'confluent' });
+  await readSide.ready;
 });
 afterAll(async () => {
   try {

@@ -16,3 +16,11 @@ export { allKafkaTopics, DEFAULT_TOPIC_PREFIX, kafkaTopic, kafkaTopicsForEventTy
 export { HEADERS, WATERMARK_CONTROL } from './messages.ts';
 export { TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 export type { KafkaConnection } from './client.ts';
+export {
+  createSchemaRegistryClient,
+  registerEventSchemas,
+  SchemaRegistryRefusedError,
+  subjectName,
+  type RegisteredSchema,
+  type SchemaRegistryClient,
+} from './schema-registry.ts';

@@ -248,6 +248,39 @@ describe('Kafka projection source', () => {
     expect(runtime.appliedEvents().map((event) => event.lsn)).toEqual(log.map((event) => event.lsn));
   });
 
+  it('with events on some partitions only, a running relay brings every partition to the head and never claims one complete too early', async () => {
+    const relay = createRelay({ eventStore: fixture.store, db: fixture.db, kafka: { brokers: testKafkaBrokers() }, topicPrefix, partitions: 3, watermarkIntervalMs: 500 });
+    stoppers.push(runInBackground((signal) => relay.run(signal)));
+    const runtime = new RecordingRuntime();
+    // After every handle: the partition's claimed progress and the LSNs applied on it by then.
+    const claims: Array<{ partition: string; completeUpTo: number; applied: Set<number> }> = [];
+    const hooks = runtime.hooks.bind(runtime);
+    runtime.hooks = (signal) => {
+      const base = hooks(signal);
+      return {
+        ...base,
+        handle: async (batch) => {
+          await base.handle(batch);
+          const applied = new Set((runtime.applied.get(key(batch)) ?? []).map((event) => event.lsn));
+          claims.push({ partition: key(batch), completeUpTo: runtime.positions.get(key(batch))!.appliedLsn, applied });
+        },
+      };
+    };
+    startSource(runtime);
+    let log: RecordedEvent[] = [];
+    for (let round = 0; round < 2; round += 1) log = await fixture.appendGovernance(1, 12); // one stream each: at least one partition idle
+    // The relay keeps running: idle partitions learn the head from its timer, not from a stop.
+    await untilComplete(runtime, log.length);
+
+    expect(runtime.appliedEvents().map((event) => event.lsn)).toEqual(log.map((event) => event.lsn));
+    const partitionOf = new Map([...runtime.applied].flatMap(([partition, events]) => events.map((event) => [event.lsn, partition] as const)));
+    for (const claim of claims) {
+      const owed = log.filter((event) => partitionOf.get(event.lsn) === claim.partition && event.lsn <= claim.completeUpTo);
+      expect(owed.filter((event) => !claim.applied.has(event.lsn)).map((event) => event.lsn), `${claim.partition} claimed ${claim.completeUpTo}`).toEqual([]);
+    }
+    expect(new Set(claims.map((claim) => claim.partition)).size).toBe(3);
+  });
+
   it('stops cleanly when its signal aborts, leaving the group', async () => {
     await fixture.appendGovernance(2, 1);
     const log = await publish();

@@ -15,10 +15,17 @@
 // store — topics a new store inherited, a broker shared without a topic prefix — are skipped: not applied,
 // not counted towards the watermark, handed to the runtime as `foreignRecords` (it counts them with the
 // checkpoint) and logged once per partition and session with the reason.
+//
+// Values in either format are read: single-object encoding (C3 01) as it is, the Confluent wire format (00 +
+// registry id) turned into the same single-object bytes by resolving the id through `schemaRegistry` (once
+// per id). Without a registry, a Confluent-framed record is reported as unknown, never guessed at.
 import type { Admin, Consumer, ConsumerGroupJoinEvent, EachBatchPayload, RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
 import { aborted, backoffMs, createKafkaClient, pause, silentLogger } from './client.ts';
+import { confluentToSingleObject, isConfluentFramed, splitConfluent } from './confluent-wire.ts';
+import type { IncomingMessage } from './messages.ts';
+import { schemaIdResolver, SchemaRegistryRefusedError, type SchemaRegistryClient } from './schema-registry.ts';
 import { sourceBatchOf } from './source-batch.ts';
 import { topicPartitions, topicPrefixOf } from './topics.ts';
 
@@ -46,6 +53,8 @@ export type KafkaSourceOptions = {
   /** Partitions handled at the same time (never two batches of one partition). Default 1. */
   partitionsConsumedConcurrently?: number;
   retry?: RetryOptions;
+  /** Resolves the schema ids of Confluent-framed values (KAFKA_VALUE_FORMAT=confluent). */
+  schemaRegistry?: SchemaRegistryClient;
 };
 
 /** The consumer stopped for good (kafkajs decided not to restart it). */
@@ -57,6 +66,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
   const logger = (options.logger ?? silentLogger()).child({ component: 'kafka-source', groupId: options.groupId });
   const chunkSize = options.chunkSize ?? 500;
   if (options.topics.length === 0) throw new Error(`Kafka source ${options.groupId}: no topics to read`);
+  const reframe = singleObjectValues(options.schemaRegistry && schemaIdResolver(options.schemaRegistry));
 
   return {
     async run(hooks) {
@@ -98,7 +108,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), storeId, chunkSize, logger, signal }),
+          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), storeId, chunkSize, logger, signal, reframe }),
         });
         logger.info({ topics: options.topics, partitions: partitions.length, storeId }, 'Kafka source consuming');
         await aborted(AbortSignal.any([signal, failed.signal]));
@@ -122,6 +132,7 @@ function batchHandler(deps: {
   chunkSize: number;
   logger: Logger;
   signal: AbortSignal;
+  reframe: (messages: IncomingMessage[]) => Promise<IncomingMessage[]>;
 }): (payload: EachBatchPayload) => Promise<void> {
   const { chunkSize, logger, signal, storeId } = deps;
   const delivered = new Map<string, number>();
@@ -133,7 +144,7 @@ function batchHandler(deps: {
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       // Stop at a rebalance, a stop or a pending seek (stale); what is left is fetched again.
       if (signal.aborted || !isRunning() || isStale()) break;
-      const chunk = batch.messages.slice(start, start + chunkSize);
+      const chunk = await deps.reframe(batch.messages.slice(start, start + chunkSize));
       const sourceBatch = sourceBatchOf(ref, chunk, { storeId, deliveredLsn: delivered.get(key) ?? 0 }, (unknown) =>
         logger.error(unknown, 'skipping a message that is neither a Proofline event nor a watermark'),
       );
@@ -162,6 +173,29 @@ function batchHandler(deps: {
     const offsets = { topics: [{ topic: ref.topic, partitions: [{ partition: ref.partition, offset: nextOffset }] }] };
     await commitOffsetsIfNecessary(offsets).catch((error: unknown) =>
       logger.warn({ err: error, ...ref, nextOffset }, 'could not commit the offset to Kafka'),
+    );
+  };
+}
+
+/**
+ * Confluent-framed values → single-object bytes (the id resolved through the registry); every other message
+ * as it is. An id the registry does not know leaves the value as it is, so it is reported as unknown; an
+ * unreachable registry throws, and kafkajs delivers the batch again.
+ */
+function singleObjectValues(resolve: ((id: number) => Promise<Buffer>) | undefined): (messages: IncomingMessage[]) => Promise<IncomingMessage[]> {
+  return async (messages) => {
+    if (!resolve || !messages.some(({ value }) => value && isConfluentFramed(value))) return messages;
+    return Promise.all(
+      messages.map(async (message) => {
+        if (!message.value || !isConfluentFramed(message.value) || message.value.length < 5) return message;
+        try {
+          const fingerprint = await resolve(splitConfluent(message.value).schemaId);
+          return { ...message, value: confluentToSingleObject(message.value, fingerprint) };
+        } catch (error) {
+          if (error instanceof SchemaRegistryRefusedError) return message;
+          throw error;
+        }
+      }),
     );
   };
 }

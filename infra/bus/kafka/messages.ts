@@ -1,8 +1,9 @@
 // The wire format of the fan-out (docs/architecture.md, invariant 3), both ways. Pure: no I/O.
 //
 // Event message: key = stream id, value = the stored event bytes as they are (Avro single-object
-// encoding: C3 01, CRC-64-AVRO fingerprint, binary body), timestamp = when the event was recorded, and
-// headers store-id, event-id, event-type (the writer schema's full name and version,
+// encoding: C3 01, CRC-64-AVRO fingerprint, binary body) or, with KAFKA_VALUE_FORMAT=confluent, the same body
+// in the Confluent wire format (00, 4-byte registry id; confluent-wire.ts), timestamp = when the event was
+// recorded, and headers store-id, event-id, event-type (the writer schema's full name and version,
 // `proofline.governance.VoteCast.v1`; records of older relays carry the bare type, and both are read),
 // schema-fingerprint (hex, the 8 bytes in wire order: little-endian), schema-fingerprint-crc64-be (the same
 // CRC-64-AVRO as the number Avro's tools print: big-endian hex), stream-id, revision, lsn, content-type
@@ -11,18 +12,25 @@
 // `store-id` names the event store the record comes from (EventStore.storeId). LSNs restart at 1 in every
 // store, so an LSN means something only together with it: consumers apply only their own store's records.
 //
-// Watermark message: no key, empty value, headers `proofline-control: watermark`, `lsn` and `store-id`. The relay
-// sends one to every partition of every topic after each batch: "every event up to this LSN that belongs
-// on this partition is already on it". Any consumer that is not the Proofline Kafka source must skip
-// messages that carry a `proofline-control` header: they are not events.
+// Partition progress ("every event up to LSN L that belongs on this partition is already on it") travels
+// two ways (relay.ts says when each is sent):
+//   - on an event: header `watermark-lsn` = L (the last event the relay puts on a partition in a batch
+//     carries the batch's last LSN); without the header the event's own `lsn` says as much;
+//   - on a watermark record: key `proofline.watermark`, value an Avro single-object ProoflineWatermark
+//     { lsn, storeId } (events-schema/watermark-record.ts), so a consumer decoding every value as Avro reads
+//     it, headers `proofline-control: watermark`, `lsn`, `store-id`, `content-type`. Any consumer that is not
+//     the Proofline Kafka source must skip records with a `proofline-control` header: they are not events.
+//     Watermarks of older relays (no key, empty value, the same headers) are still read.
 import type { EventMetadata, RecordedEvent } from '../../../ports/event-store.ts';
 import {
+  encodeWatermarkRecord,
   eventTypeOfHeader,
   qualifiedEventType,
   schemaFingerprintBigEndianHex,
   schemaFingerprintHex,
   writerSchemaOf,
 } from '../../../events-schema/index.ts';
+import { isConfluentFramed } from './confluent-wire.ts';
 
 export const HEADERS = {
   storeId: 'store-id',
@@ -38,10 +46,13 @@ export const HEADERS = {
   traceparent: 'traceparent',
   tracestate: 'tracestate',
   control: 'proofline-control',
+  watermarkLsn: 'watermark-lsn',
 } as const;
 
 export const AVRO_CONTENT_TYPE = 'avro/binary';
 export const WATERMARK_CONTROL = 'watermark';
+/** The key of every watermark record (they are routed by explicit partition, not by key). */
+export const WATERMARK_KEY = 'proofline.watermark';
 
 /** What kafkajs sends (a subset of its Message type, kept here so the mapping is testable without a broker). */
 export type OutgoingMessage = {
@@ -52,7 +63,17 @@ export type OutgoingMessage = {
   timestamp?: string;
 };
 
-export function eventMessage(event: RecordedEvent, storeId: string): OutgoingMessage {
+/** How the relay writes an event's stored single-object bytes as a record value. */
+export type ValueEncoder = (data: Uint8Array) => Buffer;
+
+/** The stored bytes as they are (KAFKA_VALUE_FORMAT=single-object). */
+export const singleObjectValue: ValueEncoder = (data) => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+/**
+ * `watermarkLsn` (≥ the event's LSN): the partition is complete up to it once this record is read — set on
+ * the last event of a batch for its partition, to the batch's last LSN.
+ */
+export function eventMessage(event: RecordedEvent, storeId: string, watermarkLsn?: number, encodeValue: ValueEncoder = singleObjectValue): OutgoingMessage {
   const headers: Record<string, string> = {
     [HEADERS.storeId]: storeId,
     [HEADERS.eventId]: event.eventId,
@@ -68,9 +89,10 @@ export function eventMessage(event: RecordedEvent, storeId: string): OutgoingMes
   const { traceparent, tracestate } = event.metadata;
   if (typeof traceparent === 'string' && traceparent) headers[HEADERS.traceparent] = traceparent;
   if (typeof tracestate === 'string' && tracestate) headers[HEADERS.tracestate] = tracestate;
+  if (watermarkLsn !== undefined && watermarkLsn > event.lsn) headers[HEADERS.watermarkLsn] = String(watermarkLsn);
   return {
     key: event.streamId,
-    value: Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+    value: encodeValue(event.data),
     headers,
     timestamp: String(event.recordedAt.getTime()),
   };
@@ -78,10 +100,15 @@ export function eventMessage(event: RecordedEvent, storeId: string): OutgoingMes
 
 export function watermarkMessage(partition: number, lsn: number, storeId: string): OutgoingMessage {
   return {
-    key: null,
-    value: Buffer.alloc(0),
+    key: WATERMARK_KEY,
+    value: encodeWatermarkRecord({ lsn, storeId }),
     partition,
-    headers: { [HEADERS.control]: WATERMARK_CONTROL, [HEADERS.lsn]: String(lsn), [HEADERS.storeId]: storeId },
+    headers: {
+      [HEADERS.control]: WATERMARK_CONTROL,
+      [HEADERS.lsn]: String(lsn),
+      [HEADERS.storeId]: storeId,
+      [HEADERS.contentType]: AVRO_CONTENT_TYPE,
+    },
   };
 }
 
@@ -93,9 +120,12 @@ export type IncomingMessage = {
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 };
 
-/** `storeId` is undefined on records of a relay that predates store ids. */
+/**
+ * `storeId` is undefined on records of a relay that predates store ids. An event's `watermarkLsn` is how far
+ * its partition is complete once it is read: its `watermark-lsn` header, else its own LSN.
+ */
 export type DecodedMessage =
-  | { kind: 'event'; event: RecordedEvent; storeId: string | undefined }
+  | { kind: 'event'; event: RecordedEvent; watermarkLsn: number; storeId: string | undefined }
   | { kind: 'watermark'; lsn: number; storeId: string | undefined }
   /** Not written by the relay (or by a newer one): reported, never guessed at. */
   | { kind: 'unknown'; reason: string };
@@ -118,9 +148,15 @@ export function decodeMessage(message: IncomingMessage): DecodedMessage {
   if (!eventId || !type || streamId === undefined || revision === undefined || lsn === undefined || !message.value) {
     return { kind: 'unknown', reason: 'not a Proofline event: event-id, event-type, stream-id, revision, lsn or value missing' };
   }
+  if (isConfluentFramed(message.value)) {
+    // The Kafka source turns these into single-object bytes when it has a registry to resolve the id with.
+    return { kind: 'unknown', reason: 'a Confluent wire format value whose schema id was not resolved (is SCHEMA_REGISTRY_URL set for this consumer?)' };
+  }
+  const watermarkLsn = parseCount(header(HEADERS.watermarkLsn));
   return {
     kind: 'event',
     storeId,
+    watermarkLsn: watermarkLsn !== undefined && watermarkLsn > lsn ? watermarkLsn : lsn,
     event: {
       eventId,
       type,

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, encodeEvent, schemaFingerprintHex, type VoteCast } from '../../../events-schema/index.ts';
+import avro from 'avsc';
+import {
+  decodeEvent,
+  decodeWatermarkRecord,
+  encodeEvent,
+  fingerprint64,
+  schemaFingerprintHex,
+  WATERMARK_RECORD_SCHEMA,
+  type VoteCast,
+} from '../../../events-schema/index.ts';
 import writtenBefore from '../../../events-schema/testing/written-before.json' with { type: 'json' };
 import type { RecordedEvent } from '../../../ports/event-store.ts';
 import { decodeMessage, eventMessage, HEADERS, watermarkMessage, type IncomingMessage, type OutgoingMessage } from './messages.ts';
@@ -82,7 +91,21 @@ describe('Kafka event messages', () => {
   it('decode back into the recorded event', () => {
     const event = recorded();
     const decoded = decodeMessage(delivered(eventMessage(event, STORE)));
-    expect(decoded).toEqual({ kind: 'event', storeId: STORE, event: { ...event, data: new Uint8Array(event.data) } });
+    expect(decoded).toEqual({ kind: 'event', storeId: STORE, watermarkLsn: 42, event: { ...event, data: new Uint8Array(event.data) } });
+  });
+
+  it('carry, when they end a partition’s share of a batch, the batch’s last LSN as the partition’s progress', () => {
+    const message = eventMessage(recorded(), STORE, 50);
+    expect(message.headers[HEADERS.watermarkLsn]).toBe('50');
+    expect(decodeMessage(delivered(message))).toMatchObject({ kind: 'event', watermarkLsn: 50, event: { lsn: 42 } });
+    expect(eventMessage(recorded(), STORE, 42).headers).not.toHaveProperty(HEADERS.watermarkLsn); // its own LSN says it
+  });
+
+  it('never claim less progress than their own LSN, whatever the header says', () => {
+    const message = delivered(eventMessage(recorded(), STORE));
+    for (const header of ['7', 'x', '-1']) {
+      expect(decodeMessage({ ...message, headers: { ...message.headers, [HEADERS.watermarkLsn]: header } })).toMatchObject({ watermarkLsn: 42 });
+    }
   });
 
   it('of a relay that wrote the bare event type still decode into the recorded event', () => {
@@ -91,16 +114,35 @@ describe('Kafka event messages', () => {
     const legacy: Record<string, string> = { ...message.headers, [HEADERS.eventType]: 'VoteCast' };
     delete legacy[HEADERS.schemaFingerprintCrc64BigEndian];
     const decoded = decodeMessage(delivered({ ...message, headers: legacy }));
-    expect(decoded).toEqual({ kind: 'event', storeId: STORE, event: { ...event, data: new Uint8Array(event.data) } });
+    expect(decoded).toEqual({ kind: 'event', storeId: STORE, watermarkLsn: 42, event: { ...event, data: new Uint8Array(event.data) } });
   });
 });
 
 describe('watermark messages', () => {
-  it('go to an explicit partition with no key, an empty value and the control header', () => {
+  it('go to an explicit partition with a fixed key, the control header, and an Avro ProoflineWatermark as value', () => {
     const message = watermarkMessage(2, 99, STORE);
-    expect(message).toMatchObject({ key: null, partition: 2, headers: { 'proofline-control': 'watermark', lsn: '99', 'store-id': STORE } });
-    expect(message.value).toHaveLength(0);
+    expect(message).toMatchObject({
+      key: 'proofline.watermark',
+      partition: 2,
+      headers: { 'proofline-control': 'watermark', lsn: '99', 'store-id': STORE, 'content-type': 'avro/binary' },
+    });
     expect(decodeMessage(delivered(message))).toEqual({ kind: 'watermark', lsn: 99, storeId: STORE });
+  });
+
+  it('have a value any Avro consumer decodes with the published schema (single-object encoding)', () => {
+    const { value } = watermarkMessage(2, 99, STORE);
+    expect(value.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
+    expect(value.subarray(2, 10)).toEqual(fingerprint64(WATERMARK_RECORD_SCHEMA));
+    expect(avro.Type.forSchema(WATERMARK_RECORD_SCHEMA as unknown as avro.Schema).fromBuffer(value.subarray(10))).toMatchObject({ lsn: 99, storeId: STORE });
+    expect(decodeWatermarkRecord(value)).toEqual({ lsn: 99, storeId: STORE });
+    expect(decodeWatermarkRecord(encodeEvent(vote))).toBeUndefined(); // another schema
+    expect(decodeWatermarkRecord(value.subarray(0, 11))).toBeUndefined(); // truncated
+  });
+
+  it('of older relays (no key, empty value) still decode', () => {
+    const legacy = { offset: '1', timestamp: '0', value: Buffer.alloc(0), headers: { 'proofline-control': 'watermark', lsn: '99', 'store-id': STORE } };
+    expect(decodeMessage(legacy)).toEqual({ kind: 'watermark', lsn: 99, storeId: STORE });
+    expect(decodeMessage({ ...legacy, value: null })).toEqual({ kind: 'watermark', lsn: 99, storeId: STORE });
   });
 
   it('of a relay that predates store ids decode with no store id', () => {

@@ -1,15 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeEvent, schemaFingerprintBigEndianHex, schemaFingerprintHex, schemaVersions } from '../../../events-schema/index.ts';
+import { randomUUID } from 'node:crypto';
+import { decodeEvent, decodeWatermarkRecord, encodeEvent, schemaFingerprintBigEndianHex, schemaFingerprintHex, schemaVersions } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { HEADERS } from './messages.ts';
-import { createRelay, type RelayOptions } from './relay.ts';
+import { createRelay, partitionOfKey, type RelayOptions } from './relay.ts';
 import { readRelayCheckpoint } from './relay-checkpoint.ts';
 import { openStoreFixture, readTopics, runInBackground, type StoreFixture, type TopicMessage } from './test-support.ts';
 import { allKafkaTopics, kafkaTopic } from './topics.ts';
 
 const isWatermark = (message: TopicMessage) => message.headers[HEADERS.control] === 'watermark';
 const lsnOf = (message: TopicMessage) => Number(message.headers[HEADERS.lsn]);
+/** How far one record says its partition is complete: a watermark's LSN, an event's watermark-lsn or own LSN. */
+const progressOfOne = (message: TopicMessage) => Math.max(lsnOf(message), Number(message.headers[HEADERS.watermarkLsn] ?? 0));
+const progressOf = (messages: readonly TopicMessage[]) => Math.max(0, ...messages.map(progressOfOne));
 
 describe('Kafka relay', () => {
   let fixture: StoreFixture;
@@ -47,6 +51,21 @@ describe('Kafka relay', () => {
       30_000,
       () => `relay checkpoint at ${last}, expected ${lsn}`,
     );
+  }
+
+  /** Like checkpointReaches, polling every 2 ms: a low-traffic run waits for each event. */
+  async function checkpointReachesQuickly(lsn: number) {
+    const deadline = Date.now() + 30_000;
+    const checkpoint = () => readRelayCheckpoint(fixture.db, topicPrefix).then(({ lsn }) => lsn, () => 0); // no table before the relay migrated
+    while ((await checkpoint()) < lsn) {
+      if (Date.now() > deadline) throw new Error(`relay checkpoint did not reach ${lsn}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  function appendVote(decisionId: string) {
+    const vote = { type: 'VoteCast', data: { decisionId, voterId: randomUUID(), option: 'yes', voterClass: 'citizen', weight: 1, castAt: Date.now() } } as const;
+    return fixture.store.appendToStream(`decision-${decisionId}`, [{ eventId: randomUUID(), type: vote.type, data: encodeEvent(vote), metadata: {} }]);
   }
 
   const governanceTopic = () => kafkaTopic('governance', topicPrefix);
@@ -93,15 +112,16 @@ describe('Kafka relay', () => {
     }
   });
 
-  it('creates a topic per known context with the configured partitions, and a watermark reaches every partition', async () => {
+  it('creates a topic per known context with the configured partitions; with interval 0 every idle partition gets a watermark per batch', async () => {
     const log = await fixture.appendGovernance(1, 5); // one stream: a single partition gets every event
-    const relay = startRelay({ partitions: 4, batchSize: 3 });
+    const relay = startRelay({ partitions: 4, batchSize: 3, watermarkIntervalMs: 0 });
     await checkpointReaches(log.length);
     await relay.stop();
 
     const topics = allKafkaTopics(topicPrefix);
     expect(topics).toContain(governanceTopic());
     const messages = await readTopics(testKafkaBrokers(), topics);
+    const storeId = await fixture.store.storeId();
     for (const topic of topics) {
       const partitions = groupBy(
         messages.filter((message) => message.topic === topic),
@@ -109,23 +129,59 @@ describe('Kafka relay', () => {
       );
       expect([...partitions.keys()].sort()).toEqual(['0', '1', '2', '3']);
       for (const [, partitionMessages] of partitions) {
-        const last = partitionMessages[partitionMessages.length - 1]!;
-        expect(isWatermark(last)).toBe(true);
-        expect(lsnOf(last)).toBe(log.length);
-        expect(last.key).toBeNull();
-        expect(last.headers['store-id']).toBe(await fixture.store.storeId());
-        expect(last.value ?? Buffer.alloc(0)).toHaveLength(0);
-        // Watermarks only ever rise, and follow the events they cover.
-        const lsns = partitionMessages.map(lsnOf);
+        expect(progressOf(partitionMessages)).toBe(log.length); // every partition knows the head
+        for (const watermark of partitionMessages.filter(isWatermark)) {
+          expect(watermark.key).toBe('proofline.watermark');
+          expect(watermark.headers['store-id']).toBe(storeId);
+          expect(decodeWatermarkRecord(watermark.value!)).toEqual({ lsn: lsnOf(watermark), storeId });
+        }
+        // Progress only ever rises, and follows the events it covers.
+        const lsns = partitionMessages.map(progressOfOne);
         expect(lsns).toEqual([...lsns].sort((a, b) => a - b));
       }
     }
-    // The stream's partition holds its events; the others hold only watermarks (one per batch).
-    const eventPartitions = new Set(messages.filter((message) => !isWatermark(message)).map((message) => message.partition));
+    // The stream's partition holds its events and learns the head from them; the others hold one watermark per batch.
+    const events = messages.filter((message) => !isWatermark(message));
+    const eventPartitions = new Set(events.map((message) => `${message.topic}/${message.partition}`));
     expect(eventPartitions.size).toBe(1);
-    expect(messages.filter((message) => message.topic === governanceTopic() && isWatermark(message) && message.partition === 0)).toHaveLength(
-      Math.ceil(log.length / 3),
+    const [eventPartition] = eventPartitions;
+    expect(messages.filter((message) => isWatermark(message) && `${message.topic}/${message.partition}` === eventPartition)).toEqual([]);
+    const idle = [0, 1, 2, 3].map((partition) => `${governanceTopic()}/${partition}`).find((partition) => partition !== eventPartition);
+    expect(messages.filter((message) => isWatermark(message) && `${message.topic}/${message.partition}` === idle)).toHaveLength(Math.ceil(log.length / 3));
+  });
+
+  it('at low traffic (one event per batch) sends few control records, and every partition still reaches the head', async () => {
+    const intervalMs = 1000;
+    startRelay({ partitions: 3, watermarkIntervalMs: intervalMs });
+    const decisions = [0, 1, 2].map((partition) => decisionOnPartition(governanceTopic(), partition, 3));
+    const started = Date.now();
+    let head = 0;
+    for (let index = 0; index < 200; index += 1) {
+      head = (await appendVote(decisions[index % 3]!)).lastLsn;
+      await checkpointReachesQuickly(head); // so every event is a batch of its own
+    }
+    const elapsedMs = Date.now() - started;
+    // Traffic stopped; the relay still runs: its timer brings every partition to the head.
+    const topics = allKafkaTopics(topicPrefix);
+    const messages = await waitFor(
+      async () => {
+        const all = await readTopics(testKafkaBrokers(), topics);
+        return topics.every((topic) => [0, 1, 2].every((partition) => progressOf(all.filter((m) => m.topic === topic && m.partition === partition)) === head)) && all;
+      },
+      intervalMs + 10_000,
+      () => `not every partition reached the head ${head}`,
     );
+    const controls = messages.filter(isWatermark).length;
+    const events = messages.length - controls;
+    const idlePartitions = topics.length * 3 - 3;
+    expect(events).toBe(200);
+    // The old protocol: a watermark to each of the 18 partitions after each of the 200 batches (3,600).
+    // Now: each idle partition at most once per interval, plus the first batch and the one after traffic stops.
+    const share = `${controls} control records of ${messages.length} (${((100 * controls) / messages.length).toFixed(1)} %) in ${elapsedMs} ms`;
+    expect(controls, share).toBeLessThanOrEqual(idlePartitions * (Math.ceil(elapsedMs / intervalMs) + 2));
+    // The busy partitions learn their progress from their own events: a watermark only with the first batch
+    // (two of them had no event in it), or after a pause of a whole interval.
+    expect(messages.filter((m) => m.topic === governanceTopic() && isWatermark(m)).length).toBeLessThanOrEqual(2 + 3 * Math.floor(elapsedMs / intervalMs));
   });
 
   it('resumes from its checkpoint: a restarted relay publishes only the events that came after', async () => {
@@ -191,6 +247,14 @@ describe('Kafka relay', () => {
     }
   });
 });
+
+/** A decision id whose stream lands on `partition` of `topic`. */
+function decisionOnPartition(topic: string, partition: number, partitions: number): string {
+  for (;;) {
+    const decisionId = randomUUID();
+    if (partitionOfKey(topic, `decision-${decisionId}`, partitions) === partition) return decisionId;
+  }
+}
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

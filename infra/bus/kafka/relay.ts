@@ -3,10 +3,31 @@
 //   event  → topic `<prefix>.<context>.v1`, key = stream id (per-stream order), value = the stored Avro
 //            single-object bytes as they are, headers per messages.ts.
 //   batch  → what the subscription has at hand (≤ batchSize events, ≤ maxBatchBytes), sent with one
-//            sendBatch, followed on EVERY partition of EVERY topic by a watermark message
-//            (`proofline-control: watermark`, `lsn` = the batch's last LSN): a partition that received no
-//            event learns that it is complete up to that LSN. Any other consumer must skip messages with
-//            a `proofline-control` header (see messages.ts).
+//            sendBatch. The relay picks each event's partition itself (Kafka's default murmur2 of the key,
+//            the same choice the producer would make) so it knows where the batch lands.
+//   progress → a consumer's applied LSN is the minimum over its partitions of "complete up to L" (every
+//            event ≤ L that belongs on the partition is on it), so every partition must learn the head:
+//            - a partition that received events in the batch learns it from the last of them: header
+//              `watermark-lsn` = the batch's last LSN. No extra record.
+//            - a partition that received none gets a watermark record (`proofline-control: watermark`,
+//              key `proofline.watermark`, Avro value; messages.ts) — but at most once per
+//              `watermarkIntervalMs` (RELAY_WATERMARK_MS), counting the headers above as telling it.
+//              One whose interval has not passed is told by a timer once it has, at the head then, so
+//              when traffic stops every partition still reaches the head within the interval
+//              (watermark-plan.ts). Exactness is untouched: a partition is only ever told an LSN once
+//              every event up to it was acknowledged on it (or sent before the telling record in the
+//              same partition's order). A relay that stops tells every partition behind the head at once.
+//            What it costs: a partition may hear of the head up to the interval late, so a consumer's
+//            applied LSN (and a read-your-writes wait) may lag by as much when events come less than an
+//            interval apart; events further apart than the interval each get their watermarks at once,
+//            and under load every busy partition is told by its own events. What it saves: control
+//            records ≈ (partitions without events) / interval instead of (all partitions) per batch — at
+//            most one per idle partition and interval, however many batches.
+//            Why not a separate control topic: "complete up to L" is a statement about a position in one
+//            partition; on another topic it would have to carry every partition's end offset, and every
+//            group member would have to read it whatever its assignment and hand the runtime batches for
+//            partitions it fetched nothing from — more machinery, with its own exactness risks.
+//            Any other consumer must skip records with a `proofline-control` header (see messages.ts).
 //   ack    → only once the broker acknowledged the whole batch (idempotent producer, acks=all, one
 //            request in flight) is the checkpoint stored (relay-checkpoint.ts). A crash between the two
 //            republishes that batch: duplicates carry the same `lsn` header and consumers skip them.
@@ -18,12 +39,17 @@
 // and a checkpoint whose LSN ↔ position mapping the store contradicts (RelayCheckpointMismatchError).
 // Only one relay per name works at a time (infra/db/sole-holder.ts); others stand by.
 //
+// Schema registry (optional): before its first batch the relay registers every version of every event schema
+// (schema-registry.ts: subject `<topic>-<record full name>`, BACKWARD). A refusal (an incompatible change) is
+// fatal (SchemaRegistryRefusedError); an unreachable registry is retried like a broker outage. With
+// valueFormat 'confluent' values are written as 00 + registry id + body (confluent-wire.ts), headers unchanged.
+//
 // Store identity: every record carries the event store's id (`store-id` header, messages.ts), and so does
 // the checkpoint. Before publishing, each session checks that its topics hold nothing of another store
 // (topic-ownership.ts) and that its checkpoint counts in this store; either refusal is fatal
 // (TopicsOfAnotherStoreError, UsedTopicsError, RelayCheckpointOfAnotherStoreError), never retried.
 import { SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
-import { Partitioners, type Admin, type Producer, type TopicMessages } from 'kafkajs';
+import { Partitioners, type Admin, type PartitionMetadata, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { contextOf } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
@@ -34,7 +60,9 @@ import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
 import { retrySessions } from '../../../ports/backoff.ts';
 import { createKafkaClient, silentLogger, type KafkaConnection } from './client.ts';
-import { eventMessage, watermarkMessage, type OutgoingMessage } from './messages.ts';
+import { singleObjectToConfluent } from './confluent-wire.ts';
+import { eventMessage, singleObjectValue, watermarkMessage, type OutgoingMessage, type ValueEncoder } from './messages.ts';
+import { registerEventSchemas, SchemaRegistryRefusedError, type SchemaRegistryClient } from './schema-registry.ts';
 import {
   checkCheckpointMapping,
   checkCheckpointStore,
@@ -45,6 +73,7 @@ import {
   storeRelayCheckpoint,
 } from './relay-checkpoint.ts';
 import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, topicPartitions } from './topics.ts';
+import { keyOf, WatermarkPlan } from './watermark-plan.ts';
 import { judgeTopics, sampleTopics, TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 
 export type RelayOptions = {
@@ -65,6 +94,12 @@ export type RelayOptions = {
   batchSize?: number;
   /** A batch stops growing at this many event bytes (the broker refuses record batches over ~1 MB). Default 512 KiB. */
   maxBatchBytes?: number;
+  /**
+   * A partition that received no event in a batch gets a watermark record at most this often; one told less
+   * recently is told by a timer once the interval has passed. 0: every partition after every batch. Default
+   * DEFAULT_RELAY_WATERMARK_MS.
+   */
+  watermarkIntervalMs?: number;
   /** Backoff between sessions after a failure. Default 500 ms doubling to 30 s. */
   reconnectBackoff?: { initialMs: number; maxMs: number };
   /**
@@ -79,6 +114,10 @@ export type RelayOptions = {
    * topics may still be another deployment's. Topics holding another store's records are refused regardless.
    */
   adoptEmptyTopics?: boolean;
+  /** Where every schema version is registered at start; required by valueFormat 'confluent'. */
+  schemaRegistry?: SchemaRegistryClient;
+  /** Record values: 'single-object' (default, the stored bytes) or 'confluent' (00 + registry id + body). */
+  valueFormat?: 'single-object' | 'confluent';
   logger?: Logger;
 };
 
@@ -104,6 +143,9 @@ export class RelayPoisonEventError extends Error {
   }
 }
 
+/** See RelayOptions.watermarkIntervalMs and the header: what a partition idle at low traffic may lag. */
+export const DEFAULT_RELAY_WATERMARK_MS = 1000;
+
 export function createRelay(options: RelayOptions): Relay {
   const settings = {
     topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
@@ -114,11 +156,25 @@ export function createRelay(options: RelayOptions): Relay {
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
     verifyCheckpointMapping: options.verifyCheckpointMapping ?? true,
     adoptEmptyTopics: options.adoptEmptyTopics ?? false,
+    watermarkIntervalMs: options.watermarkIntervalMs ?? DEFAULT_RELAY_WATERMARK_MS,
   };
   const name = options.name ?? settings.topicPrefix;
   const logger = (options.logger ?? silentLogger()).child({ component: 'relay', relay: name });
   const topics = allKafkaTopics(settings.topicPrefix);
   const tracer = trace.getTracer('proofline.relay');
+  const valueFormat = options.valueFormat ?? 'single-object';
+  if (valueFormat === 'confluent' && !options.schemaRegistry) throw new Error('a relay writing the Confluent wire format needs a schema registry');
+  let encodeValue: ValueEncoder | undefined;
+
+  /** Registers the schemas once per relay (not per session); the value encoder of the configured format. */
+  async function valueEncoder(): Promise<ValueEncoder> {
+    if (encodeValue) return encodeValue;
+    if (!options.schemaRegistry) return (encodeValue = singleObjectValue);
+    const registered = await registerEventSchemas(options.schemaRegistry, settings.topicPrefix);
+    const ids = new Map(registered.map(({ fingerprintHex, id }) => [fingerprintHex, id]));
+    logger.info({ versions: registered.length, subjects: new Set(registered.map(({ subject }) => subject)).size, valueFormat }, 'event schemas registered');
+    return (encodeValue = valueFormat === 'confluent' ? (data) => singleObjectToConfluent(data, (hex) => ids.get(hex)) : singleObjectValue);
+  }
 
   /** One connection's worth of publishing: returns when the signal aborts, throws on any failure. */
   async function session(signal: AbortSignal, onProgress: () => void): Promise<void> {
@@ -126,6 +182,7 @@ export function createRelay(options: RelayOptions): Relay {
     const storeId = await options.eventStore.storeId();
     const checkpoint = await readRelayCheckpoint(options.db, name);
     checkCheckpointStore(name, checkpoint, storeId);
+    const encode = await valueEncoder();
     const partitions = await prepareTopics(kafka.admin());
     await checkTopicsAreOurs(kafka, storeId, checkpoint.lsn > 0);
     const producer = kafka.producer({
@@ -137,6 +194,7 @@ export function createRelay(options: RelayOptions): Relay {
     const stop = new AbortController();
     const subscriptionSignal = AbortSignal.any([signal, stop.signal]);
     let reader: BatchReader<RecordedEvent> | undefined;
+    let plan: WatermarkPlan | undefined;
     try {
       await producer.connect();
       if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
@@ -149,21 +207,41 @@ export function createRelay(options: RelayOptions): Relay {
         signal: subscriptionSignal,
         batchSize: settings.batchSize,
       });
-      reader = new BatchReader(subscription[Symbol.asyncIterator]());
+      const batches = new BatchReader(subscription[Symbol.asyncIterator]());
+      reader = batches;
+      const watermarks = new WatermarkPlan(partitions, settings.watermarkIntervalMs);
+      plan = watermarks;
+      const readBatch = () => {
+        const reading = batches.next({ maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, sizeOf: (event) => event.data.byteLength });
+        reading.catch(() => undefined); // surfaces when awaited below
+        return reading;
+      };
+      // Cut only once the previous batch is acknowledged, so a batch holds everything that arrived meanwhile.
+      let nextBatch: Promise<RecordedEvent[]> | undefined;
       for (;;) {
-        const events = await reader.next({
-          maxItems: settings.batchSize,
-          maxBytes: settings.maxBatchBytes,
-          sizeOf: (event) => event.data.byteLength,
-        });
+        nextBatch ??= readBatch();
+        const events = await eventsOrWatermarkDue(nextBatch, watermarks.nextDueAt(), signal);
         if (signal.aborted) return;
+        if (events === WATERMARKS_DUE) {
+          if (!(await publishWatermarks(producer, watermarks, watermarks.due(Date.now()), storeId, signal))) return;
+          continue;
+        }
+        nextBatch = undefined;
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
-        const acknowledged = await publish(producer, events, partitions, storeId, signal);
+        const acknowledged = await publish(producer, events, partitions, watermarks, storeId, encode, signal);
         if (!acknowledged) return;
         await storeRelayCheckpoint(options.db, name, storeId, events[events.length - 1]!);
         onProgress();
       }
     } finally {
+      if (signal.aborted && plan) {
+        // A stop tells every partition the head now rather than within the interval: a stopped relay leaves
+        // no partition behind what it acknowledged.
+        const behind = plan.behindHead();
+        await publishWatermarks(producer, plan, behind, storeId, signal).catch((error: unknown) =>
+          logger.warn({ err: error, lsn: behind.lsn }, 'could not tell every partition the head before stopping'),
+        );
+      }
       stop.abort(); // ends a subscription that is waiting for new events, so the reader can close
       await reader?.close().catch(() => undefined);
       await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer did not disconnect cleanly'));
@@ -195,10 +273,19 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   /** Sends one batch and its watermarks; true once the broker acknowledged all of it. */
-  async function publish(producer: Producer, events: RecordedEvent[], partitions: PartitionRef[], storeId: string, signal: AbortSignal): Promise<boolean> {
+  async function publish(
+    producer: Producer,
+    events: RecordedEvent[],
+    partitions: PartitionRef[],
+    plan: WatermarkPlan,
+    storeId: string,
+    encode: ValueEncoder,
+    signal: AbortSignal,
+  ): Promise<boolean> {
     const firstLsn = events[0]!.lsn;
     const lastLsn = events[events.length - 1]!.lsn;
-    const topicMessages = batchMessages(events, partitions, settings.topicPrefix, storeId);
+    const now = Date.now();
+    const { topicMessages, told } = batchMessages(events, partitions, settings.topicPrefix, storeId, (touched) => plan.forBatch(touched, now), encode);
     const attributes = { 'proofline.lsn.from': firstLsn, 'proofline.lsn.to': lastLsn, 'messaging.batch.message_count': events.length };
     return tracer.startActiveSpan('relay publish', { kind: SpanKind.PRODUCER, attributes, links: traceLinks(events) }, async (span) => {
       const started = Date.now();
@@ -208,6 +295,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (!acknowledged) {
           logger.warn({ firstLsn, lastLsn }, 'stopped before the broker acknowledged the batch; it will be published again');
         } else {
+          plan.acknowledged(told, lastLsn, now);
           logger.debug({ firstLsn, lastLsn, events: events.length, ms: Date.now() - started }, 'batch acknowledged');
         }
         return acknowledged;
@@ -219,6 +307,29 @@ export function createRelay(options: RelayOptions): Relay {
         span.end();
       }
     });
+  }
+
+  /** Sends watermark records at `lsn` to `partitions` (the plan's choice); false if abandoned at a stop. */
+  async function publishWatermarks(
+    producer: Producer,
+    plan: WatermarkPlan,
+    { lsn, partitions }: { lsn: number; partitions: PartitionRef[] },
+    storeId: string,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    if (partitions.length === 0) return true;
+    const now = Date.now();
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), watermarkMessage(partition, lsn, storeId)]);
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    try {
+      if (!(await settleUnlessAbandoned(producer.sendBatch({ topicMessages, acks: -1 }), signal, settings.shutdownGraceMs))) return false;
+    } catch (error) {
+      throw new Error(`publishing watermarks at LSN ${lsn} failed: ${(error as Error).message}`, { cause: error });
+    }
+    plan.acknowledged(partitions, lsn, now);
+    logger.debug({ lsn, partitions: partitions.length }, 'watermarks acknowledged');
+    return true;
   }
 
   return {
@@ -241,6 +352,9 @@ export function createRelay(options: RelayOptions): Relay {
             if (error instanceof TopicsOfAnotherStoreError || error instanceof UsedTopicsError) {
               return { message: 'relay refuses topics that are not this event store\'s', fields: { topics: error.topics, storeId: error.storeId } };
             }
+            if (error instanceof SchemaRegistryRefusedError) {
+              return { message: 'the schema registry refused the event schemas', fields: { subject: error.subject, status: error.status } };
+            }
             if (error instanceof RelayCheckpointOfAnotherStoreError) {
               return { message: 'relay checkpoint belongs to another event store', fields: { checkpoint: error.checkpoint, storeId: error.storeId } };
             }
@@ -253,31 +367,72 @@ export function createRelay(options: RelayOptions): Relay {
   };
 }
 
-/** Events grouped by topic (in LSN order), each topic's list followed by a watermark per partition. */
+/**
+ * Events grouped by topic (in LSN order), each on the partition its key hashes to; the last event of each
+ * partition carries the batch's last LSN (`watermark-lsn`), and each partition `watermarksFor` picks among
+ * those that received no event gets a watermark record after the events. `told`: every partition a record
+ * of this batch tells that it is complete up to the batch's last LSN.
+ */
 export function batchMessages(
   events: readonly RecordedEvent[],
   partitions: readonly PartitionRef[],
   topicPrefix: string,
   storeId: string,
-): TopicMessages[] {
+  watermarksFor: (touched: ReadonlySet<string>) => readonly PartitionRef[] = (touched) => partitions.filter((ref) => !touched.has(keyOf(ref))),
+  encodeValue: ValueEncoder = singleObjectValue,
+): { topicMessages: TopicMessages[]; told: PartitionRef[] } {
+  const lastLsn = events[events.length - 1]!.lsn;
   const byTopic = new Map<string, OutgoingMessage[]>();
-  for (const { topic } of partitions) byTopic.set(topic, []);
+  const partitionCount = new Map<string, number>();
+  for (const { topic } of partitions) {
+    byTopic.set(topic, []);
+    partitionCount.set(topic, (partitionCount.get(topic) ?? 0) + 1);
+  }
+  const placed: Array<{ event: RecordedEvent; topic: string; partition: number }> = [];
+  const lastOnPartition = new Map<string, number>(); // partition key → index in `placed`
   for (const event of events) {
     let topic: string;
-    let message: OutgoingMessage;
     try {
       topic = kafkaTopic(contextOf(event.type), topicPrefix);
-      message = eventMessage(event, storeId);
     } catch (error) {
       throw new RelayPoisonEventError(event, error);
     }
-    const messages = byTopic.get(topic);
-    if (!messages) throw new RelayPoisonEventError(event, new Error(`topic ${topic} is not one the relay manages`));
-    messages.push(message);
+    const count = partitionCount.get(topic);
+    if (count === undefined) throw new RelayPoisonEventError(event, new Error(`topic ${topic} is not one the relay manages`));
+    const partition = partitionOfKey(topic, event.streamId, count);
+    lastOnPartition.set(keyOf({ topic, partition }), placed.length);
+    placed.push({ event, topic, partition });
   }
-  const lastLsn = events[events.length - 1]!.lsn;
-  for (const { topic, partition } of partitions) byTopic.get(topic)!.push(watermarkMessage(partition, lastLsn, storeId));
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  const lastIndexes = new Set(lastOnPartition.values());
+  placed.forEach(({ event, topic, partition }, index) => {
+    let message: OutgoingMessage;
+    try {
+      message = eventMessage(event, storeId, lastIndexes.has(index) ? lastLsn : undefined, encodeValue);
+    } catch (error) {
+      throw new RelayPoisonEventError(event, error);
+    }
+    byTopic.get(topic)!.push({ ...message, partition });
+  });
+  const touched = new Set(lastOnPartition.keys());
+  const watermarked = watermarksFor(touched);
+  for (const { topic, partition } of watermarked) byTopic.get(topic)!.push(watermarkMessage(partition, lastLsn, storeId));
+  const told = [...partitions.filter((ref) => touched.has(keyOf(ref))), ...watermarked];
+  const topicMessages = [...byTopic].filter(([, messages]) => messages.length > 0).map(([topic, messages]) => ({ topic, messages }));
+  return { topicMessages, told };
+}
+
+/** Kafka's default partitioner (murmur2 of the key, as the Java client and the relay's producer do it). */
+const defaultPartitioner = Partitioners.DefaultPartitioner();
+
+export function partitionOfKey(topic: string, key: string, partitionCount: number): number {
+  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitionCount }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [],
+    isr: [],
+  }));
+  return defaultPartitioner({ topic, partitionMetadata, message: { key, value: null } });
 }
 
 /** Links from the batch's publish span to the spans that appended its events (at most 128). */
@@ -291,6 +446,35 @@ function traceLinks(events: readonly RecordedEvent[]): Link[] {
     if (spanContext) links.push({ context: spanContext });
   }
   return links;
+}
+
+const WATERMARKS_DUE = Symbol('watermarks due');
+
+/**
+ * The next batch, or WATERMARKS_DUE once `dueAt` (epoch ms) comes first, or [] once the signal aborts (the
+ * caller checks it). Unless it is the batch, the batch stays pending for the next call.
+ */
+function eventsOrWatermarkDue(
+  nextBatch: Promise<RecordedEvent[]>,
+  dueAt: number | undefined,
+  signal: AbortSignal,
+): Promise<RecordedEvent[] | typeof WATERMARKS_DUE> {
+  if (dueAt === undefined) return nextBatch;
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => (settle(), resolve([]));
+    // A batch already at hand wins over a timer of 0 ms: its own records tell partitions as much.
+    const timer = setTimeout(() => (settle(), resolve(WATERMARKS_DUE)), Math.max(0, dueAt - Date.now()));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    nextBatch.then(
+      (events) => (settle(), resolve(events)),
+      (error: unknown) => (settle(), reject(error)),
+    );
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../../events-schema/index.ts';
 import type { RecordedEvent } from '../../../ports/event-store.ts';
 import { checkCheckpointMapping, checkCheckpointStore, RelayCheckpointMismatchError, RelayCheckpointOfAnotherStoreError } from './relay-checkpoint.ts';
-import { batchMessages, RelayPoisonEventError } from './relay.ts';
+import { batchMessages, partitionOfKey, RelayPoisonEventError } from './relay.ts';
 
 const STORE = '11111111-1111-4111-8111-111111111111';
 const data = encodeEvent({ type: 'DecisionClosed', data: { decisionId: 'd-1', closedAt: 1, reason: 'manual' } });
@@ -20,24 +20,55 @@ const event = (lsn: number, overrides: Partial<RecordedEvent> = {}): RecordedEve
 
 describe('a relay batch', () => {
   const partitions = [0, 1, 2].map((partition) => ({ topic: 't.governance.v1', partition }));
+  /** Stream ids whose keys hash to partitions 0, 1 and 2 of a 3-partition topic. */
+  const streamOn = (partition: number) => {
+    for (let i = 0; ; i += 1) if (partitionOfKey('t.governance.v1', `decision-s${i}`, 3) === partition) return `decision-s${i}`;
+  };
 
-  it('lists each topic once: its events in LSN order, then a watermark at the last LSN for every partition', () => {
-    const [topic, ...others] = batchMessages([event(7), event(8), event(9)], partitions, 't', STORE);
+  it('puts each event on the partition its key hashes to, as the producer would, in LSN order per partition', () => {
+    const { topicMessages } = batchMessages([event(7), event(8), event(9)], partitions, 't', STORE, () => []);
+    const [topic, ...others] = topicMessages;
     expect(others).toEqual([]);
     expect(topic!.topic).toBe('t.governance.v1');
-    expect(topic!.messages.map((message) => message.headers!.lsn)).toEqual(['7', '8', '9', '9', '9', '9']);
-    expect(topic!.messages.slice(3).map((message) => [message.partition, message.headers!['proofline-control']])).toEqual([
-      [0, 'watermark'],
-      [1, 'watermark'],
-      [2, 'watermark'],
+    expect(topic!.messages.map((message) => message.headers!.lsn)).toEqual(['7', '8', '9']);
+    for (const message of topic!.messages) expect(message.partition).toBe(partitionOfKey('t.governance.v1', message.key as string, 3));
+  });
+
+  it('marks the last event of each partition with the batch’s last LSN, and only that one', () => {
+    const events = [event(7, { streamId: streamOn(0) }), event(8, { streamId: streamOn(0) }), event(9, { streamId: streamOn(1) })];
+    const { topicMessages, told } = batchMessages(events, partitions, 't', STORE, () => []);
+    expect(topicMessages[0]!.messages.map((message) => [message.partition, message.headers!.lsn, message.headers!['watermark-lsn']])).toEqual([
+      [0, '7', undefined],
+      [0, '8', '9'],
+      [1, '9', undefined], // its own LSN already says it
     ]);
-    expect(topic!.messages.slice(0, 3).every((message) => message.partition === undefined)).toBe(true); // partitioned by key
+    expect(told).toEqual([partitions[0], partitions[1]]);
+  });
+
+  it('sends a watermark at the last LSN only to the partitions without events that the plan picks', () => {
+    const events = [event(7, { streamId: streamOn(0) }), event(8, { streamId: streamOn(1) })];
+    let asked: string[] = [];
+    const { topicMessages, told } = batchMessages(events, partitions, 't', STORE, (touched) => {
+      asked = [...touched].sort();
+      return [partitions[2]!];
+    });
+    expect(asked).toEqual(['t.governance.v1/0', 't.governance.v1/1']);
+    const watermarks = topicMessages[0]!.messages.filter((message) => message.headers!['proofline-control'] === 'watermark');
+    expect(watermarks.map((message) => [message.partition, message.headers!.lsn, message.key])).toEqual([[2, '8', 'proofline.watermark']]);
+    expect(told).toEqual(partitions);
+  });
+
+  it('leaves out topics with nothing to send, and by default watermarks every partition (the old protocol)', () => {
+    const others = [...partitions, { topic: 't.crawl.v1', partition: 0 }];
+    expect(batchMessages([event(7)], others, 't', STORE, () => []).topicMessages.map((topic) => topic.topic)).toEqual(['t.governance.v1']);
+    const { topicMessages } = batchMessages([event(7)], others, 't', STORE);
+    expect(topicMessages.flatMap((topic) => topic.messages).filter((message) => message.headers!['proofline-control'])).toHaveLength(3);
   });
 
   it('stamps the store id on every event and every watermark', () => {
-    const [topic] = batchMessages([event(7), event(8)], partitions, 't', STORE);
-    expect(topic!.messages).toHaveLength(5);
-    expect(topic!.messages.every((message) => message.headers!['store-id'] === STORE)).toBe(true);
+    const { topicMessages } = batchMessages([event(7), event(8)], partitions, 't', STORE);
+    expect(topicMessages[0]!.messages.length).toBeGreaterThan(2);
+    expect(topicMessages[0]!.messages.every((message) => message.headers!['store-id'] === STORE)).toBe(true);
   });
 
   it('refuses, naming the event, what it can never publish', () => {

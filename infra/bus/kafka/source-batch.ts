@@ -18,7 +18,8 @@ export type SourceBatchExpectations = {
 };
 
 /**
- * `watermarkLsn` = max(deliveredLsn, last event LSN, last watermark LSN) over this store's records;
+ * `watermarkLsn` = max(deliveredLsn, each event's LSN or `watermark-lsn` header, each watermark's LSN) over this
+ * store's records;
  * `nextOffset` = last offset + 1. Records of another store (or of none: no store-id header) are neither
  * applied nor counted towards the watermark: they are summed up in `foreignRecords`. Messages that are
  * neither events nor watermarks go to `onUnknown`.
@@ -43,10 +44,8 @@ export function sourceBatchOf(
     }
     switch (decoded.kind) {
       case 'event':
-        if (decoded.event.lsn > watermarkLsn) {
-          events.push(decoded.event);
-          watermarkLsn = decoded.event.lsn;
-        }
+        if (decoded.event.lsn > watermarkLsn) events.push(decoded.event);
+        watermarkLsn = Math.max(watermarkLsn, decoded.watermarkLsn);
         break;
       case 'watermark':
         watermarkLsn = Math.max(watermarkLsn, decoded.lsn);

@@ -42,6 +42,31 @@ describe('a chunk of one partition as a SourceBatch', () => {
     expect(batch.watermarkLsn).toBe(11);
   });
 
+  it('takes a partition’s progress from the watermark-lsn header of its last event in a relay batch', () => {
+    offset = 0;
+    const batch = sourceBatchOf(ref, [incoming(eventMessage(event(3), STORE)), incoming(eventMessage(event(5), STORE, 9))], { storeId: STORE, deliveredLsn: 0 }, () => {});
+    expect(batch.events.map((e) => e.lsn)).toEqual([3, 5]);
+    expect(batch.watermarkLsn).toBe(9);
+  });
+
+  it('leaves out a republished copy below a header’s progress, and keeps the next batch’s events', () => {
+    offset = 0;
+    const messages = [
+      incoming(eventMessage(event(5), STORE, 9)),
+      incoming(eventMessage(event(5), STORE, 7)), // resent after a crash, cut into a smaller batch
+      incoming(eventMessage(event(10), STORE, 12)),
+    ];
+    const batch = sourceBatchOf(ref, messages, { storeId: STORE, deliveredLsn: 0 }, () => {});
+    expect(batch.events.map((e) => e.lsn)).toEqual([5, 10]);
+    expect(batch.watermarkLsn).toBe(12);
+  });
+
+  it('reads the watermarks of older relays (no key, empty value) like the new ones', () => {
+    offset = 0;
+    const legacy: IncomingMessage = { offset: '3', timestamp: '0', value: Buffer.alloc(0), headers: { 'proofline-control': 'watermark', lsn: '15', 'store-id': STORE } };
+    expect(sourceBatchOf(ref, [incoming(watermarkMessage(1, 10, STORE)), legacy], { storeId: STORE, deliveredLsn: 0 }, () => {})).toMatchObject({ watermarkLsn: 15 });
+  });
+
   it('never lowers the watermark below what was delivered before', () => {
     offset = 0;
     expect(sourceBatchOf(ref, [incoming(eventMessage(event(3), STORE))], { storeId: STORE, deliveredLsn: 20 }, () => {})).toMatchObject({ events: [], watermarkLsn: 20 });
