@@ -18,9 +18,17 @@
 //              every event up to it was acknowledged on it (or sent before the telling record in the
 //              same partition's order). A relay that stops tells every partition behind the head at once.
 //            What it costs: a partition may hear of the head up to the interval late, so a consumer's
-//            applied LSN (and a read-your-writes wait) may lag by as much when events come less than an
-//            interval apart; events further apart than the interval each get their watermarks at once,
-//            and under load every busy partition is told by its own events. What it saves: control
+//            applied LSN may lag by as much when events come less than an interval apart; events further
+//            apart than the interval each get their watermarks at once, and under load every busy partition
+//            is told by its own events.
+//            On demand: a reader that waits for an LSN (`?consistentWith=`) must not pay the interval. Its
+//            gateway NOTIFYs `proofline_watermarks_wanted` (payload: the LSN; watermark-requests.ts, at most
+//            one per 20 ms per process) on the database the relay keeps its checkpoint in; the active relay
+//            (only it: the listener lives in the session, under the sole-holder lock) LISTENs, and a
+//            request makes every partition behind the acknowledged head due at once (WatermarkPlan.want),
+//            sent by the timer's path, and lets the batches of the next interval watermark every idle
+//            partition until all know the wanted LSN. Lost requests (relay reconnecting) cost only the
+//            interval: a waiting gateway asks again every poll, throttled. What it saves: control
 //            records ≈ (partitions without events) / interval instead of (all partitions) per batch — at
 //            most one per idle partition and interval, however many batches.
 //            Why not a separate control topic: "complete up to L" is a statement about a position in one
