@@ -18,9 +18,17 @@
 //              every event up to it was acknowledged on it (or sent before the telling record in the
 //              same partition's order). A relay that stops tells every partition behind the head at once.
 //            What it costs: a partition may hear of the head up to the interval late, so a consumer's
-//            applied LSN (and a read-your-writes wait) may lag by as much when events come less than an
-//            interval apart; events further apart than the interval each get their watermarks at once,
-//            and under load every busy partition is told by its own events. What it saves: control
+//            applied LSN may lag by as much when events come less than an interval apart; events further
+//            apart than the interval each get their watermarks at once, and under load every busy partition
+//            is told by its own events.
+//            On demand: a reader that waits for an LSN (`?consistentWith=`) must not pay the interval. Its
+//            gateway NOTIFYs `proofline_watermarks_wanted` (payload: the LSN; watermark-requests.ts, at most
+//            one per 20 ms per process) on the database the relay keeps its checkpoint in; the active relay
+//            (only it: the listener lives in the session, under the sole-holder lock) LISTENs, and a
+//            request makes every partition behind the acknowledged head due at once (WatermarkPlan.want),
+//            sent by the timer's path, and lets the batches of the next interval watermark every idle
+//            partition until all know the wanted LSN. Lost requests (relay reconnecting) cost only the
+//            interval: a waiting gateway asks again every poll, throttled. What it saves: control
 //            records ≈ (partitions without events) / interval instead of (all partitions) per batch — at
 //            most one per idle partition and interval, however many batches.
 //            Why not a separate control topic: "complete up to L" is a statement about a position in one
@@ -55,6 +63,7 @@ import { contextOf } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
 import type { PartitionRef } from '../../../ports/projection-source.ts';
 import type { Database } from '../../db/database.ts';
+import { PgChannelListener } from '../../db/pg-channel-listener.ts';
 import { runAsSoleHolder } from '../../db/sole-holder.ts';
 import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
@@ -74,6 +83,7 @@ import {
 } from './relay-checkpoint.ts';
 import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, topicPartitions } from './topics.ts';
 import { keyOf, WatermarkPlan } from './watermark-plan.ts';
+import { WATERMARKS_WANTED_CHANNEL, wantedLsn } from './watermark-requests.ts';
 import { judgeTopics, sampleTopics, TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 
 export type RelayOptions = {
@@ -100,6 +110,11 @@ export type RelayOptions = {
    * DEFAULT_RELAY_WATERMARK_MS.
    */
   watermarkIntervalMs?: number;
+  /**
+   * LISTEN on `db` for reads waiting for an LSN (watermark-requests.ts) and tell every partition the head at
+   * once when one asks. Default true.
+   */
+  watermarksOnDemand?: boolean;
   /** Backoff between sessions after a failure. Default 500 ms doubling to 30 s. */
   reconnectBackoff?: { initialMs: number; maxMs: number };
   /**
@@ -157,6 +172,7 @@ export function createRelay(options: RelayOptions): Relay {
     verifyCheckpointMapping: options.verifyCheckpointMapping ?? true,
     adoptEmptyTopics: options.adoptEmptyTopics ?? false,
     watermarkIntervalMs: options.watermarkIntervalMs ?? DEFAULT_RELAY_WATERMARK_MS,
+    watermarksOnDemand: options.watermarksOnDemand ?? true,
   };
   const name = options.name ?? settings.topicPrefix;
   const logger = (options.logger ?? silentLogger()).child({ component: 'relay', relay: name });
@@ -195,6 +211,7 @@ export function createRelay(options: RelayOptions): Relay {
     const subscriptionSignal = AbortSignal.any([signal, stop.signal]);
     let reader: BatchReader<RecordedEvent> | undefined;
     let plan: WatermarkPlan | undefined;
+    let wantedListener: PgChannelListener | undefined;
     try {
       await producer.connect();
       if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
@@ -211,6 +228,23 @@ export function createRelay(options: RelayOptions): Relay {
       reader = batches;
       const watermarks = new WatermarkPlan(partitions, settings.watermarkIntervalMs);
       plan = watermarks;
+      // A read waiting for an LSN wakes the loop below, which then finds every lagging partition due.
+      let wake = () => {};
+      if (settings.watermarksOnDemand && settings.watermarkIntervalMs > 0) {
+        wantedListener = new PgChannelListener({
+          url: options.db.url,
+          channel: WATERMARKS_WANTED_CHANNEL,
+          applicationName: 'proofline-relay-watermarks-wanted',
+          reconnectDelayMs: 1000,
+          onNotification: (payload) => {
+            const lsn = wantedLsn(payload);
+            if (lsn === undefined) return;
+            watermarks.want(lsn, Date.now());
+            wake();
+          },
+        });
+        await wantedListener.listen();
+      }
       const readBatch = () => {
         const reading = batches.next({ maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, sizeOf: (event) => event.data.byteLength });
         reading.catch(() => undefined); // surfaces when awaited below
@@ -220,7 +254,8 @@ export function createRelay(options: RelayOptions): Relay {
       let nextBatch: Promise<RecordedEvent[]> | undefined;
       for (;;) {
         nextBatch ??= readBatch();
-        const events = await eventsOrWatermarkDue(nextBatch, watermarks.nextDueAt(), signal);
+        const woken = new Promise<void>((resolve) => (wake = resolve));
+        const events = await eventsOrWatermarkDue(nextBatch, watermarks.nextDueAt(), signal, woken);
         if (signal.aborted) return;
         if (events === WATERMARKS_DUE) {
           if (!(await publishWatermarks(producer, watermarks, watermarks.due(Date.now()), storeId, signal))) return;
@@ -234,6 +269,7 @@ export function createRelay(options: RelayOptions): Relay {
         onProgress();
       }
     } finally {
+      await wantedListener?.close();
       if (signal.aborted && plan) {
         // A stop tells every partition the head now rather than within the interval: a stopped relay leaves
         // no partition behind what it acknowledged.
@@ -451,15 +487,16 @@ function traceLinks(events: readonly RecordedEvent[]): Link[] {
 const WATERMARKS_DUE = Symbol('watermarks due');
 
 /**
- * The next batch, or WATERMARKS_DUE once `dueAt` (epoch ms) comes first, or [] once the signal aborts (the
- * caller checks it). Unless it is the batch, the batch stays pending for the next call.
+ * The next batch, or WATERMARKS_DUE once `dueAt` (epoch ms) comes first or `woken` resolves (a reader wants
+ * watermarks: the caller asks the plan again), or [] once the signal aborts (the caller checks it). Unless it
+ * is the batch, the batch stays pending for the next call.
  */
 function eventsOrWatermarkDue(
   nextBatch: Promise<RecordedEvent[]>,
   dueAt: number | undefined,
   signal: AbortSignal,
+  woken: Promise<void>,
 ): Promise<RecordedEvent[] | typeof WATERMARKS_DUE> {
-  if (dueAt === undefined) return nextBatch;
   return new Promise((resolve, reject) => {
     const settle = () => {
       clearTimeout(timer);
@@ -467,9 +504,10 @@ function eventsOrWatermarkDue(
     };
     const onAbort = () => (settle(), resolve([]));
     // A batch already at hand wins over a timer of 0 ms: its own records tell partitions as much.
-    const timer = setTimeout(() => (settle(), resolve(WATERMARKS_DUE)), Math.max(0, dueAt - Date.now()));
+    const timer = dueAt === undefined ? undefined : setTimeout(() => (settle(), resolve(WATERMARKS_DUE)), Math.max(0, dueAt - Date.now()));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
+    void woken.then(() => (settle(), resolve(WATERMARKS_DUE)));
     nextBatch.then(
       (events) => (settle(), resolve(events)),
       (error: unknown) => (settle(), reject(error)),

@@ -57,3 +57,40 @@ describe('the relay’s watermark plan (injected clock, interval 1000 ms)', () =
     expect(() => new WatermarkPlan(partitions, 0.5)).toThrow(RangeError);
   });
 });
+
+describe('the relay’s watermark plan when a reader waits (injected clock, interval 1000 ms)', () => {
+  it('makes every partition behind the head due at once, interval or not', () => {
+    const plan = new WatermarkPlan(partitions, 1000);
+    plan.acknowledged([p0, p1, p2], 10, 0);
+    plan.acknowledged([p0], 11, 100); // p1 and p2 were told 10 at 0: not due before 1000
+    expect(plan.due(150)).toEqual({ lsn: 11, partitions: [] });
+    plan.want(11, 150);
+    expect(plan.nextDueAt()).toBe(150);
+    expect(plan.due(150)).toEqual({ lsn: 11, partitions: [p1, p2] });
+    plan.acknowledged([p1, p2], 11, 160);
+    expect(plan.nextDueAt()).toBeUndefined();
+    // Satisfied: the interval applies again to the next batch.
+    expect(plan.forBatch(touched(p0), 200)).toEqual([]);
+  });
+
+  it('has nothing due when no partition lags', () => {
+    const plan = new WatermarkPlan(partitions, 1000);
+    plan.acknowledged([p0, p1, p2], 10, 0);
+    plan.want(10, 50);
+    expect(plan.nextDueAt()).toBeUndefined();
+    expect(plan.due(50)).toEqual({ lsn: 10, partitions: [] });
+  });
+
+  it('lets the batch that brings a wanted LSN tell every partition, and no longer than one interval', () => {
+    const plan = new WatermarkPlan(partitions, 1000);
+    plan.acknowledged([p0, p1, p2], 10, 0);
+    plan.want(12, 100); // not published yet
+    expect(plan.forBatch(touched(p0), 120)).toEqual([p1, p2]);
+    plan.acknowledged([p0, p1, p2], 12, 120);
+    expect(plan.forBatch(touched(p0), 130)).toEqual([]); // satisfied
+    plan.want(99, 200); // never reached
+    expect(plan.forBatch(touched(p0), 1199)).toEqual([p1, p2]);
+    plan.acknowledged([p0, p1, p2], 13, 1199);
+    expect(plan.forBatch(touched(p0), 1200)).toEqual([]); // the want expired at 1200: the interval applies again
+  });
+});

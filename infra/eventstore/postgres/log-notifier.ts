@@ -1,8 +1,8 @@
 // Wakes live subscriptions when the log grows: at once for this process's own commits, and through
-// LISTEN/NOTIFY on a dedicated connection for other processes' commits. That connection is reconnected when it
-// drops. Waiting subscriptions also wake after one poll interval, so a lost notification (or a listener that
-// is down) delays them by at most that interval and never stalls them.
-import pg from 'pg';
+// LISTEN/NOTIFY on a dedicated connection for other processes' commits (infra/db/pg-channel-listener.ts:
+// reconnected when it drops). Waiting subscriptions also wake after one poll interval, so a lost notification
+// (or a listener that is down) delays them by at most that interval and never stalls them.
+import { PgChannelListener } from '../../db/pg-channel-listener.ts';
 
 export type LogNotifierOptions = {
   url: string;
@@ -17,12 +17,22 @@ export const LISTENER_APPLICATION_NAME = 'proofline-eventstore-listener';
 export class LogNotifier {
   private knownLsn = 0;
   private readonly wakers = new Set<() => void>();
-  private listener: pg.Client | undefined;
-  private connecting: Promise<void> | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly listener: PgChannelListener;
 
-  constructor(private readonly options: LogNotifierOptions) {}
+  constructor(private readonly options: LogNotifierOptions) {
+    this.listener = new PgChannelListener({
+      url: options.url,
+      channel: options.channel,
+      applicationName: LISTENER_APPLICATION_NAME,
+      reconnectDelayMs: options.reconnectDelayMs,
+      onNotification: (payload) => this.advance(Number(payload)),
+      // Whatever was committed while nobody listened: learn the head once.
+      onConnected: async (client) => {
+        const { rows } = await client.query<{ last_lsn: number }>('select last_lsn from event_log_head');
+        if (rows[0]) this.advance(rows[0].last_lsn);
+      },
+    });
+  }
 
   /** Highest LSN known to be committed (0 until something is known). */
   get latestLsn(): number {
@@ -58,51 +68,10 @@ export class LogNotifier {
 
   /** Starts listening, once. Never rejects: a failed connection is retried in the background. */
   listen(): Promise<void> {
-    this.connecting ??= this.connect();
-    return this.connecting;
+    return this.listener.listen();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.reconnectTimer);
-    await this.connecting;
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => {});
-  }
-
-  private async connect(): Promise<void> {
-    if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.options.url, application_name: LISTENER_APPLICATION_NAME });
-    this.listener = client;
-    client.on('notification', (message) => {
-      if (message.channel === this.options.channel) this.advance(Number(message.payload));
-    });
-    client.on('error', () => this.dropped(client));
-    client.on('end', () => this.dropped(client));
-    try {
-      await client.connect();
-      await client.query(`listen ${this.options.channel}`);
-      // Whatever was committed while nobody listened: learn the head once.
-      const { rows } = await client.query<{ last_lsn: number }>('select last_lsn from event_log_head');
-      if (rows[0]) this.advance(rows[0].last_lsn);
-    } catch {
-      this.dropped(client);
-    }
-    if (this.closed && this.listener === client) {
-      this.listener = undefined;
-      await client.end().catch(() => {});
-    }
-  }
-
-  private dropped(client: pg.Client): void {
-    if (this.listener !== client) return; // already handled
-    this.listener = undefined;
-    client.end().catch(() => {});
-    if (this.closed) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.connecting = this.connect();
-    }, this.options.reconnectDelayMs);
-    this.reconnectTimer.unref();
+  close(): Promise<void> {
+    return this.listener.close();
   }
 }
