@@ -9,22 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { portFromEnv, say, seconds } from './cli-output.ts';
 import { KAFKA_VERSION, describeKafkaCluster, resolveKafkaClasspath, signalGroup, startKafka } from './kafka.ts';
 
 const kafkaDir = path.resolve(process.env.PROOFLINE_DATA_DIR || './.proofline', 'kafka');
 const pidFile = path.join(kafkaDir, 'kafka.pid');
 const brokersFile = path.join(kafkaDir, 'brokers');
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-function portFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a TCP port, got ${JSON.stringify(raw)}`);
-  return port;
-}
 
 /** The broker recorded in kafka.pid, if that process is still this data directory's Kafka. */
 async function runningBroker(): Promise<{ pid: number; brokers: string } | undefined> {

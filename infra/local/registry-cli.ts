@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { portFromEnv, say, seconds } from './cli-output.ts';
 import { APICURIO_VERSION, fetchRegistry, startRegistry, waitForRegistry } from './registry.ts';
 import { commandLineOf, pidIn, stopProcess } from './processes.ts';
 import { signalGroup } from './kafka.ts';
@@ -16,17 +17,6 @@ import { signalGroup } from './kafka.ts';
 const registryDir = path.resolve(process.env.PROOFLINE_DATA_DIR || './.proofline', 'registry');
 const pidFile = path.join(registryDir, 'registry.pid');
 const urlFile = path.join(registryDir, 'url');
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-function portFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a TCP port, got ${JSON.stringify(raw)}`);
-  return port;
-}
 
 /** The registry recorded in registry.pid, if that process is still this data directory's registry. */
 async function runningRegistry(): Promise<{ pid: number; url: string } | undefined> {
