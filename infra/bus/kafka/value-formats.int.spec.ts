@@ -9,7 +9,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allEventSamples } from '../../../events-schema/testing/event-samples.ts';
-import { decodeEvent, encodeEvent, eventTypes, fingerprint64 } from '../../../events-schema/index.ts';
+import { decodeEvent, encodeEvent, eventTypeOfHeader, eventTypes, fingerprint64 } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { testSchemaRegistryUrl } from '../../testing/schema-registry.ts';
@@ -86,7 +86,8 @@ describe('record values in both formats, read with stock Avro tools', () => {
       const expected = logged.get(eventId)!;
       expect(record.value![0], expected.type).toBe(0x00);
       expect(splitConfluent(record.value!).schemaId).toBeGreaterThanOrEqual(0);
-      expect(record.headers[HEADERS.eventType]).toBe(expected.type);
+      expect(record.headers[HEADERS.eventType]).toMatch(/^proofline\.[a-z]+\.[A-Za-z]+\.v\d+$/); // the writer schema's full name and version
+      expect(eventTypeOfHeader(record.headers[HEADERS.eventType]!)).toBe(expected.type);
       expect(plain(await registry.decode(record.value!)), expected.type).toEqual(expected.data);
     }
   });
