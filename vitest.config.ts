@@ -9,6 +9,9 @@ if (!process.env.EVENTSTORE_URL) {
 
 export default defineConfig({
   test: {
+    // Two files at a time even on a 2-core machine (the default would be one): the integration specs spend most
+    // of their time waiting on servers and child processes, so two share the cores without starving each other.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
