@@ -12,12 +12,15 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { freePort } from './embedded-postgres.ts';
+import { serverGroup, signalGroup } from './processes.ts';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+
+export { signalGroup }; // launchers and the chaos harness signal the broker's group too
 
 export const KAFKA_POM = fileURLToPath(new URL('./kafka/pom.xml', import.meta.url));
 
@@ -220,30 +223,12 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
     }
   }
 
-  let exitInfo: string | undefined;
-  const exited = new Promise<string>((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      exitInfo = error.code === 'ENOENT' ? `${JAVA} not found: ${JAVA_HINT}` : `spawn failed: ${error.message}`;
-      resolve(exitInfo);
-    });
-    child.once('exit', (code, signal) => {
-      exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      resolve(exitInfo);
-    });
-  });
-  // If this Node process ends without calling stop() (a crash, process.exit), take the broker with it.
-  const killOnExit = () => {
-    if (exitInfo === undefined && child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  const server = serverGroup(child, (error) => (error.code === 'ENOENT' ? `${JAVA} not found: ${JAVA_HINT}` : `spawn failed: ${error.message}`));
+  const exited = server.exited;
 
   const brokers = [`127.0.0.1:${port}`];
   const fail = async (reason: string): Promise<never> => {
-    if (exitInfo === undefined && child.pid !== undefined) {
-      signalGroup(child.pid, 'SIGKILL');
-      await exited;
-    }
-    process.removeListener('exit', killOnExit);
+    await server.kill();
     throw new Error(`Kafka ${KAFKA_VERSION} did not start on ${brokers[0]} (data dir ${dataDir}): ${reason}${await logTails(stdoutFile, logFile)}`);
   };
 
@@ -269,7 +254,6 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
     return fail(`it answered, but ${(error as Error).message}`);
   }
 
-  let stopping: Promise<void> | undefined;
   return {
     brokers,
     clusterId,
@@ -277,33 +261,15 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
     pid,
     dataDir,
     logFile,
-    stop(stopTimeoutMs = 30_000) {
-      stopping ??= (async () => {
-        process.removeListener('exit', killOnExit);
-        if (exitInfo !== undefined) return;
-        signalGroup(pid, 'SIGTERM');
-        const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), stopTimeoutMs);
-        await exited;
-        clearTimeout(timer);
-      })();
-      return stopping;
-    },
+    stop: (stopTimeoutMs = 30_000) => server.stop(stopTimeoutMs),
     detach() {
       if (options.onLog) throw new Error('detach() needs the broker to log to files: start it without onLog');
-      process.removeListener('exit', killOnExit);
-      child.unref();
+      server.detach();
     },
   };
 }
 
 /** Sends `signal` to the process group led by `pid`; quiet when it is already gone. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Readiness: a broker is ready when a Kafka client can describe its cluster.

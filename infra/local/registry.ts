@@ -15,7 +15,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { assertPortFree, freePort, logTails, runCommand, signalGroup } from './kafka.ts';
+import { assertPortFree, freePort, logTails, runCommand } from './kafka.ts';
+import { serverGroup } from './processes.ts';
 
 export const REGISTRY_POM = fileURLToPath(new URL('./registry/pom.xml', import.meta.url));
 
@@ -169,53 +170,30 @@ export async function startRegistry(options: RegistryOptions): Promise<RegistryH
     closeSync(logFd);
   }
 
-  let exitInfo: string | undefined;
-  const exited = new Promise<string>((resolve) => {
-    child.once('error', (error) => resolve((exitInfo = `spawn failed: ${error.message}`)));
-    child.once('exit', (code, signal) => resolve((exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`)));
-  });
-  const killOnExit = () => {
-    if (exitInfo === undefined && child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  const server = serverGroup(child);
+  const exited = server.exited;
 
   const url = ccompatUrl(port);
   const fail = async (reason: string): Promise<never> => {
-    killOnExit();
-    if (child.pid !== undefined) await exited;
-    process.removeListener('exit', killOnExit);
+    await server.kill();
     throw new Error(`Apicurio Registry ${APICURIO_VERSION} did not start on ${url} (data dir ${dataDir}): ${reason}${await logTails(logFile)}`);
   };
   if (child.pid === undefined) return fail(await exited);
   const pid = child.pid;
   const ready = await Promise.race([
-    waitForRegistryHealth(managementPort, options.startTimeoutMs ?? 120_000, () => exitInfo !== undefined),
+    waitForRegistryHealth(managementPort, options.startTimeoutMs ?? 120_000, server.hasExited),
     exited.then((how) => `the registry ${how} before it was ready`),
   ]);
   if (ready !== true) return fail(ready);
 
-  let stopping: Promise<void> | undefined;
   return {
     url,
     version: APICURIO_VERSION,
     pid,
     dataDir,
     logFile,
-    stop(stopTimeoutMs = 20_000) {
-      stopping ??= (async () => {
-        process.removeListener('exit', killOnExit);
-        if (exitInfo !== undefined) return;
-        signalGroup(pid, 'SIGTERM');
-        const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), stopTimeoutMs);
-        await exited;
-        clearTimeout(timer);
-      })();
-      return stopping;
-    },
-    detach() {
-      process.removeListener('exit', killOnExit);
-      child.unref();
-    },
+    stop: (stopTimeoutMs = 20_000) => server.stop(stopTimeoutMs),
+    detach: () => server.detach(),
   };
 }
 
