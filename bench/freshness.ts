@@ -3,7 +3,7 @@
 //
 //   npm run bench:freshness -- [--rates 2000,5000] [--seconds 10] [--warmup 3] [--burst 50000]
 //                              [--pipeline inline|child] [--max-wait 1000] [--partitions-concurrently 1]
-//                              [--chunk 500] [--relay-batch 500] [--max-in-flight 2000] [--reader-asks] [--json]
+//                              [--chunk 500] [--relay-batch 500] [--max-in-flight 2000] [--json]
 //
 // Pipeline: event store (PostgreSQL) → relay → Kafka → Kafka source → projection worker (governance).
 //   inline  relay and worker in this process, sharing the command side's event store (as `proofline start`
@@ -37,7 +37,7 @@ import { ballotStreamId } from '../commands/governance/ballot.ts';
 import { defaultClassWeights } from '../events-schema/governance/rules.ts';
 import { governanceCommands } from '../commands/governance/governance-commands.ts';
 import { encodeEvent, voterClasses, type VoteCast } from '../events-schema/index.ts';
-import { createKafkaSource, createPostgresWatermarkRequests, createRelay, kafkaTopicsForEventTypes, allKafkaTopics } from '../infra/bus/kafka/index.ts';
+import { createKafkaSource, createRelay, kafkaTopicsForEventTypes, allKafkaTopics } from '../infra/bus/kafka/index.ts';
 import { openDatabase, type Database } from '../infra/db/database.ts';
 import { startKafka, type KafkaHandle } from '../infra/local/kafka.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../infra/eventstore/postgres/postgres-event-store.ts';
@@ -428,7 +428,6 @@ async function main(): Promise<void> {
       'relay-batch': { type: 'string', default: '500' },
       'max-in-flight': { type: 'string', default: '2000' },
       json: { type: 'boolean', default: false },
-      'reader-asks': { type: 'boolean', default: false },
     },
   });
   if (values.role === 'pipeline') return pipelineChild(JSON.parse(values.config!) as PipelineConfig);
@@ -490,10 +489,7 @@ async function main(): Promise<void> {
     cleanups.push({ name: 'event store', run: () => store.close() });
     const trackerDb = openDatabase(database.url, { poolSize: 2 });
     cleanups.push({ name: 'tracker pool', run: () => trackerDb.close() });
-    // --reader-asks: the tracker behaves like a gateway answering `?consistentWith=`: while an answer is not
-    // visible it asks the relay for watermarks (watermark-requests.ts) instead of waiting for the interval.
-    const requests = values['reader-asks'] ? createPostgresWatermarkRequests({ db: trackerDb }) : undefined;
-    const tracker = new VisibilityTracker(trackerDb, GOVERNANCE_PROJECTION, requests && ((lsn) => requests.request(lsn)));
+    const tracker = new VisibilityTracker(trackerDb, GOVERNANCE_PROJECTION);
     cleanups.push({ name: 'tracker', run: () => tracker.stop() });
 
     const relayBatches: RelayBatchRecord[] = [];

@@ -39,3 +39,4 @@ export {
   splitSingleObject,
 } from './avro/single-object.ts';
 export { decodeWatermarkRecord, encodeWatermarkRecord, WATERMARK_RECORD_SCHEMA, type WatermarkRecord } from './watermark-record.ts';
+export { decodeProgressRecord, encodeProgressRecord, PROGRESS_RECORD_SCHEMA, type PartitionEnd, type ProgressRecord } from './progress-record.ts';

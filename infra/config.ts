@@ -29,7 +29,7 @@ const environmentSchema = z.object({
     .refine((value) => value === '' || isHttpUrl(value), 'must be an http(s) URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7')
     .transform((value) => (value === '' ? undefined : value.replace(/\/+$/, '')))
     .optional(),
-  RELAY_WATERMARK_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  RELAY_WATERMARK_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   PROJECTION_STALL_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(30_000),
   CHAIN_RPC_URL: optionalUrl,
   CHAIN_PUBLIC_RPC_URL: z
@@ -112,10 +112,11 @@ export type Config = {
   /** A Confluent-compatible schema registry; when set, the relay registers every schema version at start. */
   schemaRegistryUrl: string | undefined;
   /**
-   * A Kafka partition that received no event in a relay batch gets a watermark record at most this often
-   * (0: after every batch); what a read model may lag behind the head at low traffic (infra/bus/kafka/relay.ts).
+   * Also write watermark records into the event topics, for consumers of versions before the progress topic: a
+   * partition that received no event in a relay batch gets one at most this often (0: after every batch).
+   * Undefined (default): none (infra/bus/kafka/relay.ts).
    */
-  relayWatermarkMs: number;
+  relayWatermarkMs: number | undefined;
   /** A read model behind the head whose watermark stands still this long is reported stalled (/readyz, metrics, logs). */
   projectionStallAfterMs: number;
   /** Unset: an embedded anvil under the data dir, with its first dev key. */

@@ -25,8 +25,8 @@ describe('loadConfig: sign-in settings', () => {
 });
 
 describe('loadConfig: the relay’s watermark interval', () => {
-  it('defaults RELAY_WATERMARK_MS to 1 s and reads it, 0 (every batch) included', () => {
-    expect(loadConfig({}).relayWatermarkMs).toBe(1000);
+  it('leaves RELAY_WATERMARK_MS unset by default (no watermark records in the event topics) and reads it, 0 (every batch) included', () => {
+    expect(loadConfig({}).relayWatermarkMs).toBeUndefined();
     expect(loadConfig({ RELAY_WATERMARK_MS: '250' }).relayWatermarkMs).toBe(250);
     expect(loadConfig({ RELAY_WATERMARK_MS: '0' }).relayWatermarkMs).toBe(0);
   });

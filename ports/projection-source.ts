@@ -36,6 +36,9 @@ export type ForeignRecords = {
 
 export type StoredPosition = PartitionRef & { appliedLsn: number; nextOffset: string | null };
 
+/** A partition with nothing new to apply that is now known complete up to `watermarkLsn`. */
+export type PartitionWatermark = PartitionRef & { watermarkLsn: number };
+
 export interface ProjectionSource {
   /**
    * Delivers batches until the signal aborts. `handle` must resolve before the next batch of the same
@@ -44,12 +47,16 @@ export interface ProjectionSource {
    * `partitionsKnown` lets the runtime create a checkpoint row for every partition before the first batch;
    * `retirePartitions` names stored partitions this source will never deliver (topics of another prefix,
    * another kind of source), so that they stop holding the watermark back.
+   * `advanceWatermarks` raises the applied LSN of partitions that received nothing to apply (Kafka: the relay's
+   * progress record says they hold nothing more up to an LSN), all in one transaction, positions unchanged; it
+   * may run while `handle` runs for one of them (both only ever raise).
    */
   run(hooks: {
     positions(): Promise<StoredPosition[]>;
     partitionsKnown(partitions: PartitionRef[]): Promise<void>;
     retirePartitions(partitions: PartitionRef[]): Promise<void>;
     handle(batch: SourceBatch): Promise<void>;
+    advanceWatermarks(watermarks: PartitionWatermark[]): Promise<void>;
     signal: AbortSignal;
   }): Promise<void>;
 }

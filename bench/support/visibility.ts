@@ -22,8 +22,6 @@ export class VisibilityTracker {
   constructor(
     private readonly db: Database,
     private readonly projection: string,
-    /** After a poll that left answers invisible: the highest LSN still waited for (a waiting reader asks for watermarks). */
-    private readonly onBehind?: (lsn: number) => void,
   ) {
     this.loop = this.poll();
   }
@@ -95,7 +93,6 @@ export class VisibilityTracker {
         }
         this.waiting = still;
       }
-      if (this.onBehind && this.waiting.length > 0) this.onBehind(Math.max(...this.waiting.map((entry) => entry.lsn)));
       await delay(POLL_MS);
     }
   }

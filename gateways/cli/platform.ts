@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildHttpApp, type HttpApp } from '../http/app.ts';
 import { StreamOwners } from '../http/stream-owner-routing.ts';
-import { createPostgresWatermarkRequests, createRelay, createSchemaRegistryClient, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
+import { createRelay, createSchemaRegistryClient, migrateRelay, readRelayCheckpoint } from '../../infra/bus/kafka/index.ts';
 import { platformSecrets, publicRpcUrlOf, type Config } from '../../infra/config.ts';
 import { migrate, openDatabase, type Database } from '../../infra/db/database.ts';
 import { idempotencyMigrations, PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
@@ -115,7 +115,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
         kafka: { brokers: config.kafkaBrokers },
         partitions: config.kafkaPartitions,
         topicPrefix: config.kafkaTopicPrefix,
-        watermarkIntervalMs: config.relayWatermarkMs,
+        ...(config.relayWatermarkMs === undefined ? {} : { watermarkIntervalMs: config.relayWatermarkMs }),
         name: relayName,
         adoptEmptyTopics: roles.adoptEmptyTopics ?? false,
         ...(config.schemaRegistryUrl ? { schemaRegistry: createSchemaRegistryClient(config.schemaRegistryUrl) } : {}),
@@ -173,12 +173,7 @@ export async function startPlatform(config: Config, logger: Logger, roles: Roles
       const app = await buildHttpApp({
         eventStore,
         idempotency: new PostgresIdempotencyStore(db.pool, { ttlMs: config.idempotencyTtlMs, claimTimeoutMs: config.idempotencyClaimTimeoutMs }),
-        readModels: readModelsOf(db, {
-          maxWaiters: config.consistencyMaxWaiters,
-          // Over Kafka, a waiting read asks the relay (on this same database) for watermarks now; the embedded
-          // bus has no watermark interval, so nothing to ask.
-          ...(config.kafkaBrokers ? { watermarkRequests: createPostgresWatermarkRequests({ db, logger: logger.child({ component: 'watermark-requests' }) }) } : {}),
-        }),
+        readModels: readModelsOf(db, { maxWaiters: config.consistencyMaxWaiters }),
         snapshots: new PostgresSnapshotStore(db.pool),
         parking: parkingOf(db, logger),
         readinessChecks: { database: async () => void (await db.pool.query('select 1')) },

@@ -10,15 +10,12 @@ import { createWatermarkWatch, DEFAULT_CONSISTENCY_MAX_WAITERS, watermark } from
 import { certifications, companyExists, companyScore, engagements, scoreForCommands, watchList } from '../../projections/workplace/queries.ts';
 import type { ReadModels } from '../../ports/read-models.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { WatermarkRequests } from '../../ports/watermark-requests.ts';
 
 export type ReadModelsOptions = {
   /** Requests that may wait for a read model at once (CONSISTENCY_MAX_WAITERS); more are answered 503 `busy`. */
   maxWaiters?: number;
   /** Time between two reads of a watched projection's watermark. Default 20 ms. */
   pollIntervalMs?: number;
-  /** Asked, while a request waits for an LSN the read model has not reached, to hurry the bus's watermarks. */
-  watermarkRequests?: WatermarkRequests;
 };
 
 export function readModelsOf(db: SqlDatabase, options: ReadModelsOptions = {}): ReadModels {
@@ -28,7 +25,6 @@ export function readModelsOf(db: SqlDatabase, options: ReadModelsOptions = {}): 
     read: (projection) => watermark(db, projection),
     maxWaiters: options.maxWaiters ?? DEFAULT_CONSISTENCY_MAX_WAITERS,
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
-    ...(options.watermarkRequests ? { onBehind: (lsn: number) => options.watermarkRequests!.request(lsn) } : {}),
   });
   return {
     governance: {

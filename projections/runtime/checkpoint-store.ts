@@ -1,6 +1,6 @@
 // Checkpoint rows of one projection schema. Every function runs inside a transaction opened with
 // inProjectionTransaction (search_path = the schema), so the rows move together with the read model.
-import type { ForeignRecords, PartitionRef, StoredPosition } from '../../ports/projection-source.ts';
+import type { ForeignRecords, PartitionRef, PartitionWatermark, StoredPosition } from '../../ports/projection-source.ts';
 import type { SqlTransaction } from '../../ports/sql.ts';
 
 type CheckpointRow = { topic: string; partition: number; applied_lsn: number; next_offset: string | null };
@@ -67,6 +67,24 @@ export async function advanceCheckpoint(trx: SqlTransaction, ref: PartitionRef, 
   const applied = rows[0]?.applied_lsn;
   if (applied === undefined) throw new Error(`checkpoint row (${ref.topic}, ${ref.partition}) vanished inside its own transaction`);
   return applied;
+}
+
+/**
+ * Raises the applied LSN of partitions that received nothing to apply (their positions stay); retired rows are
+ * left alone. Returns the highest applied LSN among the rows raised, 0 if none rose.
+ */
+export async function raiseWatermarks(trx: SqlTransaction, watermarks: readonly PartitionWatermark[]): Promise<number> {
+  if (watermarks.length === 0) return 0;
+  const { rows } = await trx.raw<{ rows: Array<{ applied_lsn: number | null }> }>(
+    `with raised as (
+       update checkpoints c set applied_lsn = w.lsn, updated_at = now()
+         from unnest(?::text[], ?::int[], ?::bigint[]) as w(topic, partition, lsn)
+        where c.topic = w.topic and c.partition = w.partition and c.retired_at is null and c.applied_lsn < w.lsn
+        returning c.applied_lsn)
+     select max(applied_lsn) as applied_lsn from raised`,
+    [watermarks.map((w) => w.topic), watermarks.map((w) => w.partition), watermarks.map((w) => w.watermarkLsn)],
+  );
+  return Number(rows[0]?.applied_lsn ?? 0);
 }
 
 /** Adds records of another event store, skipped on this partition, to its row (inside the batch's transaction). */

@@ -11,8 +11,6 @@ export type WatermarkWatchOptions = {
   maxWaiters: number;
   /** Time between two reads of a watched projection's watermark. Default 20 ms. */
   pollIntervalMs?: number;
-  /** After a read that left waiters behind: the highest LSN still waited for (e.g. to ask the relay for watermarks). */
-  onBehind?(lsn: number): void;
 };
 
 export type WatermarkWait = { reached: boolean; watermark: number };
@@ -51,7 +49,6 @@ export function createWatermarkWatch(options: WatermarkWatchOptions): WatermarkW
         watch.last = Math.max(watch.last, reached);
         for (const waiter of watch.waiters) if (reached >= waiter.lsn) waiter.settle({ reached: true, watermark: reached });
         if (watch.waiters.size === 0) return;
-        options.onBehind?.(Math.max(...[...watch.waiters].map((waiter) => waiter.lsn)));
         await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
       }
     } finally {

@@ -115,23 +115,5 @@ describe('createWatermarkWatch', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(next[0]).toEqual({ reached: true, watermark: 5 });
   });
-
-  it('reports the highest LSN still waited for after each read that left waiters behind, and nothing once they are served', async () => {
-    const projections = fakeProjections();
-    const behind: number[] = [];
-    const watch = createWatermarkWatch({ read: projections.read, maxWaiters: 10, pollIntervalMs: 20, onBehind: (lsn) => behind.push(lsn) });
-    projections.set('governance', 5);
-    const waits = track([watch.waitFor('governance', 7, 5000), watch.waitFor('governance', 9, 5000), watch.waitFor('governance', 4, 5000)]);
-    await vi.advanceTimersByTimeAsync(0);
-    expect(behind).toEqual([9]);
-    projections.set('governance', 8);
-    await vi.advanceTimersByTimeAsync(20);
-    expect(behind).toEqual([9, 9]);
-    projections.set('governance', 9);
-    await vi.advanceTimersByTimeAsync(20);
-    expect(waits.map((result) => (result as WatermarkWait).reached)).toEqual([true, true, true]);
-    await vi.advanceTimersByTimeAsync(100);
-    expect(behind).toEqual([9, 9]);
-  });
 });
 

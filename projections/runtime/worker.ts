@@ -11,9 +11,9 @@ import type { EventStore } from '../../ports/event-store.ts';
 import type { ProjectionTracer } from '../../ports/projection-tracing.ts';
 import type { Projection } from '../projection.ts';
 import { applySourceBatch, type BatchOutcome } from './apply-batch.ts';
-import { readPositions, registerPartitions, retirePartitions } from './checkpoint-store.ts';
+import { raiseWatermarks, readPositions, registerPartitions, retirePartitions } from './checkpoint-store.ts';
 import { ProjectionBatchError } from './errors.ts';
-import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction } from './projection-schema.ts';
+import { assertProjectionName, ensureProjectionSchema, inProjectionTransaction, projectionChannel } from './projection-schema.ts';
 import type { ProjectionSource, SourceBatch } from '../../ports/projection-source.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { isDatabaseUnreachable, retryTransient } from './transient-errors.ts';
@@ -75,6 +75,15 @@ export function createProjectionWorker(options: ProjectionWorkerOptions): Projec
           }
         });
         logOutcome(logger, batch, outcome);
+        committed();
+      },
+      advanceWatermarks: async (watermarks) => {
+        const raise = () =>
+          inProjectionTransaction(db, shared, async (trx) => {
+            const highest = await raiseWatermarks(trx, watermarks);
+            if (highest > 0) await trx.raw('select pg_notify(?, ?)', [projectionChannel(projection.name), String(highest)]);
+          });
+        await retryTransient(raise, { attempts: options.batchAttempts ?? 5, firstDelayMs: 100, signal, logger });
         committed();
       },
     });

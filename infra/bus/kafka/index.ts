@@ -14,7 +14,6 @@ export {
 } from './relay-checkpoint.ts';
 export { allKafkaTopics, DEFAULT_TOPIC_PREFIX, kafkaTopic, kafkaTopicsForEventTypes, knownContexts } from './topics.ts';
 export { HEADERS, WATERMARK_CONTROL } from './messages.ts';
-export { createPostgresWatermarkRequests, WATERMARKS_WANTED_CHANNEL } from './watermark-requests.ts';
 export { TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 export type { KafkaConnection } from './client.ts';
 export {

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../ports/event-store.ts';
-import type { PartitionRef, SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
+import type { PartitionRef, PartitionWatermark, SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { createKafkaSource, type KafkaSourceOptions } from './kafka-source.ts';
@@ -24,6 +24,8 @@ class RecordingRuntime {
   readonly batches: SourceBatch[] = [];
   /** Applied events per partition, after dedupe. */
   readonly applied = new Map<string, RecordedEvent[]>();
+  /** Watermarks raised without a batch (the relay's progress records). */
+  readonly advanced: PartitionWatermark[] = [];
   handleCallsBeforeKnown = 0;
 
   hooks(signal: AbortSignal) {
@@ -51,6 +53,13 @@ class RecordingRuntime {
         this.applied.set(key(batch), applied);
         position.appliedLsn = Math.max(position.appliedLsn, batch.watermarkLsn);
         position.nextOffset = batch.nextOffset;
+      },
+      advanceWatermarks: async (watermarks: PartitionWatermark[]) => {
+        this.advanced.push(...watermarks);
+        for (const watermark of watermarks) {
+          const position = this.positions.get(key(watermark))!;
+          position.appliedLsn = Math.max(position.appliedLsn, watermark.watermarkLsn);
+        }
       },
     };
   }
@@ -172,7 +181,9 @@ describe('Kafka projection source', () => {
     await source.stop();
 
     const committed = await kafkaCommittedOffsets(`${topicPrefix}.governance`, topic);
-    for (const position of runtime.positions.values()) expect(committed.get(position.partition)).toBe(position.nextOffset);
+    // A partition that never held a record has no position in either (Kafka says -1).
+    for (const position of runtime.positions.values()) expect(committed.get(position.partition)).toBe(position.nextOffset ?? '-1');
+    expect([...runtime.positions.values()].some((position) => position.nextOffset !== null)).toBe(true);
   });
 
   it('on restart, seeks every partition to the position stored in PostgreSQL, not to Kafka’s committed offset', async () => {
@@ -248,12 +259,24 @@ describe('Kafka projection source', () => {
     expect(runtime.appliedEvents().map((event) => event.lsn)).toEqual(log.map((event) => event.lsn));
   });
 
-  it('with events on some partitions only, a running relay brings every partition to the head and never claims one complete too early', async () => {
-    const relay = createRelay({ eventStore: fixture.store, db: fixture.db, kafka: { brokers: testKafkaBrokers() }, topicPrefix, partitions: 3, watermarkIntervalMs: 500 });
+  it.each([
+    { mode: 'the progress topic alone', watermarkIntervalMs: undefined },
+    { mode: 'watermark records in the event topics too', watermarkIntervalMs: 500 },
+  ])('with events on some partitions only, a running relay brings every partition to the head and never claims one complete too early ($mode)', async ({ watermarkIntervalMs }) => {
+    const relay = createRelay({
+      eventStore: fixture.store,
+      db: fixture.db,
+      kafka: { brokers: testKafkaBrokers() },
+      topicPrefix,
+      partitions: 3,
+      ...(watermarkIntervalMs === undefined ? {} : { watermarkIntervalMs }),
+    });
     stoppers.push(runInBackground((signal) => relay.run(signal)));
     const runtime = new RecordingRuntime();
-    // After every handle: the partition's claimed progress and the LSNs applied on it by then.
+    // After every handle and every raise: the partition's claimed progress and the LSNs applied on it by then.
     const claims: Array<{ partition: string; completeUpTo: number; applied: Set<number> }> = [];
+    const recordClaim = (partition: string) =>
+      claims.push({ partition, completeUpTo: runtime.positions.get(partition)!.appliedLsn, applied: new Set((runtime.applied.get(partition) ?? []).map((event) => event.lsn)) });
     const hooks = runtime.hooks.bind(runtime);
     runtime.hooks = (signal) => {
       const base = hooks(signal);
@@ -261,15 +284,18 @@ describe('Kafka projection source', () => {
         ...base,
         handle: async (batch) => {
           await base.handle(batch);
-          const applied = new Set((runtime.applied.get(key(batch)) ?? []).map((event) => event.lsn));
-          claims.push({ partition: key(batch), completeUpTo: runtime.positions.get(key(batch))!.appliedLsn, applied });
+          recordClaim(key(batch));
+        },
+        advanceWatermarks: async (watermarks) => {
+          await base.advanceWatermarks(watermarks);
+          for (const watermark of watermarks) recordClaim(key(watermark));
         },
       };
     };
     startSource(runtime);
     let log: RecordedEvent[] = [];
     for (let round = 0; round < 2; round += 1) log = await fixture.appendGovernance(1, 12); // one stream each: at least one partition idle
-    // The relay keeps running: idle partitions learn the head from its timer, not from a stop.
+    // The relay keeps running: idle partitions learn the head while it runs, not from a stop.
     await untilComplete(runtime, log.length);
 
     expect(runtime.appliedEvents().map((event) => event.lsn)).toEqual(log.map((event) => event.lsn));
@@ -279,6 +305,12 @@ describe('Kafka projection source', () => {
       expect(owed.filter((event) => !claim.applied.has(event.lsn)).map((event) => event.lsn), `${claim.partition} claimed ${claim.completeUpTo}`).toEqual([]);
     }
     expect(new Set(claims.map((claim) => claim.partition)).size).toBe(3);
+    if (watermarkIntervalMs === undefined) {
+      // No watermark record exists: the idle partitions rose by the progress records alone.
+      const idle = [0, 1, 2].map((partition) => key({ topic, partition })).filter((partition) => !runtime.applied.has(partition));
+      expect(idle.length).toBeGreaterThan(0);
+      for (const partition of idle) expect(runtime.advanced.filter((watermark) => key(watermark) === partition).at(-1)?.watermarkLsn).toBe(log.length);
+    }
   });
 
   it('stops cleanly when its signal aborts, leaving the group', async () => {

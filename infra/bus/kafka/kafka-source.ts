@@ -16,18 +16,26 @@
 // not counted towards the watermark, handed to the runtime as `foreignRecords` (it counts them with the
 // checkpoint) and logged once per partition and session with the reason.
 //
+// Idle partitions: the relay's progress topic (progress-reader.ts) says, after every batch, where each
+// partition ends for the batch's last LSN; PartitionProgress turns that into watermarks for the partitions this
+// consumer has applied that far (the runtime's advanceWatermarks, one transaction for all of them), or into the
+// watermark of the batch that gets there. Watermark records in the event topics (older relays, or
+// RELAY_WATERMARK_MS) and `watermark-lsn` headers still count.
+//
 // Values in either format are read: single-object encoding (C3 01) as it is, the Confluent wire format (00 +
 // registry id) turned into the same single-object bytes by resolving the id through `schemaRegistry` (once
 // per id). Without a registry, a Confluent-framed record is reported as unknown, never guessed at.
 import type { Admin, Consumer, ConsumerGroupJoinEvent, EachBatchPayload, RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { PartitionRef, ProjectionSource, SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
+import type { PartitionRef, PartitionWatermark, ProjectionSource, SourceBatch, StoredPosition } from '../../../ports/projection-source.ts';
 import { aborted, backoffMs, createKafkaClient, pause, silentLogger } from './client.ts';
 import { confluentToSingleObject, isConfluentFramed, splitConfluent } from './confluent-wire.ts';
 import type { IncomingMessage } from './messages.ts';
 import { schemaIdResolver, SchemaRegistryRefusedError, type SchemaRegistryClient } from './schema-registry.ts';
+import { PartitionProgress } from './partition-progress.ts';
+import { followProgress } from './progress-reader.ts';
 import { sourceBatchOf } from './source-batch.ts';
-import { topicPartitions, topicPrefixOf } from './topics.ts';
+import { progressTopic, topicPartitions, topicPrefixOf } from './topics.ts';
 
 export type KafkaSourceOptions = {
   brokers: readonly string[];
@@ -66,6 +74,10 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
   const logger = (options.logger ?? silentLogger()).child({ component: 'kafka-source', groupId: options.groupId });
   const chunkSize = options.chunkSize ?? 500;
   if (options.topics.length === 0) throw new Error(`Kafka source ${options.groupId}: no topics to read`);
+  // The relay writes one progress topic per prefix; topics of several prefixes (or none) have no single one.
+  const prefixes = new Set(options.topics.map(topicPrefixOf));
+  const [prefix] = prefixes;
+  const progressTopicName = prefixes.size === 1 && prefix !== undefined ? progressTopic(prefix) : undefined;
   const reframe = singleObjectValues(options.schemaRegistry && schemaIdResolver(options.schemaRegistry));
 
   return {
@@ -85,7 +97,25 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
       });
       const failed = new AbortController();
       let failure: Error | undefined;
-      consumer.on(consumer.events.GROUP_JOIN, seekToStoredPositions({ consumer, admin, positions: () => hooks.positions(), logger, signal }));
+      let progress: PartitionProgress | undefined;
+      /** Hands raised watermarks to the runtime; remembered only once committed. */
+      const advance = async (watermarks: PartitionWatermark[]) => {
+        if (watermarks.length === 0) return;
+        await hooks.advanceWatermarks(watermarks);
+        progress?.raised(watermarks);
+      };
+      consumer.on(
+        consumer.events.GROUP_JOIN,
+        seekToStoredPositions({
+          consumer,
+          admin,
+          positions: () => hooks.positions(),
+          logger,
+          signal,
+          revoked: () => progress?.revokeAll(),
+          assigned: (targets) => advance(progress?.assign(targets) ?? []),
+        }),
+      );
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart) {
           logger.error({ err: payload.error }, 'consumer crashed; kafkajs restarts it, and it seeks to the stored positions again');
@@ -102,16 +132,27 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
         await hooks.partitionsKnown(partitions);
         await hooks.retirePartitions(notReadAnyMore(await hooks.positions(), options.topics));
         const storeId = await options.storeId();
+        const partitionProgress = (progress = new PartitionProgress(storeId));
         await consumer.connect();
         await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), storeId, chunkSize, logger, signal, reframe }),
+          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), advance, progress: partitionProgress, storeId, chunkSize, logger, signal, reframe }),
         });
         logger.info({ topics: options.topics, partitions: partitions.length, storeId }, 'Kafka source consuming');
+        const following = progressTopicName && followProgress({
+          kafka,
+          topic: progressTopicName,
+          groupId: options.groupId,
+          logger,
+          signal: AbortSignal.any([signal, failed.signal]),
+          ...(options.maxWaitTimeInMs ? { maxWaitTimeInMs: options.maxWaitTimeInMs } : {}),
+          onRecords: (records) => advance(highestPerPartition(records.flatMap((record) => partitionProgress.receive(record)))),
+        });
         await aborted(AbortSignal.any([signal, failed.signal]));
+        await following;
         if (failure) throw failure;
       } finally {
         await consumer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'consumer did not disconnect cleanly'));
@@ -128,14 +169,15 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
  */
 function batchHandler(deps: {
   handle: (batch: SourceBatch) => Promise<void>;
+  advance: (watermarks: PartitionWatermark[]) => Promise<void>;
+  progress: PartitionProgress;
   storeId: string;
   chunkSize: number;
   logger: Logger;
   signal: AbortSignal;
   reframe: (messages: IncomingMessage[]) => Promise<IncomingMessage[]>;
 }): (payload: EachBatchPayload) => Promise<void> {
-  const { chunkSize, logger, signal, storeId } = deps;
-  const delivered = new Map<string, number>();
+  const { chunkSize, logger, signal, storeId, progress } = deps;
   const foreignLogged = new Set<string>();
   return async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
     const ref: PartitionRef = { topic: batch.topic, partition: batch.partition };
@@ -145,9 +187,11 @@ function batchHandler(deps: {
       // Stop at a rebalance, a stop or a pending seek (stale); what is left is fetched again.
       if (signal.aborted || !isRunning() || isStale()) break;
       const chunk = await deps.reframe(batch.messages.slice(start, start + chunkSize));
-      const sourceBatch = sourceBatchOf(ref, chunk, { storeId, deliveredLsn: delivered.get(key) ?? 0 }, (unknown) =>
+      const read = sourceBatchOf(ref, chunk, { storeId, deliveredLsn: progress.deliveredLsn(ref) }, (unknown) =>
         logger.error(unknown, 'skipping a message that is neither a Proofline event nor a watermark'),
       );
+      // A progress claim whose end offset this chunk reaches covers it too.
+      const sourceBatch = { ...read, watermarkLsn: Math.max(read.watermarkLsn, progress.claimedUpTo(ref, read.nextOffset!)) };
       if (sourceBatch.foreignRecords && !foreignLogged.has(key)) {
         foreignLogged.add(key);
         logger.error(
@@ -163,7 +207,8 @@ function batchHandler(deps: {
         logger.error({ err: error, ...ref, ...offsets }, 'handle failed; these messages will be delivered again');
         throw error;
       }
-      delivered.set(key, sourceBatch.watermarkLsn);
+      const fulfilled = progress.handled(ref, sourceBatch.nextOffset, sourceBatch.watermarkLsn);
+      if (fulfilled) await deps.advance([fulfilled]);
       resolveOffset(chunk[chunk.length - 1]!.offset);
       nextOffset = sourceBatch.nextOffset;
       await heartbeat();
@@ -175,6 +220,16 @@ function batchHandler(deps: {
       logger.warn({ err: error, ...ref, nextOffset }, 'could not commit the offset to Kafka'),
     );
   };
+}
+
+/** One watermark per partition, the highest. */
+function highestPerPartition(watermarks: readonly PartitionWatermark[]): PartitionWatermark[] {
+  const highest = new Map<string, PartitionWatermark>();
+  for (const watermark of watermarks) {
+    const key = `${watermark.topic}/${watermark.partition}`;
+    if ((highest.get(key)?.watermarkLsn ?? -1) < watermark.watermarkLsn) highest.set(key, watermark);
+  }
+  return [...highest.values()];
 }
 
 /**
@@ -211,11 +266,16 @@ function seekToStoredPositions(deps: {
   positions: () => Promise<StoredPosition[]>;
   logger: Logger;
   signal: AbortSignal;
+  /** Called at once: the previous assignment's positions no longer hold. */
+  revoked: () => void;
+  /** Called once the assigned partitions were sought to these offsets, before they resume. */
+  assigned: (targets: SeekTarget[]) => Promise<void>;
 }): (event: ConsumerGroupJoinEvent) => void {
   const { consumer, admin, logger, signal } = deps;
   let generation = 0;
   return (event) => {
     const mine = ++generation;
+    deps.revoked();
     const assigned = Object.entries(event.payload.memberAssignment)
       .map(([topic, partitions]) => ({ topic, partitions }))
       .filter(({ partitions }) => partitions.length > 0);
@@ -227,6 +287,8 @@ function seekToStoredPositions(deps: {
           const targets = await seekTargets(assigned, await deps.positions(), admin);
           if (mine !== generation) return;
           for (const target of targets) consumer.seek(target);
+          await deps.assigned(targets);
+          if (mine !== generation) return;
           consumer.resume(assigned);
           logger.info({ seeks: targets }, 'assigned partitions start at their stored positions');
           return;

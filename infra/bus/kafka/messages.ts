@@ -21,9 +21,16 @@
 //     it, headers `proofline-control: watermark`, `lsn`, `store-id`, `content-type`. Any consumer that is not
 //     the Proofline Kafka source must skip records with a `proofline-control` header: they are not events.
 //     Watermarks of older relays (no key, empty value, the same headers) are still read.
+//   - on the progress topic (`<prefix>.progress.v1`, its own topic: no event topic carries it): key = store id,
+//     value an Avro single-object ProoflineProgress { storeId, lsn, partitions: [{ topic, partition, endOffset }] }
+//     (events-schema/progress-record.ts), headers `proofline-control: progress`, `lsn`, `store-id`,
+//     `content-type`: every event up to lsn is on its partition below that partition's endOffset.
 import type { EventMetadata, RecordedEvent } from '../../../ports/event-store.ts';
 import {
+  decodeProgressRecord,
+  encodeProgressRecord,
   encodeWatermarkRecord,
+  type ProgressRecord,
   eventTypeOfHeader,
   qualifiedEventType,
   schemaFingerprintBigEndianHex,
@@ -51,6 +58,7 @@ export const HEADERS = {
 
 export const AVRO_CONTENT_TYPE = 'avro/binary';
 export const WATERMARK_CONTROL = 'watermark';
+export const PROGRESS_CONTROL = 'progress';
 /** The key of every watermark record (they are routed by explicit partition, not by key). */
 export const WATERMARK_KEY = 'proofline.watermark';
 
@@ -110,6 +118,27 @@ export function watermarkMessage(partition: number, lsn: number, storeId: string
       [HEADERS.contentType]: AVRO_CONTENT_TYPE,
     },
   };
+}
+
+/** The relay's progress record (on the progress topic, keyed by store id). */
+export function progressMessage(record: ProgressRecord): OutgoingMessage {
+  return {
+    key: record.storeId,
+    value: encodeProgressRecord(record),
+    headers: {
+      [HEADERS.control]: PROGRESS_CONTROL,
+      [HEADERS.lsn]: String(record.lsn),
+      [HEADERS.storeId]: record.storeId,
+      [HEADERS.contentType]: AVRO_CONTENT_TYPE,
+    },
+  };
+}
+
+/** A progress record, or why the message is not one. */
+export function decodeProgressMessage(message: IncomingMessage): { kind: 'progress'; record: ProgressRecord } | { kind: 'unknown'; reason: string } {
+  if (headerText(message.headers, HEADERS.control) !== PROGRESS_CONTROL) return { kind: 'unknown', reason: 'not a progress record (proofline-control header)' };
+  const record = message.value ? decodeProgressRecord(message.value) : undefined;
+  return record ? { kind: 'progress', record } : { kind: 'unknown', reason: 'a progress record whose value is not a valid ProoflineProgress' };
 }
 
 /** What kafkajs delivers (a subset of its KafkaMessage). */

@@ -5,6 +5,7 @@ import {
   decodeEvent,
   decodeWatermarkRecord,
   encodeEvent,
+  PROGRESS_RECORD_SCHEMA,
   fingerprint64,
   schemaFingerprintHex,
   WATERMARK_RECORD_SCHEMA,
@@ -12,7 +13,7 @@ import {
 } from '../../../events-schema/index.ts';
 import writtenBefore from '../../../events-schema/testing/written-before.json' with { type: 'json' };
 import type { RecordedEvent } from '../../../ports/event-store.ts';
-import { decodeMessage, eventMessage, HEADERS, watermarkMessage, type IncomingMessage, type OutgoingMessage } from './messages.ts';
+import { decodeMessage, decodeProgressMessage, eventMessage, HEADERS, progressMessage, watermarkMessage, type IncomingMessage, type OutgoingMessage } from './messages.ts';
 
 const STORE = '11111111-1111-4111-8111-111111111111';
 const vote: VoteCast = {
@@ -148,6 +149,41 @@ describe('watermark messages', () => {
   it('of a relay that predates store ids decode with no store id', () => {
     const { [HEADERS.storeId]: _dropped, ...legacy } = watermarkMessage(2, 99, STORE).headers;
     expect(decodeMessage({ offset: '1', timestamp: '0', value: Buffer.alloc(0), headers: legacy })).toEqual({ kind: 'watermark', lsn: 99, storeId: undefined });
+  });
+});
+
+describe('progress records', () => {
+  const record = {
+    storeId: STORE,
+    lsn: 1234,
+    partitions: [
+      { topic: 'proofline.governance.v1', partition: 0, endOffset: 17n },
+      { topic: 'proofline.crawl.v1', partition: 2, endOffset: 0n },
+    ],
+  };
+
+  it('are keyed by store id, marked as control records and decode back', () => {
+    const message = progressMessage(record);
+    expect(message.key).toBe(STORE);
+    expect(message.headers).toEqual({ 'proofline-control': 'progress', lsn: '1234', 'store-id': STORE, 'content-type': 'avro/binary' });
+    expect(decodeProgressMessage(delivered(message))).toEqual({ kind: 'progress', record });
+  });
+
+  it('have a value any Avro consumer decodes with the published schema', () => {
+    const { value } = progressMessage(record);
+    expect(value.subarray(2, 10)).toEqual(fingerprint64(PROGRESS_RECORD_SCHEMA));
+    expect(avro.Type.forSchema(PROGRESS_RECORD_SCHEMA as unknown as avro.Schema).fromBuffer(value.subarray(10))).toMatchObject({
+      storeId: STORE,
+      lsn: 1234,
+      partitions: [{ topic: 'proofline.governance.v1', partition: 0, endOffset: 17 }, { endOffset: 0 }],
+    });
+  });
+
+  it('refuse anything else: an event, a watermark, a broken value', () => {
+    expect(decodeProgressMessage(delivered(eventMessage(recorded(), STORE)))).toMatchObject({ kind: 'unknown' });
+    expect(decodeProgressMessage(delivered(watermarkMessage(0, 5, STORE)))).toMatchObject({ kind: 'unknown' });
+    const broken = progressMessage(record);
+    expect(decodeProgressMessage(delivered({ ...broken, value: broken.value.subarray(0, 12) }))).toMatchObject({ kind: 'unknown', reason: expect.stringContaining('ProoflineProgress') });
   });
 });
 

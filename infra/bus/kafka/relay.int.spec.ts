@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { decodeEvent, decodeWatermarkRecord, encodeEvent, schemaFingerprintBigEndianHex, schemaFingerprintHex, schemaVersions } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
-import { HEADERS } from './messages.ts';
+import { decodeProgressMessage, HEADERS } from './messages.ts';
 import { createRelay, partitionOfKey, type RelayOptions } from './relay.ts';
 import { readRelayCheckpoint } from './relay-checkpoint.ts';
 import { openStoreFixture, readTopics, runInBackground, type StoreFixture, type TopicMessage } from './test-support.ts';
-import { allKafkaTopics, kafkaTopic } from './topics.ts';
+import { allKafkaTopics, kafkaTopic, progressTopic } from './topics.ts';
 
 const isWatermark = (message: TopicMessage) => message.headers[HEADERS.control] === 'watermark';
 const lsnOf = (message: TopicMessage) => Number(message.headers[HEADERS.lsn]);
@@ -150,7 +150,51 @@ describe('Kafka relay', () => {
     expect(messages.filter((message) => isWatermark(message) && `${message.topic}/${message.partition}` === idle)).toHaveLength(Math.ceil(log.length / 3));
   });
 
-  it('at low traffic (one event per batch) sends few control records, and every partition still reaches the head', async () => {
+  it('at low traffic (one event per batch) puts no control record in the event topics; the progress topic says exactly where every partition ends', async () => {
+    startRelay({ partitions: 3 });
+    const decisions = [0, 1, 2].map((partition) => decisionOnPartition(governanceTopic(), partition, 3));
+    const started = Date.now();
+    let head = 0;
+    for (let index = 0; index < 200; index += 1) {
+      head = (await appendVote(decisions[index % 3]!)).lastLsn;
+      await checkpointReachesQuickly(head); // so every event is a batch of its own
+    }
+    const elapsedMs = Date.now() - started;
+    const topics = allKafkaTopics(topicPrefix);
+    const messages = await readTopics(testKafkaBrokers(), topics);
+    const progress = await waitFor(
+      async () => {
+        const records = (await readTopics(testKafkaBrokers(), [progressTopic(topicPrefix)])).map((message) => decodeProgressMessage({ ...message, offset: String(message.offset) }));
+        const last = records.at(-1);
+        return last?.kind === 'progress' && last.record.lsn === head && records;
+      },
+      10_000,
+      () => `no progress record at the head ${head}`,
+    );
+    expect(messages.length).toBe(200);
+    expect(messages.filter((message) => message.headers[HEADERS.control] !== undefined)).toEqual([]);
+    const records = progress.map((decoded) => (decoded.kind === 'progress' ? decoded.record : expect.unreachable(decoded.reason)));
+    // One progress record per batch, on a topic of its own.
+    expect(records.length, `${records.length} progress records for 200 events in ${elapsedMs} ms`).toBeLessThanOrEqual(201);
+    const storeId = await fixture.store.storeId();
+    expect(new Set(records.map((record) => record.storeId))).toEqual(new Set([storeId]));
+    // Exact: for every record, every event up to its LSN is below its partition's end offset, and the last
+    // record's ends are the partitions' ends.
+    const offsetOf = new Map(messages.map((message) => [lsnOf(message), message]));
+    for (const record of records) {
+      const ends = new Map(record.partitions.map(({ topic, partition, endOffset }) => [`${topic}/${partition}`, endOffset]));
+      expect(ends.size).toBe(topics.length * 3);
+      for (const [lsn, message] of offsetOf) {
+        if (lsn <= record.lsn) expect(BigInt(message.offset) < ends.get(`${message.topic}/${message.partition}`)!, `LSN ${lsn} below the end claimed at ${record.lsn}`).toBe(true);
+      }
+    }
+    const last = records.at(-1)!;
+    for (const { topic, partition, endOffset } of last.partitions) {
+      expect(endOffset).toBe(BigInt(messages.filter((message) => message.topic === topic && message.partition === partition).length));
+    }
+  });
+
+  it('with RELAY_WATERMARK_MS (consumers without the progress topic) sends few watermark records at low traffic, and every partition still reaches the head', async () => {
     const intervalMs = 1000;
     startRelay({ partitions: 3, watermarkIntervalMs: intervalMs });
     const decisions = [0, 1, 2].map((partition) => decisionOnPartition(governanceTopic(), partition, 3));

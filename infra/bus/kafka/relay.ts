@@ -6,36 +6,26 @@
 //            sendBatch. The relay picks each event's partition itself (Kafka's default murmur2 of the key,
 //            the same choice the producer would make) so it knows where the batch lands.
 //   progress → a consumer's applied LSN is the minimum over its partitions of "complete up to L" (every
-//            event ≤ L that belongs on the partition is on it), so every partition must learn the head:
-//            - a partition that received events in the batch learns it from the last of them: header
-//              `watermark-lsn` = the batch's last LSN. No extra record.
-//            - a partition that received none gets a watermark record (`proofline-control: watermark`,
-//              key `proofline.watermark`, Avro value; messages.ts) — but at most once per
-//              `watermarkIntervalMs` (RELAY_WATERMARK_MS), counting the headers above as telling it.
-//              One whose interval has not passed is told by a timer once it has, at the head then, so
-//              when traffic stops every partition still reaches the head within the interval
-//              (watermark-plan.ts). Exactness is untouched: a partition is only ever told an LSN once
-//              every event up to it was acknowledged on it (or sent before the telling record in the
-//              same partition's order). A relay that stops tells every partition behind the head at once.
-//            What it costs: a partition may hear of the head up to the interval late, so a consumer's
-//            applied LSN may lag by as much when events come less than an interval apart; events further
-//            apart than the interval each get their watermarks at once, and under load every busy partition
-//            is told by its own events.
-//            On demand: a reader that waits for an LSN (`?consistentWith=`) must not pay the interval. Its
-//            gateway NOTIFYs `proofline_watermarks_wanted` (payload: the LSN; watermark-requests.ts, at most
-//            one per 20 ms per process) on the database the relay keeps its checkpoint in; the active relay
-//            (only it: the listener lives in the session, under the sole-holder lock) LISTENs, and a
-//            request makes every partition behind the acknowledged head due at once (WatermarkPlan.want),
-//            sent by the timer's path, and lets the batches of the next interval watermark every idle
-//            partition until all know the wanted LSN. Lost requests (relay reconnecting) cost only the
-//            interval: a waiting gateway asks again every poll, throttled. What it saves: control
-//            records ≈ (partitions without events) / interval instead of (all partitions) per batch — at
-//            most one per idle partition and interval, however many batches.
-//            Why not a separate control topic: "complete up to L" is a statement about a position in one
-//            partition; on another topic it would have to carry every partition's end offset, and every
-//            group member would have to read it whatever its assignment and hand the runtime batches for
-//            partitions it fetched nothing from — more machinery, with its own exactness risks.
-//            Any other consumer must skip records with a `proofline-control` header (see messages.ts).
+//            event ≤ L that belongs on the partition is on it), so every partition must learn the head, also
+//            those that received nothing lately:
+//            - after each acknowledged batch the relay writes one progress record to its own topic
+//              `<prefix>.progress.v1` (partition-ends.ts, messages.ts): the batch's last LSN and, for every
+//              partition of every event topic, the offset it now ends at. A consumer that has applied a
+//              partition up to that offset knows it complete up to the LSN. Exact: the offsets come from the
+//              broker's own answer (base offset + records written), and every event up to the LSN was
+//              acknowledged below them. A session starts by writing the offsets it finds for its checkpoint.
+//              The event topics carry no control record: tools reading them see events only.
+//            - the last event a batch puts on a partition carries header `watermark-lsn` = the batch's last
+//              LSN, so a consumer reading only event topics still learns progress on busy partitions.
+//            - for consumers that read no progress topic (versions before it, during an upgrade), the relay can
+//              also write watermark records into the event topics (`proofline-control: watermark`, key
+//              `proofline.watermark`, Avro value; messages.ts) to partitions that received no event, at most
+//              once per `watermarkIntervalMs` (RELAY_WATERMARK_MS; unset: never; 0: after every batch; a timer
+//              tells partitions whose interval passed, watermark-plan.ts). Any other consumer must skip
+//              records with a `proofline-control` header.
+//            Why a topic of its own and end offsets: "complete up to L" is a statement about a position in one
+//            partition; sent into the partition it costs a record on every idle partition per batch (90 % of
+//            the records at low traffic), sent elsewhere it must name that position, which the end offset does.
 //   ack    → only once the broker acknowledged the whole batch (idempotent producer, acks=all, one
 //            request in flight) is the checkpoint stored (relay-checkpoint.ts). A crash between the two
 //            republishes that batch: duplicates carry the same `lsn` header and consumers skip them.
@@ -63,14 +53,14 @@ import { contextOf } from '../../../events-schema/index.ts';
 import type { EventStore, RecordedEvent } from '../../../ports/event-store.ts';
 import type { PartitionRef } from '../../../ports/projection-source.ts';
 import type { Database } from '../../db/database.ts';
-import { PgChannelListener } from '../../db/pg-channel-listener.ts';
 import { runAsSoleHolder } from '../../db/sole-holder.ts';
 import { contextFromTraceparent } from '../../telemetry/trace-context.ts';
 import { BatchReader } from './batch-reader.ts';
 import { retrySessions } from '../../../ports/backoff.ts';
 import { createKafkaClient, silentLogger, type KafkaConnection } from './client.ts';
 import { singleObjectToConfluent } from './confluent-wire.ts';
-import { eventMessage, singleObjectValue, watermarkMessage, type OutgoingMessage, type ValueEncoder } from './messages.ts';
+import { eventMessage, progressMessage, singleObjectValue, watermarkMessage, type OutgoingMessage, type ValueEncoder } from './messages.ts';
+import { PartitionEnds } from './partition-ends.ts';
 import { registerEventSchemas, SchemaRegistryRefusedError, type SchemaRegistryClient } from './schema-registry.ts';
 import {
   checkCheckpointMapping,
@@ -81,9 +71,8 @@ import {
   RelayCheckpointOfAnotherStoreError,
   storeRelayCheckpoint,
 } from './relay-checkpoint.ts';
-import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, topicPartitions } from './topics.ts';
+import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, progressTopic, PROGRESS_TOPIC_CONFIG, topicPartitions } from './topics.ts';
 import { keyOf, WatermarkPlan } from './watermark-plan.ts';
-import { WATERMARKS_WANTED_CHANNEL, wantedLsn } from './watermark-requests.ts';
 import { judgeTopics, sampleTopics, TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 
 export type RelayOptions = {
@@ -105,16 +94,11 @@ export type RelayOptions = {
   /** A batch stops growing at this many event bytes (the broker refuses record batches over ~1 MB). Default 512 KiB. */
   maxBatchBytes?: number;
   /**
-   * A partition that received no event in a batch gets a watermark record at most this often; one told less
-   * recently is told by a timer once the interval has passed. 0: every partition after every batch. Default
-   * DEFAULT_RELAY_WATERMARK_MS.
+   * Also write watermark records into the event topics, for consumers that read no progress topic: a partition
+   * that received no event in a batch gets one at most this often (a timer tells it once the interval has
+   * passed); 0: every such partition after every batch. Default undefined: none (the progress topic suffices).
    */
   watermarkIntervalMs?: number;
-  /**
-   * LISTEN on `db` for reads waiting for an LSN (watermark-requests.ts) and tell every partition the head at
-   * once when one asks. Default true.
-   */
-  watermarksOnDemand?: boolean;
   /** Backoff between sessions after a failure. Default 500 ms doubling to 30 s. */
   reconnectBackoff?: { initialMs: number; maxMs: number };
   /**
@@ -158,9 +142,6 @@ export class RelayPoisonEventError extends Error {
   }
 }
 
-/** See RelayOptions.watermarkIntervalMs and the header: what a partition idle at low traffic may lag. */
-export const DEFAULT_RELAY_WATERMARK_MS = 1000;
-
 export function createRelay(options: RelayOptions): Relay {
   const settings = {
     topicPrefix: options.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
@@ -171,12 +152,12 @@ export function createRelay(options: RelayOptions): Relay {
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
     verifyCheckpointMapping: options.verifyCheckpointMapping ?? true,
     adoptEmptyTopics: options.adoptEmptyTopics ?? false,
-    watermarkIntervalMs: options.watermarkIntervalMs ?? DEFAULT_RELAY_WATERMARK_MS,
-    watermarksOnDemand: options.watermarksOnDemand ?? true,
+    watermarkIntervalMs: options.watermarkIntervalMs,
   };
   const name = options.name ?? settings.topicPrefix;
   const logger = (options.logger ?? silentLogger()).child({ component: 'relay', relay: name });
   const topics = allKafkaTopics(settings.topicPrefix);
+  const progress = progressTopic(settings.topicPrefix);
   const tracer = trace.getTracer('proofline.relay');
   const valueFormat = options.valueFormat ?? 'single-object';
   if (valueFormat === 'confluent' && !options.schemaRegistry) throw new Error('a relay writing the Confluent wire format needs a schema registry');
@@ -199,7 +180,7 @@ export function createRelay(options: RelayOptions): Relay {
     const checkpoint = await readRelayCheckpoint(options.db, name);
     checkCheckpointStore(name, checkpoint, storeId);
     const encode = await valueEncoder();
-    const partitions = await prepareTopics(kafka.admin());
+    const { partitions, ends } = await prepareTopics(kafka.admin());
     await checkTopicsAreOurs(kafka, storeId, checkpoint.lsn > 0);
     const producer = kafka.producer({
       idempotent: true,
@@ -210,14 +191,15 @@ export function createRelay(options: RelayOptions): Relay {
     const stop = new AbortController();
     const subscriptionSignal = AbortSignal.any([signal, stop.signal]);
     let reader: BatchReader<RecordedEvent> | undefined;
-    let plan: WatermarkPlan | undefined;
-    let wantedListener: PgChannelListener | undefined;
+    const plan = settings.watermarkIntervalMs === undefined ? undefined : new WatermarkPlan(partitions, settings.watermarkIntervalMs);
     try {
       await producer.connect();
       if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
         const [atLsn] = await options.eventStore.readAll({ fromLsn: checkpoint.lsn, limit: 1 });
         checkCheckpointMapping(name, checkpoint, atLsn?.lsn === checkpoint.lsn ? atLsn : undefined);
       }
+      // Whatever the last session managed to say, the checkpoint's events all lie below the ends found now.
+      if (checkpoint.lsn > 0 && !(await publishProgress(producer, checkpoint.lsn, ends, storeId, signal))) return;
       logger.info({ checkpoint, topics, storeId }, 'relay publishing after its checkpoint');
       const subscription = options.eventStore.subscribeToAll({
         fromLsn: checkpoint.lsn + 1,
@@ -226,25 +208,6 @@ export function createRelay(options: RelayOptions): Relay {
       });
       const batches = new BatchReader(subscription[Symbol.asyncIterator]());
       reader = batches;
-      const watermarks = new WatermarkPlan(partitions, settings.watermarkIntervalMs);
-      plan = watermarks;
-      // A read waiting for an LSN wakes the loop below, which then finds every lagging partition due.
-      let wake = () => {};
-      if (settings.watermarksOnDemand && settings.watermarkIntervalMs > 0) {
-        wantedListener = new PgChannelListener({
-          url: options.db.url,
-          channel: WATERMARKS_WANTED_CHANNEL,
-          applicationName: 'proofline-relay-watermarks-wanted',
-          reconnectDelayMs: 1000,
-          onNotification: (payload) => {
-            const lsn = wantedLsn(payload);
-            if (lsn === undefined) return;
-            watermarks.want(lsn, Date.now());
-            wake();
-          },
-        });
-        await wantedListener.listen();
-      }
       const readBatch = () => {
         const reading = batches.next({ maxItems: settings.batchSize, maxBytes: settings.maxBatchBytes, sizeOf: (event) => event.data.byteLength });
         reading.catch(() => undefined); // surfaces when awaited below
@@ -254,27 +217,26 @@ export function createRelay(options: RelayOptions): Relay {
       let nextBatch: Promise<RecordedEvent[]> | undefined;
       for (;;) {
         nextBatch ??= readBatch();
-        const woken = new Promise<void>((resolve) => (wake = resolve));
-        const events = await eventsOrWatermarkDue(nextBatch, watermarks.nextDueAt(), signal, woken);
+        const events = await eventsOrWatermarkDue(nextBatch, plan?.nextDueAt(), signal);
         if (signal.aborted) return;
         if (events === WATERMARKS_DUE) {
-          if (!(await publishWatermarks(producer, watermarks, watermarks.due(Date.now()), storeId, signal))) return;
+          if (!(await publishWatermarks(producer, plan!, plan!.due(Date.now()), ends, storeId, signal))) return;
           continue;
         }
         nextBatch = undefined;
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
-        const acknowledged = await publish(producer, events, partitions, watermarks, storeId, encode, signal);
-        if (!acknowledged) return;
+        const lastLsn = events[events.length - 1]!.lsn;
+        if (!(await publish(producer, events, partitions, plan, ends, storeId, encode, signal))) return;
+        if (!(await publishProgress(producer, lastLsn, ends, storeId, signal))) return;
         await storeRelayCheckpoint(options.db, name, storeId, events[events.length - 1]!);
         onProgress();
       }
     } finally {
-      await wantedListener?.close();
       if (signal.aborted && plan) {
         // A stop tells every partition the head now rather than within the interval: a stopped relay leaves
         // no partition behind what it acknowledged.
         const behind = plan.behindHead();
-        await publishWatermarks(producer, plan, behind, storeId, signal).catch((error: unknown) =>
+        await publishWatermarks(producer, plan, behind, ends, storeId, signal).catch((error: unknown) =>
           logger.warn({ err: error, lsn: behind.lsn }, 'could not tell every partition the head before stopping'),
         );
       }
@@ -284,8 +246,8 @@ export function createRelay(options: RelayOptions): Relay {
     }
   }
 
-  /** Creates missing topics and returns every partition, the watermarks' destinations. */
-  async function prepareTopics(admin: Admin): Promise<PartitionRef[]> {
+  /** Creates missing topics; returns every partition of the event topics and where each ends now. */
+  async function prepareTopics(admin: Admin): Promise<{ partitions: PartitionRef[]; ends: PartitionEnds }> {
     await admin.connect();
     try {
       const created = await ensureTopics(admin, topics, {
@@ -293,8 +255,13 @@ export function createRelay(options: RelayOptions): Relay {
         replicationFactor: options.replicationFactor,
         configEntries: options.topicConfig,
       });
+      created.push(...(await ensureTopics(admin, [progress], { partitions: 1, replicationFactor: options.replicationFactor, configEntries: PROGRESS_TOPIC_CONFIG })));
       if (created.length > 0) logger.info({ created, partitions: settings.partitions }, 'created Kafka topics');
-      return await topicPartitions(admin, topics);
+      const partitions = await topicPartitions(admin, topics);
+      const ends = await Promise.all(
+        topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ topic, partition, endOffset: BigInt(high) }))),
+      );
+      return { partitions, ends: new PartitionEnds(ends.flat()) };
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -313,7 +280,8 @@ export function createRelay(options: RelayOptions): Relay {
     producer: Producer,
     events: RecordedEvent[],
     partitions: PartitionRef[],
-    plan: WatermarkPlan,
+    plan: WatermarkPlan | undefined,
+    ends: PartitionEnds,
     storeId: string,
     encode: ValueEncoder,
     signal: AbortSignal,
@@ -321,7 +289,7 @@ export function createRelay(options: RelayOptions): Relay {
     const firstLsn = events[0]!.lsn;
     const lastLsn = events[events.length - 1]!.lsn;
     const now = Date.now();
-    const { topicMessages, told } = batchMessages(events, partitions, settings.topicPrefix, storeId, (touched) => plan.forBatch(touched, now), encode);
+    const { topicMessages, told } = batchMessages(events, partitions, settings.topicPrefix, storeId, (touched) => plan?.forBatch(touched, now) ?? [], encode);
     const attributes = { 'proofline.lsn.from': firstLsn, 'proofline.lsn.to': lastLsn, 'messaging.batch.message_count': events.length };
     return tracer.startActiveSpan('relay publish', { kind: SpanKind.PRODUCER, attributes, links: traceLinks(events) }, async (span) => {
       const started = Date.now();
@@ -331,7 +299,8 @@ export function createRelay(options: RelayOptions): Relay {
         if (!acknowledged) {
           logger.warn({ firstLsn, lastLsn }, 'stopped before the broker acknowledged the batch; it will be published again');
         } else {
-          plan.acknowledged(told, lastLsn, now);
+          ends.acknowledged(topicMessages, await sending);
+          plan?.acknowledged(told, lastLsn, now);
           logger.debug({ firstLsn, lastLsn, events: events.length, ms: Date.now() - started }, 'batch acknowledged');
         }
         return acknowledged;
@@ -350,6 +319,7 @@ export function createRelay(options: RelayOptions): Relay {
     producer: Producer,
     plan: WatermarkPlan,
     { lsn, partitions }: { lsn: number; partitions: PartitionRef[] },
+    ends: PartitionEnds,
     storeId: string,
     signal: AbortSignal,
   ): Promise<boolean> {
@@ -359,13 +329,25 @@ export function createRelay(options: RelayOptions): Relay {
     for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), watermarkMessage(partition, lsn, storeId)]);
     const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     try {
-      if (!(await settleUnlessAbandoned(producer.sendBatch({ topicMessages, acks: -1 }), signal, settings.shutdownGraceMs))) return false;
+      const sending = producer.sendBatch({ topicMessages, acks: -1 });
+      if (!(await settleUnlessAbandoned(sending, signal, settings.shutdownGraceMs))) return false;
+      ends.acknowledged(topicMessages, await sending);
     } catch (error) {
       throw new Error(`publishing watermarks at LSN ${lsn} failed: ${(error as Error).message}`, { cause: error });
     }
     plan.acknowledged(partitions, lsn, now);
     logger.debug({ lsn, partitions: partitions.length }, 'watermarks acknowledged');
     return true;
+  }
+
+  /** Writes the progress record: every event up to `lsn` lies below `ends`. False if abandoned at a stop. */
+  async function publishProgress(producer: Producer, lsn: number, ends: PartitionEnds, storeId: string, signal: AbortSignal): Promise<boolean> {
+    const message = progressMessage({ storeId, lsn, partitions: ends.snapshot() });
+    try {
+      return await settleUnlessAbandoned(producer.sendBatch({ topicMessages: [{ topic: progress, messages: [message] }], acks: -1 }), signal, settings.shutdownGraceMs);
+    } catch (error) {
+      throw new Error(`publishing progress at LSN ${lsn} failed: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   return {
@@ -487,15 +469,13 @@ function traceLinks(events: readonly RecordedEvent[]): Link[] {
 const WATERMARKS_DUE = Symbol('watermarks due');
 
 /**
- * The next batch, or WATERMARKS_DUE once `dueAt` (epoch ms) comes first or `woken` resolves (a reader wants
- * watermarks: the caller asks the plan again), or [] once the signal aborts (the caller checks it). Unless it
- * is the batch, the batch stays pending for the next call.
+ * The next batch, or WATERMARKS_DUE once `dueAt` (epoch ms) comes first, or [] once the signal aborts (the
+ * caller checks it). Unless it is the batch, the batch stays pending for the next call.
  */
 function eventsOrWatermarkDue(
   nextBatch: Promise<RecordedEvent[]>,
   dueAt: number | undefined,
   signal: AbortSignal,
-  woken: Promise<void>,
 ): Promise<RecordedEvent[] | typeof WATERMARKS_DUE> {
   return new Promise((resolve, reject) => {
     const settle = () => {
@@ -507,7 +487,6 @@ function eventsOrWatermarkDue(
     const timer = dueAt === undefined ? undefined : setTimeout(() => (settle(), resolve(WATERMARKS_DUE)), Math.max(0, dueAt - Date.now()));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    void woken.then(() => (settle(), resolve(WATERMARKS_DUE)));
     nextBatch.then(
       (events) => (settle(), resolve(events)),
       (error: unknown) => (settle(), reject(error)),

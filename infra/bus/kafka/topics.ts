@@ -16,6 +16,21 @@ export function topicPrefixOf(topic: string): string | undefined {
   return /^(.+)\.[^.]+\.v\d+$/.exec(topic)?.[1];
 }
 
+/**
+ * The relay's progress topic, `<prefix>.progress.v1` (progress.ts): one partition, compacted, keyed by store
+ * id, so its last record says how far every event topic is complete.
+ */
+export function progressTopic(topicPrefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${topicPrefix}.progress.v1`;
+}
+
+/** Only the last record per key (store id) matters; short segments let compaction drop the rest soon. */
+export const PROGRESS_TOPIC_CONFIG: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'compact',
+  'segment.ms': String(60 * 60 * 1000),
+  'min.cleanable.dirty.ratio': '0.1',
+};
+
 /** Every context the event registry knows, sorted. */
 export function knownContexts(): string[] {
   return [...new Set(eventTypes().map((type) => contextOf(type)))].sort();

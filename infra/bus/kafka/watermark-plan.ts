@@ -1,5 +1,5 @@
-// Which partitions the relay tells how far they are complete, and when (relay.ts header). Pure: the clock
-// is passed in.
+// Which partitions get watermark records in the event topics, and when (relay.ts header: only with
+// RELAY_WATERMARK_MS, for consumers that read no progress topic). Pure: the clock is passed in.
 //
 // A partition is "told" LSN L when a record saying "complete up to L" was acknowledged on it: the last
 // event of a batch for that partition (header `watermark-lsn`), or a watermark record. A partition that
@@ -7,10 +7,6 @@
 // ago; otherwise it is told later, by a timer (`due`), once the interval has passed — so traffic that
 // stops still leaves every partition told the head within `intervalMs`. intervalMs 0: every partition
 // after every batch, as relays did before.
-//
-// A reader waiting for an LSN (`want`) lifts the interval: every partition behind the head is due at once, and
-// every batch tells every partition, until all of them know an LSN at least the one wanted, or for one
-// interval at most (a wanted LSN the relay never reaches must not turn the interval off for good).
 import type { PartitionRef } from '../../../ports/projection-source.ts';
 
 type Told = { lsn: number; at: number };
@@ -19,8 +15,6 @@ export class WatermarkPlan {
   private readonly told = new Map<string, Told>();
   /** The last LSN the broker acknowledged (0: nothing published in this session yet). */
   private head = 0;
-  /** The highest LSN a reader waits for, and until when that lifts the interval. */
-  private wanted: { lsn: number; at: number; until: number } | undefined;
 
   constructor(
     private readonly partitions: readonly PartitionRef[],
@@ -31,25 +25,18 @@ export class WatermarkPlan {
 
   /** The partitions that get a watermark record with a batch that put events on `touched` (keys `topic/partition`). */
   forBatch(touched: ReadonlySet<string>, now: number): PartitionRef[] {
-    return this.partitions.filter((ref) => !touched.has(keyOf(ref)) && (this.wantActive(now) || this.intervalPassed(ref, now)));
-  }
-
-  /** A reader waits for `lsn`: tell every partition the head now rather than within the interval. */
-  want(lsn: number, now: number): void {
-    this.wanted = { lsn: Math.max(this.wanted?.lsn ?? 0, lsn), at: now, until: now + this.intervalMs };
+    return this.partitions.filter((ref) => !touched.has(keyOf(ref)) && this.intervalPassed(ref, now));
   }
 
   /** After the broker acknowledged records telling `refs` that they are complete up to `lsn`. */
   acknowledged(refs: Iterable<PartitionRef>, lsn: number, now: number): void {
     this.head = Math.max(this.head, lsn);
     for (const ref of refs) this.told.set(keyOf(ref), { lsn, at: now });
-    if (this.wanted && this.head >= this.wanted.lsn && !this.partitions.some((ref) => this.behind(ref))) this.wanted = undefined;
   }
 
-  /** Partitions behind the head whose interval has passed (all of them while wanted): they get a watermark at `head` now. */
+  /** Partitions behind the head whose interval has passed: they get a watermark at `head` now. */
   due(now: number): { lsn: number; partitions: PartitionRef[] } {
-    if (this.wanted && !this.wantActive(now)) this.wanted = undefined;
-    return { lsn: this.head, partitions: this.partitions.filter((ref) => this.behind(ref) && (this.wantActive(now) || this.intervalPassed(ref, now))) };
+    return { lsn: this.head, partitions: this.partitions.filter((ref) => this.behind(ref) && this.intervalPassed(ref, now)) };
   }
 
   /** Every partition behind the head, interval or not: what a relay that stops tells before it goes. */
@@ -59,7 +46,7 @@ export class WatermarkPlan {
 
   /** When the next partition behind the head becomes due; undefined when every partition knows the head. */
   nextDueAt(): number | undefined {
-    let next: number | undefined = this.wanted && this.partitions.some((ref) => this.behind(ref)) ? this.wanted.at : undefined;
+    let next: number | undefined;
     for (const ref of this.partitions) {
       if (!this.behind(ref)) continue;
       const at = (this.told.get(keyOf(ref))?.at ?? -Infinity) + this.intervalMs;
@@ -70,10 +57,6 @@ export class WatermarkPlan {
 
   private behind(ref: PartitionRef): boolean {
     return (this.told.get(keyOf(ref))?.lsn ?? 0) < this.head;
-  }
-
-  private wantActive(now: number): boolean {
-    return this.wanted !== undefined && now < this.wanted.until;
   }
 
   private intervalPassed(ref: PartitionRef, now: number): boolean {

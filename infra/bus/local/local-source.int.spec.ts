@@ -41,6 +41,7 @@ async function runSource(appliedLsn: number, maxBatchEvents: number, until: (bat
     signal: controller.signal,
     partitionsKnown: async (partitions) => void calls.push(`partitionsKnown ${JSON.stringify(partitions)}`),
     retirePartitions: async (partitions) => void calls.push(`retirePartitions ${JSON.stringify(partitions)}`),
+    advanceWatermarks: async (watermarks) => void calls.push(`advanceWatermarks ${JSON.stringify(watermarks)}`),
     positions: async () => (calls.push('positions'), stored),
     handle: async (batch) => {
       batches.push(batch);
@@ -79,6 +80,7 @@ describe('local source', () => {
       signal: controller.signal,
       partitionsKnown: async () => {},
       retirePartitions: async () => {},
+      advanceWatermarks: async () => {},
       positions: async () => [{ ...LOCAL_PARTITION, appliedLsn: await eventStore.headLsn(), nextOffset: null }],
       handle: async () => {
         throw new Error('no event was appended, none may be delivered');
