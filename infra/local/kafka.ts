@@ -69,32 +69,45 @@ export type KafkaHandle = {
 // ---------------------------------------------------------------------------------------------------------
 // Classpath: Maven resolves it once; the answer is cached per POM content and checked jar by jar.
 
-export type KafkaClasspath = { classpath: string; jars: number; cached: boolean; ms: number };
+export type MavenClasspath = { classpath: string; jars: number; cached: boolean; ms: number };
+export type KafkaClasspath = MavenClasspath;
 
 const MAVEN_TIMEOUT_MS = 10 * 60_000;
-let resolving: Promise<KafkaClasspath> | undefined;
+const resolving = new Map<string, Promise<MavenClasspath>>();
 
-function classpathCacheFile(): string {
-  const pomHash = createHash('sha256').update(readFileSync(KAFKA_POM)).digest('hex').slice(0, 16);
+/** What a POM's classpath is for: `name` in messages (e.g. 'Apache Kafka 3.9.2'), `cacheName` in the cache file's name. */
+export type MavenClasspathOf = { pom: string; name: string; cacheName: string; downloadSize: string };
+
+function classpathCacheFile({ pom, cacheName }: MavenClasspathOf): string {
+  const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 16);
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  return path.join(cacheHome, 'proofline', `kafka-${KAFKA_VERSION}-classpath-${pomHash}.txt`);
+  return path.join(cacheHome, 'proofline', `${cacheName}-classpath-${pomHash}.txt`);
 }
 
 /**
- * The broker's classpath (jars in ~/.m2). The first run downloads about 50 MB from Maven Central; after that
- * the cached answer is used as long as every jar in it is still there.
+ * The dependency classpath of a POM (jars in ~/.m2). The first run downloads them from Maven Central; after
+ * that the cached answer is used as long as every jar in it is still there.
  */
-export function resolveKafkaClasspath(options: { onProgress?: (message: string) => void } = {}): Promise<KafkaClasspath> {
-  resolving ??= resolveClasspathOnce(options.onProgress ?? (() => {})).catch((error: unknown) => {
-    resolving = undefined;
-    throw error;
-  });
-  return resolving;
+export function resolveMavenClasspath(of: MavenClasspathOf, options: { onProgress?: (message: string) => void } = {}): Promise<MavenClasspath> {
+  let resolved = resolving.get(of.pom);
+  if (!resolved) {
+    resolved = resolveClasspathOnce(of, options.onProgress ?? (() => {})).catch((error: unknown) => {
+      resolving.delete(of.pom);
+      throw error;
+    });
+    resolving.set(of.pom, resolved);
+  }
+  return resolved;
 }
 
-async function resolveClasspathOnce(onProgress: (message: string) => void): Promise<KafkaClasspath> {
+/** The broker's classpath; the first run downloads about 50 MB. */
+export function resolveKafkaClasspath(options: { onProgress?: (message: string) => void } = {}): Promise<KafkaClasspath> {
+  return resolveMavenClasspath({ pom: KAFKA_POM, name: `Apache Kafka ${KAFKA_VERSION}`, cacheName: `kafka-${KAFKA_VERSION}`, downloadSize: '~50 MB' }, options);
+}
+
+async function resolveClasspathOnce(of: MavenClasspathOf, onProgress: (message: string) => void): Promise<MavenClasspath> {
   const started = Date.now();
-  const cacheFile = classpathCacheFile();
+  const cacheFile = classpathCacheFile(of);
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined);
   if (cached !== undefined) {
     const jars = cached.trim().split(path.delimiter).filter(Boolean);
@@ -102,20 +115,20 @@ async function resolveClasspathOnce(onProgress: (message: string) => void): Prom
       return { classpath: jars.join(path.delimiter), jars: jars.length, cached: true, ms: Date.now() - started };
     }
   }
-  onProgress(`resolving Apache Kafka ${KAFKA_VERSION} with Maven (${KAFKA_POM}); the first run downloads ~50 MB into ~/.m2`);
+  onProgress(`resolving ${of.name} with Maven (${of.pom}); the first run downloads ${of.downloadSize} into ~/.m2`);
   await mkdir(path.dirname(cacheFile), { recursive: true });
   const outputFile = `${cacheFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const args = ['-B', '-q', '-Dstyle.color=never', '-f', KAFKA_POM, 'dependency:build-classpath', `-Dmdep.outputFile=${outputFile}`];
+  const args = ['-B', '-q', '-Dstyle.color=never', '-f', of.pom, 'dependency:build-classpath', `-Dmdep.outputFile=${outputFile}`];
   const { code, output } = await run('mvn', args, MAVEN_TIMEOUT_MS, 'install Maven 3.8+ (apt-get install maven)');
   if (code !== 0) {
     await rm(outputFile, { force: true });
-    throw new Error(`mvn ${args.join(' ')} exited with ${code} while resolving Kafka's classpath:\n${tail(output, 40)}`);
+    throw new Error(`mvn ${args.join(' ')} exited with ${code} while resolving the classpath of ${of.name}:\n${tail(output, 40)}`);
   }
   const jars = (await readFile(outputFile, 'utf8')).trim().split(path.delimiter).filter(Boolean);
   const missing = jars.filter((jar) => !existsSync(jar));
   if (jars.length === 0 || missing.length > 0) {
     await rm(outputFile, { force: true });
-    throw new Error(`Maven resolved an unusable Kafka classpath (${jars.length} jars, missing: ${missing.join(', ') || 'none'})`);
+    throw new Error(`Maven resolved an unusable classpath for ${of.name} (${jars.length} jars, missing: ${missing.join(', ') || 'none'})`);
   }
   await rename(outputFile, cacheFile); // atomic: a concurrent reader sees the old file or the whole new one
   return { classpath: jars.join(path.delimiter), jars: jars.length, cached: false, ms: Date.now() - started };
@@ -133,7 +146,7 @@ function run(command: string, args: string[], timeoutMs: number, missingHint: st
       clearTimeout(timer);
       reject(
         error.code === 'ENOENT'
-          ? new Error(`${command} not found (needed to run Kafka locally): ${missingHint}`)
+          ? new Error(`${command} not found: ${missingHint}`)
           : new Error(`could not run ${command}: ${error.message}`),
       );
     });
