@@ -5,18 +5,13 @@
 // decodes must be, field by field, the data of the log as /v1/log serves it (readAll + decodeEvent), under
 // its stream id as key. Without java or mvn the spec is skipped, except under CI=true where it fails (.ci/run
 // resolves the reader's jars first).
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEventSamples } from '../../../events-schema/testing/event-samples.ts';
-import { contextOf, decodeEvent, encodeEvent, eventTypeOfHeader, eventTypes } from '../../../events-schema/index.ts';
+import { contextOf, decodeEvent, eventTypeOfHeader, eventTypes } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
-import { waitFor } from '../../testing/process.ts';
 import { testSchemaRegistryUrl } from '../../testing/schema-registry.ts';
 import { apicurioV2Url, missingJavaConsumerTools, readTopicsWithJava, resolveJavaConsumerClasspath } from './java-consumer/java-consumer.ts';
-import { readRelayCheckpoint } from './relay-checkpoint.ts';
-import { createRelay } from './relay.ts';
 import { createSchemaRegistryClient } from './schema-registry.ts';
-import { openStoreFixture, runInBackground, type StoreFixture } from './test-support.ts';
+import { openStoreFixture, publishLogOnce, type StoreFixture } from './test-support.ts';
 import { allKafkaTopics } from './topics.ts';
 
 const inCi = process.env.CI === 'true';
@@ -37,29 +32,12 @@ describe.skipIf(missing.length > 0 && !inCi)("Proofline's topics read by a Java 
     // Resolved first and on its own: a Maven problem shows as such, not as a slow read.
     await resolveJavaConsumerClasspath();
     fixture = await openStoreFixture();
-    for (const event of allEventSamples) {
-      await fixture.store.appendToStream(`sample-${event.type}-${randomUUID()}`, [
-        { eventId: randomUUID(), type: event.type, data: encodeEvent(event), metadata: { actor: 'tester' } },
-      ]);
-    }
-    const log = await fixture.store.readAll({ fromLsn: 1 });
+    const log = await fixture.appendEveryEventType();
     logged = new Map(log.map((recorded) => [recorded.eventId, { type: recorded.type, streamId: recorded.streamId, data: plain(decodeEvent(recorded.data).data) }]));
     expect(new Set(log.map(({ type }) => type))).toEqual(new Set(eventTypes()));
 
     prefix = testTopicName('values-java');
-    const relay = createRelay({
-      eventStore: fixture.store,
-      db: fixture.db,
-      kafka: { brokers: testKafkaBrokers() },
-      topicPrefix: prefix,
-      partitions: 2,
-      valueFormat: 'confluent',
-      schemaRegistry: createSchemaRegistryClient(testSchemaRegistryUrl()),
-    });
-    const head = await fixture.store.headLsn();
-    const running = runInBackground((signal) => relay.run(signal));
-    await waitFor(async () => (await readRelayCheckpoint(fixture.db, prefix)).lsn >= head, 30_000, () => 'the confluent relay did not publish the log');
-    await running.stop();
+    await publishLogOnce(fixture, { topicPrefix: prefix, partitions: 2, valueFormat: 'confluent', schemaRegistry: createSchemaRegistryClient(testSchemaRegistryUrl()) });
   });
   afterAll(async () => {
     await fixture?.close();

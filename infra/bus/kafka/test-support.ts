@@ -3,10 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { encodeEvent, type ProoflineEvent } from '../../../events-schema/index.ts';
+import { allEventSamples } from '../../../events-schema/testing/event-samples.ts';
 import type { EventToAppend, RecordedEvent } from '../../../ports/event-store.ts';
 import { openDatabase, type Database } from '../../db/database.ts';
 import { createPostgresEventStore, migrateEventStore, type PostgresEventStore } from '../../eventstore/postgres/postgres-event-store.ts';
+import { testKafkaBrokers } from '../../testing/kafka.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/postgres.ts';
+import { waitFor } from '../../testing/process.ts';
+import { readRelayCheckpoint } from './relay-checkpoint.ts';
+import { createRelay, type RelayOptions } from './relay.ts';
 
 export type StoreFixture = {
   /** The test database's connection string, for processes started by the test. */
@@ -15,6 +20,8 @@ export type StoreFixture = {
   store: PostgresEventStore;
   /** Appends `decisions` decisions with `votes` votes each (interleaved across streams), then closes them; returns the whole log so far. */
   appendGovernance(decisions: number, votes: number): Promise<RecordedEvent[]>;
+  /** Appends one event of every type (events-schema/testing/event-samples.ts), each on a stream of its own; returns the whole log so far. */
+  appendEveryEventType(): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 };
 
@@ -64,12 +71,30 @@ export async function openStoreFixture(): Promise<StoreFixture> {
       }
       return store.readAll({ fromLsn: 1 });
     },
+    async appendEveryEventType() {
+      for (const event of allEventSamples) {
+        await store.appendToStream(`sample-${event.type}-${randomUUID()}`, [{ eventId: randomUUID(), type: event.type, data: encodeEvent(event), metadata: { actor: 'tester' } }]);
+      }
+      return store.readAll({ fromLsn: 1 });
+    },
     async close() {
       await store.close();
       await db.close();
       await database.drop();
     },
   };
+}
+
+/** Runs a relay until it has published the store's whole log, then stops it. */
+export async function publishLogOnce(fixture: StoreFixture, options: Omit<RelayOptions, 'eventStore' | 'db' | 'kafka'> & { topicPrefix: string }): Promise<void> {
+  const relay = createRelay({ eventStore: fixture.store, db: fixture.db, kafka: { brokers: testKafkaBrokers() }, ...options });
+  const head = await fixture.store.headLsn();
+  const running = runInBackground((signal) => relay.run(signal));
+  try {
+    await waitFor(async () => (await readRelayCheckpoint(fixture.db, options.topicPrefix)).lsn >= head, 30_000, () => `the relay of ${options.topicPrefix} did not publish the log`);
+  } finally {
+    await running.stop();
+  }
 }
 
 export type TopicMessage = {

@@ -3,22 +3,17 @@
 // format, decoded with @kafkajs/confluent-schema-registry (the id → the registry's schema), and by a relay
 // writing single-object encoding, decoded with avsc from the .avsc files alone. Both must give, field by field,
 // the data of the log as /v1/log serves it (readAll + decodeEvent).
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEventSamples } from '../../../events-schema/testing/event-samples.ts';
-import { decodeEvent, encodeEvent, eventTypeOfHeader, eventTypes, fingerprint64 } from '../../../events-schema/index.ts';
+import { decodeEvent, eventTypeOfHeader, eventTypes, fingerprint64 } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
-import { waitFor } from '../../testing/process.ts';
 import { testSchemaRegistryUrl } from '../../testing/schema-registry.ts';
 import { splitConfluent } from './confluent-wire.ts';
 import { HEADERS } from './messages.ts';
-import { readRelayCheckpoint } from './relay-checkpoint.ts';
-import { createRelay } from './relay.ts';
 import { createSchemaRegistryClient } from './schema-registry.ts';
-import { openStoreFixture, readTopics, runInBackground, type StoreFixture, type TopicMessage } from './test-support.ts';
+import { openStoreFixture, publishLogOnce, readTopics, type StoreFixture, type TopicMessage } from './test-support.ts';
 import { allKafkaTopics } from './topics.ts';
 
 /** Every .avsc file under events-schema/, by the CRC-64-AVRO fingerprint single-object encoding names it with. */
@@ -44,12 +39,7 @@ describe('record values in both formats, read with stock Avro tools', () => {
 
   beforeAll(async () => {
     fixture = await openStoreFixture();
-    for (const event of allEventSamples) {
-      await fixture.store.appendToStream(`sample-${event.type}-${randomUUID()}`, [
-        { eventId: randomUUID(), type: event.type, data: encodeEvent(event), metadata: { actor: 'tester' } },
-      ]);
-    }
-    const log = await fixture.store.readAll({ fromLsn: 1 });
+    const log = await fixture.appendEveryEventType();
     logged = new Map(log.map((recorded) => [recorded.eventId, { type: recorded.type, data: plain(decodeEvent(recorded.data).data) }]));
     expect(new Set(log.map(({ type }) => type))).toEqual(new Set(eventTypes()));
   });
@@ -60,19 +50,7 @@ describe('record values in both formats, read with stock Avro tools', () => {
   /** Publishes the whole log with a relay of its own topic prefix; returns the event records it wrote. */
   async function publishAll(valueFormat: 'single-object' | 'confluent'): Promise<TopicMessage[]> {
     const prefix = testTopicName(`values-${valueFormat}`);
-    const relay = createRelay({
-      eventStore: fixture.store,
-      db: fixture.db,
-      kafka: { brokers: testKafkaBrokers() },
-      topicPrefix: prefix,
-      partitions: 2,
-      valueFormat,
-      schemaRegistry: createSchemaRegistryClient(testSchemaRegistryUrl()),
-    });
-    const head = await fixture.store.headLsn();
-    const running = runInBackground((signal) => relay.run(signal));
-    await waitFor(async () => (await readRelayCheckpoint(fixture.db, prefix)).lsn >= head, 30_000, () => `the ${valueFormat} relay did not publish the log`);
-    await running.stop();
+    await publishLogOnce(fixture, { topicPrefix: prefix, partitions: 2, valueFormat, schemaRegistry: createSchemaRegistryClient(testSchemaRegistryUrl()) });
     const records = await readTopics(testKafkaBrokers(), allKafkaTopics(prefix));
     return records.filter((record) => record.headers[HEADERS.control] === undefined);
   }
