@@ -166,6 +166,26 @@ describe('watermark', () => {
     expect(await watermark(testbed.db, 'partitions')).toBe(p0.at(-1)!.lsn);
   });
 
+  it('raises partitions that received nothing in one step, never lowers one, and leaves positions alone', async () => {
+    const recorded = await testbed.append(decisions('raised', 2, 1));
+    const projection = streamCounter('raised');
+    const head = recorded.at(-1)!.lsn;
+    const idle = (partition: number, watermarkLsn: number) => ({ topic: 'scripted', partition, watermarkLsn });
+    await startWorker(
+      projection,
+      scriptedSource([
+        batchOf(recorded, 0),
+        { advance: [idle(1, head), idle(2, head - 1)] },
+        { advance: [idle(1, head - 2)] }, // an older claim changes nothing
+      ]),
+    ).running;
+    expect(await checkpoint('raised', 'scripted', 1)).toEqual({ applied_lsn: head, next_offset: null });
+    expect(await checkpoint('raised', 'scripted', 2)).toEqual({ applied_lsn: head - 1, next_offset: null });
+    expect(await checkpoint('raised', 'scripted', 0)).toEqual({ applied_lsn: head, next_offset: String(head + 1) });
+    expect(await watermark(testbed.db, 'raised')).toBe(head - 1);
+    expect(await readCounts(testbed.db, 'raised')).toEqual({ 'raised-d0': 2, 'raised-d1': 2 });
+  });
+
   it('waitForWatermark resolves once the worker applied an event appended after the wait began', async () => {
     const worker = startWorker(streamCounter('waiting'));
     try {
