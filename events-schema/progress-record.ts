@@ -1,5 +1,5 @@
-// The value of the relay's progress records (infra/bus/kafka/progress.ts): after every batch the broker
-// acknowledged, the relay writes to its own progress topic, for every partition of every event topic, the
+// The value of the relay's progress records (infra/bus/kafka/relay.ts): within 20 ms of every batch the
+// broker acknowledged, the relay writes to its own progress topic, for every partition of every event topic, the
 // offset the partition ends at. "Complete up to lsn below endOffset": every event up to `lsn` that belongs on
 // a partition sits at an offset below its `endOffset`, so a consumer that has applied a partition up to that
 // offset has applied every such event, whether or not the partition received one lately. Encoded like an

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, decodeWatermarkRecord, encodeEvent, schemaFingerprintBigEndianHex, schemaFingerprintHex, schemaVersions } from '../../../events-schema/index.ts';
+import { decodeEvent, decodeWatermarkRecord, encodeEvent, type ProgressRecord, schemaFingerprintBigEndianHex, schemaFingerprintHex, schemaVersions } from '../../../events-schema/index.ts';
 import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { decodeProgressMessage, HEADERS } from './messages.ts';
@@ -160,38 +160,25 @@ describe('Kafka relay', () => {
       await checkpointReachesQuickly(head); // so every event is a batch of its own
     }
     const elapsedMs = Date.now() - started;
-    const topics = allKafkaTopics(topicPrefix);
-    const messages = await readTopics(testKafkaBrokers(), topics);
-    const progress = await waitFor(
-      async () => {
-        const records = (await readTopics(testKafkaBrokers(), [progressTopic(topicPrefix)])).map((message) => decodeProgressMessage({ ...message, offset: String(message.offset) }));
-        const last = records.at(-1);
-        return last?.kind === 'progress' && last.record.lsn === head && records;
-      },
-      10_000,
-      () => `no progress record at the head ${head}`,
-    );
+    const messages = await readTopics(testKafkaBrokers(), allKafkaTopics(topicPrefix));
     expect(messages.length).toBe(200);
     expect(messages.filter((message) => message.headers[HEADERS.control] !== undefined)).toEqual([]);
-    const records = progress.map((decoded) => (decoded.kind === 'progress' ? decoded.record : expect.unreachable(decoded.reason)));
-    // One progress record per batch, on a topic of its own.
+    const records = await progressUpTo(topicPrefix, head);
+    // At most one progress record per batch, on a topic of its own.
     expect(records.length, `${records.length} progress records for 200 events in ${elapsedMs} ms`).toBeLessThanOrEqual(201);
-    const storeId = await fixture.store.storeId();
-    expect(new Set(records.map((record) => record.storeId))).toEqual(new Set([storeId]));
-    // Exact: for every record, every event up to its LSN is below its partition's end offset, and the last
-    // record's ends are the partitions' ends.
-    const offsetOf = new Map(messages.map((message) => [lsnOf(message), message]));
-    for (const record of records) {
-      const ends = new Map(record.partitions.map(({ topic, partition, endOffset }) => [`${topic}/${partition}`, endOffset]));
-      expect(ends.size).toBe(topics.length * 3);
-      for (const [lsn, message] of offsetOf) {
-        if (lsn <= record.lsn) expect(BigInt(message.offset) < ends.get(`${message.topic}/${message.partition}`)!, `LSN ${lsn} below the end claimed at ${record.lsn}`).toBe(true);
-      }
-    }
-    const last = records.at(-1)!;
-    for (const { topic, partition, endOffset } of last.partitions) {
-      expect(endOffset).toBe(BigInt(messages.filter((message) => message.topic === topic && message.partition === partition).length));
-    }
+    expectExactProgress(records, messages, { storeId: await fixture.store.storeId(), topicPrefix, partitions: 3 });
+  });
+
+  it('under load the progress rides with the following batches and stays exact; the last one reaches the head', async () => {
+    startRelay({ partitions: 3, batchSize: 4 });
+    const log = await fixture.appendGovernance(12, 12); // appended while the relay runs: batches follow each other
+    const head = log.at(-1)!.lsn;
+    await checkpointReaches(head);
+    const records = await progressUpTo(topicPrefix, head);
+    const messages = await readTopics(testKafkaBrokers(), allKafkaTopics(topicPrefix));
+    expect(messages.length).toBe(log.length);
+    expect(records.length).toBeLessThan(log.length / 4); // fewer than the batches: coalesced under load
+    expectExactProgress(records, messages, { storeId: await fixture.store.storeId(), topicPrefix, partitions: 3 });
   });
 
   it('with RELAY_WATERMARK_MS (consumers without the progress topic) sends few watermark records at low traffic, and every partition still reaches the head', async () => {
@@ -293,6 +280,38 @@ describe('Kafka relay', () => {
 });
 
 /** A decision id whose stream lands on `partition` of `topic`. */
+/**
+ * Exact: for every progress record, every event up to its LSN is below its partition's end offset; every
+ * partition of every topic is named; the last record's ends are the partitions' ends; all of this store.
+ */
+function expectExactProgress(records: ProgressRecord[], messages: readonly TopicMessage[], expected: { storeId: string; topicPrefix: string; partitions: number }): void {
+  const { storeId, topicPrefix, partitions } = expected;
+  expect(new Set(records.map((record) => record.storeId))).toEqual(new Set([storeId]));
+  for (const record of records) {
+    const ends = new Map(record.partitions.map(({ topic, partition, endOffset }) => [`${topic}/${partition}`, endOffset]));
+    expect(ends.size).toBe(allKafkaTopics(topicPrefix).length * partitions);
+    for (const message of messages) {
+      if (lsnOf(message) <= record.lsn) expect(BigInt(message.offset) < ends.get(`${message.topic}/${message.partition}`)!, `LSN ${lsnOf(message)} below the end claimed at ${record.lsn}`).toBe(true);
+    }
+  }
+  for (const { topic, partition, endOffset } of records.at(-1)!.partitions) {
+    expect(endOffset).toBe(BigInt(messages.filter((message) => message.topic === topic && message.partition === partition).length));
+  }
+}
+
+/** The progress topic's records once its last one claims `head`. */
+async function progressUpTo(topicPrefix: string, head: number): Promise<ProgressRecord[]> {
+  return waitFor(
+    async () => {
+      const decoded = (await readTopics(testKafkaBrokers(), [progressTopic(topicPrefix)])).map((message) => decodeProgressMessage({ ...message, offset: String(message.offset) }));
+      const records = decoded.map((entry) => (entry.kind === 'progress' ? entry.record : expect.unreachable(entry.reason)));
+      return records.at(-1)?.lsn === head && records;
+    },
+    10_000,
+    () => `no progress record at the head ${head}`,
+  );
+}
+
 function decisionOnPartition(topic: string, partition: number, partitions: number): string {
   for (;;) {
     const decisionId = randomUUID();

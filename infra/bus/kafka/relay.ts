@@ -8,9 +8,12 @@
 //   progress → a consumer's applied LSN is the minimum over its partitions of "complete up to L" (every
 //            event ≤ L that belongs on the partition is on it), so every partition must learn the head, also
 //            those that received nothing lately:
-//            - after each acknowledged batch the relay writes one progress record to its own topic
+//            - after an acknowledged batch the relay writes a progress record to its own topic
 //              `<prefix>.progress.v1` (partition-ends.ts, messages.ts): the batch's last LSN and, for every
-//              partition of every event topic, the offset it now ends at. A consumer that has applied a
+//              partition of every event topic, the offset it now ends at. It rides in a following batch's
+//              request when one comes, and is written alone when none comes within PROGRESS_EVERY_MS (20):
+//              at most one record per 20 ms, none more than 20 ms late, no round trip of its own under load.
+//              (Busy partitions do not wait for it: their events carry `watermark-lsn`.) A consumer that has applied a
 //              partition up to that offset knows it complete up to the LSN. Exact: the offsets come from the
 //              broker's own answer (base offset + records written), and every event up to the LSN was
 //              acknowledged below them. A session starts by writing the offsets it finds for its checkpoint.
@@ -59,7 +62,7 @@ import { BatchReader } from './batch-reader.ts';
 import { retrySessions } from '../../../ports/backoff.ts';
 import { createKafkaClient, silentLogger, type KafkaConnection } from './client.ts';
 import { singleObjectToConfluent } from './confluent-wire.ts';
-import { eventMessage, progressMessage, singleObjectValue, watermarkMessage, type OutgoingMessage, type ValueEncoder } from './messages.ts';
+import { eventMessage, HEADERS, progressMessage, singleObjectValue, watermarkMessage, type OutgoingMessage, type ValueEncoder } from './messages.ts';
 import { PartitionEnds } from './partition-ends.ts';
 import { registerEventSchemas, SchemaRegistryRefusedError, type SchemaRegistryClient } from './schema-registry.ts';
 import {
@@ -192,6 +195,7 @@ export function createRelay(options: RelayOptions): Relay {
     const subscriptionSignal = AbortSignal.any([signal, stop.signal]);
     let reader: BatchReader<RecordedEvent> | undefined;
     const plan = settings.watermarkIntervalMs === undefined ? undefined : new WatermarkPlan(partitions, settings.watermarkIntervalMs);
+    let held: { message: OutgoingMessage; since: number } | undefined; // see the loop below
     try {
       await producer.connect();
       if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
@@ -199,7 +203,7 @@ export function createRelay(options: RelayOptions): Relay {
         checkCheckpointMapping(name, checkpoint, atLsn?.lsn === checkpoint.lsn ? atLsn : undefined);
       }
       // Whatever the last session managed to say, the checkpoint's events all lie below the ends found now.
-      if (checkpoint.lsn > 0 && !(await publishProgress(producer, checkpoint.lsn, ends, storeId, signal))) return;
+      if (checkpoint.lsn > 0 && !(await publishProgress(producer, progressMessage({ storeId, lsn: checkpoint.lsn, partitions: ends.snapshot() }), signal))) return;
       logger.info({ checkpoint, topics, storeId }, 'relay publishing after its checkpoint');
       const subscription = options.eventStore.subscribeToAll({
         fromLsn: checkpoint.lsn + 1,
@@ -215,8 +219,18 @@ export function createRelay(options: RelayOptions): Relay {
       };
       // Cut only once the previous batch is acknowledged, so a batch holds everything that arrived meanwhile.
       let nextBatch: Promise<RecordedEvent[]> | undefined;
+      // The progress record of the last acknowledged batch, until written (`since`: when the oldest claim it
+      // carries was acknowledged). It rides with a following batch's request when one comes, at most every
+      // PROGRESS_EVERY_MS (a newer record replaces it meanwhile), and is written alone once it has waited that
+      // long for one: at most one progress record per PROGRESS_EVERY_MS, at most that late.
+      let progressWrittenAt = 0;
       for (;;) {
         nextBatch ??= readBatch();
+        if (held && !(await settlesWithin(nextBatch, held.since + PROGRESS_EVERY_MS - Date.now()))) {
+          if (!(await publishProgress(producer, held.message, signal))) return;
+          held = undefined;
+          progressWrittenAt = Date.now();
+        }
         const events = await eventsOrWatermarkDue(nextBatch, plan?.nextDueAt(), signal);
         if (signal.aborted) return;
         if (events === WATERMARKS_DUE) {
@@ -225,13 +239,18 @@ export function createRelay(options: RelayOptions): Relay {
         }
         nextBatch = undefined;
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
-        const lastLsn = events[events.length - 1]!.lsn;
-        if (!(await publish(producer, events, partitions, plan, ends, storeId, encode, signal))) return;
-        if (!(await publishProgress(producer, lastLsn, ends, storeId, signal))) return;
+        const riding = held && Date.now() - progressWrittenAt >= PROGRESS_EVERY_MS ? held : undefined;
+        if (!(await publish(producer, events, partitions, plan, ends, storeId, encode, signal, riding?.message))) return;
+        if (riding) progressWrittenAt = Date.now();
+        nextBatch = readBatch(); // cut after the acknowledgement, read while the checkpoint is written
+        const message = progressMessage({ storeId, lsn: events[events.length - 1]!.lsn, partitions: ends.snapshot() });
+        held = { message, since: riding || !held ? Date.now() : held.since };
         await storeRelayCheckpoint(options.db, name, storeId, events[events.length - 1]!);
         onProgress();
       }
     } finally {
+      // A relay that stops leaves its last word written (the next session would write it from the checkpoint).
+      if (signal.aborted && held) await publishProgress(producer, held.message, signal).catch((error: unknown) => logger.warn({ err: error }, 'could not write the last progress record before stopping'));
       if (signal.aborted && plan) {
         // A stop tells every partition the head now rather than within the interval: a stopped relay leaves
         // no partition behind what it acknowledged.
@@ -285,6 +304,7 @@ export function createRelay(options: RelayOptions): Relay {
     storeId: string,
     encode: ValueEncoder,
     signal: AbortSignal,
+    progressRecord?: OutgoingMessage,
   ): Promise<boolean> {
     const firstLsn = events[0]!.lsn;
     const lastLsn = events[events.length - 1]!.lsn;
@@ -294,7 +314,8 @@ export function createRelay(options: RelayOptions): Relay {
     return tracer.startActiveSpan('relay publish', { kind: SpanKind.PRODUCER, attributes, links: traceLinks(events) }, async (span) => {
       const started = Date.now();
       try {
-        const sending = producer.sendBatch({ topicMessages, acks: -1 });
+        const withProgress = progressRecord ? [...topicMessages, { topic: progress, messages: [progressRecord] }] : topicMessages;
+        const sending = producer.sendBatch({ topicMessages: withProgress, acks: -1 });
         const acknowledged = await settleUnlessAbandoned(sending, signal, settings.shutdownGraceMs);
         if (!acknowledged) {
           logger.warn({ firstLsn, lastLsn }, 'stopped before the broker acknowledged the batch; it will be published again');
@@ -341,12 +362,11 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   /** Writes the progress record: every event up to `lsn` lies below `ends`. False if abandoned at a stop. */
-  async function publishProgress(producer: Producer, lsn: number, ends: PartitionEnds, storeId: string, signal: AbortSignal): Promise<boolean> {
-    const message = progressMessage({ storeId, lsn, partitions: ends.snapshot() });
+  async function publishProgress(producer: Producer, message: OutgoingMessage, signal: AbortSignal): Promise<boolean> {
     try {
       return await settleUnlessAbandoned(producer.sendBatch({ topicMessages: [{ topic: progress, messages: [message] }], acks: -1 }), signal, settings.shutdownGraceMs);
     } catch (error) {
-      throw new Error(`publishing progress at LSN ${lsn} failed: ${(error as Error).message}`, { cause: error });
+      throw new Error(`publishing progress at LSN ${message.headers[HEADERS.lsn]} failed: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -467,6 +487,20 @@ function traceLinks(events: readonly RecordedEvent[]): Link[] {
 }
 
 const WATERMARKS_DUE = Symbol('watermarks due');
+
+/** At most one progress record this often, and none later than this after its batch (relay.ts header). */
+const PROGRESS_EVERY_MS = 20;
+
+/** Whether the promise settles within `ms` (≤ 0: by the next timer turn). */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    promise.then(
+      () => (clearTimeout(timer), resolve(true)),
+      () => (clearTimeout(timer), resolve(true)),
+    );
+  });
+}
 
 /**
  * The next batch, or WATERMARKS_DUE once `dueAt` (epoch ms) comes first, or [] once the signal aborts (the
