@@ -1,9 +1,10 @@
-// The value of the relay's progress records (infra/bus/kafka/relay.ts): within 20 ms of every batch the
-// broker acknowledged, the relay writes to its own progress topic, for every partition of every event topic, the
-// offset the partition ends at. "Complete up to lsn below endOffset": every event up to `lsn` that belongs on
-// a partition sits at an offset below its `endOffset`, so a consumer that has applied a partition up to that
-// offset has applied every such event, whether or not the partition received one lately. Encoded like an
-// event (Avro single-object encoding) so any Avro tool reads it; it belongs to no bounded context.
+// The value of the relay's progress records (infra/bus/kafka/relay.ts): after the batches the broker
+// acknowledged (20 ms after the last when traffic pauses, every 100 ms under load), the relay writes to its own
+// progress topic, for every partition of every event topic, the offset the partition ends at. "Complete up to
+// lsn below endOffset": every event up to `lsn` that belongs on a partition sits at an offset below its
+// `endOffset`, so a consumer that has applied a partition up to that offset has applied every such event,
+// whether or not the partition received one lately. Encoded like an event (Avro single-object encoding) so any
+// Avro tool reads it; it belongs to no bounded context.
 import type { Type } from 'avsc';
 import { fingerprint64 } from './avro/fingerprint.ts';
 import { toAvroType } from './avro/schema.ts';

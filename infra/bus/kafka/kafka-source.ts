@@ -16,8 +16,8 @@
 // not counted towards the watermark, handed to the runtime as `foreignRecords` (it counts them with the
 // checkpoint) and logged once per partition and session with the reason.
 //
-// Idle partitions: the relay's progress topic (progress-reader.ts) says, within 20 ms of every batch, where
-// each partition ends for the batch's last LSN; PartitionProgress turns that into watermarks for the partitions this
+// Idle partitions: the relay's progress topic (progress-reader.ts) says, within 20 ms of the last batch
+// (100 ms under load), where each partition ends for that batch's last LSN; PartitionProgress turns that into watermarks for the partitions this
 // consumer has applied that far (the runtime's advanceWatermarks, one transaction for all of them), or into the
 // watermark of the batch that gets there. Watermark records in the event topics (older relays, or
 // RELAY_WATERMARK_MS) and `watermark-lsn` headers still count.

@@ -10,10 +10,11 @@
 //            those that received nothing lately:
 //            - after an acknowledged batch the relay writes a progress record to its own topic
 //              `<prefix>.progress.v1` (partition-ends.ts, messages.ts): the batch's last LSN and, for every
-//              partition of every event topic, the offset it now ends at. It rides in a following batch's
-//              request when one comes, and is written alone when none comes within PROGRESS_EVERY_MS (20):
-//              at most one record per 20 ms, none more than 20 ms late, no round trip of its own under load.
-//              (Busy partitions do not wait for it: their events carry `watermark-lsn`.) A consumer that has applied a
+//              partition of every event topic, the offset it now ends at. Once no batch has come for 20 ms
+//              it is written alone; under load it rides in a batch's request, at most one per 100 ms (a newer
+//              record replacing an unwritten one), so it costs neither a round trip nor much reading then.
+//              Busy partitions do not wait for it: their events carry `watermark-lsn`. Idle ones lag the head
+//              by ≤ 20 ms when traffic is low, ≤ 100 ms under load. A consumer that has applied a
 //              partition up to that offset knows it complete up to the LSN. Exact: the offsets come from the
 //              broker's own answer (base offset + records written), and every event up to the LSN was
 //              acknowledged below them. A session starts by writing the offsets it finds for its checkpoint.
@@ -195,7 +196,7 @@ export function createRelay(options: RelayOptions): Relay {
     const subscriptionSignal = AbortSignal.any([signal, stop.signal]);
     let reader: BatchReader<RecordedEvent> | undefined;
     const plan = settings.watermarkIntervalMs === undefined ? undefined : new WatermarkPlan(partitions, settings.watermarkIntervalMs);
-    let held: { message: OutgoingMessage; since: number } | undefined; // see the loop below
+    let held: OutgoingMessage | undefined; // see the loop below
     try {
       await producer.connect();
       if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
@@ -219,15 +220,14 @@ export function createRelay(options: RelayOptions): Relay {
       };
       // Cut only once the previous batch is acknowledged, so a batch holds everything that arrived meanwhile.
       let nextBatch: Promise<RecordedEvent[]> | undefined;
-      // The progress record of the last acknowledged batch, until written (`since`: when the oldest claim it
-      // carries was acknowledged). It rides with a following batch's request when one comes, at most every
-      // PROGRESS_EVERY_MS (a newer record replaces it meanwhile), and is written alone once it has waited that
-      // long for one: at most one progress record per PROGRESS_EVERY_MS, at most that late.
+      // The progress record of the last acknowledged batch, until written: alone once no batch has come for
+      // PROGRESS_IDLE_MS, else riding in a batch's request, at most every PROGRESS_UNDER_LOAD_MS (a newer
+      // record replacing it meanwhile).
       let progressWrittenAt = 0;
       for (;;) {
         nextBatch ??= readBatch();
-        if (held && !(await settlesWithin(nextBatch, held.since + PROGRESS_EVERY_MS - Date.now()))) {
-          if (!(await publishProgress(producer, held.message, signal))) return;
+        if (held && !(await settlesWithin(nextBatch, PROGRESS_IDLE_MS))) {
+          if (!(await publishProgress(producer, held, signal))) return;
           held = undefined;
           progressWrittenAt = Date.now();
         }
@@ -239,18 +239,17 @@ export function createRelay(options: RelayOptions): Relay {
         }
         nextBatch = undefined;
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
-        const riding = held && Date.now() - progressWrittenAt >= PROGRESS_EVERY_MS ? held : undefined;
-        if (!(await publish(producer, events, partitions, plan, ends, storeId, encode, signal, riding?.message))) return;
+        const riding = held && Date.now() - progressWrittenAt >= PROGRESS_UNDER_LOAD_MS ? held : undefined;
+        if (!(await publish(producer, events, partitions, plan, ends, storeId, encode, signal, riding))) return;
         if (riding) progressWrittenAt = Date.now();
         nextBatch = readBatch(); // cut after the acknowledgement, read while the checkpoint is written
-        const message = progressMessage({ storeId, lsn: events[events.length - 1]!.lsn, partitions: ends.snapshot() });
-        held = { message, since: riding || !held ? Date.now() : held.since };
+        held = progressMessage({ storeId, lsn: events[events.length - 1]!.lsn, partitions: ends.snapshot() });
         await storeRelayCheckpoint(options.db, name, storeId, events[events.length - 1]!);
         onProgress();
       }
     } finally {
       // A relay that stops leaves its last word written (the next session would write it from the checkpoint).
-      if (signal.aborted && held) await publishProgress(producer, held.message, signal).catch((error: unknown) => logger.warn({ err: error }, 'could not write the last progress record before stopping'));
+      if (signal.aborted && held) await publishProgress(producer, held, signal).catch((error: unknown) => logger.warn({ err: error }, 'could not write the last progress record before stopping'));
       if (signal.aborted && plan) {
         // A stop tells every partition the head now rather than within the interval: a stopped relay leaves
         // no partition behind what it acknowledged.
@@ -488,8 +487,12 @@ function traceLinks(events: readonly RecordedEvent[]): Link[] {
 
 const WATERMARKS_DUE = Symbol('watermarks due');
 
-/** At most one progress record this often, and none later than this after its batch (relay.ts header). */
-const PROGRESS_EVERY_MS = 20;
+/**
+ * A progress record is written alone once the relay has had no batch for PROGRESS_IDLE_MS; under load it rides
+ * in a batch's request at most every PROGRESS_UNDER_LOAD_MS (relay.ts header).
+ */
+const PROGRESS_IDLE_MS = 20;
+const PROGRESS_UNDER_LOAD_MS = 100;
 
 /** Whether the promise settles within `ms` (≤ 0: by the next timer turn). */
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
