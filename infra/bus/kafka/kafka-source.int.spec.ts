@@ -6,8 +6,7 @@ import { testKafkaBrokers, testTopicName } from '../../testing/kafka.ts';
 import { waitFor } from '../../testing/process.ts';
 import { createKafkaSource, type KafkaSourceOptions } from './kafka-source.ts';
 import { createRelay } from './relay.ts';
-import { readRelayCheckpoint } from './relay-checkpoint.ts';
-import { openStoreFixture, readTopics, runInBackground, type StoreFixture } from './test-support.ts';
+import { openStoreFixture, publishLogOnce, readTopics, runInBackground, type StoreFixture } from './test-support.ts';
 import { kafkaTopic } from './topics.ts';
 
 const key = (ref: PartitionRef) => `${ref.topic}/${ref.partition}`;
@@ -99,17 +98,7 @@ describe('Kafka projection source', () => {
   /** Publishes the whole log so far and waits until the broker acknowledged it. */
   async function publish(): Promise<RecordedEvent[]> {
     const log = await fixture.store.readAll({ fromLsn: 1 });
-    const relay = createRelay({
-      eventStore: fixture.store,
-      db: fixture.db,
-      kafka: { brokers: testKafkaBrokers() },
-      topicPrefix,
-      partitions: 3,
-      batchSize: 40,
-    });
-    const running = runInBackground((signal) => relay.run(signal));
-    await waitFor(async () => (await readRelayCheckpoint(fixture.db, topicPrefix)).lsn >= log.length, 30_000, () => 'relay did not catch up');
-    await running.stop();
+    await publishLogOnce(fixture, { topicPrefix, partitions: 3, batchSize: 40 });
     return log;
   }
 
@@ -263,14 +252,8 @@ describe('Kafka projection source', () => {
     { mode: 'the progress topic alone', watermarkIntervalMs: undefined },
     { mode: 'watermark records in the event topics too', watermarkIntervalMs: 500 },
   ])('with events on some partitions only, a running relay brings every partition to the head and never claims one complete too early ($mode)', async ({ watermarkIntervalMs }) => {
-    const relay = createRelay({
-      eventStore: fixture.store,
-      db: fixture.db,
-      kafka: { brokers: testKafkaBrokers() },
-      topicPrefix,
-      partitions: 3,
-      ...(watermarkIntervalMs === undefined ? {} : { watermarkIntervalMs }),
-    });
+    const options = { topicPrefix, partitions: 3, ...(watermarkIntervalMs === undefined ? {} : { watermarkIntervalMs }) };
+    const relay = createRelay({ eventStore: fixture.store, db: fixture.db, kafka: { brokers: testKafkaBrokers() }, ...options });
     stoppers.push(runInBackground((signal) => relay.run(signal)));
     const runtime = new RecordingRuntime();
     // After every handle and every raise: the partition's claimed progress and the LSNs applied on it by then.

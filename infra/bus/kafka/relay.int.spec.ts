@@ -112,6 +112,18 @@ describe('Kafka relay', () => {
     }
   });
 
+  /** Votes on decisions spread over the 3 governance partitions, each waited for, so every one is a batch of its own. */
+  async function votesOneBatchEach(count: number): Promise<{ head: number; elapsedMs: number }> {
+    const decisions = [0, 1, 2].map((partition) => decisionOnPartition(governanceTopic(), partition, 3));
+    const started = Date.now();
+    let head = 0;
+    for (let index = 0; index < count; index += 1) {
+      head = (await appendVote(decisions[index % 3]!)).lastLsn;
+      await checkpointReachesQuickly(head);
+    }
+    return { head, elapsedMs: Date.now() - started };
+  }
+
   it('creates a topic per known context with the configured partitions; with interval 0 every idle partition gets a watermark per batch', async () => {
     const log = await fixture.appendGovernance(1, 5); // one stream: a single partition gets every event
     const relay = startRelay({ partitions: 4, batchSize: 3, watermarkIntervalMs: 0 });
@@ -152,14 +164,7 @@ describe('Kafka relay', () => {
 
   it('at low traffic (one event per batch) puts no control record in the event topics; the progress topic says exactly where every partition ends', async () => {
     startRelay({ partitions: 3 });
-    const decisions = [0, 1, 2].map((partition) => decisionOnPartition(governanceTopic(), partition, 3));
-    const started = Date.now();
-    let head = 0;
-    for (let index = 0; index < 200; index += 1) {
-      head = (await appendVote(decisions[index % 3]!)).lastLsn;
-      await checkpointReachesQuickly(head); // so every event is a batch of its own
-    }
-    const elapsedMs = Date.now() - started;
+    const { head, elapsedMs } = await votesOneBatchEach(200);
     const messages = await readTopics(testKafkaBrokers(), allKafkaTopics(topicPrefix));
     expect(messages.length).toBe(200);
     expect(messages.filter((message) => message.headers[HEADERS.control] !== undefined)).toEqual([]);
@@ -184,14 +189,7 @@ describe('Kafka relay', () => {
   it('with RELAY_WATERMARK_MS (consumers without the progress topic) sends few watermark records at low traffic, and every partition still reaches the head', async () => {
     const intervalMs = 1000;
     startRelay({ partitions: 3, watermarkIntervalMs: intervalMs });
-    const decisions = [0, 1, 2].map((partition) => decisionOnPartition(governanceTopic(), partition, 3));
-    const started = Date.now();
-    let head = 0;
-    for (let index = 0; index < 200; index += 1) {
-      head = (await appendVote(decisions[index % 3]!)).lastLsn;
-      await checkpointReachesQuickly(head); // so every event is a batch of its own
-    }
-    const elapsedMs = Date.now() - started;
+    const { head, elapsedMs } = await votesOneBatchEach(200);
     // Traffic stopped; the relay still runs: its timer brings every partition to the head.
     const topics = allKafkaTopics(topicPrefix);
     const messages = await waitFor(
