@@ -175,14 +175,14 @@ describe('Kafka relay', () => {
   });
 
   it('under load the progress rides with the following batches and stays exact; the last one reaches the head', async () => {
+    const log = await fixture.appendGovernance(12, 12); // a backlog: the relay's batches of 4 follow each other at once
     startRelay({ partitions: 3, batchSize: 4 });
-    const log = await fixture.appendGovernance(12, 12); // appended while the relay runs: batches follow each other
     const head = log.at(-1)!.lsn;
     await checkpointReaches(head);
     const records = await progressUpTo(topicPrefix, head);
     const messages = await readTopics(testKafkaBrokers(), allKafkaTopics(topicPrefix));
     expect(messages.length).toBe(log.length);
-    expect(records.length).toBeLessThan(log.length / 4); // fewer than the batches: coalesced under load
+    expect(records.length).toBeLessThan(Math.ceil(log.length / 4) / 2); // far fewer than the batches: coalesced under load
     expectExactProgress(records, messages, { storeId: await fixture.store.storeId(), topicPrefix, partitions: 3 });
   });
 
