@@ -35,7 +35,7 @@ import { schemaIdResolver, SchemaRegistryRefusedError, type SchemaRegistryClient
 import { PartitionProgress } from './partition-progress.ts';
 import { followProgress } from './progress-reader.ts';
 import { sourceBatchOf } from './source-batch.ts';
-import { progressTopic, topicPartitions, topicPrefixOf } from './topics.ts';
+import { partitionKey, progressTopic, topicPartitions, topicPrefixOf } from './topics.ts';
 
 export type KafkaSourceOptions = {
   brokers: readonly string[];
@@ -97,25 +97,6 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
       });
       const failed = new AbortController();
       let failure: Error | undefined;
-      let progress: PartitionProgress | undefined;
-      /** Hands raised watermarks to the runtime; remembered only once committed. */
-      const advance = async (watermarks: PartitionWatermark[]) => {
-        if (watermarks.length === 0) return;
-        await hooks.advanceWatermarks(watermarks);
-        progress?.raised(watermarks);
-      };
-      consumer.on(
-        consumer.events.GROUP_JOIN,
-        seekToStoredPositions({
-          consumer,
-          admin,
-          positions: () => hooks.positions(),
-          logger,
-          signal,
-          revoked: () => progress?.revokeAll(),
-          assigned: (targets) => advance(progress?.assign(targets) ?? []),
-        }),
-      );
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart) {
           logger.error({ err: payload.error }, 'consumer crashed; kafkajs restarts it, and it seeks to the stored positions again');
@@ -132,14 +113,32 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
         await hooks.partitionsKnown(partitions);
         await hooks.retirePartitions(notReadAnyMore(await hooks.positions(), options.topics));
         const storeId = await options.storeId();
-        const partitionProgress = (progress = new PartitionProgress(storeId));
+        const progress = new PartitionProgress(storeId);
+        /** Hands raised watermarks to the runtime; remembered only once committed. */
+        const advance = async (watermarks: PartitionWatermark[]) => {
+          if (watermarks.length === 0) return;
+          await hooks.advanceWatermarks(watermarks);
+          progress.raised(watermarks);
+        };
+        consumer.on(
+          consumer.events.GROUP_JOIN,
+          seekToStoredPositions({
+            consumer,
+            admin,
+            positions: () => hooks.positions(),
+            logger,
+            signal,
+            revoked: () => progress.revokeAll(),
+            assigned: (targets) => advance(progress.assign(targets)),
+          }),
+        );
         await consumer.connect();
         await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), advance, progress: partitionProgress, storeId, chunkSize, logger, signal, reframe }),
+          eachBatch: batchHandler({ handle: (batch) => hooks.handle(batch), advance, progress, storeId, chunkSize, logger, signal, reframe }),
         });
         logger.info({ topics: options.topics, partitions: partitions.length, storeId }, 'Kafka source consuming');
         const following = progressTopicName && followProgress({
@@ -149,7 +148,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ProjectionSource
           logger,
           signal: AbortSignal.any([signal, failed.signal]),
           ...(options.maxWaitTimeInMs ? { maxWaitTimeInMs: options.maxWaitTimeInMs } : {}),
-          onRecords: (records) => advance(highestPerPartition(records.flatMap((record) => partitionProgress.receive(record)))),
+          onRecords: (records) => advance(progress.receive(records)),
         });
         await aborted(AbortSignal.any([signal, failed.signal]));
         await following;
@@ -181,7 +180,7 @@ function batchHandler(deps: {
   const foreignLogged = new Set<string>();
   return async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
     const ref: PartitionRef = { topic: batch.topic, partition: batch.partition };
-    const key = `${ref.topic}/${ref.partition}`;
+    const key = partitionKey(ref);
     let nextOffset: string | null = null;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       // Stop at a rebalance, a stop or a pending seek (stale); what is left is fetched again.
@@ -220,16 +219,6 @@ function batchHandler(deps: {
       logger.warn({ err: error, ...ref, nextOffset }, 'could not commit the offset to Kafka'),
     );
   };
-}
-
-/** One watermark per partition, the highest. */
-function highestPerPartition(watermarks: readonly PartitionWatermark[]): PartitionWatermark[] {
-  const highest = new Map<string, PartitionWatermark>();
-  for (const watermark of watermarks) {
-    const key = `${watermark.topic}/${watermark.partition}`;
-    if ((highest.get(key)?.watermarkLsn ?? -1) < watermark.watermarkLsn) highest.set(key, watermark);
-  }
-  return [...highest.values()];
 }
 
 /**

@@ -7,7 +7,7 @@
 // are contiguous).
 import type { PartitionEnd } from '../../../events-schema/index.ts';
 import type { PartitionRef } from '../../../ports/projection-source.ts';
-import { keyOf } from './watermark-plan.ts';
+import { partitionKey } from './topics.ts';
 
 /** What the broker answers per partition for an acknowledged batch (kafkajs RecordMetadata). */
 export type AcknowledgedPartition = { topicName: string; partition: number; baseOffset?: string };
@@ -18,7 +18,7 @@ export class PartitionEnds {
   private readonly ends = new Map<string, PartitionEnd>();
 
   constructor(initial: readonly PartitionEnd[]) {
-    for (const end of initial) this.ends.set(keyOf(end), { ...end });
+    for (const end of initial) this.ends.set(partitionKey(end), { ...end });
   }
 
   /**
@@ -30,7 +30,7 @@ export class PartitionEnds {
     for (const { topic, messages } of sent) {
       for (const { partition } of messages) {
         if (partition === undefined) throw new Error(`a record for ${topic} without an explicit partition: its end cannot be known`);
-        const key = keyOf({ topic, partition });
+        const key = partitionKey({ topic, partition });
         const entry = written.get(key) ?? { ref: { topic, partition }, records: 0 };
         entry.records += 1;
         written.set(key, entry);
@@ -38,7 +38,7 @@ export class PartitionEnds {
     }
     const answered = new Map<string, string>();
     for (const { topicName, partition, baseOffset } of answer) {
-      const key = keyOf({ topic: topicName, partition });
+      const key = partitionKey({ topic: topicName, partition });
       if (baseOffset === undefined || answered.has(key)) throw new Error(`the broker's answer for ${key} has no single base offset`);
       answered.set(key, baseOffset);
     }

@@ -11,7 +11,7 @@
 // assigned, count: both mean every record below them is in the read model.
 import type { ProgressRecord } from '../../../events-schema/index.ts';
 import type { PartitionRef, PartitionWatermark } from '../../../ports/projection-source.ts';
-import { keyOf } from './watermark-plan.ts';
+import { partitionKey } from './topics.ts';
 
 type Claim = { lsn: number; endOffset: bigint };
 type Assigned = { ref: PartitionRef; position: bigint; pending: Claim[] };
@@ -29,7 +29,7 @@ export class PartitionProgress {
 
   /** The watermark already handed over for the partition (0: none this session). */
   deliveredLsn(ref: PartitionRef): number {
-    return this.delivered.get(keyOf(ref)) ?? 0;
+    return this.delivered.get(partitionKey(ref)) ?? 0;
   }
 
   /** A rebalance began: nothing is assigned until the positions are known again. */
@@ -43,33 +43,38 @@ export class PartitionProgress {
    */
   assign(positions: ReadonlyArray<PartitionRef & { offset: string }>): PartitionWatermark[] {
     this.assigned.clear();
-    for (const { topic, partition, offset } of positions) this.assigned.set(keyOf({ topic, partition }), { ref: { topic, partition }, position: BigInt(offset), pending: [] });
-    return this.latest ? this.receive(this.latest) : [];
+    for (const { topic, partition, offset } of positions) this.assigned.set(partitionKey({ topic, partition }), { ref: { topic, partition }, position: BigInt(offset), pending: [] });
+    return this.latest ? this.receive([this.latest]) : [];
   }
 
-  /** A progress record of the relay: the assigned partitions it lets rise now; the others keep it pending. */
-  receive(record: ProgressRecord): PartitionWatermark[] {
-    if (record.storeId !== this.storeId) return [];
-    if (record.lsn >= (this.latest?.lsn ?? 0)) this.latest = record;
-    const due: PartitionWatermark[] = [];
-    for (const { topic, partition, endOffset } of record.partitions) {
-      const key = keyOf({ topic, partition });
-      const entry = this.assigned.get(key);
-      if (!entry || record.lsn <= this.deliveredLsn(entry.ref)) continue;
-      if (entry.position >= endOffset) due.push({ ...entry.ref, watermarkLsn: record.lsn });
-      else if (record.lsn > (entry.pending.at(-1)?.lsn ?? 0)) {
-        entry.pending.push({ lsn: record.lsn, endOffset });
-        if (entry.pending.length > MAX_PENDING) entry.pending.shift();
+  /**
+   * Progress records of the relay, in order: the assigned partitions they let rise now, each once at its
+   * highest; the others keep the claims pending.
+   */
+  receive(records: readonly ProgressRecord[]): PartitionWatermark[] {
+    const due = new Map<string, PartitionWatermark>();
+    for (const record of records) {
+      if (record.storeId !== this.storeId) continue;
+      if (record.lsn >= (this.latest?.lsn ?? 0)) this.latest = record;
+      for (const { topic, partition, endOffset } of record.partitions) {
+        const key = partitionKey({ topic, partition });
+        const entry = this.assigned.get(key);
+        if (!entry || record.lsn <= Math.max(this.deliveredLsn(entry.ref), due.get(key)?.watermarkLsn ?? 0)) continue;
+        if (entry.position >= endOffset) due.set(key, { ...entry.ref, watermarkLsn: record.lsn });
+        else if (record.lsn > (entry.pending.at(-1)?.lsn ?? 0)) {
+          entry.pending.push({ lsn: record.lsn, endOffset });
+          if (entry.pending.length > MAX_PENDING) entry.pending.shift();
+        }
       }
     }
-    return due;
+    return [...due.values()];
   }
 
   /** The highest pending claim a batch ending at `nextOffset` on the partition fulfils (0: none). */
   claimedUpTo(ref: PartitionRef, nextOffset: string): number {
     const next = BigInt(nextOffset);
     let lsn = 0;
-    for (const claim of this.assigned.get(keyOf(ref))?.pending ?? []) if (claim.endOffset <= next) lsn = Math.max(lsn, claim.lsn);
+    for (const claim of this.assigned.get(partitionKey(ref))?.pending ?? []) if (claim.endOffset <= next) lsn = Math.max(lsn, claim.lsn);
     return lsn;
   }
 
@@ -79,7 +84,7 @@ export class PartitionProgress {
    */
   handled(ref: PartitionRef, nextOffset: string | null, watermarkLsn: number): PartitionWatermark | undefined {
     this.raised([{ ...ref, watermarkLsn }]);
-    const entry = this.assigned.get(keyOf(ref));
+    const entry = this.assigned.get(partitionKey(ref));
     if (!entry || nextOffset === null) return undefined;
     const next = BigInt(nextOffset);
     if (next > entry.position) entry.position = next;
@@ -92,7 +97,7 @@ export class PartitionProgress {
   /** The runtime raised these partitions' watermarks. */
   raised(watermarks: readonly PartitionWatermark[]): void {
     for (const { topic, partition, watermarkLsn } of watermarks) {
-      const key = keyOf({ topic, partition });
+      const key = partitionKey({ topic, partition });
       this.delivered.set(key, Math.max(this.delivered.get(key) ?? 0, watermarkLsn));
     }
   }

@@ -15,13 +15,13 @@ describe('PartitionProgress: the relay\'s progress claims against what this sour
   it('raises at once an assigned partition applied up to the claimed end offset, and no other', () => {
     const progress = new PartitionProgress(STORE);
     progress.assign([{ ...p0, offset: '5' }, { ...p1, offset: '2' }]);
-    expect(progress.receive(record(40, [[p0, 5], [p1, 3], [other, 0]]))).toEqual([{ ...p0, watermarkLsn: 40 }]);
+    expect(progress.receive([record(40, [[p0, 5], [p1, 3], [other, 0]])])).toEqual([{ ...p0, watermarkLsn: 40 }]);
   });
 
   it('keeps a claim the partition has not reached and hands it to the batch that reaches the offset', () => {
     const progress = new PartitionProgress(STORE);
     progress.assign([{ ...p1, offset: '2' }]);
-    expect(progress.receive(record(40, [[p1, 6]]))).toEqual([]);
+    expect(progress.receive([record(40, [[p1, 6]])])).toEqual([]);
     expect(progress.claimedUpTo(p1, '5')).toBe(0); // a batch ending below the offset: not covered
     expect(progress.claimedUpTo(p1, '6')).toBe(40);
     expect(progress.handled(p1, '6', 40)).toBeUndefined(); // the batch carried it: nothing more to raise
@@ -33,24 +33,24 @@ describe('PartitionProgress: the relay\'s progress claims against what this sour
     const progress = new PartitionProgress(STORE);
     progress.assign([{ ...p1, offset: '0' }]);
     const claimedBefore = progress.claimedUpTo(p1, '4'); // the batch [0, 4) starts
-    expect(progress.receive(record(50, [[p1, 4]]))).toEqual([]); // its position is still 0
+    expect(progress.receive([record(50, [[p1, 4]])])).toEqual([]); // its position is still 0
     expect(progress.handled(p1, '4', Math.max(31, claimedBefore))).toEqual({ ...p1, watermarkLsn: 50 });
   });
 
   it('ignores other stores, old claims and partitions assigned elsewhere', () => {
     const progress = new PartitionProgress(STORE);
     progress.assign([{ ...p0, offset: '9' }]);
-    expect(progress.receive(record(40, [[p0, 1]], 'store-b'))).toEqual([]);
-    expect(progress.receive(record(40, [[p0, 1]]))).toEqual([{ ...p0, watermarkLsn: 40 }]);
+    expect(progress.receive([record(40, [[p0, 1]], 'store-b')])).toEqual([]);
+    expect(progress.receive([record(40, [[p0, 1]])])).toEqual([{ ...p0, watermarkLsn: 40 }]);
     progress.raised([{ ...p0, watermarkLsn: 40 }]);
-    expect(progress.receive(record(39, [[p0, 1]]))).toEqual([]); // not above what was handed over
+    expect(progress.receive([record(39, [[p0, 1]])])).toEqual([]); // not above what was handed over
     progress.revokeAll();
-    expect(progress.receive(record(60, [[p0, 1]]))).toEqual([]); // nothing assigned during a rebalance
+    expect(progress.receive([record(60, [[p0, 1]])])).toEqual([]); // nothing assigned during a rebalance
   });
 
   it('applies the latest record to partitions assigned after it arrived', () => {
     const progress = new PartitionProgress(STORE);
-    progress.receive(record(70, [[p0, 3], [p1, 8]]));
+    progress.receive([record(70, [[p0, 3], [p1, 8]])]);
     expect(progress.assign([{ ...p0, offset: '3' }, { ...p1, offset: '4' }])).toEqual([{ ...p0, watermarkLsn: 70 }]);
     expect(progress.claimedUpTo(p1, '8')).toBe(70);
   });
@@ -59,8 +59,8 @@ describe('PartitionProgress: the relay\'s progress claims against what this sour
     const progress = new PartitionProgress(STORE);
     progress.assign([{ ...p0, offset: '10' }]);
     progress.handled(p0, '7', 5); // older than the position
-    expect(progress.receive(record(80, [[p0, 10]]))).toEqual([{ ...p0, watermarkLsn: 80 }]);
+    expect(progress.receive([record(80, [[p0, 10]])])).toEqual([{ ...p0, watermarkLsn: 80 }]);
     expect(progress.handled(p1, '99', 3)).toBeUndefined();
-    expect(progress.receive(record(81, [[p1, 1]]))).toEqual([]);
+    expect(progress.receive([record(81, [[p1, 1]])])).toEqual([]);
   });
 });

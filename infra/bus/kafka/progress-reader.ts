@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ProgressRecord } from '../../../events-schema/index.ts';
+import { retrySessions } from '../../../ports/backoff.ts';
 import { aborted, backoffMs, pause } from './client.ts';
 import { decodeProgressMessage } from './messages.ts';
 
@@ -32,17 +33,13 @@ export type ProgressReaderOptions = {
  * consumer, which starts at the last record again); anything else that stops the reader is logged and the
  * reader starts again after a pause.
  */
-export async function followProgress(options: ProgressReaderOptions): Promise<void> {
-  for (let attempt = 1; !options.signal.aborted; attempt += 1) {
-    try {
-      await followOnce(options);
-      return;
-    } catch (error) {
-      const retryInMs = backoffMs(attempt, 500, 10_000);
-      options.logger.error({ err: error, topic: options.topic, retryInMs }, 'progress reader stopped; it starts again after a pause');
-      await pause(retryInMs, options.signal);
-    }
-  }
+export function followProgress(options: ProgressReaderOptions): Promise<void> {
+  return retrySessions(() => followOnce(options), {
+    signal: options.signal,
+    backoff: { initialMs: 500, maxMs: 10_000 },
+    logger: options.logger.child({ topic: options.topic }),
+    retryMessage: 'progress reader stopped; it starts again after a pause',
+  });
 }
 
 async function followOnce(options: ProgressReaderOptions): Promise<void> {

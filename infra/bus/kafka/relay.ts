@@ -75,8 +75,8 @@ import {
   RelayCheckpointOfAnotherStoreError,
   storeRelayCheckpoint,
 } from './relay-checkpoint.ts';
-import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, progressTopic, PROGRESS_TOPIC_CONFIG, topicPartitions } from './topics.ts';
-import { keyOf, WatermarkPlan } from './watermark-plan.ts';
+import { allKafkaTopics, DEFAULT_TOPIC_PREFIX, ensureTopics, kafkaTopic, partitionKey, progressTopic, PROGRESS_TOPIC_CONFIG, topicPartitions } from './topics.ts';
+import { WatermarkPlan } from './watermark-plan.ts';
 import { judgeTopics, sampleTopics, TopicsOfAnotherStoreError, UsedTopicsError } from './topic-ownership.ts';
 
 export type RelayOptions = {
@@ -415,7 +415,7 @@ export function batchMessages(
   partitions: readonly PartitionRef[],
   topicPrefix: string,
   storeId: string,
-  watermarksFor: (touched: ReadonlySet<string>) => readonly PartitionRef[] = (touched) => partitions.filter((ref) => !touched.has(keyOf(ref))),
+  watermarksFor: (touched: ReadonlySet<string>) => readonly PartitionRef[] = (touched) => partitions.filter((ref) => !touched.has(partitionKey(ref))),
   encodeValue: ValueEncoder = singleObjectValue,
 ): { topicMessages: TopicMessages[]; told: PartitionRef[] } {
   const lastLsn = events[events.length - 1]!.lsn;
@@ -437,7 +437,7 @@ export function batchMessages(
     const count = partitionCount.get(topic);
     if (count === undefined) throw new RelayPoisonEventError(event, new Error(`topic ${topic} is not one the relay manages`));
     const partition = partitionOfKey(topic, event.streamId, count);
-    lastOnPartition.set(keyOf({ topic, partition }), placed.length);
+    lastOnPartition.set(partitionKey({ topic, partition }), placed.length);
     placed.push({ event, topic, partition });
   }
   const lastIndexes = new Set(lastOnPartition.values());
@@ -453,7 +453,7 @@ export function batchMessages(
   const touched = new Set(lastOnPartition.keys());
   const watermarked = watermarksFor(touched);
   for (const { topic, partition } of watermarked) byTopic.get(topic)!.push(watermarkMessage(partition, lastLsn, storeId));
-  const told = [...partitions.filter((ref) => touched.has(keyOf(ref))), ...watermarked];
+  const told = [...partitions.filter((ref) => touched.has(partitionKey(ref))), ...watermarked];
   const topicMessages = [...byTopic].filter(([, messages]) => messages.length > 0).map(([topic, messages]) => ({ topic, messages }));
   return { topicMessages, told };
 }

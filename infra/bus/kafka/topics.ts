@@ -80,6 +80,11 @@ export async function ensureTopics(admin: Admin, topics: readonly string[], sett
   return missing;
 }
 
+/** A partition as a map key: `<topic>/<partition>`. */
+export function partitionKey(ref: PartitionRef): string {
+  return `${ref.topic}/${ref.partition}`;
+}
+
 /** Every partition of the topics, from the cluster's metadata. Throws if a topic does not exist. */
 export async function topicPartitions(admin: Admin, topics: readonly string[]): Promise<PartitionRef[]> {
   const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });

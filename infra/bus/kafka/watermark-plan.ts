@@ -8,6 +8,7 @@
 // stops still leaves every partition told the head within `intervalMs`. intervalMs 0: every partition
 // after every batch, as relays did before.
 import type { PartitionRef } from '../../../ports/projection-source.ts';
+import { partitionKey } from './topics.ts';
 
 type Told = { lsn: number; at: number };
 
@@ -25,13 +26,13 @@ export class WatermarkPlan {
 
   /** The partitions that get a watermark record with a batch that put events on `touched` (keys `topic/partition`). */
   forBatch(touched: ReadonlySet<string>, now: number): PartitionRef[] {
-    return this.partitions.filter((ref) => !touched.has(keyOf(ref)) && this.intervalPassed(ref, now));
+    return this.partitions.filter((ref) => !touched.has(partitionKey(ref)) && this.intervalPassed(ref, now));
   }
 
   /** After the broker acknowledged records telling `refs` that they are complete up to `lsn`. */
   acknowledged(refs: Iterable<PartitionRef>, lsn: number, now: number): void {
     this.head = Math.max(this.head, lsn);
-    for (const ref of refs) this.told.set(keyOf(ref), { lsn, at: now });
+    for (const ref of refs) this.told.set(partitionKey(ref), { lsn, at: now });
   }
 
   /** Partitions behind the head whose interval has passed: they get a watermark at `head` now. */
@@ -49,22 +50,18 @@ export class WatermarkPlan {
     let next: number | undefined;
     for (const ref of this.partitions) {
       if (!this.behind(ref)) continue;
-      const at = (this.told.get(keyOf(ref))?.at ?? -Infinity) + this.intervalMs;
+      const at = (this.told.get(partitionKey(ref))?.at ?? -Infinity) + this.intervalMs;
       next = next === undefined ? at : Math.min(next, at);
     }
     return next;
   }
 
   private behind(ref: PartitionRef): boolean {
-    return (this.told.get(keyOf(ref))?.lsn ?? 0) < this.head;
+    return (this.told.get(partitionKey(ref))?.lsn ?? 0) < this.head;
   }
 
   private intervalPassed(ref: PartitionRef, now: number): boolean {
-    const told = this.told.get(keyOf(ref));
+    const told = this.told.get(partitionKey(ref));
     return told === undefined || now - told.at >= this.intervalMs;
   }
-}
-
-export function keyOf(ref: PartitionRef): string {
-  return `${ref.topic}/${ref.partition}`;
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { keyOf, WatermarkPlan } from './watermark-plan.ts';
+import { WatermarkPlan } from './watermark-plan.ts';
+import { partitionKey } from './topics.ts';
 
 const partitions = [0, 1, 2].map((partition) => ({ topic: 't.governance.v1', partition }));
 const [p0, p1, p2] = partitions as [(typeof partitions)[0], (typeof partitions)[0], (typeof partitions)[0]];
-const touched = (...refs: typeof partitions) => new Set(refs.map(keyOf));
+const touched = (...refs: typeof partitions) => new Set(refs.map(partitionKey));
 
 describe('the relay’s watermark plan (injected clock, interval 1000 ms)', () => {
   it('watermarks, with a session’s first batch, every partition without events', () => {
