@@ -200,7 +200,8 @@ function indexUpcasters(upcasters: readonly Upcaster[], byType: Map<string, Even
 }
 
 /** Every schema file holds the record `proofline.<context>.<EventType>`. */
-const fullNameOf = (context: string, type: string) => `proofline.${context}.${type}`;
+/** The Avro full name of an event type's record: `proofline.<context>.<type>`. */
+export const fullNameOf = (context: string, type: string) => `proofline.${context}.${type}`;
 
 const upcasterKey = (type: string, fromVersion: number) => `${type}@${fromVersion}`;
 

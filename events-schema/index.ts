@@ -11,6 +11,7 @@ export {
   decodeEvent,
   encodeEvent,
   eventTypes,
+  recordFullName,
   schemaVersions,
   writerSchemaOf,
   type ProoflineEvent,

@@ -1,5 +1,5 @@
 // The platform's event registry: every events-schema/<context>/<EventType>.v<N>.avsc, found at module load.
-import { createEventRegistry, type SchemaVersionInfo, type WriterSchema } from './event-registry.ts';
+import { createEventRegistry, fullNameOf, type SchemaVersionInfo, type WriterSchema } from './event-registry.ts';
 import type { AccessEvent } from './access/events.ts';
 import type { AssetsEvent } from './assets/events.ts';
 import type { CrawlEvent } from './crawl/events.ts';
@@ -33,6 +33,11 @@ export function writerSchemaOf(bytes: Uint8Array): WriterSchema {
 /** The bounded context (schema folder) an event type belongs to, e.g. 'governance'. */
 export function contextOf(type: string): string {
   return registry.contextOf(type);
+}
+
+/** The Avro full name of a type's record, e.g. 'proofline.governance.VoteCast'. */
+export function recordFullName(type: string): string {
+  return fullNameOf(registry.contextOf(type), type);
 }
 
 export function eventTypes(): string[] {

@@ -6,7 +6,7 @@
 // event type of a context's topic evolves on its own, and BACKWARD compatibility (set on each subject) means
 // each new version can read the one before it. Confluent deserializers configured with that strategy (or
 // none: they only need the id) read our records.
-import { contextOf, eventTypes, fingerprint64, parsingCanonicalForm, schemaVersions } from '../../../events-schema/index.ts';
+import { contextOf, eventTypes, fingerprint64, parsingCanonicalForm, recordFullName, schemaVersions } from '../../../events-schema/index.ts';
 import { kafkaTopic } from './topics.ts';
 
 export type SchemaRegistryClient = {
@@ -112,8 +112,7 @@ export async function registerEventSchemas(client: SchemaRegistryClient, topicPr
   // Subjects are independent: registered side by side (a relay starts sooner), each one's versions in order.
   const perType = await Promise.all(
     eventTypes().map(async (type) => {
-      const topic = kafkaTopic(contextOf(type), topicPrefix);
-      const subject = subjectName(topic, `proofline.${contextOf(type)}.${type}`);
+      const subject = subjectName(kafkaTopic(contextOf(type), topicPrefix), recordFullName(type));
       const registered: RegisteredSchema[] = [];
       for (const { version, fingerprintHex, schema } of schemaVersions(type)) {
         // The level is set once the subject exists (some registries refuse a config for an unknown subject),
