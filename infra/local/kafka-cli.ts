@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { portFromEnv, say, seconds } from './cli-output.ts';
+import { portFromEnv, runCommand, say, seconds } from './cli-output.ts';
 import { KAFKA_VERSION, describeKafkaCluster, resolveKafkaClasspath, signalGroup, startKafka } from './kafka.ts';
 
 const kafkaDir = path.resolve(process.env.PROOFLINE_DATA_DIR || './.proofline', 'kafka');
@@ -99,16 +99,4 @@ async function stopCommand(): Promise<void> {
   say(`kafka: stopped pid ${running.pid} in ${seconds(Date.now() - started)}${killed ? ' (killed after 30 s)' : ''}`);
 }
 
-const commands: Record<string, () => Promise<void>> = { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand };
-const name = process.argv[2] ?? '';
-const command = commands[name];
-if (!command) {
-  process.stderr.write(`usage: node --import tsx infra/local/kafka-cli.ts ${Object.keys(commands).join('|')}\n`);
-  process.exit(2);
-}
-try {
-  await command();
-} catch (error) {
-  process.stderr.write(`kafka ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-}
+await runCommand('infra/local/kafka-cli.ts', 'kafka', { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand });

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { portFromEnv, say, seconds } from './cli-output.ts';
+import { portFromEnv, runCommand, say, seconds } from './cli-output.ts';
 import { APICURIO_VERSION, fetchRegistry, startRegistry, waitForRegistry } from './registry.ts';
 import { commandLineOf, pidIn, stopProcess } from './processes.ts';
 import { signalGroup } from './kafka.ts';
@@ -77,16 +77,4 @@ async function stopCommand(): Promise<void> {
   say(`registry: stopped pid ${running.pid} in ${seconds(Date.now() - started)}`);
 }
 
-const commands: Record<string, () => Promise<void>> = { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand };
-const name = process.argv[2] ?? '';
-const command = commands[name];
-if (!command) {
-  process.stderr.write(`usage: node --import tsx infra/local/registry-cli.ts ${Object.keys(commands).join('|')}\n`);
-  process.exit(2);
-}
-try {
-  await command();
-} catch (error) {
-  process.stderr.write(`registry ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-}
+await runCommand('infra/local/registry-cli.ts', 'registry', { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand });
