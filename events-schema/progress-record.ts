@@ -5,10 +5,7 @@
 // `endOffset`, so a consumer that has applied a partition up to that offset has applied every such event,
 // whether or not the partition received one lately. Encoded like an event (Avro single-object encoding) so any
 // Avro tool reads it; it belongs to no bounded context.
-import type { Type } from 'avsc';
-import { fingerprint64 } from './avro/fingerprint.ts';
-import { toAvroType } from './avro/schema.ts';
-import { encodeSingleObject, splitSingleObject } from './avro/single-object.ts';
+import { singleObjectRecord } from './avro/single-object-record.ts';
 
 export const PROGRESS_RECORD_SCHEMA = {
   type: 'record',
@@ -39,28 +36,24 @@ export const PROGRESS_RECORD_SCHEMA = {
 export type PartitionEnd = { topic: string; partition: number; endOffset: bigint };
 export type ProgressRecord = { storeId: string; lsn: number; partitions: PartitionEnd[] };
 
-const progressType: Type = toAvroType(PROGRESS_RECORD_SCHEMA);
-const progressFingerprint = fingerprint64(progressType);
+/** As Avro holds it: the offsets as longs (numbers). */
+type ProgressValue = { storeId: string; lsn: number; partitions: Array<{ topic: string; partition: number; endOffset: number }> };
+
+const progressRecord = singleObjectRecord<ProgressValue>(PROGRESS_RECORD_SCHEMA);
 
 export function encodeProgressRecord(record: ProgressRecord): Buffer {
   const partitions = record.partitions.map(({ topic, partition, endOffset }) => ({ topic, partition, endOffset: Number(endOffset) }));
-  return encodeSingleObject(progressFingerprint, progressType.toBuffer({ storeId: record.storeId, lsn: record.lsn, partitions }));
+  return progressRecord.encode({ storeId: record.storeId, lsn: record.lsn, partitions });
 }
 
 /** The record, or undefined when the bytes are not a valid ProoflineProgress (another schema, truncated, garbage). */
 export function decodeProgressRecord(bytes: Uint8Array): ProgressRecord | undefined {
-  try {
-    const { fingerprint, body } = splitSingleObject(bytes);
-    if (!fingerprint.equals(progressFingerprint)) return undefined;
-    const decoded = progressType.fromBuffer(body) as { storeId: string; lsn: number; partitions: Array<{ topic: string; partition: number; endOffset: number }> };
-    const valid = (n: number) => Number.isSafeInteger(n) && n >= 0;
-    if (!valid(decoded.lsn) || !decoded.partitions.every((p) => valid(p.endOffset) && valid(p.partition))) return undefined;
-    return {
-      storeId: decoded.storeId,
-      lsn: decoded.lsn,
-      partitions: decoded.partitions.map(({ topic, partition, endOffset }) => ({ topic, partition, endOffset: BigInt(endOffset) })),
-    };
-  } catch {
-    return undefined;
-  }
+  const decoded = progressRecord.decode(bytes);
+  const valid = (n: number) => Number.isSafeInteger(n) && n >= 0;
+  if (!decoded || !valid(decoded.lsn) || !decoded.partitions.every((p) => valid(p.endOffset) && valid(p.partition))) return undefined;
+  return {
+    storeId: decoded.storeId,
+    lsn: decoded.lsn,
+    partitions: decoded.partitions.map(({ topic, partition, endOffset }) => ({ topic, partition, endOffset: BigInt(endOffset) })),
+  };
 }

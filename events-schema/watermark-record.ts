@@ -2,10 +2,7 @@
 // one — Avro single-object encoding of the small ProoflineWatermark schema below — so a consumer that decodes
 // every record as Avro reads it instead of failing. The schema lives here, not as a <context>/*.avsc file:
 // it belongs to no bounded context and must not get a topic of its own.
-import type { Type } from 'avsc';
-import { fingerprint64 } from './avro/fingerprint.ts';
-import { toAvroType } from './avro/schema.ts';
-import { encodeSingleObject, splitSingleObject } from './avro/single-object.ts';
+import { singleObjectRecord } from './avro/single-object-record.ts';
 
 export const WATERMARK_RECORD_SCHEMA = {
   type: 'record',
@@ -20,21 +17,14 @@ export const WATERMARK_RECORD_SCHEMA = {
 
 export type WatermarkRecord = { lsn: number; storeId: string };
 
-const watermarkType: Type = toAvroType(WATERMARK_RECORD_SCHEMA);
-const watermarkFingerprint = fingerprint64(watermarkType);
+const watermarkRecord = singleObjectRecord<WatermarkRecord>(WATERMARK_RECORD_SCHEMA);
 
 export function encodeWatermarkRecord(record: WatermarkRecord): Buffer {
-  return encodeSingleObject(watermarkFingerprint, watermarkType.toBuffer({ lsn: record.lsn, storeId: record.storeId }));
+  return watermarkRecord.encode({ lsn: record.lsn, storeId: record.storeId });
 }
 
 /** The record, or undefined when the bytes are not a ProoflineWatermark (another schema, truncated, garbage). */
 export function decodeWatermarkRecord(bytes: Uint8Array): WatermarkRecord | undefined {
-  try {
-    const { fingerprint, body } = splitSingleObject(bytes);
-    if (!fingerprint.equals(watermarkFingerprint)) return undefined;
-    const decoded = watermarkType.fromBuffer(body) as { lsn: number; storeId: string };
-    return Number.isSafeInteger(decoded.lsn) && decoded.lsn >= 0 ? { lsn: decoded.lsn, storeId: decoded.storeId } : undefined;
-  } catch {
-    return undefined;
-  }
+  const decoded = watermarkRecord.decode(bytes);
+  return decoded && Number.isSafeInteger(decoded.lsn) && decoded.lsn >= 0 ? { lsn: decoded.lsn, storeId: decoded.storeId } : undefined;
 }
