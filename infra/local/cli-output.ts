@@ -17,7 +17,7 @@ export function portFromEnv(name: string, fallback: number): number {
  * Runs the command `process.argv[2]` names: an unknown one prints the usage and exits 2, a failure prints
  * `<label> <command>: <message>` and exits 1.
  */
-export async function runCommand(script: string, label: string, commands: Record<string, () => Promise<void>>): Promise<void> {
+export async function runCliCommand(script: string, label: string, commands: Record<string, () => Promise<void>>): Promise<void> {
   const name = process.argv[2] ?? '';
   const command = commands[name];
   if (!command) {

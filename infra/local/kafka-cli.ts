@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { portFromEnv, runCommand, say, seconds } from './cli-output.ts';
+import { portFromEnv, runCliCommand, say, seconds } from './cli-output.ts';
 import { KAFKA_VERSION, describeKafkaCluster, resolveKafkaClasspath, signalGroup, startKafka } from './kafka.ts';
 
 const kafkaDir = path.resolve(process.env.PROOFLINE_DATA_DIR || './.proofline', 'kafka');
@@ -99,4 +99,4 @@ async function stopCommand(): Promise<void> {
   say(`kafka: stopped pid ${running.pid} in ${seconds(Date.now() - started)}${killed ? ' (killed after 30 s)' : ''}`);
 }
 
-await runCommand('infra/local/kafka-cli.ts', 'kafka', { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand });
+await runCliCommand('infra/local/kafka-cli.ts', 'kafka', { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand });

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { portFromEnv, runCommand, say, seconds } from './cli-output.ts';
+import { portFromEnv, runCliCommand, say, seconds } from './cli-output.ts';
 import { APICURIO_VERSION, fetchRegistry, startRegistry, waitForRegistry } from './registry.ts';
 import { commandLineOf, pidIn, stopProcess } from './processes.ts';
 import { signalGroup } from './kafka.ts';
@@ -77,4 +77,4 @@ async function stopCommand(): Promise<void> {
   say(`registry: stopped pid ${running.pid} in ${seconds(Date.now() - started)}`);
 }
 
-await runCommand('infra/local/registry-cli.ts', 'registry', { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand });
+await runCliCommand('infra/local/registry-cli.ts', 'registry', { fetch: fetchCommand, start: startCommand, status: statusCommand, stop: stopCommand });
