@@ -196,7 +196,11 @@ export function createRelay(options: RelayOptions): Relay {
     const subscriptionSignal = AbortSignal.any([signal, stop.signal]);
     let reader: BatchReader<RecordedEvent> | undefined;
     const plan = settings.watermarkIntervalMs === undefined ? undefined : new WatermarkPlan(partitions, settings.watermarkIntervalMs);
-    let held: OutgoingMessage | undefined; // see the loop below
+    // The LSN of the last acknowledged batch while no progress record says it yet (see the loop below). The record
+    // is made when written: the ends are then still those of that batch's acknowledgement (a batch it rides
+    // with is not acknowledged yet), and a batch whose record a newer one replaces costs no encoding.
+    let unwritten: number | undefined;
+    const progressAt = (lsn: number) => progressMessage({ storeId, lsn, partitions: ends.snapshot() });
     try {
       await producer.connect();
       if (settings.verifyCheckpointMapping && checkpoint.logPosition !== null) {
@@ -204,7 +208,7 @@ export function createRelay(options: RelayOptions): Relay {
         checkCheckpointMapping(name, checkpoint, atLsn?.lsn === checkpoint.lsn ? atLsn : undefined);
       }
       // Whatever the last session managed to say, the checkpoint's events all lie below the ends found now.
-      if (checkpoint.lsn > 0 && !(await publishProgress(producer, progressMessage({ storeId, lsn: checkpoint.lsn, partitions: ends.snapshot() }), signal))) return;
+      if (checkpoint.lsn > 0 && !(await publishProgress(producer, progressAt(checkpoint.lsn), signal))) return;
       logger.info({ checkpoint, topics, storeId }, 'relay publishing after its checkpoint');
       const subscription = options.eventStore.subscribeToAll({
         fromLsn: checkpoint.lsn + 1,
@@ -220,15 +224,14 @@ export function createRelay(options: RelayOptions): Relay {
       };
       // Cut only once the previous batch is acknowledged, so a batch holds everything that arrived meanwhile.
       let nextBatch: Promise<RecordedEvent[]> | undefined;
-      // The progress record of the last acknowledged batch, until written: alone once no batch has come for
-      // PROGRESS_IDLE_MS, else riding in a batch's request, at most every PROGRESS_UNDER_LOAD_MS (a newer
-      // record replacing it meanwhile).
+      // `unwritten`'s progress record is written alone once no batch has come for PROGRESS_IDLE_MS, else it rides
+      // in a batch's request, at most every PROGRESS_UNDER_LOAD_MS (a newer LSN replacing it meanwhile).
       let progressWrittenAt = 0;
       for (;;) {
         nextBatch ??= readBatch();
-        if (held && !(await settlesWithin(nextBatch, PROGRESS_IDLE_MS))) {
-          if (!(await publishProgress(producer, held, signal))) return;
-          held = undefined;
+        if (unwritten !== undefined && !(await settlesWithin(nextBatch, PROGRESS_IDLE_MS))) {
+          if (!(await publishProgress(producer, progressAt(unwritten), signal))) return;
+          unwritten = undefined;
           progressWrittenAt = Date.now();
         }
         const events = await eventsOrWatermarkDue(nextBatch, plan?.nextDueAt(), signal);
@@ -239,17 +242,17 @@ export function createRelay(options: RelayOptions): Relay {
         }
         nextBatch = undefined;
         if (events.length === 0) throw new Error('the event store ended the subscription (was it closed?)');
-        const riding = held && Date.now() - progressWrittenAt >= PROGRESS_UNDER_LOAD_MS ? held : undefined;
+        const riding = unwritten !== undefined && Date.now() - progressWrittenAt >= PROGRESS_UNDER_LOAD_MS ? progressAt(unwritten) : undefined;
         if (!(await publish(producer, events, partitions, plan, ends, storeId, encode, signal, riding))) return;
         if (riding) progressWrittenAt = Date.now();
         nextBatch = readBatch(); // cut after the acknowledgement, read while the checkpoint is written
-        held = progressMessage({ storeId, lsn: events[events.length - 1]!.lsn, partitions: ends.snapshot() });
+        unwritten = events[events.length - 1]!.lsn;
         await storeRelayCheckpoint(options.db, name, storeId, events[events.length - 1]!);
         onProgress();
       }
     } finally {
       // A relay that stops leaves its last word written (the next session would write it from the checkpoint).
-      if (signal.aborted && held) await publishProgress(producer, held, signal).catch((error: unknown) => logger.warn({ err: error }, 'could not write the last progress record before stopping'));
+      if (signal.aborted && unwritten !== undefined) await publishProgress(producer, progressAt(unwritten), signal).catch((error: unknown) => logger.warn({ err: error }, 'could not write the last progress record before stopping'));
       if (signal.aborted && plan) {
         // A stop tells every partition the head now rather than within the interval: a stopped relay leaves
         // no partition behind what it acknowledged.
