@@ -2,7 +2,6 @@
 // (503 busy with Retry-After), and still time out with 504.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresIdempotencyStore } from '../../infra/db/postgres-idempotency-store.ts';
-import { waitFor } from '../../infra/testing/process.ts';
 import type { ReadModels } from '../../ports/read-models.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { readModelsOf } from '../composition/read-models.ts';

@@ -116,4 +116,3 @@ describe('createWatermarkWatch', () => {
     expect(next[0]).toEqual({ reached: true, watermark: 5 });
   });
 });
-
