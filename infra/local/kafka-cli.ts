@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { portFromEnv, runCliCommand, say, seconds } from './cli-output.ts';
-import { KAFKA_VERSION, describeKafkaCluster, resolveKafkaClasspath, signalGroup, startKafka } from './kafka.ts';
+import { KAFKA_VERSION, describeKafkaCluster, resolveKafkaClasspath, startKafka } from './kafka.ts';
+import { stopProcess } from './processes.ts';
 
 const kafkaDir = path.resolve(process.env.PROOFLINE_DATA_DIR || './.proofline', 'kafka');
 const pidFile = path.join(kafkaDir, 'kafka.pid');
@@ -84,17 +84,8 @@ async function stopCommand(): Promise<void> {
     return;
   }
   const started = Date.now();
-  signalGroup(running.pid, 'SIGTERM');
-  // Not our child: poll until the process is gone; SIGKILL its group after the deadline.
-  const deadline = started + 30_000;
-  let killed = false;
-  while (isOurKafka(running.pid)) {
-    if (!killed && Date.now() > deadline) {
-      signalGroup(running.pid, 'SIGKILL');
-      killed = true;
-    }
-    await delay(100);
-  }
+  // Not our child: poll until it is gone (a reused pid does not count); SIGKILL its group after the deadline.
+  const killed = await stopProcess(running.pid, 'SIGTERM', 30_000, { group: true, alive: () => isOurKafka(running.pid) });
   await rm(pidFile, { force: true });
   say(`kafka: stopped pid ${running.pid} in ${seconds(Date.now() - started)}${killed ? ' (killed after 30 s)' : ''}`);
 }

@@ -34,22 +34,35 @@ export function commandLineOf(pid: number): string[] {
 
 /**
  * Sends `signal` (none: it was signalled already) and polls until the process is gone, SIGKILLing it once
- * `graceMs` have passed.
+ * `graceMs` have passed; true when it had to. `group`: signal the process group it leads (a server spawned
+ * `detached`). `alive`: how to tell it still runs, when more than its pid must be checked (a reused pid).
  */
-export async function stopProcess(pid: number, signal: NodeJS.Signals | undefined, graceMs: number): Promise<void> {
+export async function stopProcess(
+  pid: number,
+  signal: NodeJS.Signals | undefined,
+  graceMs: number,
+  options: { group?: boolean; alive?: () => boolean } = {},
+): Promise<boolean> {
   const send = (which: NodeJS.Signals) => {
+    if (options.group) return signalGroup(pid, which);
     try {
       process.kill(pid, which);
     } catch {
       // already gone
     }
   };
+  const alive = options.alive ?? (() => processAlive(pid));
   if (signal) send(signal);
   const deadline = Date.now() + graceMs;
-  while (processAlive(pid)) {
-    if (Date.now() > deadline) send('SIGKILL');
+  let killed = false;
+  while (alive()) {
+    if (!killed && Date.now() > deadline) {
+      send('SIGKILL');
+      killed = true;
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  return killed;
 }
 
 /** Signals a whole process group (a server spawned `detached`), ignoring one that is already gone. */

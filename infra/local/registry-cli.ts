@@ -12,7 +12,6 @@ import path from 'node:path';
 import { portFromEnv, runCliCommand, say, seconds } from './cli-output.ts';
 import { APICURIO_VERSION, fetchRegistry, startRegistry, waitForRegistry } from './registry.ts';
 import { commandLineOf, pidIn, stopProcess } from './processes.ts';
-import { signalGroup } from './kafka.ts';
 
 const registryDir = path.resolve(process.env.PROOFLINE_DATA_DIR || './.proofline', 'registry');
 const pidFile = path.join(registryDir, 'registry.pid');
@@ -71,8 +70,7 @@ async function stopCommand(): Promise<void> {
     return;
   }
   const started = Date.now();
-  signalGroup(running.pid, 'SIGTERM');
-  await stopProcess(running.pid, undefined, 20_000);
+  await stopProcess(running.pid, 'SIGTERM', 20_000, { group: true });
   await rm(pidFile, { force: true });
   say(`registry: stopped pid ${running.pid} in ${seconds(Date.now() - started)}`);
 }
