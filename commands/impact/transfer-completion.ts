@@ -10,7 +10,7 @@
 // appends nothing; a stopped process loses nothing: the next one finds the same transfers pending.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EventStore } from '../../ports/event-store.ts';
-import { WrongExpectedRevisionError } from '../../ports/event-store.ts';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../../ports/event-store.ts';
 import { systemActor } from '../actor.ts';
 import { DomainError } from '../decider.ts';
 import { impactCommands } from './impact-commands.ts';
@@ -61,6 +61,11 @@ export function createTransferCompletion(options: TransferCompletionOptions) {
       outcome.credited.push(transferId);
       logger.info({ transferId, senderId: from, sentAt: new Date(pending.sentAt).toISOString() }, 'transfer cut off between debit and credit: credited');
     } catch (error) {
+      // Another process credited it between this one's read and its append: the credit's id is recorded.
+      if (error instanceof DuplicateEventIdError) {
+        outcome.unchanged += 1;
+        return;
+      }
       // One receiver's refusal (a balance at its limit) or a stream too busy must not hold up the others.
       if (!(error instanceof DomainError) && !(error instanceof WrongExpectedRevisionError)) throw error;
       outcome.unchanged += 1;
